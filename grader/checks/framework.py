@@ -1,0 +1,67 @@
+"""What a check module needs: the failure it raises, its component tag, the vocabulary.
+
+A check names the bug it found: it raises `CheckFailure` with one or more
+`Diagnosis`es whose ids come from docs/diagnoses.md (`DIAGNOSIS_IDS`), each with
+one sentence the student can act on. The plugin turns it into a `CheckResult`.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import pytest
+
+from grader.results import Diagnosis
+
+TAGS: frozenset[str] = frozenset({
+    "api", "linear", "relu", "sigmoid", "tanh", "softmax", "cross-entropy", "mse",
+    "sgd", "mlp", "training", "robustness", "performance",
+})
+
+DIAGNOSIS_IDS: frozenset[str] = frozenset({
+    "import-error", "missing-api", "crash", "timeout", "memory-limit", "shape-mismatch",
+    "dtype", "wrong-forward", "wrong-gradient", "gradient-scale", "bias-gradient-not-summed",
+    "relu-mask", "activation-derivative-applied-twice", "softmax-axis", "softmax-overflow",
+    "double-softmax", "binary-cross-entropy", "loss-reduction", "batch-dependence",
+    "input-mutation", "stale-gradient", "optimizer-direction", "optimizer-skips-parameters",
+    "optimizer-update", "init-scale", "init-symmetric", "nondeterministic", "no-learning",
+    "single-class-collapse", "divergence", "too-few-updates", "ignores-hyperparameters",
+    "no-shuffle", "accuracy-below-threshold", "too-slow", "forbidden-import", "tampering",
+})
+
+#: `@tags("linear")` on a check, or `pytest.param(..., marks=tags("relu"))`; the first
+#: tag is the component the check's points belong to.
+tags = pytest.mark.tags
+
+
+def diagnosis(diagnosis_id: str, hint: str) -> Diagnosis:
+    """A Diagnosis whose id is checked against the catalog, so a typo fails loudly in our tests."""
+    if diagnosis_id not in DIAGNOSIS_IDS:
+        raise ValueError(f"unknown diagnosis id {diagnosis_id!r}; add it to docs/diagnoses.md first")
+    return Diagnosis(diagnosis_id, hint)
+
+
+class CheckFailure(AssertionError):
+    """A check found a bug in the submission.
+
+    `credit` is the fraction of the check's points still awarded (e.g. 0.5 for a
+    correct but too slow implementation).
+    """
+
+    def __init__(self, *diagnoses: Diagnosis, message: str = "", example: str = "",
+                 output: str = "", credit: float = 0.0) -> None:
+        if not diagnoses:
+            raise ValueError("a CheckFailure names at least one diagnosis")
+        self.diagnoses = list(diagnoses)
+        self.message = message or diagnoses[0].hint
+        self.example = example
+        self.output = output
+        self.credit = min(max(credit, 0.0), 1.0)
+        super().__init__(self.message)
+
+
+def fail(diagnosis_id: str, hint: str, *, message: str = "", credit: float = 0.0,
+         output: str = "", more: tuple[Diagnosis, ...] = ()) -> NoReturn:
+    """Raise a CheckFailure with one diagnosis (plus `more`)."""
+    raise CheckFailure(diagnosis(diagnosis_id, hint), *more, message=message,
+                       credit=credit, output=output)

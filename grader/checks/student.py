@@ -1,0 +1,29 @@
+"""The `student` fixture: the submission as the checks see it, running in the sandbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.sandbox import RemoteObject, Sandbox
+
+
+class Student:
+    """A thin face over the Sandbox, so a check reads like the contract it tests.
+
+    `student.new("layers", "Linear", 3, 5, rng=Rng(0))` constructs in the worker;
+    `student.call("losses", "softmax", logits)` calls a module function.
+    """
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    def new(self, module: str, cls: str, *args: Any, **kwargs: Any) -> RemoteObject:
+        return self.sandbox.new(module, cls, *args, **kwargs)
+
+    def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
+        return self.sandbox.call(module, function, *args, **kwargs)
+
+    @property
+    def output(self) -> str:
+        """What the student's code printed during the last call (truncated)."""
+        return self.sandbox.last_output

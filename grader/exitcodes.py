@@ -1,0 +1,77 @@
+"""Exit codes of every `grader` command: the one place they are defined.
+
+CI systems (Gradescope, GitHub Classroom, GitLab, Jenkins) only see the exit
+status, so each code means exactly one thing:
+
+====  =====================  ===================================================
+code  name                   meaning
+====  =====================  ===================================================
+0     ``OK``                 graded (whatever the score, unless --fail-under)
+1     ``BELOW_THRESHOLD``    graded, but the score is below ``--fail-under``
+2     ``BAD_INPUT``          usage error or bad input: missing/empty submission
+                             folder, invalid rubric, unknown format, unreadable
+                             data. One line on stderr names the problem and the
+                             fix; no report is written.
+3     ``GRADER_FAILURE``     the grader itself failed. The report is still
+                             written (score 0, with the reason in it) so the
+                             student sees a message instead of a blank page.
+====  =====================  ===================================================
+
+A *student* bug (syntax error, crash, hang, wrong gradient) is never a non-zero
+exit by itself: it is a graded result with diagnoses. Only ``--fail-under``
+turns a low score into exit 1.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from grader.results import GradingResult
+
+OK = 0
+BELOW_THRESHOLD = 1
+BAD_INPUT = 2
+GRADER_FAILURE = 3
+
+
+class GraderError(Exception):
+    """The grader itself failed (not the student): exit 3, report written with score 0.
+
+    `grader.runner.grade` raises it only for its own failures (a broken check
+    module, a worker that cannot start, ...); student problems are results.
+    """
+
+
+class BadInput(click.ClickException):
+    """Exit 2 with a one-line message that names the problem *and* the fix.
+
+    Click prints ``Error: <message>`` without a usage block or traceback.
+    """
+
+    exit_code = BAD_INPUT
+
+
+class GraderFailure(click.ClickException):
+    """Exit 3, raised by the CLI after the report has already been written."""
+
+    exit_code = GRADER_FAILURE
+
+    def format_message(self) -> str:
+        return f"the grader itself failed: {self.message}"
+
+
+def exit_code_for(result: "GradingResult", fail_under: float | None) -> int:
+    """The exit code of a finished grading run.
+
+    `fail_under` is a percentage of the maximum score (0-100), like
+    ``coverage --fail-under``: a score strictly below it exits 1. A grader
+    failure (``result.grader_error``) always wins and exits 3.
+    """
+    if result.grader_error:
+        return GRADER_FAILURE
+    if fail_under is not None and result.percent < fail_under - 1e-9:
+        return BELOW_THRESHOLD
+    return OK

@@ -1,0 +1,336 @@
+"""What every report writer shares: sanitising untrusted text, visibility, and a view of a result.
+
+Every writer renders the same `ReportView`, built once from a `GradingResult`,
+so all formats agree on which checks a student may see, how scores are
+rounded and how student-controlled text (messages, examples, captured output,
+the submission name) is cleaned and truncated. Format-specific escaping
+(XML, HTML, Markdown, rich markup) happens in each writer on top of this.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.results import CheckResult, GradingResult
+
+# Limits on student-controlled text. A submission that prints megabytes, or a
+# Hypothesis example with a huge array, must not produce a report that
+# Gradescope refuses or a CI log nobody can scroll through.
+OUTPUT_LIMIT = 4000
+OUTPUT_LINES = 80
+EXAMPLE_LIMIT = 2000
+EXAMPLE_LINES = 40
+MESSAGE_LIMIT = 1000
+MESSAGE_LINES = 20
+NAME_LIMIT = 200
+GRADER_ERROR_LIMIT = 2000
+
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+
+# Terminal escape sequences: CSI (colours, cursor moves, clear screen), OSC
+# (window titles, hyperlinks), DCS/SOS/PM/APC strings, two-byte escapes, and
+# the 8-bit CSI. Student output is shown in terminals and CI logs, where
+# these could rewrite or hide what the report says.
+_ANSI = re.compile(
+    r"""
+    \x1b\[[0-?]*[ -/]*[@-~]                 # CSI ... final byte
+    | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?    # OSC ... BEL or ST
+    | \x1b[PX^_][^\x1b]*(?:\x1b\\)?         # DCS / SOS / PM / APC ... ST
+    | \x1b[@-Z\\-_]                         # other two-byte escapes
+    | \x9b[0-?]*[ -/]*[@-~]                 # 8-bit CSI
+    """,
+    re.VERBOSE,
+)
+# C0/C1 controls except tab and newline; DEL; Unicode non-characters that XML
+# forbids; bidi overrides and isolates, which can make text read differently
+# from what it is ("Trojan Source").
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(value: Any) -> str:
+    """Untrusted text made safe to embed anywhere: valid UTF-8, no escapes, no controls.
+
+    Newlines and tabs survive; carriage returns become newlines (progress bars
+    printed with \\r would otherwise overwrite lines in terminals).
+    """
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    # Lone surrogates (from surrogateescape decoding of student bytes) cannot be
+    # encoded as UTF-8 and would make the report writer itself crash.
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ANSI.sub("", text)
+    text = _CONTROL.sub("", text)
+    return text
+
+
+def truncate(text: str, limit: int, max_lines: int | None = None) -> str:
+    """Shorten `text` to about `limit` characters and `max_lines` lines, saying what was cut.
+
+    Keeps the head and the tail: the start of an output says what the code was
+    doing, the end usually holds the traceback.
+    """
+    lines = text.split("\n")
+    if max_lines is not None and len(lines) > max_lines:
+        head = max(1, (max_lines * 2) // 3)
+        tail = max(1, max_lines - head)
+        omitted = len(lines) - head - tail
+        text = "\n".join(lines[:head] + [f"... [{omitted} lines omitted] ..."] + lines[-tail:])
+    if len(text) > limit:
+        head = (limit * 2) // 3
+        tail = limit - head
+        omitted = len(text) - head - tail
+        text = f"{text[:head]}\n... [{omitted} characters omitted] ...\n{text[-tail:]}"
+    return text
+
+
+def clean_line(value: Any, limit: int = NAME_LIMIT) -> str:
+    """Untrusted text for a single-line slot (a name, a table cell, an attribute)."""
+    return truncate(" ".join(clean(value).split()), limit)
+
+
+def number(value: Any) -> float:
+    """A finite float, or 0.0: NaN or inf in a score must not break JSON or sums."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    if not math.isfinite(x):
+        return 0.0
+    return x + 0.0  # turns -0.0 into 0.0
+
+
+def points(value: float) -> str:
+    """Points for humans: `2`, `1.5`, `0.33`."""
+    text = f"{number(value):.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def round_score(value: Any) -> float:
+    """Scores in machine-readable reports: 4 decimals hide float noise such as 0.30000000000000004."""
+    return round(number(value), 4) + 0.0
+
+
+def is_shown(
+    check: CheckResult, *, after_due_date: bool, published: bool, show_hidden: bool = False
+) -> bool:
+    """Whether a student may see this check now (Gradescope's visibility rules, applied locally).
+
+    Unknown visibility values count as hidden: failing closed never leaks a test.
+    """
+    if show_hidden:
+        return True
+    vis = check.visibility
+    return (
+        vis == "visible"
+        or (vis == "after_due_date" and after_due_date)
+        or (vis == "after_published" and published)
+    )
+
+
+@dataclass(frozen=True)
+class DiagnosisView:
+    id: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class CheckView:
+    """One check with every string cleaned and truncated, ready for any format."""
+
+    index: int
+    number: str
+    name: str
+    component: str
+    tags: tuple[str, ...]
+    status: str
+    score: float
+    max_score: float
+    visibility: str
+    diagnoses: tuple[DiagnosisView, ...]
+    message: str
+    example: str
+    output: str
+    duration_s: float
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    @property
+    def gradescope_status(self) -> str:
+        """Gradescope knows only passed/failed: errors fail; a skip passes only with full marks."""
+        if self.status == "passed":
+            return "passed"
+        if self.status == "skipped" and self.score >= self.max_score:
+            return "passed"
+        return "failed"
+
+
+@dataclass(frozen=True)
+class ComponentView:
+    tag: str
+    score: float
+    max_score: float
+    passed: int
+    total: int
+
+
+@dataclass
+class ReportView:
+    submission: str
+    rubric: str
+    seed: int
+    execution_time_s: float
+    grader_error: str
+    score: float
+    max_score: float
+    checks: list[CheckView]  # every check, in order
+    shown: list[CheckView]  # the ones the student may see now
+    withheld: list[CheckView]
+    components: list[ComponentView]  # over shown checks
+    top_diagnoses: list[tuple[DiagnosisView, int]]  # over shown failed checks
+    artifacts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+    @property
+    def shown_score(self) -> float:
+        return 0.0 if self.grader_error else sum(c.score for c in self.shown)
+
+    @property
+    def shown_max_score(self) -> float:
+        return sum(c.max_score for c in self.shown)
+
+    @property
+    def attention(self) -> list[CheckView]:
+        """Shown checks that did not pass, in order: the ones a report explains."""
+        return [c for c in self.shown if not c.passed]
+
+    @property
+    def accuracy(self) -> float | None:
+        return _optional_fraction(self.artifacts.get("test_accuracy"))
+
+    @property
+    def reference_accuracy(self) -> float | None:
+        return _optional_fraction(self.artifacts.get("reference_accuracy"))
+
+    def withheld_note(self) -> str:
+        """One sentence on checks the student cannot see yet, or ''."""
+        if not self.withheld:
+            return ""
+        n = len(self.withheld)
+        worth = points(sum(c.max_score for c in self.withheld))
+        reasons = sorted({_WITHHELD_REASON.get(c.visibility, "hidden") for c in self.withheld})
+        return (
+            f"{n} more check{'s' if n != 1 else ''} (worth {worth} points) "
+            f"{'are' if n != 1 else 'is'} not shown here ({'; '.join(reasons)}); "
+            "the total score above counts only the checks shown."
+        )
+
+
+_WITHHELD_REASON = {
+    "after_due_date": "shown after the due date",
+    "after_published": "shown when grades are published",
+}
+
+
+def _optional_fraction(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def _check_view(index: int, check: CheckResult) -> CheckView:
+    tags = tuple(clean_line(t, 40) for t in (check.tags or []))
+    return CheckView(
+        index=index,
+        number=clean_line(check.number, 40) or str(index),
+        name=clean_line(check.name) or f"check {index}",
+        component=tags[0] if tags else "other",
+        tags=tags,
+        status=check.status if check.status in ("passed", "failed", "error", "skipped") else "error",
+        score=number(check.score),
+        max_score=number(check.max_score),
+        visibility=check.visibility if check.visibility in VISIBILITIES else "hidden",
+        diagnoses=tuple(
+            DiagnosisView(clean_line(d.id, 60), truncate(clean(d.hint), MESSAGE_LIMIT, MESSAGE_LINES))
+            for d in (check.diagnoses or [])
+        ),
+        message=truncate(clean(check.message).strip("\n"), MESSAGE_LIMIT, MESSAGE_LINES),
+        example=truncate(clean(check.example).strip("\n"), EXAMPLE_LIMIT, EXAMPLE_LINES),
+        output=truncate(clean(check.output).rstrip("\n"), OUTPUT_LIMIT, OUTPUT_LINES),
+        duration_s=number(check.duration_s),
+    )
+
+
+def build_view(
+    result: GradingResult,
+    *,
+    after_due_date: bool = False,
+    published: bool = False,
+    show_hidden: bool = False,
+) -> ReportView:
+    """The cleaned, visibility-filtered view of `result` that every writer renders."""
+    checks = [_check_view(i, c) for i, c in enumerate(result.checks, start=1)]
+    flags = dict(after_due_date=after_due_date, published=published, show_hidden=show_hidden)
+    shown = [v for v, c in zip(checks, result.checks) if is_shown(c, **flags)]
+    withheld = [v for v, c in zip(checks, result.checks) if not is_shown(c, **flags)]
+
+    components: dict[str, list[CheckView]] = {}
+    for check in shown:
+        components.setdefault(check.component, []).append(check)
+    component_views = [
+        ComponentView(
+            tag=tag,
+            score=0.0 if result.grader_error else sum(c.score for c in group),
+            max_score=sum(c.max_score for c in group),
+            passed=sum(c.passed for c in group),
+            total=len(group),
+        )
+        for tag, group in components.items()
+    ]
+
+    # Most frequent diagnoses among the checks shown (ties: first seen), so
+    # the summary never names a bug found only by a withheld check.
+    counts: dict[str, int] = {}
+    first: dict[str, DiagnosisView] = {}
+    for check in shown:
+        for d in check.diagnoses:
+            counts[d.id] = counts.get(d.id, 0) + 1
+            first.setdefault(d.id, d)
+    top = sorted(counts, key=lambda i: -counts[i])[:3]
+
+    grader_error = truncate(clean(result.grader_error).strip(), GRADER_ERROR_LIMIT, 40)
+    return ReportView(
+        submission=clean_line(result.submission) or "(unnamed submission)",
+        rubric=clean_line(result.rubric, 80),
+        seed=int(number(result.seed)),
+        execution_time_s=number(result.execution_time_s),
+        grader_error=grader_error,
+        score=0.0 if grader_error else sum(c.score for c in checks),
+        max_score=sum(c.max_score for c in checks),
+        checks=checks,
+        shown=shown,
+        withheld=withheld,
+        components=component_views,
+        top_diagnoses=[(first[i], counts[i]) for i in top],
+        artifacts=dict(result.artifacts or {}),
+    )
+
+
+STATUS_LABEL = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
+STUDENT_OUTPUT_LABEL = "Output printed by your code (your program's own stdout/stderr, not the grader's)"
+EXAMPLE_LABEL = "Smallest failing input found"
+GRADER_ERROR_SENTENCE = (
+    "The grader itself failed while grading this submission, so the score is 0 for now. "
+    "This is a problem with the grading infrastructure: please contact the course staff."
+)

@@ -1,0 +1,104 @@
+"""The results model: every check outcome and the whole grading run, as plain dataclasses.
+
+A grading failure is data, not an exception: a check that could not run, a
+submission that does not import and a grader that broke all end up as
+`CheckResult`s inside a `GradingResult`, which every report writer renders.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["passed", "failed", "error", "skipped"]
+Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One named bug: an id from docs/diagnoses.md and a sentence the student can act on."""
+
+    id: str
+    hint: str
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check (one pytest test) of a submission.
+
+    `score` is in [0, max_score]. `example` is the smallest failing input
+    Hypothesis found (already rendered as text), `output` the student's captured
+    stdout/stderr for the failing call, truncated.
+    """
+
+    name: str
+    max_score: float
+    score: float = 0.0
+    status: Status = "passed"
+    tags: list[str] = field(default_factory=list)
+    visibility: Visibility = "visible"
+    diagnoses: list[Diagnosis] = field(default_factory=list)
+    message: str = ""
+    example: str = ""
+    output: str = ""
+    duration_s: float = 0.0
+    number: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass
+class GradingResult:
+    """A whole grading run of one submission."""
+
+    submission: str
+    checks: list[CheckResult] = field(default_factory=list)
+    execution_time_s: float = 0.0
+    rubric: str = ""
+    seed: int = 0
+    # Set when the grader itself failed (exit code 3); the score is then 0.
+    grader_error: str = ""
+    # Report data for plots: learning curve, confusion matrix, per-class counts.
+    artifacts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        if self.grader_error:
+            return 0.0
+        return round(sum(c.score for c in self.checks), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(c.max_score for c in self.checks), 6)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+    def by_tag(self) -> dict[str, tuple[float, float]]:
+        """(score, max_score) per component tag; a check with several tags counts in its first."""
+        totals: dict[str, tuple[float, float]] = {}
+        for check in self.checks:
+            tag = check.tags[0] if check.tags else "other"
+            got, most = totals.get(tag, (0.0, 0.0))
+            totals[tag] = (got + check.score, most + check.max_score)
+        return totals
+
+    def top_diagnoses(self, limit: int = 3) -> list[str]:
+        """Diagnosis ids of failed checks, most frequent first (ties: first seen)."""
+        counts: dict[str, int] = {}
+        for check in self.checks:
+            for diagnosis in check.diagnoses:
+                counts[diagnosis.id] = counts.get(diagnosis.id, 0) + 1
+        return sorted(counts, key=lambda i: -counts[i])[:limit]
+
+    @classmethod
+    def from_grader_error(cls, submission: str, reason: str, **kwargs: Any) -> "GradingResult":
+        """The report of a run in which the grader itself failed: score 0, with the reason."""
+        return cls(submission=submission, grader_error=reason, **kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)

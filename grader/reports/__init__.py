@@ -1,0 +1,132 @@
+"""Report writers: one module per output format, all over the one results model.
+
+    write_report(result, "json", "/autograder/results/results.json")
+    write_report(result, "text", sys.stdout)          # colour if stdout is a TTY
+    text = render(result, "markdown")
+
+Formats: json (Gradescope results.json), junit (GitLab/Jenkins), markdown
+(CI step summary), text (terminal), html (one self-contained file with plots).
+
+Visibility: `after_due_date` / `published` say whether checks with those
+Gradescope visibilities may be shown now; "hidden" checks are never shown to
+students. The json writer passes every test through with its own visibility
+(Gradescope enforces it) and applies the flags only to the top-level output;
+the other writers drop checks the student may not see yet, unless
+`show_hidden=True` (staff runs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TextIO, Union
+
+from grader.reports import gradescope, html, junit, markdown, text
+from grader.reports._common import clean_line
+from grader.reports.gradescope import to_gradescope, validate_gradescope
+from grader.reports.text import ProgressReporter
+from grader.results import GradingResult
+
+FORMATS = ("json", "junit", "markdown", "text", "html")
+
+__all__ = [
+    "FORMATS",
+    "ProgressReporter",
+    "render",
+    "to_gradescope",
+    "validate_gradescope",
+    "write_report",
+]
+
+_RENDERERS = {
+    "json": gradescope.render,
+    "junit": junit.render,
+    "markdown": markdown.render,
+    "text": text.render,
+    "html": html.render,
+}
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def render(
+    result: GradingResult,
+    fmt: str,
+    *,
+    after_due_date: bool = False,
+    published: bool = False,
+    show_hidden: bool = False,
+) -> str:
+    """The report as a string (the text format without colour)."""
+    _check_format(fmt)
+    return _RENDERERS[fmt](result, after_due_date=after_due_date, published=published, show_hidden=show_hidden)
+
+
+def _write_atomically(path: Path, content: str) -> None:
+    # Write-then-rename, so a crash or a timeout kill never leaves a half-written
+    # results.json that the platform would reject.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_report(
+    result: GradingResult,
+    fmt: str,
+    stream_or_path: Union[str, "os.PathLike[str]", TextIO],
+    *,
+    after_due_date: bool = False,
+    published: bool = False,
+    show_hidden: bool = False,
+    color: bool | None = None,
+) -> None:
+    """Write the report in format `fmt` to a path (atomically, UTF-8) or an open text stream.
+
+    `color` applies to the text format only: None = colour iff the stream is a TTY.
+    """
+    _check_format(fmt)
+    flags = dict(after_due_date=after_due_date, published=published, show_hidden=show_hidden)
+    is_path = isinstance(stream_or_path, (str, os.PathLike))
+    if fmt == "text" and not is_path:
+        text.write(result, stream_or_path, color=color, **flags)  # type: ignore[arg-type]
+        return
+    if fmt == "json":
+        try:
+            content = gradescope.render(result, **flags)
+        except Exception as exc:
+            # results.json must exist and be valid even when building it fails
+            # (a missing file makes Gradescope show only "autograder failed"),
+            # but the caller must still learn that the grader broke: write a
+            # score-0 report naming the reason, then re-raise.
+            obj = gradescope.fallback(f"{type(exc).__name__}: {exc}", clean_line(getattr(result, "submission", "")))
+            _emit(stream_or_path, json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+            raise
+    elif fmt == "text":
+        content = text.render(result, color=bool(color), **flags)
+    else:
+        content = _RENDERERS[fmt](result, **flags)
+    _emit(stream_or_path, content)
+
+
+def _emit(stream_or_path: Union[str, "os.PathLike[str]", TextIO], content: str) -> None:
+    if isinstance(stream_or_path, (str, os.PathLike)):
+        _write_atomically(Path(stream_or_path), content)
+    else:
+        stream_or_path.write(content)
+        flush = getattr(stream_or_path, "flush", None)
+        if flush is not None:
+            flush()

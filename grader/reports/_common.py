@@ -73,17 +73,29 @@ def truncate(text: str, limit: int, max_lines: int | None = None) -> str:
     doing, the end usually holds the traceback.
     """
     lines = text.split("\n")
-    if max_lines is not None and len(lines) > max_lines:
-        head = max(1, (max_lines * 2) // 3)
-        tail = max(1, max_lines - head)
-        omitted = len(lines) - head - tail
-        text = "\n".join(lines[:head] + [f"... [{omitted} lines omitted] ..."] + lines[-tail:])
-    if len(text) > limit:
-        head = (limit * 2) // 3
-        tail = limit - head
-        omitted = len(text) - head - tail
-        text = f"{text[:head]}\n... [{omitted} characters omitted] ...\n{text[-tail:]}"
-    return text
+    too_many_lines = max_lines is not None and len(lines) > max_lines
+    if len(text) <= limit and not too_many_lines:
+        return text
+    n_lines = max_lines if max_lines is not None else len(lines)
+    head_lines = max(1, (n_lines * 2) // 3)
+    tail_lines = max(1, n_lines - head_lines)
+    head_chars = (limit * 2) // 3
+    tail_chars = limit - head_chars
+    # Each end is limited by both budgets; since either the lines or the
+    # characters exceed theirs, head and tail never overlap.
+    head = "\n".join(lines[:head_lines])[:head_chars]
+    tail = "\n".join(lines[-tail_lines:])[-tail_chars:] if tail_chars else ""
+    # Cut at line boundaries when that loses at most half of a budget.
+    cut = head.rfind("\n")
+    if cut >= len(head) // 2 and len(head) == head_chars:
+        head = head[:cut]
+    cut = tail.find("\n")
+    if 0 <= cut <= len(tail) // 2 and len(tail) == tail_chars:
+        tail = tail[cut + 1:]
+    omitted = len(text) - len(head) - len(tail)
+    omitted_lines = text.count("\n") - head.count("\n") - tail.count("\n")
+    what = f"{omitted} characters" + (f" in {omitted_lines} lines" if omitted_lines > 1 else "")
+    return f"{head}\n... [{what} omitted] ...\n{tail}"
 
 
 def clean_line(value: Any, limit: int = NAME_LIMIT) -> str:
@@ -219,18 +231,22 @@ class ReportView:
     def reference_accuracy(self) -> float | None:
         return _optional_fraction(self.artifacts.get("reference_accuracy"))
 
-    def withheld_note(self) -> str:
-        """One sentence on checks the student cannot see yet, or ''."""
+    def withheld_note(self, *, about_total: bool = True) -> str:
+        """One sentence on checks the student cannot see yet, or ''.
+
+        `about_total=False` drops the remark on the total, for reports (Gradescope)
+        whose platform shows its own total.
+        """
         if not self.withheld:
             return ""
         n = len(self.withheld)
         worth = points(sum(c.max_score for c in self.withheld))
         reasons = sorted({_WITHHELD_REASON.get(c.visibility, "hidden") for c in self.withheld})
-        return (
+        sentence = (
             f"{n} more check{'s' if n != 1 else ''} (worth {worth} points) "
-            f"{'are' if n != 1 else 'is'} not shown here ({'; '.join(reasons)}); "
-            "the total score above counts only the checks shown."
+            f"{'are' if n != 1 else 'is'} not shown here ({'; '.join(reasons)})"
         )
+        return sentence + ("; the score above counts only the checks shown." if about_total else ".")
 
 
 _WITHHELD_REASON = {
@@ -323,8 +339,21 @@ def build_view(
         withheld=withheld,
         components=component_views,
         top_diagnoses=[(first[i], counts[i]) for i in top],
-        artifacts=dict(result.artifacts or {}),
+        artifacts=_shown_artifacts(result, withheld),
     )
+
+
+# Artifacts (accuracy, learning curve, confusion matrix) come from training, so
+# they reveal the outcome of the training checks: drop them while any such
+# check is withheld from the student.
+_ARTIFACT_TAGS = frozenset({"training"})
+
+
+def _shown_artifacts(result: GradingResult, withheld: list[CheckView]) -> dict[str, Any]:
+    artifacts = result.artifacts if isinstance(result.artifacts, dict) else {}
+    if any(_ARTIFACT_TAGS.intersection(c.tags) for c in withheld):
+        return {}
+    return dict(artifacts)
 
 
 STATUS_LABEL = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}

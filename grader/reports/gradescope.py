@@ -1,0 +1,259 @@
+"""Gradescope's autograder results.json.
+
+Fields follow Gradescope's "Autograder Specifications" (results.json):
+top-level score / execution_time / output / output_format / visibility /
+stdout_visibility / extra_data / tests, and per test score / max_score /
+status / name / number / output / output_format / tags / visibility /
+extra_data. Gradescope itself enforces each test's visibility, so every test
+is written with its own visibility; only the top-level `output` (always shown
+to the student) is limited to the checks the student may see now.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from grader.reports import markdown as md
+from grader.reports._common import (
+    GRADER_ERROR_SENTENCE,
+    VISIBILITIES,
+    CheckView,
+    ReportView,
+    build_view,
+    round_score,
+)
+from grader.results import GradingResult
+
+OUTPUT_FORMATS = ("text", "html", "simple_format", "md", "ansi")
+TEST_STATUSES = ("passed", "failed")
+
+# Key order is part of the format: golden files and diffs between runs stay readable.
+TOP_LEVEL_KEYS = (
+    "score", "execution_time", "output", "output_format", "visibility",
+    "stdout_visibility", "extra_data", "tests",
+)
+TEST_KEYS = (
+    "name", "number", "score", "max_score", "status", "output", "output_format",
+    "tags", "visibility", "extra_data",
+)
+# Keys Gradescope also accepts; validate_gradescope does not flag them.
+_OPTIONAL_TOP_LEVEL = ("test_output_format", "test_name_format", "leaderboard")
+_OPTIONAL_TEST = ("name_format",)
+
+_DIAGNOSIS_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _test_output(check: CheckView) -> str:
+    if check.passed and not check.message:
+        return ""
+    head = md.inline(check.message) if check.passed else md.check_details(check)
+    if check.status == "skipped" and not check.passed:
+        head = "_Skipped._" + ("\n\n" + head if head else "")
+    elif check.status == "error" and not head:
+        head = "_The check could not run to completion._"
+    return head
+
+
+def _test(check: CheckView) -> dict[str, Any]:
+    return {
+        "name": check.name,
+        "number": check.number,
+        "score": round_score(check.score),
+        "max_score": round_score(check.max_score),
+        "status": check.gradescope_status,
+        "output": _test_output(check),
+        "output_format": "md",
+        "tags": list(check.tags),
+        "visibility": check.visibility,
+        "extra_data": {"diagnoses": [{"id": d.id, "hint": d.hint} for d in check.diagnoses]},
+    }
+
+
+def _top_output(view: ReportView) -> str:
+    if view.grader_error:
+        return "\n\n".join([
+            f"**{GRADER_ERROR_SENTENCE}**",
+            "**Reason:**\n\n" + md.fenced(view.grader_error),
+        ])
+    parts = [f"{sum(c.passed for c in view.shown)} of {len(view.shown)} checks shown passed."]
+    if view.accuracy is not None:
+        acc = f"Test accuracy after training: {view.accuracy:.1%}"
+        if view.reference_accuracy is not None:
+            acc += f" (reference implementation: {view.reference_accuracy:.1%})"
+        parts.append(acc + ".")
+    if view.components:
+        parts.append(md.summary_table(view))
+    if view.top_diagnoses:
+        lines = ["**Most likely problems:**", ""]
+        lines += [f"- **`{md.inline(d.id)}`**: {md.trusted(d.hint)}" for d, _ in view.top_diagnoses]
+        parts.append("\n".join(lines))
+    note = view.withheld_note(about_total=False)  # Gradescope shows its own total
+    if note:
+        parts.append("_" + md.inline(note) + "_")
+    return "\n\n".join(parts)
+
+
+def to_gradescope(
+    result: GradingResult,
+    *,
+    after_due_date: bool = False,
+    published: bool = False,
+) -> dict[str, Any]:
+    """The results.json object for `result` (plain dict, deterministic key order)."""
+    # All tests go to Gradescope (it hides what it must); the top-level output is
+    # what the student always sees, so it is computed over the shown checks only.
+    view = build_view(result, after_due_date=after_due_date, published=published)
+    extra: dict[str, Any] = {
+        "submission": view.submission,
+        "rubric": view.rubric,
+        "seed": view.seed,
+        "max_score": round_score(view.max_score),
+    }
+    if view.grader_error:
+        extra["grader_error"] = view.grader_error
+    if view.accuracy is not None:
+        extra["test_accuracy"] = round(view.accuracy, 4)
+    if view.reference_accuracy is not None:
+        extra["reference_accuracy"] = round(view.reference_accuracy, 4)
+    extra["top_diagnoses"] = [d.id for d, _ in view.top_diagnoses]
+    return {
+        "score": round_score(view.score),  # 0 on a grader error: overrides the tests' total
+        # Whole seconds, as in Gradescope's example; some consumers parse it as an int.
+        "execution_time": int(round(view.execution_time_s)),
+        "output": _top_output(view),
+        "output_format": "md",
+        "visibility": "visible",
+        # The grader's own stdout can name reference internals: instructors only.
+        "stdout_visibility": "hidden",
+        "extra_data": extra,
+        "tests": [_test(c) for c in view.checks],
+    }
+
+
+def fallback(reason: str, submission: str = "(unknown)") -> dict[str, Any]:
+    """A minimal valid results.json when building the real one failed.
+
+    Gradescope shows "the autograder failed to produce results" for a missing
+    or invalid file, which tells nobody anything; this says what broke.
+    """
+    return to_gradescope(GradingResult.from_grader_error(submission, f"report writer failed: {reason}"))
+
+
+def render(
+    result: GradingResult,
+    *,
+    after_due_date: bool = False,
+    published: bool = False,
+    show_hidden: bool = False,  # accepted for a uniform writer API; Gradescope enforces visibility
+) -> str:
+    obj = to_gradescope(result, after_due_date=after_due_date, published=published)
+    # allow_nan=False: NaN/Infinity are not JSON and Gradescope would reject the file.
+    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _check_visibility(where: str, value: Any, problems: list[str]) -> None:
+    if value not in VISIBILITIES:
+        problems.append(f"{where}: visibility {value!r} is not one of {', '.join(VISIBILITIES)}")
+
+
+def _check_format(where: str, value: Any, problems: list[str]) -> None:
+    if value not in OUTPUT_FORMATS:
+        problems.append(f"{where}: output_format {value!r} is not one of {', '.join(OUTPUT_FORMATS)}")
+
+
+def _validate_test(i: int, test: Any, problems: list[str]) -> None:
+    where = f"tests[{i}]"
+    if not isinstance(test, dict):
+        problems.append(f"{where}: not an object")
+        return
+    for key in TEST_KEYS:
+        if key not in test:
+            problems.append(f"{where}: missing {key!r}")
+    for key in test:
+        if key not in TEST_KEYS and key not in _OPTIONAL_TEST:
+            problems.append(f"{where}: unknown key {key!r}")
+    if "name" in test and not isinstance(test["name"], str):
+        problems.append(f"{where}: name must be a string")
+    if "number" in test and not isinstance(test["number"], str):
+        problems.append(f"{where}: number must be a string")
+    for key in ("score", "max_score"):
+        if key in test and not _is_number(test[key]):
+            problems.append(f"{where}: {key} must be a finite number, got {test[key]!r}")
+    if _is_number(test.get("max_score")) and test["max_score"] < 0:
+        problems.append(f"{where}: max_score is negative")
+    if "status" in test and test["status"] not in TEST_STATUSES:
+        problems.append(f"{where}: status {test['status']!r} is not 'passed' or 'failed'")
+    if "output" in test and not isinstance(test["output"], str):
+        problems.append(f"{where}: output must be a string")
+    if "output_format" in test:
+        _check_format(where, test["output_format"], problems)
+    if "tags" in test and not (
+        isinstance(test["tags"], list) and all(isinstance(t, str) for t in test["tags"])
+    ):
+        problems.append(f"{where}: tags must be a list of strings")
+    if "visibility" in test:
+        _check_visibility(where, test["visibility"], problems)
+    if "extra_data" in test:
+        extra = test["extra_data"]
+        diagnoses = extra.get("diagnoses") if isinstance(extra, dict) else None
+        if not isinstance(diagnoses, list):
+            problems.append(f"{where}: extra_data.diagnoses must be a list")
+        else:
+            for j, d in enumerate(diagnoses):
+                if not (isinstance(d, dict) and isinstance(d.get("id"), str)
+                        and isinstance(d.get("hint"), str)):
+                    problems.append(f"{where}: extra_data.diagnoses[{j}] needs string id and hint")
+                elif not _DIAGNOSIS_ID.match(d["id"]):
+                    problems.append(f"{where}: diagnosis id {d['id']!r} is not kebab-case")
+
+
+def validate_gradescope(obj: Any) -> list[str]:
+    """Problems that would make Gradescope reject or misread `obj` as results.json; [] if none.
+
+    Stricter than Gradescope on purpose: every field this writer promises must
+    be present and unknown keys are flagged, since a misspelt key is silently
+    ignored by Gradescope.
+    """
+    problems: list[str] = []
+    if not isinstance(obj, dict):
+        return ["results.json must be a JSON object"]
+    try:
+        json.dumps(obj, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        problems.append(f"not serialisable as strict JSON: {exc}")
+    for key in TOP_LEVEL_KEYS:
+        if key not in obj:
+            problems.append(f"missing top-level {key!r}")
+    for key in obj:
+        if key not in TOP_LEVEL_KEYS and key not in _OPTIONAL_TOP_LEVEL:
+            problems.append(f"unknown top-level key {key!r}")
+    if "score" in obj and not _is_number(obj["score"]):
+        problems.append(f"score must be a finite number, got {obj['score']!r}")
+    if "execution_time" in obj and not (_is_number(obj["execution_time"]) and obj["execution_time"] >= 0):
+        problems.append("execution_time must be a non-negative number of seconds")
+    if "output" in obj and not isinstance(obj["output"], str):
+        problems.append("output must be a string")
+    if "output_format" in obj:
+        _check_format("top level", obj["output_format"], problems)
+    for key in ("visibility", "stdout_visibility"):
+        if key in obj and obj[key] not in VISIBILITIES:
+            problems.append(f"{key} {obj[key]!r} is not one of {', '.join(VISIBILITIES)}")
+    if "extra_data" in obj and not isinstance(obj["extra_data"], dict):
+        problems.append("extra_data must be an object")
+    tests = obj.get("tests")
+    if "tests" in obj and not isinstance(tests, list):
+        problems.append("tests must be a list")
+    elif isinstance(tests, list):
+        for i, test in enumerate(tests):
+            _validate_test(i, test, problems)
+    return problems

@@ -1,0 +1,122 @@
+"""JUnit XML for GitLab (`artifacts:reports:junit`) and Jenkins (`junit` step).
+
+One <testsuite> inside <testsuites>; one <testcase> per check shown, with
+classname = component (first tag) so CI UIs group checks by component.
+ElementTree escapes &, <, > and quotes; what it does not do is drop the
+characters XML 1.0 forbids (most C0 controls), which `clean` already removed.
+A grader failure becomes an extra <error> test case, so a CI page cannot show
+"all green" for a run whose score is 0.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from grader.reports._common import (
+    EXAMPLE_LABEL,
+    STUDENT_OUTPUT_LABEL,
+    CheckView,
+    ReportView,
+    build_view,
+    clean_line,
+    round_score,
+)
+from grader.results import GradingResult
+
+SUITE_NAME = "grader"
+
+
+def _body(check: CheckView) -> str:
+    parts = [f"[{d.id}] {d.hint}" for d in check.diagnoses]
+    if check.message:
+        parts.append(check.message)
+    if check.example:
+        parts.append(f"{EXAMPLE_LABEL}:\n{check.example}")
+    if check.output:
+        parts.append(f"{STUDENT_OUTPUT_LABEL}:\n{check.output}")
+    return "\n\n".join(parts)
+
+
+def _message(check: CheckView) -> str:
+    """The one-line summary CI UIs show next to the test name."""
+    first = check.message.split("\n", 1)[0] if check.message else ""
+    if not first and check.diagnoses:
+        first = check.diagnoses[0].hint
+    return clean_line(first or check.status, 300)
+
+
+def _properties(parent: ET.Element, items: list[tuple[str, str]]) -> None:
+    props = ET.SubElement(parent, "properties")
+    for name, value in items:
+        ET.SubElement(props, "property", {"name": name, "value": value})
+
+
+def _testcase(suite: ET.Element, check: CheckView) -> None:
+    case = ET.SubElement(suite, "testcase", {
+        "classname": check.component,
+        "name": check.name,
+        "time": f"{check.duration_s:.3f}",
+    })
+    _properties(case, [
+        ("score", str(round_score(check.score))),
+        ("max_score", str(round_score(check.max_score))),
+        ("number", check.number),
+        ("tags", ",".join(check.tags)),
+    ])
+    if check.status in ("failed", "error"):
+        kind = "failure" if check.status == "failed" else "error"
+        el = ET.SubElement(case, kind, {
+            "message": _message(check),
+            "type": check.diagnoses[0].id if check.diagnoses else check.status,
+        })
+        el.text = _body(check)
+    elif check.status == "skipped":
+        ET.SubElement(case, "skipped", {"message": _message(check)})
+    if check.output:
+        ET.SubElement(case, "system-out").text = check.output
+
+
+def render_view(view: ReportView) -> str:
+    cases = list(view.shown)
+    failures = sum(c.status == "failed" for c in cases)
+    errors = sum(c.status == "error" for c in cases) + (1 if view.grader_error else 0)
+    skipped = sum(c.status == "skipped" for c in cases)
+    counts = {
+        "tests": str(len(cases) + (1 if view.grader_error else 0)),
+        "failures": str(failures),
+        "errors": str(errors),
+        "skipped": str(skipped),
+        "time": f"{view.execution_time_s:.3f}",
+    }
+    root = ET.Element("testsuites", {"name": SUITE_NAME, **counts})
+    suite = ET.SubElement(root, "testsuite", {"name": view.submission, **counts})
+    # With checks withheld, the total would give away how they went: report
+    # the score over the checks shown, as the other local formats do.
+    score, max_score = (view.shown_score, view.shown_max_score) if view.withheld else (view.score, view.max_score)
+    _properties(suite, [
+        ("submission", view.submission),
+        ("score", str(round_score(score))),
+        ("max_score", str(round_score(max_score))),
+        ("rubric", view.rubric),
+        ("seed", str(view.seed)),
+        ("withheld_checks", str(len(view.withheld))),
+    ])
+    if view.grader_error:
+        case = ET.SubElement(suite, "testcase", {"classname": "grader", "name": "grader-error", "time": "0.000"})
+        el = ET.SubElement(case, "error", {"message": clean_line(view.grader_error, 300), "type": "grader-error"})
+        el.text = view.grader_error
+    for check in cases:
+        _testcase(suite, check)
+    ET.indent(root, space="  ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def render(
+    result: GradingResult,
+    *,
+    after_due_date: bool = False,
+    published: bool = False,
+    show_hidden: bool = False,
+) -> str:
+    return render_view(build_view(result, after_due_date=after_due_date,
+                                  published=published, show_hidden=show_hidden))

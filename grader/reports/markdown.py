@@ -1,0 +1,154 @@
+"""Markdown report: a CI step summary (GitHub's $GITHUB_STEP_SUMMARY, GitLab/Gitea pages).
+
+The helpers here (`inline`, `fenced`, `check_details`, `summary_table`) are
+also used by the Gradescope writer, whose outputs are Markdown too.
+
+Student-controlled text is either backslash-escaped inline text or sits in a
+fenced code block whose fence is longer than any backtick run in the text,
+so a student's own ``` cannot close the block early (CommonMark: a closing
+fence must be at least as long as the opening one), and nothing in it is
+rendered as Markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import re
+
+from grader.reports._common import (
+    EXAMPLE_LABEL,
+    GRADER_ERROR_SENTENCE,
+    STATUS_LABEL,
+    STUDENT_OUTPUT_LABEL,
+    CheckView,
+    ReportView,
+    build_view,
+    points,
+)
+from grader.results import GradingResult
+
+# Every ASCII punctuation character CommonMark lets us backslash-escape that
+# could start markup, close a table cell, or open an HTML tag or entity.
+_INLINE_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&])")
+_BACKTICK_RUN = re.compile(r"`+")
+
+STATUS_ICON = {"passed": "✅", "failed": "❌", "error": "💥", "skipped": "⏭️"}
+
+
+def inline(text: str) -> str:
+    """Untrusted text as one line of literal Markdown (safe in a paragraph or table cell)."""
+    return _INLINE_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def trusted(text: str) -> str:
+    """Grader-written Markdown (diagnosis hints): keep `code` spans, but no raw HTML."""
+    return " ".join(text.split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def fenced(text: str, lang: str = "text") -> str:
+    """A fenced code block that no content can close early."""
+    longest = max((len(m) for m in _BACKTICK_RUN.findall(text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{lang}\n{text}\n{fence}"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def summary_table(view: ReportView) -> str:
+    """Per-component table over the checks shown."""
+    rows = [
+        [inline(c.tag),
+         f"{points(c.score)} / {points(c.max_score)}",
+         f"{c.passed} / {c.total}"]
+        for c in view.components
+    ]
+    return _table(["Component", "Score", "Checks passed"], rows)
+
+
+def check_details(check: CheckView) -> str:
+    """Why a check did not pass: diagnoses with hints, the message, the example, the student's output."""
+    parts: list[str] = []
+    for d in check.diagnoses:
+        parts.append(f"- **`{inline(d.id)}`**: {trusted(d.hint)}")
+    if parts:
+        parts = ["\n".join(parts)]
+    if check.message:
+        if "\n" in check.message:
+            parts.append("**What went wrong:**\n\n" + fenced(check.message))
+        else:
+            parts.append(f"**What went wrong:** {inline(check.message)}")
+    if check.example:
+        parts.append(f"**{EXAMPLE_LABEL}:**\n\n" + fenced(check.example))
+    if check.output:
+        parts.append(f"**{STUDENT_OUTPUT_LABEL}:**\n\n" + fenced(check.output))
+    return "\n\n".join(parts)
+
+
+def score_line(view: ReportView) -> str:
+    if view.grader_error:
+        return f"**Score: 0 / {points(view.max_score)}** (grader error)"
+    if view.withheld:
+        return (f"**Score on the checks shown: {points(view.shown_score)} / "
+                f"{points(view.shown_max_score)}**")
+    return f"**Score: {points(view.score)} / {points(view.max_score)} ({view.percent:.1f}%)**"
+
+
+def render_view(view: ReportView) -> str:
+    out: list[str] = [f"## Grading report: {inline(view.submission)}", score_line(view)]
+    if view.grader_error:
+        out.append(f"> ⚠️ {GRADER_ERROR_SENTENCE}")
+        out.append("**Reason:**\n\n" + fenced(view.grader_error))
+
+    facts = [f"{sum(c.passed for c in view.shown)} of {len(view.shown)} checks passed"]
+    if view.accuracy is not None:
+        acc = f"test accuracy {view.accuracy:.1%}"
+        if view.reference_accuracy is not None:
+            acc += f" (reference {view.reference_accuracy:.1%})"
+        facts.append(acc)
+    facts.append(f"time {view.execution_time_s:.1f} s")
+    if view.rubric:
+        facts.append(f"rubric {inline(view.rubric)}")
+    facts.append(f"seed {view.seed}")
+    out.append(" · ".join(facts))
+
+    if view.components:
+        out.append(summary_table(view))
+    note = view.withheld_note()
+    if note:
+        out.append(f"_{inline(note)}_")
+
+    if view.top_diagnoses:
+        lines = ["### Most likely problems"]
+        lines += [f"- **`{inline(d.id)}`** (in {n} check{'s' if n != 1 else ''}): {trusted(d.hint)}"
+                  for d, n in view.top_diagnoses]
+        out.append("\n".join(lines))
+
+    attention = view.attention
+    if attention:
+        out.append("### Checks that did not pass")
+        for check in attention:
+            icon = STATUS_ICON.get(check.status, "❌")
+            out.append(
+                f"#### {icon} {inline(check.name)} — {STATUS_LABEL[check.status]}, "
+                f"{points(check.score)} / {points(check.max_score)}"
+            )
+            details = check_details(check)
+            if details:
+                out.append(details)
+    elif view.shown and not view.grader_error:
+        out.append("All checks shown passed. 🎉")
+    return "\n\n".join(out) + "\n"
+
+
+def render(
+    result: GradingResult,
+    *,
+    after_due_date: bool = False,
+    published: bool = False,
+    show_hidden: bool = False,
+) -> str:
+    return render_view(build_view(result, after_due_date=after_due_date,
+                                  published=published, show_hidden=show_hidden))

@@ -1,0 +1,139 @@
+"""PNG plots of a run's artifacts for the HTML report (matplotlib, Agg, no pyplot).
+
+Figures are made with `matplotlib.figure.Figure` and the Agg canvas directly:
+no pyplot state, no backend switch in whoever imported us, safe in threads.
+The default style is forced so a user's matplotlibrc cannot change the
+images, and the PNG "Software" text chunk (matplotlib's version) is dropped
+so the same data gives the same bytes on every run with a given matplotlib.
+
+Artifacts are plain JSON written by other parts of the grader, possibly from a
+broken run: every function validates its input and raises ValueError with a
+reason instead of drawing nonsense.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any, Sequence
+
+from matplotlib import style as mpl_style
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+DPI = 100
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _to_png(fig: Figure) -> bytes:
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _series(value: Any, name: str) -> list[float]:
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ValueError(f"{name} must be a non-empty list of numbers")
+    out: list[float] = []
+    for x in value:
+        if isinstance(x, bool) or not isinstance(x, (int, float)):
+            if x is None:  # a diverged epoch may be recorded as null
+                out.append(math.nan)
+                continue
+            raise ValueError(f"{name} holds a non-number: {x!r}")
+        out.append(float(x))
+    return out
+
+
+def learning_curve_png(curve: Any) -> bytes:
+    """Loss per epoch of the student's network, and of the reference if given."""
+    if not isinstance(curve, dict) or "student" not in curve:
+        raise ValueError("learning_curve must be an object with a 'student' list")
+    student = _series(curve["student"], "learning_curve.student")
+    reference = _series(curve["reference"], "learning_curve.reference") if curve.get("reference") else None
+    with mpl_style.context("default"):
+        fig = Figure(figsize=(5.5, 3.5))
+        ax = fig.add_subplot()
+        # Non-finite losses (divergence) are drawn as gaps and called out, since
+        # autoscaling to inf would flatten the rest of the curve.
+        finite = [x if math.isfinite(x) else math.nan for x in student]
+        ax.plot(range(1, len(student) + 1), finite, marker="o", markersize=3, label="your network")
+        if reference is not None:
+            ref = [x if math.isfinite(x) else math.nan for x in reference]
+            ax.plot(range(1, len(reference) + 1), ref, linestyle="--", color="gray", label="reference")
+        bad = next((i for i, x in enumerate(student, start=1) if not math.isfinite(x)), None)
+        if bad is not None:
+            ax.set_title(f"Learning curve (loss is inf/NaN at epoch {bad})", color="firebrick")
+        else:
+            ax.set_title("Learning curve")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("training loss")
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        return _to_png(fig)
+
+
+def _matrix(value: Any) -> list[list[int]]:
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ValueError("confusion_matrix must be a non-empty list of rows")
+    n = len(value)
+    rows: list[list[int]] = []
+    for row in value:
+        if not isinstance(row, (list, tuple)) or len(row) != n:
+            raise ValueError(f"confusion_matrix must be square ({n} x {n})")
+        if any(isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x < 0
+               for x in row):
+            raise ValueError("confusion_matrix must hold non-negative counts")
+        rows.append([int(x) for x in row])
+    return rows
+
+
+def confusion_matrix_png(matrix: Any) -> bytes:
+    """Counts of (true class, predicted class); rows = true class, columns = predicted."""
+    rows = _matrix(matrix)
+    n = len(rows)
+    with mpl_style.context("default"):
+        fig = Figure(figsize=(5, 4.5))
+        ax = fig.add_subplot()
+        # Colour by the share of each true class, so a small class that is
+        # always wrong stands out as much as a large one.
+        shares = [[x / max(1, sum(r)) for x in r] for r in rows]
+        image = ax.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0)
+        for i, r in enumerate(rows):
+            for j, x in enumerate(r):
+                ax.text(j, i, str(x), ha="center", va="center", fontsize=7,
+                        color="white" if shares[i][j] > 0.5 else "black")
+        ax.set_xticks(range(n))
+        ax.set_yticks(range(n))
+        ax.set_xlabel("predicted class")
+        ax.set_ylabel("true class")
+        ax.set_title("Confusion matrix (test set)")
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of true class")
+        fig.tight_layout()
+        return _to_png(fig)
+
+
+def class_histogram_png(predicted: Any, labels: Any) -> bytes:
+    """How often each class is predicted vs. how often it occurs: shows single-class collapse."""
+    pred = _series(predicted, "predicted_histogram")
+    true: Sequence[float] | None = _series(labels, "label_histogram") if labels else None
+    if true is not None and len(true) != len(pred):
+        raise ValueError("predicted_histogram and label_histogram differ in length")
+    with mpl_style.context("default"):
+        fig = Figure(figsize=(5.5, 3.2))
+        ax = fig.add_subplot()
+        xs = list(range(len(pred)))
+        width = 0.4 if true is not None else 0.8
+        ax.bar([x - (width / 2 if true is not None else 0) for x in xs], pred, width=width,
+               label="predicted")
+        if true is not None:
+            ax.bar([x + width / 2 for x in xs], true, width=width, color="gray", alpha=0.6, label="true")
+        ax.set_xticks(xs)
+        ax.set_xlabel("class")
+        ax.set_ylabel("count")
+        ax.set_title("Predicted vs. true class counts")
+        ax.legend()
+        fig.tight_layout()
+        return _to_png(fig)

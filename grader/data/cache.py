@@ -39,6 +39,9 @@ def atomic_writer(path: Path) -> Iterator[IO[bytes]]:
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     tmp = Path(tmp_name)
     try:
+        # mkstemp makes 0600 files; a cache built by root in a setup script
+        # must stay readable by the (possibly other) user who grades.
+        os.chmod(tmp, 0o644)
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()

@@ -99,9 +99,13 @@ def download_mnist(dest: str | Path | None = None, *, mirrors: Sequence[str] = M
     say = progress or (lambda _msg: None)
     for name, md5 in checksums.items():
         target = dest / name
-        if target.is_file() and md5_of(target) == md5:
-            say(f"{name}: already downloaded, checksum OK")
-            continue
+        if target.is_file():
+            if md5_of(target) == md5:
+                say(f"{name}: already downloaded, checksum OK")
+                continue
+            # A wrong file (say, a half copy by hand) must not survive a
+            # failed re-download and later pass for the real thing.
+            target.unlink()
         failures = []
         for mirror in mirrors:
             url = mirror.rstrip("/") + "/" + name

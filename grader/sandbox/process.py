@@ -1,0 +1,430 @@
+"""Grader side of one worker: spawning it, talking to it under deadlines, tearing it down.
+
+Pipes (all created here; the grader's ends are close-on-exec and non-blocking):
+  request   grader -> worker    frames (channel.py)
+  response  worker -> grader    frames
+  output    worker -> grader    the student's stdout and stderr, on one pipe so they interleave
+  control   grader -> supervisor  any byte or EOF: kill the worker and everything it started
+  status    supervisor -> grader  JSON lines: "started", then "exit" with the worker's status
+Every wait is a poll() on these with a deadline, so nothing here blocks on a
+pipe that a stray grandchild keeps open.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pwd
+import select
+import shutil
+import site
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import channel, procs
+from .errors import ChannelViolation, SandboxError
+from .limits import Limits
+
+SUPERVISOR = Path(__file__).with_name("supervisor.py")
+F_SETPIPE_SZ = 1031
+PIPE_SIZE = 1 << 20
+MAX_SOURCE_BYTES = 4 << 20
+UID_RANGE = range(61000, 62000)
+UID_LOCK_DIR = Path(tempfile.gettempdir()) / "grader-sandbox-uids"
+
+
+class WorkerGone(Exception):
+    """The worker ended (or was ended) before answering. `reason`: timeout | died | violation."""
+
+    def __init__(self, reason: str, status: dict[str, Any], detail: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.detail = detail
+
+
+class OutputCapture:
+    """The first `limit` bytes of the student's output during one call; counts the rest."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.chunks: list[bytes] = []
+        self.kept = 0
+        self.dropped = 0
+
+    def feed(self, data: bytes) -> None:
+        room = self.limit - self.kept
+        if room > 0:
+            piece = data[:room]
+            self.chunks.append(piece)
+            self.kept += len(piece)
+        self.dropped += max(0, len(data) - max(room, 0))
+
+    def text(self) -> str:
+        text = b"".join(self.chunks).decode("utf-8", "replace")
+        if self.dropped:
+            text += f"\n[truncated {self.dropped} bytes]"
+        return text
+
+
+@dataclass
+class WorkerConfig:
+    submission_dir: Path
+    limits: Limits
+    forbidden: tuple[str, ...]
+    uid: int | None  # None: do not drop privileges
+    network_isolation: bool = True
+    hide: list[str] = field(default_factory=list)
+
+
+def site_dirs() -> list[str]:
+    """Where the worker finds NumPy (it runs with -S, so no .pth file and no editable grader)."""
+    import numpy
+
+    dirs = [d for d in site.getsitepackages() if os.path.isdir(d)]
+    numpy_home = str(Path(numpy.__file__).resolve().parent.parent)
+    if numpy_home not in dirs:
+        dirs.append(numpy_home)
+    return dirs
+
+
+def dirs_to_hide() -> list[str]:
+    """The grader's and the reference's package directories (hidden from the worker when root)."""
+    import importlib.util
+
+    found = [str(Path(__file__).resolve().parent.parent)]
+    try:
+        spec = importlib.util.find_spec("reference")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        found += [str(Path(p).resolve()) for p in spec.submodule_search_locations]
+    needed = site_dirs() + [os.path.dirname(os.__file__)]
+    # Never hide a directory NumPy or the stdlib live under (a venv inside the repo).
+    return [d for d in found if not any(n == d or n.startswith(d + os.sep) for n in needed)]
+
+
+class UidLease:
+    """A sandbox uid reserved for this process, so concurrent sandboxes never share (or kill) one."""
+
+    def __init__(self, uid: int | None = None) -> None:
+        self.fd: int | None = None
+        if uid is not None:
+            self.uid = uid
+            return
+        UID_LOCK_DIR.mkdir(mode=0o700, exist_ok=True)
+        for candidate in UID_RANGE:
+            try:
+                pwd.getpwuid(candidate)
+                continue  # a real account: not ours to use (nor to sweep)
+            except KeyError:
+                pass
+            fd = os.open(UID_LOCK_DIR / str(candidate), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            self.fd, self.uid = fd, candidate
+            return
+        raise SandboxError("no free sandbox uid")
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+def _copy_submission(src: Path, dest: Path) -> list[str]:
+    """Copy the submission's top-level .py files (regular files only: no symlink tricks)."""
+    copied = []
+    for entry in sorted(src.iterdir()) if src.is_dir() else []:
+        if entry.suffix != ".py" or not entry.name[:-3].isidentifier():
+            continue
+        try:
+            fd = os.open(entry, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                continue
+            data = f.read(MAX_SOURCE_BYTES + 1)
+        if len(data) > MAX_SOURCE_BYTES:
+            continue
+        (dest / entry.name).write_bytes(data)
+        copied.append(entry.name)
+    return copied
+
+
+def _env(home: str, tmp: str) -> dict[str, str]:
+    one = "1"  # one BLAS thread: deterministic sums, and the memory limit holds
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": tmp,
+        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+        "OPENBLAS_NUM_THREADS": one, "OMP_NUM_THREADS": one, "MKL_NUM_THREADS": one,
+        "VECLIB_MAXIMUM_THREADS": one, "NUMEXPR_NUM_THREADS": one,
+    }
+
+
+class _FrameReader:
+    """Assembles one frame from a non-blocking fd without extra copies."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.head = bytearray(channel.FRAME_HEAD_SIZE)
+        self.payload: bytearray | None = None
+        self.got = 0
+
+    def read(self, fd: int) -> bool:
+        """Read what is available; True once the frame is complete. EOFError at EOF."""
+        while True:
+            buf = self.head if self.payload is None else self.payload
+            if self.got == len(buf):
+                if self.payload is not None:
+                    return True
+                length = channel.parse_frame_head(bytes(self.head), self.max_bytes)
+                self.payload, self.got = bytearray(length), 0
+                continue
+            try:
+                n = os.readv(fd, [memoryview(buf)[self.got:]])
+            except BlockingIOError:
+                return False
+            if n == 0:
+                raise EOFError
+            self.got += n
+
+
+class WorkerProcess:
+    def __init__(self, config: WorkerConfig) -> None:
+        self.config = config
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.tmp: Path | None = None
+        self.hello: dict[str, Any] = {}
+        self.status: dict[str, Any] = {}
+        self.started: dict[str, Any] = {}
+        self.status_buf = b""
+        self.output = OutputCapture(config.limits.output_limit_bytes)
+        self.fds: dict[str, int] = {}
+
+    # ------------------------------------------------------------ start
+
+    def start(self) -> dict[str, Any]:
+        cfg = self.config
+        self.tmp = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
+        src, home, tmpdir = self.tmp / "src", self.tmp / "home", self.tmp / "tmp"
+        for d in (src, home, tmpdir):
+            d.mkdir()
+        _copy_submission(cfg.submission_dir, src)
+        if cfg.uid is not None:
+            for path in (self.tmp, src, home, tmpdir, *src.iterdir()):
+                os.chown(path, cfg.uid, cfg.uid)
+        pipes = {name: os.pipe() for name in ("request", "response", "output", "control", "status")}
+        for name in ("request", "response"):
+            try:
+                fcntl.fcntl(pipes[name][1], F_SETPIPE_SZ, PIPE_SIZE)
+            except OSError:
+                pass  # bigger pipes only save context switches
+        child_ends = [pipes["request"][0], pipes["response"][1], pipes["control"][0], pipes["status"][1]]
+        config = {
+            "chan_r": pipes["request"][0], "chan_w": pipes["response"][1],
+            "control_r": pipes["control"][0], "status_w": pipes["status"][1],
+            "src": str(src.resolve()), "tmp": str(self.tmp), "site_dirs": site_dirs(),
+            "forbidden": list(cfg.forbidden), "uid": cfg.uid, "gid": cfg.uid,
+            "memory_mb": cfg.limits.memory_mb, "cpu_time_s": cfg.limits.cpu_time_s,
+            "file_bytes": cfg.limits.max_file_bytes, "nproc": cfg.limits.max_processes,
+            "network_isolation": cfg.network_isolation, "hide": cfg.hide,
+        }
+        out_w = pipes["output"][1]
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-B", str(SUPERVISOR), json.dumps(config)],
+                stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=child_ends,
+                env=_env(str(home), str(tmpdir)), cwd=str(self.tmp), start_new_session=True)
+        finally:
+            for fd in child_ends + [out_w]:
+                os.close(fd)
+        self.fds = {"request": pipes["request"][1], "response": pipes["response"][0],
+                    "output": pipes["output"][0], "control": pipes["control"][1],
+                    "status": pipes["status"][0]}
+        for fd in self.fds.values():
+            os.set_blocking(fd, False)
+        try:
+            payload = self.exchange([], cfg.limits.start_timeout_s, cfg.limits.output_limit_bytes)
+            message = channel.decode(payload)
+        except (WorkerGone, ChannelViolation) as exc:
+            out = self.output.text()
+            self.stop()
+            raise SandboxError(f"the sandbox worker did not start ({exc}): {out[-2000:]}") from None
+        if type(message) is not dict or type(message.get("hello")) is not dict:
+            self.stop()
+            raise SandboxError("the sandbox worker sent no greeting")
+        self.hello = message["hello"]
+        self._read_status()
+        return self.hello
+
+    @property
+    def supervisor_pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    @property
+    def worker_pid(self) -> int | None:
+        pid = self.started.get("worker_pid")
+        return pid if type(pid) is int else None
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and "event" not in self.status
+
+    # ------------------------------------------------------------ one exchange
+
+    def exchange(self, parts: list[bytes | memoryview], timeout_s: float, output_limit: int) -> bytearray:
+        """Send one request frame (may be empty: just wait) and return the reply's payload.
+
+        Raises WorkerGone on time-out (after killing the worker), on the
+        worker's death, or on a malformed frame (ChannelViolation as detail).
+        """
+        fds = self.fds
+        deadline = time.monotonic() + timeout_s
+        self.output = OutputCapture(output_limit)
+        pending = [memoryview(p).cast("B") for p in parts if len(p)]
+        reader = _FrameReader(self.config.limits.max_message_bytes)
+        poller = select.poll()
+        for name in ("response", "output", "status"):
+            poller.register(fds[name], select.POLLIN)
+        if pending:
+            poller.register(fds["request"], select.POLLOUT)
+        order = {fds["output"]: 0, fds["request"]: 1, fds["response"]: 2, fds["status"]: 3}
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.stop()
+                raise WorkerGone("timeout", self.status)
+            events = poller.poll(max(1, int(remaining * 1000) + 1))
+            # Output first (it precedes the reply), the reply before the death notice.
+            for fd, ev in sorted(events, key=lambda e: order[e[0]]):
+                if fd == fds["output"]:
+                    if not self._drain_output():
+                        poller.unregister(fd)
+                elif fd == fds["request"]:
+                    if ev & (select.POLLERR | select.POLLHUP):
+                        poller.unregister(fd)
+                        continue  # the worker is going away: the status pipe will say how
+                    try:
+                        self._write_some(pending)
+                    except BrokenPipeError:
+                        pending.clear()
+                    if not pending:
+                        poller.unregister(fd)
+                elif fd == fds["response"]:
+                    try:
+                        done = reader.read(fd)
+                    except EOFError:
+                        poller.unregister(fd)
+                        continue
+                    except ChannelViolation as exc:
+                        self.stop()
+                        raise WorkerGone("violation", self.status, exc.message) from None
+                    if done:
+                        self._drain_output()
+                        assert reader.payload is not None
+                        return reader.payload
+                elif fd == fds["status"]:
+                    self._read_status()
+                    if "event" in self.status:
+                        self._drain_output()
+                        self.stop()
+                        raise WorkerGone("died", self.status)
+
+    def _write_some(self, pending: list[memoryview]) -> None:
+        while pending:
+            try:
+                n = os.writev(self.fds["request"], pending[:64])
+            except BlockingIOError:
+                return
+            while n:
+                if n >= len(pending[0]):
+                    n -= len(pending.pop(0))
+                else:
+                    pending[0] = pending[0][n:]
+                    n = 0
+
+    def _drain_output(self) -> bool:
+        """Read what the student printed so far; False at EOF."""
+        fd = self.fds.get("output")
+        if fd is None:
+            return False
+        for _ in range(64):  # bounded, so a flood cannot starve the reply
+            try:
+                data = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                return True
+            except OSError:
+                return False
+            if not data:
+                return False
+            self.output.feed(data)
+        return True
+
+    def _read_status(self) -> None:
+        fd = self.fds.get("status")
+        if fd is None:
+            return
+        while True:
+            try:
+                data = os.read(fd, 4096)
+            except (BlockingIOError, OSError):
+                break
+            if not data:
+                break
+            self.status_buf += data
+        *lines, self.status_buf = self.status_buf.split(b"\n")
+        for line in lines:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("event") == "started":
+                self.started = event
+            elif event.get("event") == "exit":
+                self.status = event
+
+    # ------------------------------------------------------------ teardown
+
+    def stop(self, grace_s: float = 5.0) -> dict[str, Any]:
+        """Have the supervisor kill the worker and all it started; wait for it; clean up."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return self.status
+        control = self.fds.pop("control", None)
+        if control is not None:
+            try:
+                os.write(control, b"k")
+            except OSError:
+                pass
+            os.close(control)
+        try:
+            proc.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            # Last resort: the supervisor itself hangs. Its orphans go to init,
+            # so sweep its tree first, then every process of the sandbox uid.
+            procs.kill_all(procs.descendants(proc.pid))
+            proc.kill()
+            proc.wait()
+            if self.config.uid is not None:
+                procs.sweep(proc.pid, self.config.uid, reap=False)
+        self._read_status()
+        self.status.setdefault("event", "exit")
+        for fd in self.fds.values():
+            os.close(fd)
+        self.fds = {}
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+        return self.status

@@ -1,0 +1,357 @@
+"""The worker: runs the student's code, inside the sandboxed child process.
+
+Started by the supervisor (see supervisor.py), after hardening and before
+any student code. It serves requests from the grader one at a time over the
+channel, keeps the student's objects in a table and answers with plain data
+or Handles to table entries. Everything the student can do wrong ends in an
+"err" response the grader turns into a typed StudentFailure; the worker only
+exits on EOF, on a sys.exit from student code, or when killed.
+
+Requests:   {"op": ..., "seq": n, "free": [handle ids to drop], ...}
+Responses:  {"seq": n, "ok": value} | {"seq": n, "err": {...}}
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from typing import Any, Callable
+
+import numpy as np
+
+try:
+    from . import channel, guard, spy
+except ImportError:  # loaded by path inside the worker, outside the grader package
+    import _sandbox_channel as channel  # type: ignore[no-redef]
+    import _sandbox_guard as guard  # type: ignore[no-redef]
+    import _sandbox_spy as spy  # type: ignore[no-redef]
+
+MAX_MESSAGE = 200
+MAX_TRACEBACK = 8000
+# Requests come from the grader, which is trusted; the cap only bounds mistakes.
+MAX_REQUEST_BYTES = 1 << 31
+
+_ndarray = np.ndarray
+_default_rng = np.random.default_rng
+
+
+_ABSENT = object()
+
+
+class _StaleRef(Exception):
+    """A request named a handle id that is not (or no longer) in the table."""
+
+
+class _Usage(Exception):
+    """The grader asked for something malformed (a grader bug, not the student's)."""
+
+
+class _Missing(Exception):
+    """A class, function or attribute the grader asked for does not exist."""
+
+
+class _ImportFailed(Exception):
+    """Importing a student module raised (anything, SystemExit included)."""
+
+    def __init__(self, module: str, cause: BaseException) -> None:
+        super().__init__(module)
+        self.module = module
+        self.cause = cause
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 15] + " ...[truncated]"
+
+
+def _describe(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+    except BaseException:  # a student __str__ that raises
+        text = "<unprintable>"
+    return _short(text, MAX_MESSAGE)
+
+
+class Worker:
+    def __init__(self, chan_r: int, chan_w: int, src_dir: str, import_guard: Any,
+                 hello: dict[str, Any]) -> None:
+        self.chan_r = chan_r
+        self.chan_w = chan_w
+        self.src_dir = src_dir.rstrip(os.sep) + os.sep
+        self.guard = import_guard
+        self.hello = hello
+        self.table: dict[int, Any] = {}
+        self.ids: dict[int, int] = {}  # id(obj) -> handle id, so one object keeps one handle
+        self.next_id = 1
+        self.spies: dict[tuple[int, str], Any] = {}
+        self.modules: dict[str, Any] = {}
+        self.exit_after_reply = False
+        self.ops: dict[str, Callable[[dict[str, Any]], Any]] = {
+            "ping": lambda r: None,
+            "import": self.op_import,
+            "new": self.op_new,
+            "call": self.op_call,
+            "method": self.op_method,
+            "getattr": self.op_getattr,
+            "setattr": self.op_setattr,
+            "hasattr": self.op_hasattr,
+            "module_has": self.op_module_has,
+            "release": lambda r: None,
+            "spy": self.op_spy,
+            "spy_log": self.op_spy_log,
+        }
+
+    # ------------------------------------------------------------ object table
+
+    def handle_of(self, obj: Any) -> channel.Handle:
+        key = id(obj)
+        hid = self.ids.get(key)
+        if hid is None or self.table.get(hid) is not obj:
+            hid = self.next_id
+            self.next_id += 1
+            self.table[hid] = obj
+            self.ids[key] = hid
+        return channel.Handle(hid, _type_name(obj))
+
+    def release(self, ids: Any) -> None:
+        if type(ids) is not list:
+            return
+        for hid in ids:
+            obj = self.table.pop(hid, None) if type(hid) is int else None
+            if obj is not None:
+                self.ids.pop(id(obj), None)
+                for key in [k for k in self.spies if k[0] == id(obj)]:
+                    del self.spies[key]
+
+    def lookup(self, hid: int, type_name: str) -> Any:
+        if hid not in self.table:
+            raise _StaleRef(f"object #{hid} ({type_name}) no longer exists in the worker")
+        return self.table[hid]
+
+    def to_wire(self, obj: Any) -> Any:
+        """`default` hook of the encoder: any value that is not plain data."""
+        t = type(obj)
+        if isinstance(obj, _ndarray):
+            raise channel.EncodeError(
+                f"returned a {t.__name__} (a subclass of numpy.ndarray); return a plain numpy array")
+        for attr in ("__array__", "__array_interface__", "__array_struct__"):
+            if hasattr(t, attr):
+                raise channel.EncodeError(
+                    f"returned a {t.__name__} object that poses as an array; return a plain numpy array")
+        if isinstance(obj, complex):
+            raise channel.EncodeError("returned a complex number; use float64", "dtype")
+        if isinstance(obj, (int, float, str)):
+            raise channel.EncodeError(
+                f"returned a {t.__name__}, a subclass of {t.__mro__[1].__name__}; return a plain value")
+        return self.handle_of(obj)
+
+    # ------------------------------------------------------------ student code
+
+    def module(self, name: Any) -> Any:
+        if type(name) is not str or not name.isidentifier():
+            raise _Usage(f"bad module name {name!r}")
+        mod = self.modules.get(name)
+        if mod is None:
+            try:
+                mod = importlib.import_module(name)
+            except BaseException as exc:  # SyntaxError, SystemExit, anything raised at import
+                raise _ImportFailed(name, exc) from None
+            if not (getattr(mod, "__file__", None) or "").startswith(self.src_dir):
+                raise _Missing(f"the submission has no module {name}.py")
+            self.modules[name] = mod
+        return mod
+
+    def attr(self, owner: Any, name: Any, what: str) -> Any:
+        if type(name) is not str:
+            raise _Usage(f"bad attribute name {name!r}")
+        try:
+            return getattr(owner, name)
+        except AttributeError:
+            raise _Missing(f"{what} has no attribute '{name}'") from None
+
+    def callable_attr(self, owner: Any, name: Any, what: str) -> Any:
+        fn = self.attr(owner, name, what)
+        if not callable(fn):
+            raise _Missing(f"{what}.{name} is not callable")
+        return fn
+
+    def op_import(self, req: dict[str, Any]) -> Any:
+        self.module(req["module"])
+        return None
+
+    def op_new(self, req: dict[str, Any]) -> Any:
+        mod = self.module(req["module"])
+        cls = self.callable_attr(mod, req["name"], f"{req['module']}.py")
+        return cls(*req["args"], **req["kwargs"])
+
+    def op_call(self, req: dict[str, Any]) -> Any:
+        mod = self.module(req["module"])
+        fn = self.callable_attr(mod, req["name"], f"{req['module']}.py")
+        return fn(*req["args"], **req["kwargs"])
+
+    def op_method(self, req: dict[str, Any]) -> Any:
+        obj = req["h"]
+        fn = self.callable_attr(obj, req["name"], _type_name(obj))
+        return fn(*req["args"], **req["kwargs"])
+
+    def op_getattr(self, req: dict[str, Any]) -> Any:
+        obj = req["h"]
+        return self.attr(obj, req["name"], _type_name(obj))
+
+    def op_setattr(self, req: dict[str, Any]) -> Any:
+        setattr(req["h"], req["name"], req["value"])
+        return None
+
+    def op_hasattr(self, req: dict[str, Any]) -> Any:
+        # hasattr runs student properties: an exception other than AttributeError is the student's.
+        return hasattr(req["h"], req["name"])
+
+    def op_module_has(self, req: dict[str, Any]) -> Any:
+        """[defined, callable] for a module-level name (imports the module)."""
+        mod = self.module(req["module"])
+        if type(req["name"]) is not str:
+            raise _Usage(f"bad attribute name {req['name']!r}")
+        value = getattr(mod, req["name"], _ABSENT)
+        return [value is not _ABSENT, value is not _ABSENT and callable(value)]
+
+    def op_spy(self, req: dict[str, Any]) -> Any:
+        obj = req["h"]
+        try:
+            spy.install(obj, req["name"], self.spies)
+        except AttributeError as exc:
+            raise _Missing(f"cannot watch {_type_name(obj)}.{req['name']}: {exc}") from None
+        return None
+
+    def op_spy_log(self, req: dict[str, Any]) -> Any:
+        found = self.spies.get((id(req["h"]), req["name"]))
+        if found is None:
+            raise _Usage(f"no spy on {_type_name(req['h'])}.{req['name']}; call spy() first")
+        return found.take()
+
+    # ------------------------------------------------------------ error reports
+
+    def trimmed_traceback(self, exc: BaseException) -> str:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                  if f.filename.startswith(self.src_dir)]
+        lines = ["Traceback (most recent call last):\n"] if frames else []
+        lines += traceback.format_list(frames)
+        try:
+            lines += traceback.format_exception_only(type(exc), exc)
+        except BaseException:
+            lines.append(f"{type(exc).__name__}: <unprintable>\n")
+        text = "".join(lines).replace(self.src_dir, "")
+        return _short(text, MAX_TRACEBACK)
+
+    def failure(self, exc: BaseException, forbidden: list[str]) -> dict[str, Any]:
+        if isinstance(exc, _ImportFailed):
+            return self.import_failure(exc.module, exc.cause, forbidden)
+        exc_type = type(exc).__name__
+        message = _describe(exc)
+        tb = self.trimmed_traceback(exc)
+        if isinstance(exc, _Missing):
+            return {"kind": "missing", "exc_type": "AttributeError", "message": message, "traceback": ""}
+        if isinstance(exc, _Usage):
+            return {"kind": "usage", "exc_type": "ValueError", "message": message, "traceback": ""}
+        if isinstance(exc, _StaleRef):
+            return {"kind": "stale", "exc_type": "KeyError", "message": message, "traceback": ""}
+        if isinstance(exc, SystemExit):
+            self.exit_after_reply = True
+            return {"kind": "exit", "exc_type": exc_type, "traceback": tb,
+                    "message": f"the code called sys.exit({_short(repr(exc.code), 60)})"}
+        if isinstance(exc, guard.ForbiddenImportError) or forbidden:
+            name = forbidden[0] if forbidden else (exc.name or "?")  # type: ignore[attr-defined]
+            return {"kind": "exception", "exc_type": exc_type, "diagnosis": "forbidden-import",
+                    "traceback": tb,
+                    "message": f"the code imports '{name}', which is not allowed in this assignment"}
+        if isinstance(exc, MemoryError):
+            return {"kind": "memory", "exc_type": exc_type, "traceback": tb,
+                    "message": "ran out of memory (over the memory limit)"}
+        return {"kind": "exception", "exc_type": exc_type, "message": message, "traceback": tb}
+
+    def import_failure(self, module: str, exc: BaseException, forbidden: list[str]) -> dict[str, Any]:
+        exc_type = type(exc).__name__
+        tb = self.trimmed_traceback(exc)
+        if isinstance(exc, guard.ForbiddenImportError) or forbidden:
+            name = forbidden[0] if forbidden else (getattr(exc, "name", None) or "?")
+            return {"kind": "import", "exc_type": exc_type, "diagnosis": "forbidden-import", "traceback": tb,
+                    "message": f"{module}.py imports '{name}', which is not allowed in this assignment"}
+        if isinstance(exc, SystemExit):
+            what = f"calls sys.exit({_short(repr(exc.code), 60)}) when imported"
+        elif isinstance(exc, ModuleNotFoundError) and exc.name == module:
+            return {"kind": "import", "exc_type": exc_type, "diagnosis": "missing-api", "traceback": "",
+                    "message": f"the submission has no {module}.py"}
+        elif isinstance(exc, SyntaxError):
+            what = f"has a syntax error on line {exc.lineno}"
+        else:
+            what = f"raised {exc_type} when imported: {_describe(exc)}"
+        return {"kind": "import", "exc_type": exc_type, "diagnosis": "import-error", "traceback": tb,
+                "message": f"{module}.py {what}"}
+
+    # ------------------------------------------------------------ loop
+
+    def send(self, value: Any) -> None:
+        self._flush_student_output()
+        channel.write_frame_blocking(self.chan_w, channel.encode(value, self.to_wire))
+
+    def _flush_student_output(self) -> None:
+        # Whatever the student printed must reach the output pipe before the
+        # reply reaches the channel, so the grader attributes it to this call.
+        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+            try:
+                stream.flush()  # type: ignore[union-attr]
+            except BaseException:
+                pass
+
+    def handle(self, payload: bytearray) -> None:
+        seq = None
+        op = "?"
+        self.guard.take_attempts()
+        try:
+            req = channel.decode(payload, on_handle=self.lookup, on_rng=_default_rng, copy_arrays=False)
+            if type(req) is not dict:
+                raise _Usage("request is not a dict")
+            seq = req.get("seq")
+            self.release(req.get("free"))
+            op = str(req.get("op"))
+            fn = self.ops.get(op)
+            if fn is None:
+                raise _Usage(f"unknown op {op!r}")
+            result = fn(req)
+        except BaseException as exc:  # the student's code may raise anything
+            reply = {"seq": seq, "err": self.failure(exc, self.guard.take_attempts())}
+            del exc
+            self.send(reply)
+            return
+        try:
+            self.send({"seq": seq, "ok": result})
+        except channel.EncodeError as exc:
+            self.send({"seq": seq, "err": {"kind": "unsendable", "diagnosis": exc.diagnosis,
+                                           "exc_type": "TypeError", "message": str(exc), "traceback": ""}})
+
+    def serve(self) -> None:
+        self.send({"hello": self.hello})
+        while True:
+            payload = channel.read_frame_blocking(self.chan_r, MAX_REQUEST_BYTES)
+            if payload is None:
+                return
+            self.handle(payload)
+            del payload
+            if self.exit_after_reply:
+                self._flush_student_output()
+                os._exit(0)
+
+
+def _type_name(obj: Any) -> str:
+    try:
+        return str(type(obj).__name__)[:100]
+    except BaseException:
+        return "?"
+
+
+def run(chan_r: int, chan_w: int, src_dir: str, forbidden: list[str], hello: dict[str, Any]) -> None:
+    """Install the import guard, make the submission importable and serve until EOF."""
+    sys.path.insert(0, src_dir)
+    sys.argv = ["student"]
+    import_guard = guard.install(forbidden)
+    Worker(chan_r, chan_w, src_dir, import_guard, hello).serve()

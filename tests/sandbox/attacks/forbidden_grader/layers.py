@@ -1,0 +1,4 @@
+import grader
+
+class Linear:
+    pass

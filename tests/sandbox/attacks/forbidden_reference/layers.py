@@ -1,0 +1,1 @@
+from reference import layers as ref

@@ -1,0 +1,5 @@
+import ctypes
+
+
+def crash():
+    ctypes.string_at(0)

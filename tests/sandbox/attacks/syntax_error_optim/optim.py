@@ -1,0 +1,3 @@
+class SGD:
+    def step(self)
+        pass

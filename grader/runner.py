@@ -55,4 +55,4 @@ def grade(submission: Path, rubric: Rubric, *, seed: int | None = None,
     return GradingResult(
         submission=str(submission), checks=plugin.finished_checks(),
         execution_time_s=round(time.perf_counter() - started, 3),
-        rubric=str(rubric.path or rubric.name), seed=seed, artifacts=plugin.artifacts)
+        rubric=str(rubric.path or rubric.name), seed=seed, artifacts=plugin.report_data)

@@ -50,22 +50,24 @@ def falsifying_example(exc: BaseException) -> str:
 class GradingPlugin:
     def __init__(self, submission: Path, rubric: Rubric, seed: int, progress: Any = None) -> None:
         self.submission = submission
-        self.rubric = rubric
-        self.seed = seed
+        self._rubric = rubric
+        self._seed = seed
         self.progress = progress
+        # Instance attributes must not reuse a fixture's name: pytest finds the
+        # fixtures by looking up attributes of this object.
         self.results: dict[str, CheckResult] = {}
         self.credits: dict[str, float] = {}
-        self.artifacts: dict[str, Any] = {}
+        self.report_data: dict[str, Any] = {}
         self._sandbox: Sandbox | None = None
 
     # -- fixtures -----------------------------------------------------------------
     @pytest.fixture(scope="session")
     def student(self) -> Iterator[Student]:
-        limits = self.rubric.limits
+        limits = self._rubric.limits
         sandbox = Sandbox(self.submission, limits=Limits(
             call_timeout_s=limits.call_timeout_s, memory_mb=limits.memory_mb,
             cpu_time_s=limits.cpu_time_s, output_limit_bytes=limits.output_limit_bytes),
-            forbidden_imports=tuple(self.rubric.forbidden_imports))
+            forbidden_imports=tuple(self._rubric.forbidden_imports))
         self._sandbox = sandbox
         try:
             yield Student(sandbox)
@@ -75,30 +77,30 @@ class GradingPlugin:
 
     @pytest.fixture(scope="session")
     def rubric(self) -> Rubric:
-        return self.rubric
+        return self._rubric
 
     @pytest.fixture(scope="session")
     def grading_seed(self) -> int:
-        return self.seed
+        return self._seed
 
     @pytest.fixture(scope="session")
     def artifacts(self) -> dict[str, Any]:
         """Report data a check leaves for the writers (learning curve, confusion matrix)."""
-        return self.artifacts
+        return self.report_data
 
     @pytest.fixture(scope="session")
     def dataset(self) -> Any:
         from grader.data import load_dataset
 
-        training = self.rubric.training
-        return load_dataset(training.dataset, seed=self.seed,
+        training = self._rubric.training
+        return load_dataset(training.dataset, seed=self._seed,
                             n_train=training.n_train, n_test=training.n_test)
 
     # -- hooks --------------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
         settings.register_profile(
             "grading", derandomize=True, database=None, deadline=None, print_blob=False,
-            max_examples=self.rubric.hypothesis_max_examples, report_multiple_bugs=False,
+            max_examples=self._rubric.hypothesis_max_examples, report_multiple_bugs=False,
             suppress_health_check=list(HealthCheck))
         settings.load_profile("grading")
 
@@ -108,23 +110,23 @@ class GradingPlugin:
         for item in items:
             name, item_tags = check_name(item), component_of(item)
             component = item_tags[0] if item_tags else "other"
-            rule = self.rubric.checks.get(name)
+            rule = self._rubric.checks.get(name)
             if rule is not None and not rule.enabled:
                 continue
-            if self.rubric.include_tags is not None and component not in self.rubric.include_tags:
+            if self._rubric.include_tags is not None and component not in self._rubric.include_tags:
                 continue
-            if self.rubric.public_only and visibility_of(name, component, self.rubric) != "visible":
+            if self._rubric.public_only and visibility_of(name, component, self._rubric) != "visible":
                 continue
             kept.append(item)
         items[:] = kept
         points = max_points([(check_name(i), (component_of(i) or ["other"])[0]) for i in kept],
-                            self.rubric)
+                            self._rubric)
         for number, item in enumerate(kept, start=1):
             name = check_name(item)
             item_tags = component_of(item) or ["other"]
             self.results[name] = CheckResult(
                 name=name, max_score=round(points[name], 6), tags=item_tags, number=str(number),
-                visibility=visibility_of(name, item_tags[0], self.rubric))  # type: ignore[arg-type]
+                visibility=visibility_of(name, item_tags[0], self._rubric))  # type: ignore[arg-type]
         if self.progress is not None:
             self.progress.start(total=len(kept), description="checks")
 
@@ -180,7 +182,7 @@ def run_checks(plugin: GradingPlugin) -> int:
     started = time.perf_counter()
     code = pytest.main(
         [str(CHECKS_DIR), "--rootdir", str(CHECKS_DIR), "-c", str(CHECKS_DIR / "pytest.ini"),
-         "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly", "-q"],
+         "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly"],
         plugins=[plugin])
-    plugin.artifacts.setdefault("checks_wall_time_s", round(time.perf_counter() - started, 3))
+    plugin.report_data.setdefault("checks_wall_time_s", round(time.perf_counter() - started, 3))
     return int(code)

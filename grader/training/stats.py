@@ -1,0 +1,134 @@
+"""Pure statistics of a trained classifier, computed in the grader's process.
+
+Nothing here talks to the worker: inputs are plain arrays the grader already
+holds (labels, predictions, logits), outputs are numbers and small dataclasses
+that the checks turn into verdicts and report artifacts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+N_CLASSES = 10
+
+# Predictions "concentrate on one class" when one class takes this many more
+# points of the predictions than of the labels (balanced MNIST: >= 50% of the
+# predictions for a class that is 10% of the labels).
+COLLAPSE_EXCESS = 0.4
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """logits (N, C) -> (N, C) log-probabilities; finite for any finite logits."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def cross_entropy(logits: np.ndarray, y: np.ndarray) -> float:
+    """Mean softmax cross-entropy of logits (N, C) against integer labels y (N,).
+
+    inf/NaN logits give inf (never raise): a diverged network has infinite loss.
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    if logits.ndim != 2 or logits.shape[0] != len(y) or logits.shape[0] == 0:
+        raise ValueError(f"logits of shape {logits.shape} for {len(y)} labels")
+    if not np.all(np.isfinite(logits)):
+        return math.inf
+    with np.errstate(all="ignore"):
+        value = float(-log_softmax(logits)[np.arange(len(y)), np.asarray(y)].mean())
+    return value if math.isfinite(value) else math.inf
+
+
+def cross_entropy_grad(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """d(mean CE)/d(logits): (N, C) = (softmax - onehot) / N."""
+    n = logits.shape[0]
+    p = np.exp(log_softmax(np.asarray(logits, dtype=np.float64)))
+    p[np.arange(n), np.asarray(y)] -= 1.0
+    return p / n
+
+
+def accuracy(pred: np.ndarray, y: np.ndarray) -> float:
+    pred, y = np.asarray(pred), np.asarray(y)
+    if pred.shape != y.shape or y.size == 0:
+        return 0.0
+    return float(np.mean(pred == y))
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:
+    """(n_classes, n_classes) int64: rows are true classes, columns predicted ones.
+
+    Predictions outside [0, n_classes) are not counted (a row then sums to less
+    than the class's count).
+    """
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_pred = np.asarray(y_pred).astype(np.int64, copy=False)
+    ok = (y_pred >= 0) & (y_pred < n_classes) & (y_true >= 0) & (y_true < n_classes)
+    flat = y_true[ok] * n_classes + y_pred[ok]
+    return np.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+@dataclass
+class CollapseStats:
+    """How the predictions spread over the classes, against the labels."""
+
+    predicted_histogram: list[int]
+    label_histogram: list[int]
+    top_class: int
+    top_fraction: float          # share of predictions that go to top_class
+    top_label_fraction: float    # share of labels that are top_class
+    n_predicted_classes: int     # classes predicted at least once
+    n_label_classes: int
+    collapsed: bool = field(default=False)
+
+    def describe(self) -> str:
+        return (f"{self.top_fraction:.0%} of the test predictions are class {self.top_class}, "
+                f"which is {self.top_label_fraction:.0%} of the labels; "
+                f"{self.n_predicted_classes} of {self.n_label_classes} classes are ever predicted")
+
+
+def collapse_stats(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = N_CLASSES,
+                   excess: float = COLLAPSE_EXCESS) -> CollapseStats:
+    """Histogram of predicted classes against the label distribution.
+
+    Collapsed when one class takes at least `excess` more of the predictions
+    than of the labels, or when only one class is ever predicted while the
+    labels hold several.
+    """
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_pred = np.asarray(y_pred).astype(np.int64, copy=False)
+    valid = (y_pred >= 0) & (y_pred < n_classes)
+    pred_hist = np.bincount(y_pred[valid], minlength=n_classes)[:n_classes]
+    label_hist = np.bincount(y_true, minlength=n_classes)[:n_classes]
+    n = max(len(y_pred), 1)
+    top = int(np.argmax(pred_hist))
+    top_fraction = float(pred_hist[top] / n)
+    top_label_fraction = float(label_hist[top] / max(len(y_true), 1))
+    n_pred_classes = int(np.count_nonzero(pred_hist))
+    n_label_classes = int(np.count_nonzero(label_hist))
+    collapsed = (top_fraction - top_label_fraction >= excess) or (
+        n_pred_classes <= 1 and n_label_classes > 1)
+    return CollapseStats(pred_hist.astype(int).tolist(), label_hist.astype(int).tolist(), top,
+                         top_fraction, top_label_fraction, n_pred_classes, n_label_classes,
+                         collapsed)
+
+
+def finite_history(history: object) -> list[float]:
+    """The student's returned loss history as plain floats (non-numbers dropped), for reports."""
+    if isinstance(history, np.ndarray):
+        history = history.ravel().tolist()
+    if not isinstance(history, (list, tuple)):
+        return []
+    out: list[float] = []
+    for value in history:
+        if isinstance(value, np.ndarray) and value.size == 1:
+            value = value.item()
+        if isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
+            out.append(float(value))
+    return out
+
+
+def json_floats(values: list[float]) -> list[float | None]:
+    """inf/NaN become None so the list stays valid JSON."""
+    return [v if math.isfinite(v) else None for v in values]

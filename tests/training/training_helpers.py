@@ -61,15 +61,8 @@ def write_rubric(path: Path, **training: Any) -> Path:
 _SCRIPT = textwrap.dedent("""
     import dataclasses, json, sys
     from pathlib import Path
-    import grader.checks.plugin as plugin
     from grader.rubric import load_rubric
     from grader.runner import grade
-    from grader.sandbox import Limits
-
-    def limits(**kw):  # the worker's RLIMIT_CPU wants an int
-        kw["cpu_time_s"] = int(kw["cpu_time_s"])
-        return Limits(**kw)
-    plugin.Limits = limits
 
     jobs = json.loads(sys.argv[1])
     out = {}

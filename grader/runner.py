@@ -50,7 +50,8 @@ def grade(submission: Path, rubric: Rubric, *, seed: int | None = None,
             progress.finish()
     # 0 all passed, 1 some failed, 5 the rubric selected no check: all normal outcomes.
     if code not in (0, 1, 5):
-        raise GraderError(f"the grader's checks could not run (pytest exit code {code}); "
+        raise GraderError(plugin.grader_failure or
+                          f"the grader's checks could not run (pytest exit code {code}); "
                           "reinstall the grader, and report this if it persists")
     return GradingResult(
         submission=str(submission), checks=plugin.finished_checks(),

@@ -24,7 +24,7 @@ from grader.checks.framework import CheckFailure
 from grader.checks.student import Student
 from grader.results import CheckResult, Diagnosis
 from grader.rubric import Rubric
-from grader.sandbox import Limits, Sandbox, StudentFailure
+from grader.sandbox import Limits, Sandbox, SandboxError, StudentFailure
 from grader.scoring import apply_score, max_points, visibility_of
 
 CHECKS_DIR = Path(__file__).resolve().parent
@@ -59,6 +59,7 @@ class GradingPlugin:
         self.credits: dict[str, float] = {}
         self.report_data: dict[str, Any] = {}
         self._sandbox: Sandbox | None = None
+        self.grader_failure = ""
 
     # -- fixtures -----------------------------------------------------------------
     @pytest.fixture(scope="session")
@@ -69,6 +70,12 @@ class GradingPlugin:
             cpu_time_s=limits.cpu_time_s, output_limit_bytes=limits.output_limit_bytes),
             forbidden_imports=tuple(self._rubric.forbidden_imports))
         self._sandbox = sandbox
+        try:
+            sandbox.start()
+        except SandboxError as exc:
+            # Without a worker every check would wait out its own start time-out.
+            self.grader_failure = f"the sandbox worker could not start: {exc}"
+            pytest.exit(self.grader_failure, returncode=pytest.ExitCode.INTERNAL_ERROR)
         try:
             yield Student(sandbox)
         finally:

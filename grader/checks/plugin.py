@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from grader.checks.framework import CheckFailure
 from grader.checks.student import Student
@@ -108,7 +108,9 @@ class GradingPlugin:
         settings.register_profile(
             "grading", derandomize=True, database=None, deadline=None, print_blob=False,
             max_examples=self._rubric.hypothesis_max_examples, report_multiple_bugs=False,
-            suppress_health_check=list(HealthCheck))
+            suppress_health_check=list(HealthCheck),
+            # No explain phase: its line-coverage notes mean nothing to a student.
+            phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink])
         settings.load_profile("grading")
 
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,

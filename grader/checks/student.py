@@ -23,6 +23,10 @@ class Student:
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
         return self.sandbox.call(module, function, *args, **kwargs)
 
+    def __repr__(self) -> str:
+        # Shown in Hypothesis's falsifying examples: stable, so reports are reproducible.
+        return "student"
+
     @property
     def output(self) -> str:
         """What the student's code printed during the last call (truncated)."""

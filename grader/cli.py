@@ -1,0 +1,449 @@
+"""The `grader` command line: parse, delegate, exit with a code from grader.exitcodes.
+
+Commands::
+
+    grader run SUBMISSION      grade one submission (instructors, CI)
+    grader check [DIR]         the student's quick public self-check
+    grader init DIR            start a submission from the student template
+    grader batch DIR...        grade a class in parallel into a gradebook CSV
+    grader bundle gradescope   build a Gradescope autograder zip
+    grader data ...            download, cache and inspect MNIST
+
+Rules kept everywhere: a user mistake is one line naming the problem and the
+fix (exit 2); a broken grader still writes its report, with score 0 and the
+reason (exit 3); nothing ever prints a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import traceback
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+import grader
+from grader.exitcodes import GRADER_FAILURE, BadInput, GraderError, GraderFailure, exit_code_for
+from grader.results import GradingResult
+from grader.rubric import Rubric, RubricError, load_rubric
+
+# The writers' names; grader.reports.FORMATS is authoritative when importable.
+# Kept here too so `--help` and a usage error never import the report stack.
+FORMATS: tuple[str, ...] = ("json", "junit", "markdown", "text", "html")
+SELF_CHECK_FOOTER = (
+    "This was the public self-check. Hidden checks (more examples, the full training run, "
+    "the accuracy bar and the time budget) run at grading and may still fail."
+)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _load_rubric(path: Path | str | None) -> Rubric:
+    try:
+        return load_rubric(path)
+    except RubricError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def _apply_data(rubric: Rubric, data: str | None) -> Rubric:
+    """`--data` overrides training.dataset: a path must exist; a bare name is a data-set name."""
+    if data is None:
+        return rubric
+    looks_like_path = any(sep in data for sep in ("/", "\\")) or Path(data).suffix != ""
+    if looks_like_path and not Path(data).exists():
+        raise BadInput(f"--data {data}: no such file or folder; pass an MNIST folder, an .npz file, "
+                       f"or a data-set name such as 'embedded' or 'mnist'")
+    value = str(Path(data).resolve()) if Path(data).exists() else data
+    try:
+        return rubric.with_overrides(**{"training.dataset": value})
+    except RubricError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def resolve_submission(path: Path, rubric: Rubric) -> Path:
+    """The folder to grade; exits 2 with the fix when there is nothing to grade.
+
+    Students often upload a zip of a *folder*, so Gradescope unpacks to
+    submission/hw1/layers.py: when the top level holds no module but exactly one
+    sub-folder does, that sub-folder is graded (and a note says so).
+    """
+    wanted = ", ".join(f"{m}.py" for m in rubric.modules)
+    if not path.exists():
+        raise BadInput(f"submission folder {path} does not exist; pass the folder that holds {wanted}")
+    if not path.is_dir():
+        hint = "unzip it first and pass the folder" if path.suffix == ".zip" else "pass the folder that holds it"
+        raise BadInput(f"submission {path} is a file, not a folder; {hint}")
+    if _has_modules(path, rubric.modules):
+        return path
+    nested = [d for d in sorted(path.iterdir())
+              if d.is_dir() and not d.name.startswith((".", "__")) and _has_modules(d, rubric.modules)]
+    if len(nested) == 1:
+        click.echo(f"note: grading {nested[0]} (the modules are in that sub-folder)", err=True)
+        return nested[0]
+    raise BadInput(f"{path} holds none of {wanted}; put them at the top of the folder "
+                   f"(start one with `grader init {path}`)")
+
+
+def _has_modules(folder: Path, modules: tuple[str, ...]) -> bool:
+    return any((folder / f"{m}.py").is_file() for m in modules)
+
+
+def _prepare_output(output: Path | None) -> None:
+    """Fail before grading (exit 2) rather than after, if the report cannot be written."""
+    if output is None:
+        return
+    if output.is_dir():
+        raise BadInput(f"--output {output} is a folder; pass a file name such as {output / 'results.json'}")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"--output {output}: cannot create its folder ({exc.strerror}); pick a writable path") from None
+
+
+def _write_report(result: GradingResult, fmt: str, output: Path | None, *, show_hidden: bool = False) -> None:
+    """Write with grader.reports; if that fails, fall back to a minimal report and raise GraderError."""
+    try:
+        from grader.reports import write_report
+
+        if output is None:
+            stream = _TrackingStream(sys.stdout)
+            write_report(result, fmt, stream, show_hidden=show_hidden)
+            if stream.last not in ("", "\n"):
+                stream.write("\n")  # so the stderr summary starts on its own line in a terminal
+            sys.stdout.flush()
+        else:
+            write_report(result, fmt, output, show_hidden=show_hidden)
+    except Exception as exc:  # the report writer is part of the grader: its failure is exit 3
+        reason = f"the {fmt} report could not be written ({type(exc).__name__}: {exc})"
+        _write_minimal_report(result, fmt, output, reason)
+        raise GraderError(reason) from exc
+
+
+class _TrackingStream:
+    """A stdout proxy that remembers the last character written (isatty etc. pass through)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self.last = ""
+
+    def write(self, text: str) -> int:
+        if text:
+            self.last = text[-1]
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _write_minimal_report(result: GradingResult, fmt: str, output: Path | None, reason: str) -> None:
+    """Last resort when grader.reports is broken: Gradescope-shaped JSON, or one line of text.
+
+    Gradescope shows "autograder failed" on a missing results.json; a score-0
+    report with the reason is what the student and the instructor need instead.
+    """
+    reason = result.grader_error or reason
+    if fmt == "json":
+        failed = GradingResult.from_grader_error(result.submission, reason, rubric=result.rubric, seed=result.seed)
+        try:
+            from grader.reports.gradescope import to_gradescope
+
+            obj = to_gradescope(failed)
+        except Exception:  # the writer module itself is broken: hand-made, still valid results.json
+            obj = {"score": 0.0, "execution_time": 0.0, "output": f"The grader itself failed: {reason}",
+                   "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden",
+                   "extra_data": {"grader_error": reason}, "tests": []}
+        text = json.dumps(obj, indent=2) + "\n"
+    else:
+        text = f"score 0 / {result.max_score:g}: the grader itself failed: {reason}\n"
+    try:
+        if output is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            output.write_text(text, encoding="utf-8")
+    except OSError:
+        pass  # nothing left to try; the caller still exits 3 with the reason
+
+
+def _progress(stream: IO[str]) -> Any:
+    """Progress on stderr: a live bar on a terminal, a few plain lines in CI logs (proof of life)."""
+    try:
+        from grader.reports import ProgressReporter
+
+        return ProgressReporter(stream=stream)
+    except Exception:  # progress is cosmetic: never let it stop a grading run
+        return None
+
+
+def _summary_line(result: GradingResult, output: Path | None) -> str:
+    where = f" -> {output}" if output is not None else ""
+    return f"score {result.score:g} / {result.max_score:g} ({result.percent:.1f}%){where}"
+
+
+def _write_batch_summary(result: GradingResult, path: Path) -> None:
+    """The machine-readable summary `grader batch` reads (hidden option; our own format)."""
+    summary = {
+        "submission": result.submission,
+        "score": result.score,
+        "max_score": result.max_score,
+        "percent": result.percent,
+        "by_tag": {tag: {"score": got, "max_score": most} for tag, (got, most) in result.by_tag().items()},
+        "diagnoses": result.top_diagnoses(limit=5),
+        "grader_error": result.grader_error,
+        "execution_time_s": result.execution_time_s,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+
+
+def grade_and_report(submission: Path, rubric: Rubric, *, fmt: str, output: Path | None,
+                     seed: int | None, summary: Path | None = None, show_hidden: bool = False) -> GradingResult:
+    """Grade, then write the report; a grader failure still writes a score-0 report.
+
+    Raises GraderFailure (exit 3) after writing, BadInput (exit 2) before grading.
+    """
+    from grader import runner  # looked up at call time so tests can monkeypatch runner.grade
+
+    error: str = ""
+    progress = _progress(sys.stderr)
+    try:
+        result = runner.grade(submission, rubric, seed=seed, progress=progress)
+    except getattr(runner, "SubmissionError", ()) as exc:
+        raise BadInput(str(exc)) from None
+    except _data_error() as exc:
+        raise BadInput(str(exc)) from None
+    except GraderError as exc:
+        error = str(exc) or type(exc).__name__
+    except Exception as exc:  # a bug in the grader: report it as such, never a traceback
+        error = f"unexpected {type(exc).__name__}: {exc}"
+        _log_traceback()
+    if error:
+        result = GradingResult.from_grader_error(
+            str(submission), error, rubric=str(rubric.path or rubric.name),
+            seed=rubric.seed if seed is None else seed)
+    try:
+        _write_report(result, fmt, output, show_hidden=show_hidden)
+    except GraderError as exc:
+        error = error or str(exc)
+    if summary is not None:
+        try:
+            _write_batch_summary(result, summary)
+        except OSError as exc:
+            error = error or f"cannot write {summary}: {exc.strerror}"
+    if error:
+        if output is not None:
+            click.echo(f"report written to {output} (score 0)", err=True)
+        raise GraderFailure(error)
+    return result
+
+
+def _data_error() -> tuple[type[BaseException], ...]:
+    try:
+        from grader.data.errors import DataError
+    except Exception:
+        return ()
+    return (DataError,)
+
+
+def _log_traceback() -> None:
+    """Keep the traceback for the grader's developers, without showing it to users."""
+    if _debug_enabled():
+        traceback.print_exc(file=sys.stderr)
+
+
+def _debug_enabled() -> bool:
+    import os
+
+    return os.environ.get("GRADER_DEBUG", "") not in ("", "0")
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(grader.__version__, prog_name="grader")
+def cli() -> None:
+    """Autograder for neural networks written from scratch in NumPy.
+
+    Exit codes: 0 graded, 1 below --fail-under, 2 bad input, 3 the grader failed.
+    """
+
+
+@cli.command("run")
+@click.argument("submission", type=click.Path(path_type=Path))
+@click.option("--rubric", "rubric_path", metavar="RUBRIC",
+              help="Rubric TOML file, or a built-in name (default, selfcheck).  [default: default]")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Report format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of stdout.")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Override the rubric's seed (same seed, same report).")
+@click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="PERCENT",
+              help="Exit 1 if the score is below this percentage of the maximum.")
+@click.option("--data", metavar="PATH",
+              help="Data set for the training check: MNIST folder, .npz, or a name; overrides the rubric.")
+@click.option("--show-hidden", is_flag=True,
+              help="Staff view: include hidden checks in text/markdown/html/junit reports "
+                   "(json always carries them; Gradescope enforces visibility).")
+@click.option("--batch-summary", type=click.Path(dir_okay=False, path_type=Path), hidden=True,
+              help="(internal, used by `grader batch`) also write a JSON summary here.")
+def run_cmd(submission: Path, rubric_path: str | None, fmt: str, output: Path | None,
+            seed: int | None, fail_under: float | None, data: str | None,
+            show_hidden: bool, batch_summary: Path | None) -> None:
+    """Grade the SUBMISSION folder and write a report.
+
+    The report goes to stdout, or to --output; a one-line score summary goes to
+    stderr. Example for Gradescope:
+
+    \b
+        grader run /autograder/submission --format json -o /autograder/results/results.json
+    """
+    rubric = _apply_data(_load_rubric(rubric_path), data)
+    submission = resolve_submission(submission, rubric)
+    _prepare_output(output)
+    result = grade_and_report(submission, rubric, fmt=fmt, output=output, seed=seed,
+                              summary=batch_summary, show_hidden=show_hidden)
+    # The report owns stdout when it is written there, so the summary goes to stderr.
+    click.echo(_summary_line(result, output), err=True)
+    code = exit_code_for(result, fail_under)
+    if code:
+        click.echo(f"score {result.percent:.1f}% is below --fail-under {fail_under:g}%", err=True)
+    sys.exit(code)
+
+
+@cli.command("check")
+@click.argument("directory", default=".", type=click.Path(path_type=Path))
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Override the self-check's seed.")
+@click.option("--rubric", "rubric_path", metavar="RUBRIC", hidden=True,
+              help="Rubric for the self-check (public checks only).  [default: selfcheck]")
+def check_cmd(directory: Path, seed: int | None, rubric_path: str | None) -> None:
+    """Run the quick public self-check on your submission (default: this folder)."""
+    # public_only is forced: a self-check must never reveal hidden checks.
+    rubric = _load_rubric(rubric_path or "selfcheck").with_overrides(public_only=True)
+    directory = resolve_submission(directory, rubric)
+    result = grade_and_report(directory, rubric, fmt="text", output=None, seed=seed)
+    click.echo("")
+    click.echo(SELF_CHECK_FOOTER)
+    sys.exit(exit_code_for(result, None))
+
+
+@cli.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+def init_cmd(directory: Path, force: bool) -> None:
+    """Start a submission in DIRECTORY from the student template."""
+    template = student_template_dir()
+    files = sorted(p for p in template.iterdir() if p.is_file() and not p.name.startswith("."))
+    if directory.exists() and not directory.is_dir():
+        raise BadInput(f"{directory} is a file; pass a folder name")
+    clashes = [f.name for f in files if (directory / f.name).exists()]
+    if clashes and not force:
+        raise BadInput(f"{directory} already has {', '.join(clashes)}; keep your work, or pass --force "
+                       f"to overwrite with the template")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for file in files:
+            shutil.copyfile(file, directory / file.name)
+    except OSError as exc:
+        raise BadInput(f"cannot write to {directory} ({exc.strerror}); pick a writable folder") from None
+    click.echo(f"created {directory} with {', '.join(f.name for f in files)}")
+    click.echo(f"next: implement the TODOs, then run `grader check {directory}`")
+
+
+def student_template_dir() -> Path:
+    template = Path(grader.__file__).resolve().parents[1] / "student_template"
+    if not template.is_dir():
+        raise BadInput(f"the student template is not installed ({template} is missing); "
+                       f"install the grader from its source folder (pip install -e .)")
+    return template
+
+
+@cli.command("batch")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Submissions graded at the same time.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("gradebook.csv"),
+              show_default=True, help="Gradebook CSV to write.")
+@click.option("--rubric", "rubric_path", metavar="RUBRIC", help="Rubric TOML file or built-in name.")
+@click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep each submission's JSON report (and log) here.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
+              help="Wall time per submission before it is killed and scored 0 "
+                   "[default: 2 x the rubric's limits.cpu_time_s].")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Override the rubric's seed.")
+@click.option("--data", metavar="PATH", help="Data set for the training check; overrides the rubric.")
+def batch_cmd(dirs: tuple[Path, ...], jobs: int, out: Path, rubric_path: str | None,
+              reports_dir: Path | None, timeout: float | None, seed: int | None, data: str | None) -> None:
+    """Grade many submissions in parallel into a gradebook CSV.
+
+    Each DIR is a submission, or a folder with one sub-folder per submission.
+    Every submission is graded in its own process: one that crashes or hangs
+    gets a row with its error and score 0, and never affects the others.
+    """
+    from grader.batch import BatchError, run_batch
+
+    rubric = _apply_data(_load_rubric(rubric_path), data)
+    try:
+        summary = run_batch(list(dirs), rubric=rubric, jobs=jobs, out=out, reports_dir=reports_dir,
+                            timeout_s=timeout, seed=seed, data=data,
+                            echo=lambda line: click.echo(line, err=True))
+    except BatchError as exc:
+        raise BadInput(str(exc)) from None
+    click.echo(summary.describe())
+    if summary.grader_failures:
+        raise GraderFailure(f"{summary.grader_failures} submission(s) hit a grader failure; "
+                            f"see the 'error' column of {out}")
+
+
+@cli.group("bundle")
+def bundle_group() -> None:
+    """Package the grader for an autograding platform."""
+
+
+@bundle_group.command("gradescope")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("autograder.zip"),
+              show_default=True, help="Zip file to write.")
+@click.option("--rubric", "rubric_path", metavar="RUBRIC", help="Rubric TOML file or built-in name.")
+@click.option("--data", metavar="PATH",
+              help="An MNIST .npz file or IDX folder to ship in the zip and grade with.")
+def bundle_gradescope_cmd(out: Path, rubric_path: str | None, data: str | None) -> None:
+    """Build a Gradescope autograder zip (setup.sh, run_autograder, rubric, grader source)."""
+    from grader.bundle import BundleError, build_gradescope_bundle
+
+    rubric = _load_rubric(rubric_path)
+    try:
+        info = build_gradescope_bundle(out, rubric, data=Path(data) if data else None)
+    except BundleError as exc:
+        raise BadInput(str(exc)) from None
+    click.echo(f"wrote {out} ({info.n_files} files, {info.size_bytes / 1e6:.1f} MB), rubric {rubric.name}")
+    click.echo("upload it under Configure Autograder -> Zip file upload (Ubuntu base image)")
+
+
+def _attach_data_group() -> None:
+    try:
+        from grader.data.cli import data_group
+    except Exception:  # a broken data package must not take `grader run` down with it
+        return
+    cli.add_command(data_group)
+
+
+_attach_data_group()
+
+
+def main() -> None:
+    """Console entry point (`grader`, `python -m grader`)."""
+    try:
+        cli.main(prog_name="grader")
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a grader bug outside a grading run: one line, exit 3, no traceback
+        _log_traceback()
+        click.echo(f"Error: the grader itself failed: unexpected {type(exc).__name__}: {exc} "
+                   f"(set GRADER_DEBUG=1 for the traceback)", err=True)
+        sys.exit(GRADER_FAILURE)

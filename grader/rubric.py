@@ -1,0 +1,509 @@
+"""Rubrics: a TOML file that says what is graded, for how many points, under which limits.
+
+`load_rubric(path)` parses the file with :mod:`tomllib` and validates every key
+into frozen dataclasses. Anything wrong raises :class:`RubricError` whose
+message names the file, the dotted key and the fix, because instructors meet
+these errors on a CI log, not in a debugger::
+
+    rubrics/x.toml: limits.memory_mb = -5 must be a positive integer (MiB); e.g. memory_mb = 512
+
+The file layout (see ``rubrics/default.toml`` for a commented example)::
+
+    name = "mlp-default"              # top-level keys first (TOML rule)
+    modules = ["layers", "losses", "optim", "network"]
+    seed = 0
+    hypothesis_max_examples = 60
+    forbidden_imports = ["torch", "tensorflow", ...]
+    public_only = false
+    include_tags = ["linear", "relu"]  # optional; absent = every component
+
+    [limits]        call_timeout_s, train_timeout_s, memory_mb, cpu_time_s, output_limit_bytes
+    [training]      dataset, n_train, n_test, hidden, activation, epochs, batch_size, lr,
+                    accuracy_margin, min_accuracy, time_budget_s
+    [components.<tag>]              points, visibility
+    [checks."test_x.py::test_y"]    points, visibility, enabled
+
+Scoring semantics (implemented in :mod:`grader.scoring`, which the runner uses):
+
+* ``components.<tag>.points`` is split evenly over the selected checks whose
+  first tag is ``<tag>``.
+* ``checks."<name>".points`` prices that one check on its own, outside its
+  component's budget (names are exact, parameters included:
+  ``test_x.py::test_y[relu]``).
+* A tag without a ``[components.<tag>]`` entry is worth 0 points: its checks
+  still run and their diagnoses are still reported.
+* Visibility (Gradescope's vocabulary): a check's own ``visibility`` wins, then
+  its component's, then ``"visible"``. ``public_only = true`` (``grader
+  check``) drops every check that is not ``"visible"``; ``include_tags``
+  keeps only the checks of those components; ``enabled = false`` drops one check.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import grader
+
+#: Component tags, from docs/diagnoses.md ("Every test in a report carries `tags`").
+TAGS: tuple[str, ...] = (
+    "api", "linear", "relu", "sigmoid", "tanh", "softmax", "cross-entropy", "mse",
+    "sgd", "mlp", "training", "robustness", "performance",
+)
+#: Gradescope's visibility values (results.json "visibility").
+VISIBILITIES: tuple[str, ...] = ("visible", "hidden", "after_due_date", "after_published")
+ACTIVATIONS: tuple[str, ...] = ("relu", "sigmoid", "tanh")
+CONTRACT_MODULES: tuple[str, ...] = ("layers", "losses", "optim", "network")
+BUILTIN_RUBRICS: tuple[str, ...] = ("default", "selfcheck")
+
+_CHECK_NAME = re.compile(r"^(test_\w+\.py)::(\w+)(\[.*\])?$")
+_MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+
+
+class RubricError(Exception):
+    """A rubric file is missing, malformed or invalid; the message names file, key and fix."""
+
+
+# --------------------------------------------------------------------------- dataclasses
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of the untrusted worker that runs the student's code."""
+
+    call_timeout_s: float = 10.0        # wall time of one call into student code
+    train_timeout_s: float = 120.0      # wall time of one whole train() call
+    memory_mb: int = 512                # address-space limit of the worker, MiB
+    cpu_time_s: float = 300.0           # CPU time of the worker over the whole run
+    output_limit_bytes: int = 8192      # captured student stdout/stderr kept per check
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """The end-to-end training check: the student's train() on MNIST."""
+
+    dataset: str = "embedded"           # "embedded", another data-set name, or a file path
+    n_train: int = 4000
+    n_test: int = 1000
+    hidden: tuple[int, ...] = (64,)
+    activation: str = "relu"
+    epochs: int = 8
+    batch_size: int = 32
+    lr: float = 0.1
+    # Passing bar (grader.training.calibration.accuracy_threshold): at least min_accuracy
+    # and within accuracy_margin of the reference trained the same way, but never
+    # closer to the reference than accuracy_margin / 2 (a correct solution never fails).
+    accuracy_margin: float = 0.03
+    min_accuracy: float = 0.85
+    time_budget_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class ComponentRule:
+    points: float
+    visibility: str = "visible"
+
+
+@dataclass(frozen=True)
+class CheckRule:
+    points: float | None = None
+    visibility: str | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Rubric:
+    name: str
+    path: Path | None
+    modules: tuple[str, ...]
+    limits: Limits
+    forbidden_imports: tuple[str, ...]
+    hypothesis_max_examples: int
+    seed: int
+    training: TrainingConfig
+    components: dict[str, ComponentRule] = field(hash=False)
+    checks: dict[str, CheckRule] = field(hash=False)
+    include_tags: tuple[str, ...] | None = None
+    public_only: bool = False
+
+    # -- questions the runner asks -------------------------------------------------
+
+    @property
+    def total_points(self) -> float:
+        return float(sum(rule.points for rule in self.components.values()))
+
+    # -- copies ----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rubric as the TOML-shaped dict it was loaded from (``path`` excluded)."""
+        raw: dict[str, Any] = {
+            "name": self.name,
+            "modules": list(self.modules),
+            "seed": self.seed,
+            "hypothesis_max_examples": self.hypothesis_max_examples,
+            "forbidden_imports": list(self.forbidden_imports),
+            "public_only": self.public_only,
+            "limits": dataclasses.asdict(self.limits),
+            "training": {**dataclasses.asdict(self.training), "hidden": list(self.training.hidden)},
+            "components": {t: dataclasses.asdict(r) for t, r in self.components.items()},
+            "checks": {n: {k: v for k, v in dataclasses.asdict(r).items() if v is not None}
+                       for n, r in self.checks.items()},
+        }
+        if self.include_tags is not None:
+            raw["include_tags"] = list(self.include_tags)
+        return raw
+
+    def with_overrides(self, **overrides: Any) -> "Rubric":
+        """A validated copy with some keys replaced.
+
+        Keys are top-level fields (``seed=3``, ``public_only=True``), whole tables
+        merged key by key (``training={"dataset": "mnist"}``), or dotted paths
+        (``**{"training.dataset": "data/mnist.npz"}``). Invalid values raise
+        RubricError exactly as in a file.
+        """
+        raw = self.to_dict()
+        for key, value in overrides.items():
+            if key == "path":
+                continue
+            if dataclasses.is_dataclass(value) and not isinstance(value, type):
+                value = dataclasses.asdict(value)
+            parts = key.split(".")
+            target = raw
+            for part in parts[:-1]:
+                target = target.setdefault(part, {})
+            leaf = parts[-1]
+            if isinstance(value, Mapping) and isinstance(target.get(leaf), dict):
+                target[leaf] = {**target[leaf], **value}
+            elif isinstance(value, tuple):
+                target[leaf] = list(value)
+            elif value is None and leaf == "include_tags":
+                target.pop(leaf, None)
+            else:
+                target[leaf] = value
+        source = f"{self.path or self.name} (with overrides)"
+        return _build(raw, path=self.path, source=source)
+
+
+# --------------------------------------------------------------------------- locating
+
+
+def rubrics_dir() -> Path:
+    """Where the built-in rubrics live.
+
+    ``$GRADER_RUBRICS_DIR`` wins; then the repository's ``rubrics/`` next to the
+    package (editable installs, the Gradescope bundle's source copy); then a
+    ``grader/rubrics/`` copy inside the package, for wheel installs that ship one.
+    """
+    candidates = []
+    if os.environ.get("GRADER_RUBRICS_DIR"):
+        candidates.append(Path(os.environ["GRADER_RUBRICS_DIR"]))
+    package = Path(grader.__file__).resolve().parent
+    candidates += [package.parent / "rubrics", package / "rubrics"]
+    for candidate in candidates:
+        if (candidate / "default.toml").is_file():
+            return candidate
+    return candidates[0] if os.environ.get("GRADER_RUBRICS_DIR") else package.parent / "rubrics"
+
+
+def resolve_rubric_path(path: Path | str | None) -> Path:
+    """A file path for `path`: None → the default rubric, a bare built-in name → its file."""
+    if path is None:
+        path = "default"
+    candidate = Path(path)
+    if not candidate.exists() and str(path) in BUILTIN_RUBRICS:
+        candidate = rubrics_dir() / f"{path}.toml"
+    if not candidate.exists():
+        hint = ("the grader's built-in rubrics are missing from this install; "
+                "set GRADER_RUBRICS_DIR or pass --rubric FILE") if str(path) in BUILTIN_RUBRICS else (
+            "pass an existing .toml file, or a built-in name: " + ", ".join(BUILTIN_RUBRICS))
+        raise RubricError(f"{candidate}: rubric file not found; {hint}")
+    if candidate.is_dir():
+        raise RubricError(f"{candidate}: is a folder, not a rubric file; pass a .toml file such as "
+                          f"{candidate / 'default.toml'}")
+    return candidate
+
+
+def load_rubric(path: Path | str | None = None) -> Rubric:
+    """Read and validate a rubric file (None → the built-in default rubric)."""
+    file = resolve_rubric_path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise RubricError(f"{file}: not UTF-8 text; save the rubric as UTF-8") from None
+    except OSError as exc:
+        raise RubricError(f"{file}: cannot be read ({exc.strerror}); check the path and its permissions") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RubricError(f"{file}: TOML syntax error: {exc}; check quotes, brackets and "
+                          f"'key = value' on that line") from None
+    raw.setdefault("name", file.stem)
+    return _build(raw, path=file, source=str(file))
+
+
+def loads_rubric(text: str, *, name: str = "rubric") -> Rubric:
+    """Validate rubric TOML given as a string (tests, bundles)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RubricError(f"{name}: TOML syntax error: {exc}; check quotes, brackets and "
+                          f"'key = value' on that line") from None
+    raw.setdefault("name", name)
+    return _build(raw, path=None, source=name)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+class _Validator:
+    """Turns one raw TOML dict into a Rubric; every error goes through `fail`."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, key: str, value: Any, problem: str, example: str) -> RubricError:
+        shown = _toml_repr(value)
+        return RubricError(f"{self.source}: {key} = {shown} {problem}; e.g. {example}")
+
+    def unknown_keys(self, table: Mapping[str, Any], allowed: Iterable[str], prefix: str) -> None:
+        allowed = list(allowed)
+        for key in table:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                dotted = f"{prefix}{key}"
+                if close:
+                    fix = f"did you mean '{prefix}{close[0]}'?"
+                else:
+                    fix = "allowed keys here: " + ", ".join(allowed)
+                raise RubricError(f"{self.source}: unknown key '{dotted}'; {fix}")
+
+    # -- typed getters (bool is an int in Python: refuse it for numbers) ----------------
+
+    def integer(self, table: Mapping[str, Any], key: str, prefix: str, default: int, *,
+                minimum: int = 1, unit: str = "") -> int:
+        value = table.get(key, default)
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+        if not ok:
+            what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+            raise self.fail(prefix + key, value, f"must be {what}{unit}", f"{key} = {default}")
+        return value
+
+    def number(self, table: Mapping[str, Any], key: str, prefix: str, default: float, *,
+               positive: bool = True, at_most: float | None = None, unit: str = "") -> float:
+        value = table.get(key, default)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if ok and positive:
+            ok = value > 0
+        if ok and not positive:
+            ok = value >= 0
+        if ok and at_most is not None:
+            ok = value <= at_most
+        if not ok:
+            what = "a positive number" if positive else "a number >= 0"
+            if at_most is not None:
+                what += f" and at most {at_most:g}"
+            raise self.fail(prefix + key, value, f"must be {what}{unit}", f"{key} = {default}")
+        return float(value)
+
+    def string(self, table: Mapping[str, Any], key: str, prefix: str, default: str, *,
+               choices: tuple[str, ...] | None = None) -> str:
+        value = table.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(prefix + key, value, "must be a non-empty string", f'{key} = "{default}"')
+        if choices is not None and value not in choices:
+            close = difflib.get_close_matches(value, choices, n=1)
+            hint = f" (did you mean \"{close[0]}\"?)" if close else ""
+            raise self.fail(prefix + key, value, f"must be one of {', '.join(choices)}{hint}",
+                            f'{key} = "{close[0] if close else choices[0]}"')
+        return value
+
+    def boolean(self, table: Mapping[str, Any], key: str, prefix: str, default: bool) -> bool:
+        value = table.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(prefix + key, value, "must be true or false (no quotes)",
+                            f"{key} = {str(default).lower()}")
+        return value
+
+    def names(self, table: Mapping[str, Any], key: str, prefix: str, default: Iterable[str], *,
+              example: str, pattern: re.Pattern[str] = _MODULE_NAME, allow_empty: bool = True) -> tuple[str, ...]:
+        value = table.get(key, list(default))
+        if not isinstance(value, list) or not all(isinstance(v, str) and pattern.match(v) for v in value):
+            raise self.fail(prefix + key, value, "must be a list of module names in quotes", example)
+        if not value and not allow_empty:
+            raise self.fail(prefix + key, value, "must not be empty", example)
+        return tuple(value)
+
+    def table(self, raw: Mapping[str, Any], key: str, example: str) -> dict[str, Any]:
+        value = raw.get(key, {})
+        if not isinstance(value, dict):
+            raise RubricError(f"{self.source}: '{key}' must be a table, not {type(value).__name__}; "
+                              f"e.g. {example}")
+        return value
+
+
+def _build(raw: Mapping[str, Any], *, path: Path | None, source: str) -> Rubric:
+    v = _Validator(source)
+    top = ("name", "modules", "seed", "hypothesis_max_examples", "forbidden_imports",
+           "public_only", "include_tags", "limits", "training", "components", "checks")
+    v.unknown_keys(raw, top, "")
+
+    name = v.string(raw, "name", "", "default")
+    modules = v.names(raw, "modules", "", CONTRACT_MODULES, allow_empty=False,
+                      example='modules = ["layers", "losses", "optim", "network"]')
+    if any("." in m for m in modules):
+        raise v.fail("modules", list(modules), "must be plain file names without '.py' or dots",
+                     'modules = ["layers", "losses", "optim", "network"]')
+    seed = v.integer(raw, "seed", "", 0, minimum=0)
+    max_examples = v.integer(raw, "hypothesis_max_examples", "", 50)
+    forbidden = v.names(raw, "forbidden_imports", "", (),
+                        example='forbidden_imports = ["torch", "tensorflow"]')
+    public_only = v.boolean(raw, "public_only", "", False)
+    include_tags: tuple[str, ...] | None = None
+    if "include_tags" in raw:
+        value = raw["include_tags"]
+        if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+            raise v.fail("include_tags", value, "must be a list of tags in quotes",
+                         'include_tags = ["linear", "relu"]')
+        for tag in value:
+            _check_tag(v, "include_tags", tag)
+        include_tags = tuple(value)
+
+    limits = _limits(v, v.table(raw, "limits", "[limits] memory_mb = 512"))
+    training = _training(v, v.table(raw, "training", '[training] epochs = 8'))
+
+    components: dict[str, ComponentRule] = {}
+    for tag, entry in v.table(raw, "components", "[components.linear] points = 15").items():
+        prefix = f"components.{tag}."
+        _check_tag(v, f"components.{tag}", tag)
+        if not isinstance(entry, dict):
+            raise RubricError(f"{source}: components.{tag} must be a table; e.g. "
+                              f"[components.{tag}] then points = 10 on the next line")
+        v.unknown_keys(entry, ("points", "visibility"), prefix)
+        if "points" not in entry:
+            raise RubricError(f"{source}: components.{tag}.points is missing; e.g. points = 10")
+        components[tag] = ComponentRule(
+            points=v.number(entry, "points", prefix, 10.0, positive=False),
+            visibility=v.string(entry, "visibility", prefix, "visible", choices=VISIBILITIES))
+
+    checks: dict[str, CheckRule] = {}
+    known = _known_checks()
+    for check_name, entry in v.table(raw, "checks", '[checks."test_linear.py::test_forward"] points = 2').items():
+        prefix = f'checks."{check_name}".'
+        _check_check_name(v, check_name, known)
+        if not isinstance(entry, dict):
+            raise RubricError(f'{source}: checks."{check_name}" must be a table; e.g. '
+                              f'[checks."{check_name}"] then visibility = "hidden" on the next line')
+        v.unknown_keys(entry, ("points", "visibility", "enabled"), prefix)
+        checks[check_name] = CheckRule(
+            points=v.number(entry, "points", prefix, 1.0, positive=False) if "points" in entry else None,
+            visibility=(v.string(entry, "visibility", prefix, "visible", choices=VISIBILITIES)
+                        if "visibility" in entry else None),
+            enabled=v.boolean(entry, "enabled", prefix, True))
+
+    return Rubric(name=name, path=path, modules=modules, limits=limits, forbidden_imports=forbidden,
+                  hypothesis_max_examples=max_examples, seed=seed, training=training,
+                  components=components, checks=checks, include_tags=include_tags,
+                  public_only=public_only)
+
+
+def _limits(v: _Validator, table: Mapping[str, Any]) -> Limits:
+    p = "limits."
+    d = Limits()
+    v.unknown_keys(table, [f.name for f in dataclasses.fields(Limits)], p)
+    return Limits(
+        call_timeout_s=v.number(table, "call_timeout_s", p, d.call_timeout_s, unit=" (seconds)"),
+        train_timeout_s=v.number(table, "train_timeout_s", p, d.train_timeout_s, unit=" (seconds)"),
+        memory_mb=v.integer(table, "memory_mb", p, d.memory_mb, unit=" (MiB)"),
+        cpu_time_s=v.number(table, "cpu_time_s", p, d.cpu_time_s, unit=" (seconds)"),
+        output_limit_bytes=v.integer(table, "output_limit_bytes", p, d.output_limit_bytes, unit=" (bytes)"),
+    )
+
+
+def _training(v: _Validator, table: Mapping[str, Any]) -> TrainingConfig:
+    p = "training."
+    d = TrainingConfig()
+    v.unknown_keys(table, [f.name for f in dataclasses.fields(TrainingConfig)], p)
+    hidden = table.get("hidden", list(d.hidden))
+    if not isinstance(hidden, list) or not all(
+            isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in hidden):
+        raise v.fail(p + "hidden", hidden, "must be a list of positive layer widths", "hidden = [64]")
+    return TrainingConfig(
+        dataset=v.string(table, "dataset", p, d.dataset),
+        n_train=v.integer(table, "n_train", p, d.n_train),
+        n_test=v.integer(table, "n_test", p, d.n_test),
+        hidden=tuple(hidden),
+        activation=v.string(table, "activation", p, d.activation, choices=ACTIVATIONS),
+        epochs=v.integer(table, "epochs", p, d.epochs),
+        batch_size=v.integer(table, "batch_size", p, d.batch_size),
+        lr=v.number(table, "lr", p, d.lr),
+        accuracy_margin=v.number(table, "accuracy_margin", p, d.accuracy_margin, positive=False, at_most=1.0,
+                                 unit=" (a fraction, 0.03 = 3 points of accuracy)"),
+        min_accuracy=v.number(table, "min_accuracy", p, d.min_accuracy, positive=False, at_most=1.0,
+                              unit=" (a fraction of the test set)"),
+        time_budget_s=v.number(table, "time_budget_s", p, d.time_budget_s, unit=" (seconds)"),
+    )
+
+
+def _check_tag(v: _Validator, key: str, tag: str) -> None:
+    if tag not in TAGS:
+        close = difflib.get_close_matches(tag, TAGS, n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'?" if close else "tags: " + ", ".join(TAGS)
+        raise RubricError(f"{v.source}: {key}: unknown component tag '{tag}'; {hint}")
+
+
+def _known_checks() -> dict[str, set[str]]:
+    """Check functions per file in grader/checks, found by reading the sources (no import).
+
+    Empty when the check modules are not there, so a rubric still loads in a
+    partial checkout; the name *format* is validated regardless.
+    """
+    found: dict[str, set[str]] = {}
+    checks_dir = Path(grader.__file__).resolve().parent / "checks"
+    for file in sorted(checks_dir.glob("test_*.py")):
+        try:
+            text = file.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        found[file.name] = set(re.findall(r"^\s*(?:async\s+)?def\s+(test_\w+)\s*\(", text, re.M))
+    return found
+
+
+def _check_check_name(v: _Validator, name: str, known: dict[str, set[str]]) -> None:
+    match = _CHECK_NAME.match(name)
+    if not match:
+        raise RubricError(f'{v.source}: checks."{name}": a check is named "test_<file>.py::test_<name>"; '
+                          f'e.g. [checks."test_linear.py::test_forward"]')
+    if not known:
+        return
+    file, func = match.group(1), match.group(2)
+    if file not in known:
+        # Only a near-miss is an error: check modules can be added by other packages
+        # or be absent from a partial checkout, but "test_lineer.py" is a typo.
+        close = difflib.get_close_matches(file, list(known), n=1, cutoff=0.85)
+        if close:
+            raise RubricError(f'{v.source}: checks."{name}": no check file {file}; did you mean \'{close[0]}\'?')
+        return
+    if func not in known[file]:
+        close = difflib.get_close_matches(func, sorted(known[file]), n=1)
+        hint = f"did you mean '{file}::{close[0]}'?" if close else (
+            f"checks in {file}: " + ", ".join(sorted(known[file])))
+        raise RubricError(f'{v.source}: checks."{name}": no check {func} in {file}; {hint}')
+
+
+def _toml_repr(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_repr(x) for x in value) + "]"
+    if isinstance(value, dict):
+        return "{...}"
+    return str(value)

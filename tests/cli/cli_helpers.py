@@ -1,0 +1,40 @@
+"""Shared helpers of the CLI tests (a uniquely named module: `conftest` is ambiguous across tests/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from grader.results import CheckResult, Diagnosis, GradingResult
+
+REPO = Path(__file__).resolve().parents[2]
+REFERENCE = REPO / "reference"
+SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+MODULES = ("layers", "losses", "optim", "network")
+
+
+def make_result(submission: str = "sub", *, passed: int = 3, failed: int = 1) -> GradingResult:
+    """`passed` checks worth 10 each at full marks, `failed` at 0 with a diagnosis."""
+    checks = [CheckResult(name=f"test_linear.py::test_ok_{i}", max_score=10.0, score=10.0,
+                          tags=["linear"]) for i in range(passed)]
+    checks += [CheckResult(name=f"test_losses.py::test_bad_{i}", max_score=10.0, score=0.0,
+                           status="failed", tags=["cross-entropy"],
+                           diagnoses=[Diagnosis("loss-reduction", "Average the loss over the batch.")],
+                           message="loss is N times too large") for i in range(failed)]
+    return GradingResult(submission=submission, checks=checks, execution_time_s=1.0,
+                         rubric="default", seed=1)
+
+
+class FakeGrade:
+    """Stands in for grader.runner.grade; records each call's arguments."""
+
+    def __init__(self, outcome: GradingResult | BaseException) -> None:
+        self.outcome = outcome
+        self.calls: list[dict[str, Any]] = []
+
+    def __call__(self, submission: Path, rubric: Any, *, seed: int | None = None,
+                 progress: Any = None) -> GradingResult:
+        self.calls.append({"submission": submission, "rubric": rubric, "seed": seed})
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        return self.outcome

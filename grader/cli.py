@@ -356,7 +356,11 @@ def init_cmd(directory: Path, force: bool) -> None:
 
 
 def student_template_dir() -> Path:
-    template = Path(grader.__file__).resolve().parents[1] / "student_template"
+    package = Path(grader.__file__).resolve().parent
+    # A source checkout keeps it beside the package; a wheel carries it inside.
+    template = package.parent / "student_template"
+    if not template.is_dir():
+        template = package / "student_template"
     if not template.is_dir():
         raise BadInput(f"the student template is not installed ({template} is missing); "
                        f"install the grader from its source folder (pip install -e .)")

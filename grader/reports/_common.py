@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from grader.results import CheckResult, GradingResult
 
@@ -286,6 +286,24 @@ def _check_view(index: int, check: CheckResult) -> CheckView:
         output=truncate(clean(check.output).rstrip("\n"), OUTPUT_LIMIT, OUTPUT_LINES),
         duration_s=number(check.duration_s),
     )
+
+
+def summary_facts(view: "ReportView", quote: Callable[[str], str] = str) -> list[str]:
+    """The one-line facts under the score: checks passed, accuracy, time, rubric, seed.
+
+    `quote` formats the (user-supplied) rubric path for the writer's markup.
+    """
+    facts = [f"{sum(c.passed for c in view.shown)} of {len(view.shown)} checks passed"]
+    if view.accuracy is not None:
+        acc = f"test accuracy {view.accuracy:.1%}"
+        if view.reference_accuracy is not None:
+            acc += f" (reference {view.reference_accuracy:.1%})"
+        facts.append(acc)
+    facts.append(f"time {view.execution_time_s:.1f} s")
+    if view.rubric:
+        facts.append(f"rubric {quote(view.rubric)}")
+    facts.append(f"seed {view.seed}")
+    return facts
 
 
 def build_view(

@@ -20,6 +20,7 @@ from grader.reports._common import (
     GRADER_ERROR_SENTENCE,
     STATUS_LABEL,
     STUDENT_OUTPUT_LABEL,
+    summary_facts,
     CheckView,
     ReportView,
     build_view,
@@ -131,16 +132,7 @@ def render_view(view: ReportView) -> str:
     else:
         score = f"Score: {points(view.score)} / {points(view.max_score)} ({view.percent:.1f}%)"
     body.append(f'<p class="score">{e(score)}</p>')
-    facts = [f"{sum(c.passed for c in view.shown)} of {len(view.shown)} checks passed"]
-    if view.accuracy is not None:
-        acc = f"test accuracy {view.accuracy:.1%}"
-        if view.reference_accuracy is not None:
-            acc += f" (reference {view.reference_accuracy:.1%})"
-        facts.append(acc)
-    facts.append(f"time {view.execution_time_s:.1f} s")
-    if view.rubric:
-        facts.append(f"rubric {view.rubric}")
-    facts.append(f"seed {view.seed}")
+    facts = summary_facts(view)
     body.append(f'<p class="facts">{e(" · ".join(facts))}</p>')
     if view.grader_error:
         body.append(f'<div class="alert"><p>{e(GRADER_ERROR_SENTENCE)}</p>\n'

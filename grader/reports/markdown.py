@@ -19,6 +19,7 @@ from grader.reports._common import (
     GRADER_ERROR_SENTENCE,
     STATUS_LABEL,
     STUDENT_OUTPUT_LABEL,
+    summary_facts,
     CheckView,
     ReportView,
     build_view,
@@ -102,16 +103,7 @@ def render_view(view: ReportView) -> str:
         out.append(f"> ⚠️ {GRADER_ERROR_SENTENCE}")
         out.append("**Reason:**\n\n" + fenced(view.grader_error))
 
-    facts = [f"{sum(c.passed for c in view.shown)} of {len(view.shown)} checks passed"]
-    if view.accuracy is not None:
-        acc = f"test accuracy {view.accuracy:.1%}"
-        if view.reference_accuracy is not None:
-            acc += f" (reference {view.reference_accuracy:.1%})"
-        facts.append(acc)
-    facts.append(f"time {view.execution_time_s:.1f} s")
-    if view.rubric:
-        facts.append(f"rubric {inline(view.rubric)}")
-    facts.append(f"seed {view.seed}")
+    facts = summary_facts(view, inline)
     out.append(" · ".join(facts))
 
     if view.components:

@@ -26,6 +26,7 @@ from grader.reports._common import (
     GRADER_ERROR_SENTENCE,
     STATUS_LABEL,
     STUDENT_OUTPUT_LABEL,
+    summary_facts,
     ReportView,
     build_view,
     points,
@@ -117,16 +118,7 @@ def _renderables(view: ReportView) -> list:
     head.append(view.submission)
     items.append(head)
     items.append(_score_text(view))
-    facts = [f"{sum(c.passed for c in view.shown)} of {len(view.shown)} checks passed"]
-    if view.accuracy is not None:
-        acc = f"test accuracy {view.accuracy:.1%}"
-        if view.reference_accuracy is not None:
-            acc += f" (reference {view.reference_accuracy:.1%})"
-        facts.append(acc)
-    facts.append(f"time {view.execution_time_s:.1f} s")
-    if view.rubric:
-        facts.append(f"rubric {view.rubric}")
-    facts.append(f"seed {view.seed}")
+    facts = summary_facts(view)
     items.append(Text(" | ".join(facts), style="dim"))
 
     if view.grader_error:

@@ -1,0 +1,68 @@
+"""The contract's names exist: the four modules import, and every required class and
+function is there, constructs or runs, and has its methods (tag api).
+
+A module that does not import surfaces as the sandbox's `import-error` (or
+`forbidden-import`); a missing name, or one that raises NotImplementedError, as
+`missing-api`. A name that exists but crashes is left to the component checks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from grader.checks.framework import fail, tags
+from grader.sandbox import Rng, StudentFailure
+
+CLASSES = {
+    ("layers", "Linear"): ((3, 2), {"rng": Rng(0)}, ["forward", "backward"]),
+    ("layers", "ReLU"): ((), {}, ["forward", "backward"]),
+    ("layers", "Sigmoid"): ((), {}, ["forward", "backward"]),
+    ("layers", "Tanh"): ((), {}, ["forward", "backward"]),
+    ("losses", "SoftmaxCrossEntropy"): ((), {}, ["forward", "backward"]),
+    ("losses", "MSELoss"): ((), {}, ["forward", "backward"]),
+    ("optim", "SGD"): (([],), {"lr": 0.1}, ["step"]),
+    ("network", "MLP"): (([3, 4, 2],), {"rng": Rng(0)}, ["forward", "backward", "predict"]),
+}
+FUNCTIONS = [("losses", "softmax"), ("network", "train")]
+
+
+@tags("api")
+@pytest.mark.parametrize("module", ["layers", "losses", "optim", "network"])
+def test_module_imports(student, module):
+    """The module imports cleanly (no syntax error, no exception or exit at import time)."""
+    student.sandbox.import_module(module)
+
+
+@tags("api")
+@pytest.mark.parametrize("module,name", list(CLASSES), ids=[f"{m}.{n}" for m, n in CLASSES])
+def test_class_exists(student, module, name):
+    """The class exists, constructs with the contract's arguments and has the contract's methods."""
+    args, kwargs, methods = CLASSES[(module, name)]
+    try:
+        obj = student.new(module, name, *args, **kwargs)
+    except StudentFailure as exc:
+        if exc.diagnosis in ("missing-api", "import-error", "forbidden-import"):
+            raise
+        return  # it exists but fails: the component checks say why
+    missing = [m for m in methods if not obj.has(m)]
+    if missing:
+        fail("missing-api", f"{module}.{name} has no method {', '.join(missing)}: the contract "
+             f"requires {', '.join(methods)}")
+
+
+@tags("api")
+@pytest.mark.parametrize("module,name", FUNCTIONS, ids=[f"{m}.{n}" for m, n in FUNCTIONS])
+def test_function_exists(student, module, name):
+    """The function exists and runs on a tiny input without NotImplementedError."""
+    try:
+        if name == "softmax":
+            student.call(module, name, np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 1.0]]))
+        else:
+            model = student.new("network", "MLP", [2, 3, 2], rng=Rng(0))
+            X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+            y = np.array([0, 1, 1, 0])
+            student.call(module, name, model, X, y, epochs=1, batch_size=2, lr=0.1, rng=Rng(0))
+    except StudentFailure as exc:
+        if exc.diagnosis in ("missing-api", "import-error", "forbidden-import"):
+            raise

@@ -1,0 +1,233 @@
+"""Each failure signature recognises the array its bug produces, and stays silent on the
+correct array (so a correct student is never given a bug's name)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from grader.checks import diagnose as D
+from reference import layers as ref_layers
+from reference import losses as ref_losses
+
+RNG = np.random.default_rng(0)
+X = RNG.uniform(-3, 3, (6, 5))
+X[np.abs(X) < 0.1] = 0.5
+G = RNG.uniform(-1, 1, (6, 5))
+Z = RNG.uniform(-5, 5, (6, 4))
+Y = np.array([0, 1, 2, 3, 0, 1])
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def ref_backward(layer, x, g):
+    layer.forward(x)
+    return layer.backward(g)
+
+
+def ids(d):
+    return None if d is None else d.id
+
+
+# -- structure -------------------------------------------------------------------------------
+def test_shape_signature_names_transpose():
+    d = D.shape_signature(np.zeros((5, 3)), (3, 5), what="dW")
+    assert ids(d) == "shape-mismatch" and "transpose" in d.hint
+    assert D.shape_signature(np.zeros((3, 5)), (3, 5), what="dW") is None
+    assert ids(D.shape_signature(np.zeros(3), (3, 5), what="dW")) == "shape-mismatch"
+
+
+def test_dtype_signature():
+    assert D.dtype_signature(np.zeros(3), what="out") is None
+    assert ids(D.dtype_signature(np.zeros(3, np.float32), what="out")) == "dtype"
+    assert D.dtype_signature(np.zeros(3, np.int64), what="labels", kinds="i") is None
+    assert ids(D.dtype_signature(np.zeros(3), what="labels", kinds="i")) == "dtype"
+
+
+def test_precision_signature_detects_float32_computation():
+    W = RNG.standard_normal((5, 3))
+    exact = X @ W
+    lossy = (X.astype(np.float32) @ W.astype(np.float32)).astype(np.float64)
+    assert ids(D.precision_signature(lossy, exact, what="out")) == "dtype"
+    assert D.precision_signature(exact + 1e-14, exact, what="out") is None
+    assert D.precision_signature(exact * 2, exact, what="out") is None
+
+
+def test_require_array_raises_named_failures():
+    with pytest.raises(D.CheckFailure) as info:
+        D.require_array(None, (2, 3), what="dx")
+    assert info.value.diagnoses[0].id == "shape-mismatch"
+    with pytest.raises(D.CheckFailure) as info:
+        D.require_array(np.zeros((2, 3), np.float32), (2, 3), what="dx")
+    assert info.value.diagnoses[0].id == "dtype"
+    assert D.require_array(np.zeros((2, 3)), (2, 3), what="dx").shape == (2, 3)
+
+
+def test_require_scalar_accepts_floats_and_0d_arrays():
+    assert D.require_scalar(1.5, what="loss") == 1.5
+    assert D.require_scalar(np.float64(2.0), what="loss") == 2.0
+    assert D.require_scalar(np.array(3.0), what="loss") == 3.0
+    with pytest.raises(D.CheckFailure):
+        D.require_scalar(np.ones(3), what="loss")
+    with pytest.raises(D.CheckFailure):
+        D.require_scalar(None, what="loss")
+
+
+# -- constant factors ------------------------------------------------------------------------
+@pytest.mark.parametrize("factor,name", [(6.0, "N"), (1 / 6, "1/N"), (2.0, "2"), (0.5, "1/2")])
+def test_scale_signature_names_the_factor(factor, name):
+    d = D.scale_signature(G * factor, G, what="grad", n=6)
+    assert ids(d) == "gradient-scale"
+    assert D.name_factor(factor, n=6) == name
+
+
+def test_scale_signature_sign_flip_is_wrong_gradient():
+    d = D.scale_signature(-G, G, what="grad", n=6)
+    assert ids(d) == "wrong-gradient" and "sign" in d.hint
+
+
+def test_scale_signature_silent_when_not_a_constant_or_equal():
+    assert D.scale_signature(G, G, what="grad") is None
+    assert D.scale_signature(G + RNG.uniform(-1, 1, G.shape), G, what="grad") is None
+    assert D.constant_factor(np.zeros(3), np.zeros(3)) is None
+
+
+def test_loss_reduction_signature():
+    assert ids(D.loss_reduction_signature(2.5 * 6, 2.5, what="loss", n=6)) == "loss-reduction"
+    assert ids(D.loss_reduction_signature(2.5 * 30, 2.5, what="loss", n=6, size=30)) == "loss-reduction"
+    assert ids(D.loss_reduction_signature(2.5 * 5, 2.5, what="loss", n=6, size=30)) == "loss-reduction"
+    assert D.loss_reduction_signature(2.5, 2.5, what="loss", n=6) is None
+    assert D.loss_reduction_signature(3.1, 2.5, what="loss", n=6) is None
+
+
+# -- activations -----------------------------------------------------------------------------
+def test_relu_mask_signature():
+    wrong = np.where(G > 0, G, 0.0)
+    assert ids(D.relu_mask_signature(X, G, wrong)) == "relu-mask"
+    right = ref_backward(ref_layers.ReLU(), X, G)
+    assert D.relu_mask_signature(X, G, right) is None
+    assert D.activation_backward_signature("relu", X, G, right) is None
+
+
+def test_relu_softplus_signature():
+    wrong = G * sigmoid(X)
+    d = D.relu_softplus_signature(X, G, wrong)
+    assert ids(d) == "wrong-gradient" and "softplus" in d.hint
+    assert D.relu_softplus_signature(X, G, ref_backward(ref_layers.ReLU(), X, G)) is None
+
+
+@pytest.mark.parametrize("kind", ["sigmoid", "tanh"])
+def test_derivative_at_output_signature(kind):
+    if kind == "sigmoid":
+        s = sigmoid(sigmoid(X))
+        wrong = G * s * (1 - s)
+        right = ref_backward(ref_layers.Sigmoid(), X, G)
+    else:
+        wrong = G * (1 - np.tanh(np.tanh(X)) ** 2)
+        right = ref_backward(ref_layers.Tanh(), X, G)
+    assert ids(D.derivative_at_output_signature(kind, X, G, wrong)) == \
+        "activation-derivative-applied-twice"
+    assert D.derivative_at_output_signature(kind, X, G, right) is None
+    assert D.activation_backward_signature(kind, X, G, right) is None
+
+
+@pytest.mark.parametrize("kind", ["sigmoid", "tanh"])
+def test_derivative_on_input_signature(kind):
+    wrong = G * X * (1 - X) if kind == "sigmoid" else G * (1 - X ** 2)
+    d = D.derivative_on_input_signature(kind, X, G, wrong)
+    assert ids(d) == "wrong-gradient" and "input" in d.hint
+
+
+# -- softmax / cross-entropy ---------------------------------------------------------------------
+def test_softmax_axis_signature():
+    e = np.exp(Z - Z.max(axis=0))
+    assert ids(D.softmax_axis_signature(e / e.sum(axis=0))) == "softmax-axis"
+    e = np.exp(Z - Z.max())
+    assert ids(D.softmax_axis_signature(e / e.sum())) == "softmax-axis"
+    assert D.softmax_axis_signature(ref_losses.softmax(Z)) is None
+
+
+def test_overflow_signature():
+    with np.errstate(all="ignore"):
+        big = Z * 300
+        e = np.exp(big)
+        naive = e / e.sum(axis=1, keepdims=True)
+    assert ids(D.overflow_signature(naive, what="softmax")) == "softmax-overflow"
+    assert D.overflow_signature(ref_losses.softmax(big), what="softmax") is None
+
+
+def test_extreme_mismatch_signature_catches_clipping():
+    big = np.array([[1000.0, 990.0, 995.0], [-1000.0, -998.0, -999.5]])
+    clipped = ref_losses.softmax(np.clip(big, -500, 500))
+    right = ref_losses.softmax(big)
+    assert ids(D.extreme_mismatch_signature(clipped, right, what="softmax")) == "softmax-overflow"
+    assert D.extreme_mismatch_signature(right, right, what="softmax") is None
+
+
+def ce(z, y):
+    loss = ref_losses.SoftmaxCrossEntropy()
+    return loss.forward(z, y)
+
+
+def test_cross_entropy_value_signatures():
+    expected = ce(Z, Y)
+    assert ids(D.cross_entropy_value_signature(Z, Y, expected * 6, expected)) == "loss-reduction"
+    p = ref_losses.softmax(Z)
+    onehot = np.eye(4)[Y]
+    bce = float(np.mean(-(onehot * np.log(p) + (1 - onehot) * np.log(1 - p))))
+    assert ids(D.cross_entropy_value_signature(Z, Y, bce, expected)) == "binary-cross-entropy"
+    double = ce(ref_losses.softmax(Z), Y)
+    assert ids(D.cross_entropy_value_signature(Z, Y, double, expected)) == "double-softmax"
+    assert D.cross_entropy_value_signature(Z, Y, expected, expected) is None
+
+
+# -- Linear ----------------------------------------------------------------------------------------
+def test_bias_gradient_signature():
+    g = G[:, :3]
+    assert ids(D.bias_gradient_signature(g, g, fan_out=3)) == "bias-gradient-not-summed"
+    assert ids(D.bias_gradient_signature(g.sum(axis=1), g, fan_out=3)) == "bias-gradient-not-summed"
+    assert ids(D.bias_gradient_signature(g.mean(axis=0), g, fan_out=3)) == "gradient-scale"
+    assert D.bias_gradient_signature(g.sum(axis=0), g, fan_out=3) is None
+
+
+def test_weight_gradient_signature():
+    x, g = X[:, :4], G[:, :3]
+    assert ids(D.weight_gradient_signature(g.T @ x, x, g)) == "shape-mismatch"
+    assert D.weight_gradient_signature(x.T @ g, x, g) is None
+
+
+# -- repeated calls ----------------------------------------------------------------------------------
+def test_stale_gradient_signatures():
+    assert ids(D.stale_gradient_signature(G, 2 * G, what="dW")) == "stale-gradient"
+    assert D.stale_gradient_signature(G, G, what="dW") is None
+    fresh = RNG.uniform(-1, 1, G.shape)
+    assert ids(D.accumulated_signature(G, G + fresh, fresh, what="dW")) == "stale-gradient"
+    assert D.accumulated_signature(G, fresh, fresh, what="dW") is None
+
+
+def test_input_mutation_signature():
+    from grader.sandbox.spy import fingerprint
+
+    x = X.copy()
+    assert D.input_mutation_signature([{"fingerprint": fingerprint(x)}], x, what="f") is None
+    mutated = np.maximum(x, 0)
+    assert ids(D.input_mutation_signature([{"fingerprint": fingerprint(mutated)}], x,
+                                          what="f")) == "input-mutation"
+    assert D.input_mutation_signature([], x, what="f") is None
+
+
+# -- SGD -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("after,lr,expected", [
+    (lambda W, g: W - 0.3 * g, 0.3, None),
+    (lambda W, g: W + 0.3 * g, 0.3, "optimizer-direction"),
+    (lambda W, g: W, 0.3, "optimizer-skips-parameters"),
+    (lambda W, g: W - 0.1 * g, 0.3, "optimizer-update"),
+    (lambda W, g: W - 0.1 * g, 0.0, "optimizer-update"),
+    (lambda W, g: W, 0.0, None),
+])
+def test_sgd_signature(after, lr, expected):
+    W = RNG.uniform(-1, 1, (4, 3))
+    g = RNG.uniform(-1, 1, (4, 3))
+    assert ids(D.sgd_signature(W, after(W, g), g, lr, what="W")) == expected

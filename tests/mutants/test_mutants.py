@@ -1,0 +1,108 @@
+"""The grader's own acceptance test: every public mutant is caught with the right tag and
+diagnosis, and every correct variant (and the reference) gets full marks.
+
+All submissions are materialised from tests/mutants/catalog.py into a temporary
+folder and graded by `grader.runner.grade` in two subprocesses (the runner calls
+pytest.main in-process, so it cannot run inside this pytest). Each mutant is
+graded only on its own component (`include_tags`) to keep the suite fast; the
+variants and the reference on every component these checks cover.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import catalog  # noqa: E402
+
+#: Every component the check files of tests/mutants cover (training/performance are separate).
+COMPONENTS = ["api", "linear", "relu", "sigmoid", "tanh", "softmax", "cross-entropy", "mse",
+              "sgd", "mlp"]
+WORKERS = 2
+#: ~2-3 minutes on 2 cores: out of the quick `-m "not slow"` loop, in the full run.
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    root = tmp_path_factory.mktemp("mutants")
+    jobs: list[dict] = []
+    for mutant in catalog.MUTANTS:
+        path = catalog.materialize(root / mutant.name, mutant=mutant)
+        jobs.append({"dir": str(path), "tags": [mutant.tag], "key": mutant.name, "cost": 1})
+    for variant in catalog.VARIANTS:
+        path = catalog.materialize_variant(root / f"ok-{variant.name}", variant)
+        jobs.append({"dir": str(path), "tags": COMPONENTS, "key": f"ok-{variant.name}", "cost": 8})
+    reference = catalog.materialize(root / "reference")
+    jobs.append({"dir": str(reference), "tags": COMPONENTS, "key": "reference", "cost": 8})
+    # Balance the two workers by cost (a full grading is ~8 single-component ones).
+    chunks: list[list[dict]] = [[] for _ in range(WORKERS)]
+    loads = [0] * WORKERS
+    for job in sorted(jobs, key=lambda j: -j["cost"]):
+        i = loads.index(min(loads))
+        chunks[i].append(job)
+        loads[i] += job["cost"]
+
+    def run(i: int) -> dict[str, dict]:
+        jobs_file = root / f"jobs{i}.json"
+        out_file = root / f"results{i}.json"
+        jobs_file.write_text(json.dumps(chunks[i]))
+        proc = subprocess.run([sys.executable, str(HERE / "grade_many.py"), str(jobs_file),
+                               str(out_file)], capture_output=True, text=True, timeout=900)
+        if proc.returncode != 0 or not out_file.exists():
+            raise RuntimeError(f"grading worker {i} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        return json.loads(out_file.read_text())
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        merged: dict[str, dict] = {}
+        for part in pool.map(run, range(WORKERS)):
+            merged.update(part)
+    return {job["key"]: merged[job["dir"]] for job in jobs}
+
+
+def describe(result: dict) -> str:
+    lines = [f"score {result['score']}/{result['max_score']} {result['error'][-2000:]}"]
+    for check in result["checks"]:
+        if check["status"] != "passed":
+            lines.append(f"  {check['status']} {check['name']} {check['tags']} {check['diagnoses']}: "
+                         f"{check['message'][:300]}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("mutant", catalog.MUTANTS, ids=[m.name for m in catalog.MUTANTS])
+def test_mutant_is_caught(graded, mutant: catalog.Mutant):
+    result = graded[mutant.name]
+    assert not result["error"], describe(result)
+    assert result["score"] < result["max_score"], f"{mutant.bug}: no points lost\n{describe(result)}"
+    hits = [c for c in result["checks"] if c["status"] == "failed" and c["tags"][:1] == [mutant.tag]
+            and mutant.diagnosis in c["diagnoses"]]
+    assert hits, (f"{mutant.bug}: expected a failed '{mutant.tag}' check diagnosed "
+                  f"'{mutant.diagnosis}'\n{describe(result)}")
+    assert all(c["status"] != "error" for c in result["checks"]), describe(result)
+
+
+@pytest.mark.parametrize("variant", catalog.VARIANTS, ids=[v.name for v in catalog.VARIANTS])
+def test_correct_variant_gets_full_marks(graded, variant: catalog.Variant):
+    result = graded[f"ok-{variant.name}"]
+    assert not result["error"], describe(result)
+    assert all(c["status"] == "passed" for c in result["checks"]), f"{variant.style}\n{describe(result)}"
+    assert result["score"] == result["max_score"] > 0
+
+
+def test_reference_gets_full_marks(graded):
+    result = graded["reference"]
+    assert result["checks"] and all(c["status"] == "passed" for c in result["checks"]), describe(result)
+    assert result["score"] == result["max_score"] > 0
+
+
+def test_catalog_is_large_enough():
+    assert len(catalog.MUTANTS) >= 40 and len(catalog.VARIANTS) >= 10
+    assert len({m.name for m in catalog.MUTANTS}) == len(catalog.MUTANTS)

@@ -9,12 +9,11 @@ must lose points on a check whose first tag is `tag`, with diagnosis
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-REFERENCE = Path(__file__).resolve().parents[2] / "reference"
-MODULES = ("layers.py", "losses.py", "optim.py", "network.py")
+from grading_helpers import make_submission
+
 
 
 @dataclass(frozen=True)
@@ -365,22 +364,11 @@ VARIANTS: tuple[Variant, ...] = (
 
 def materialize(dest: Path, edits: dict[str, tuple[tuple[str, str], ...]] | None = None,
                 mutant: Mutant | None = None) -> Path:
-    """Write reference/*.py (with the edits) into `dest`; returns dest."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for module in MODULES:
-        shutil.copyfile(REFERENCE / module, dest / module)
+    """Write reference/*.py (with the edits, then the mutant) into `dest`; returns dest."""
+    make_submission(dest, {file: list(pairs) for file, pairs in (edits or {}).items()})
     if mutant is not None:
         path = dest / mutant.file
         path.write_text(mutant.apply(path.read_text()))
-    for file, pairs in (edits or {}).items():
-        path = dest / file
-        text = path.read_text()
-        for old, new in pairs:
-            count = text.count(old)
-            if count != 1:
-                raise ValueError(f"{dest.name}: {old!r} occurs {count} times in {file}")
-            text = text.replace(old, new)
-        path.write_text(text)
     return dest
 
 

@@ -10,13 +10,11 @@ variants and the reference on every component these checks cover.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from grading_helpers import describe, grade_in_subprocesses, job
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -34,47 +32,16 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     root = tmp_path_factory.mktemp("mutants")
-    jobs: list[dict] = []
+    jobs = []
     for mutant in catalog.MUTANTS:
         path = catalog.materialize(root / mutant.name, mutant=mutant)
-        jobs.append({"dir": str(path), "tags": [mutant.tag], "key": mutant.name, "cost": 1})
+        jobs.append(job(mutant.name, path, include_tags=[mutant.tag]))
     for variant in catalog.VARIANTS:
         path = catalog.materialize_variant(root / f"ok-{variant.name}", variant)
-        jobs.append({"dir": str(path), "tags": COMPONENTS, "key": f"ok-{variant.name}", "cost": 8})
+        jobs.append(job(f"ok-{variant.name}", path, include_tags=COMPONENTS, cost=8))
     reference = catalog.materialize(root / "reference")
-    jobs.append({"dir": str(reference), "tags": COMPONENTS, "key": "reference", "cost": 8})
-    # Balance the two workers by cost (a full grading is ~8 single-component ones).
-    chunks: list[list[dict]] = [[] for _ in range(WORKERS)]
-    loads = [0] * WORKERS
-    for job in sorted(jobs, key=lambda j: -j["cost"]):
-        i = loads.index(min(loads))
-        chunks[i].append(job)
-        loads[i] += job["cost"]
-
-    def run(i: int) -> dict[str, dict]:
-        jobs_file = root / f"jobs{i}.json"
-        out_file = root / f"results{i}.json"
-        jobs_file.write_text(json.dumps(chunks[i]))
-        proc = subprocess.run([sys.executable, str(HERE / "grade_many.py"), str(jobs_file),
-                               str(out_file)], capture_output=True, text=True, timeout=900)
-        if proc.returncode != 0 or not out_file.exists():
-            raise RuntimeError(f"grading worker {i} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-        return json.loads(out_file.read_text())
-
-    with ThreadPoolExecutor(WORKERS) as pool:
-        merged: dict[str, dict] = {}
-        for part in pool.map(run, range(WORKERS)):
-            merged.update(part)
-    return {job["key"]: merged[job["dir"]] for job in jobs}
-
-
-def describe(result: dict) -> str:
-    lines = [f"score {result['score']}/{result['max_score']} {result['error'][-2000:]}"]
-    for check in result["checks"]:
-        if check["status"] != "passed":
-            lines.append(f"  {check['status']} {check['name']} {check['tags']} {check['diagnoses']}: "
-                         f"{check['message'][:300]}")
-    return "\n".join(lines)
+    jobs.append(job("reference", reference, include_tags=COMPONENTS, cost=8))
+    return grade_in_subprocesses(jobs, root, processes=WORKERS)
 
 
 @pytest.mark.parametrize("mutant", catalog.MUTANTS, ids=[m.name for m in catalog.MUTANTS])
@@ -83,7 +50,7 @@ def test_mutant_is_caught(graded, mutant: catalog.Mutant):
     assert not result["error"], describe(result)
     assert result["score"] < result["max_score"], f"{mutant.bug}: no points lost\n{describe(result)}"
     hits = [c for c in result["checks"] if c["status"] == "failed" and c["tags"][:1] == [mutant.tag]
-            and mutant.diagnosis in c["diagnoses"]]
+            and mutant.diagnosis in [d["id"] for d in c["diagnoses"]]]
     assert hits, (f"{mutant.bug}: expected a failed '{mutant.tag}' check diagnosed "
                   f"'{mutant.diagnosis}'\n{describe(result)}")
     assert all(c["status"] != "error" for c in result["checks"]), describe(result)

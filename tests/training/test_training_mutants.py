@@ -11,30 +11,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from training_helpers import (SHARED_MNIST, describe, diagnosis_ids, failures, grade_all,
-                              make_submission, write_rubric)
+from grading_helpers import (SHARED_MNIST, describe, diagnosis_ids, failures,
+                             grade_in_subprocesses, job, make_submission)
 from training_mutants import MUTANTS, SLOW, VARIANTS
 
 pytestmark = pytest.mark.slow
 
 IDX_CASES = ("reference", "no-shuffle")
+TRAINING_TAGS = ["training", "performance"]
 
 
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("training-grades")
-    base = write_rubric(work / "training.toml")
     jobs = []
     for case in MUTANTS + VARIANTS + (SLOW,):
         sub = make_submission(work / case.name, case.edits)
-        rubric = write_rubric(work / f"{case.name}.toml", **case.rubric) if case.rubric else base
-        jobs.append((case.name, sub, rubric))
+        jobs.append(job(case.name, sub, include_tags=TRAINING_TAGS, training=dict(case.rubric or {})))
     if (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file():
-        idx_rubric = write_rubric(work / "idx.toml", dataset=str(SHARED_MNIST))
         for name in IDX_CASES:
             case = next(c for c in MUTANTS + VARIANTS if c.name == name)
-            jobs.append((f"idx:{name}", make_submission(work / f"idx-{name}", case.edits), idx_rubric))
-    return grade_all(jobs, work)
+            sub = make_submission(work / f"idx-{name}", case.edits)
+            jobs.append(job(f"idx:{name}", sub, include_tags=TRAINING_TAGS,
+                            training={"dataset": str(SHARED_MNIST)}))
+    return grade_in_subprocesses(jobs, work)
 
 
 def _training_checks(result: dict[str, Any]) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from training_helpers import Edits
+from grading_helpers import Edits
 
 L, S, O, N = "layers.py", "losses.py", "optim.py", "network.py"
 

@@ -1,0 +1,91 @@
+"""Shared helpers of the tests that grade whole submissions.
+
+`grader.runner.grade` calls pytest.main in-process, so it never runs inside the
+test session itself: `grade_in_subprocesses` hands jobs to `tests/grade_many.py`
+in one subprocess per core and returns each job's `GradingResult.to_dict()`.
+Submissions are the reference with text edits (`make_submission`).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE = REPO / "reference"
+MODULES = ("layers.py", "losses.py", "optim.py", "network.py")
+SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist"
+GRADE_MANY = Path(__file__).resolve().parent / "grade_many.py"
+
+Edits = dict[str, list[tuple[str, str]]]
+
+
+def make_submission(dest: Path, edits: Edits | None = None) -> Path:
+    """Copy reference/*.py into `dest` and apply (old, new) edits; each old must occur exactly once."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for module in MODULES:
+        text = (REFERENCE / module).read_text()
+        for old, new in (edits or {}).get(module, []):
+            count = text.count(old)
+            if count != 1:
+                raise ValueError(f"{dest.name}/{module}: {old!r} occurs {count} times, expected once")
+            text = text.replace(old, new)
+        (dest / module).write_text(text)
+    return dest
+
+
+def job(key: str, submission: Path, *, rubric: str = "default", cost: float = 1.0,
+        **overrides: Any) -> dict[str, Any]:
+    """One grading job: `overrides` go to `Rubric.with_overrides` (e.g. include_tags=[...])."""
+    return {"key": key, "dir": str(submission), "rubric": rubric, "overrides": overrides, "cost": cost}
+
+
+def grade_in_subprocesses(jobs: list[dict[str, Any]], workdir: Path, processes: int = 2,
+                          timeout_s: float = 900) -> dict[str, dict[str, Any]]:
+    """Grade every job; returns key -> GradingResult.to_dict() (plus "seconds", or "error")."""
+    chunks: list[list[dict[str, Any]]] = [[] for _ in range(processes)]
+    loads = [0.0] * processes
+    for item in sorted(jobs, key=lambda j: -j["cost"]):  # balance the cores by cost
+        i = loads.index(min(loads))
+        chunks[i].append(item)
+        loads[i] += item["cost"]
+
+    def run(i: int) -> dict[str, dict[str, Any]]:
+        jobs_file, out_file = workdir / f"jobs{i}.json", workdir / f"results{i}.json"
+        jobs_file.write_text(json.dumps(chunks[i]))
+        proc = subprocess.run([sys.executable, str(GRADE_MANY), str(jobs_file), str(out_file)],
+                              capture_output=True, text=True, timeout=timeout_s, cwd=REPO)
+        if proc.returncode != 0 or not out_file.exists():
+            raise RuntimeError(f"grading subprocess {i} failed ({proc.returncode}):\n"
+                               f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        return json.loads(out_file.read_text())
+
+    merged: dict[str, dict[str, Any]] = {}
+    with ThreadPoolExecutor(processes) as pool:
+        for part in pool.map(run, [i for i in range(processes) if chunks[i]]):
+            merged.update(part)
+    return merged
+
+
+def failures(result: dict[str, Any]) -> dict[str, list[str]]:
+    """check name -> diagnosis ids, for every check that did not pass."""
+    return {c["name"]: [d["id"] for d in c["diagnoses"]] for c in result["checks"]
+            if c["status"] != "passed"}
+
+
+def diagnosis_ids(result: dict[str, Any]) -> set[str]:
+    return {i for ids in failures(result).values() for i in ids}
+
+
+def describe(result: dict[str, Any]) -> str:
+    """The failed checks of a result, one line each, for assertion messages."""
+    lines = [f"score {result.get('score')}/{result.get('max_score')} {result.get('error', '')[-2000:]}"]
+    for c in result.get("checks", []):
+        if c["status"] != "passed":
+            ids = ",".join(d["id"] for d in c["diagnoses"])
+            lines.append(f"  {c['status']} {c['name']} {c['tags']} [{ids}] {c['message'][:300]}")
+    return "\n".join(lines)

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import grader
+from grader.sandbox import DEFAULT_FORBIDDEN
 
 #: Component tags, from docs/diagnoses.md ("Every test in a report carries `tags`").
 TAGS: tuple[str, ...] = (
@@ -362,7 +363,7 @@ def _build(raw: Mapping[str, Any], *, path: Path | None, source: str) -> Rubric:
                      'modules = ["layers", "losses", "optim", "network"]')
     seed = v.integer(raw, "seed", "", 0, minimum=0)
     max_examples = v.integer(raw, "hypothesis_max_examples", "", 50)
-    forbidden = v.names(raw, "forbidden_imports", "", (),
+    forbidden = v.names(raw, "forbidden_imports", "", DEFAULT_FORBIDDEN,
                         example='forbidden_imports = ["torch", "tensorflow"]')
     public_only = v.boolean(raw, "public_only", "", False)
     include_tags: tuple[str, ...] | None = None

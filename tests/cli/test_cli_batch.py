@@ -19,6 +19,7 @@ from grader.cli import cli
 from grader.rubric import load_rubric
 
 from cli_helpers import REFERENCE, SUBMISSIONS
+from grading_helpers import reap_orphans, set_child_subreaper
 
 FAST = SUBMISSIONS / "fast.toml"
 MODULES = ("layers", "losses", "optim", "network")
@@ -133,37 +134,6 @@ def test_timeout_kills_the_grading_and_its_sandbox(tmp_path: Path, monkeypatch: 
             assert alive == [], f"sandbox processes outlived the killed grader: {alive}"
     finally:
         set_child_subreaper(False)
-
-
-def set_child_subreaper(on: bool) -> bool:
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(36, 1 if on else 0, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        return False
-
-
-def reap_orphans() -> list[int]:
-    """Reap our exited children; the pids of those still alive."""
-    alive = []
-    me = os.getpid()
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) != me:
-            continue
-        pid = int(proc.name)
-        if fields[0] == "Z":
-            os.waitpid(pid, os.WNOHANG)
-        else:
-            alive.append(pid)
-    return alive
 
 
 def members_of_group(pgid: int) -> list[int]:

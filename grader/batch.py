@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Callable
 
 from grader.exitcodes import BAD_INPUT, GRADER_FAILURE
-from grader.rubric import TAGS, Rubric
+from grader.rubric import Rubric
+from grader.vocabulary import TAGS
 
 #: Row statuses. Only "graded" rows carry a real score.
 GRADED, BAD_SUBMISSION, GRADER_ERROR, TIMEOUT, CRASHED = "graded", "bad-input", "grader-error", "timeout", "crashed"

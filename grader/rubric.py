@@ -52,12 +52,8 @@ from typing import Any, Iterable, Mapping
 
 import grader
 from grader.sandbox import DEFAULT_FORBIDDEN
+from grader.vocabulary import TAGS
 
-#: Component tags, from docs/diagnoses.md ("Every test in a report carries `tags`").
-TAGS: tuple[str, ...] = (
-    "api", "linear", "relu", "sigmoid", "tanh", "softmax", "cross-entropy", "mse",
-    "sgd", "mlp", "training", "robustness", "performance",
-)
 #: Gradescope's visibility values (results.json "visibility").
 VISIBILITIES: tuple[str, ...] = ("visible", "hidden", "after_due_date", "after_published")
 ACTIVATIONS: tuple[str, ...] = ("relu", "sigmoid", "tanh")

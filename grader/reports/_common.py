@@ -361,17 +361,20 @@ def build_view(
     )
 
 
-# Artifacts (accuracy, learning curve, confusion matrix) come from training, so
-# they reveal the outcome of the training checks: drop them while any such
-# check is withheld from the student.
+# Artifacts (accuracy, confusion matrix, reference curve) come from training, so
+# they reveal the outcome of the training checks: while any such check is
+# withheld, only the student's own loss per epoch (what train() returned) stays.
 _ARTIFACT_TAGS = frozenset({"training"})
 
 
 def _shown_artifacts(result: GradingResult, withheld: list[CheckView]) -> dict[str, Any]:
     artifacts = result.artifacts if isinstance(result.artifacts, dict) else {}
-    if any(_ARTIFACT_TAGS.intersection(c.tags) for c in withheld):
-        return {}
-    return dict(artifacts)
+    if not any(_ARTIFACT_TAGS.intersection(c.tags) for c in withheld):
+        return dict(artifacts)
+    curve = artifacts.get("learning_curve")
+    if isinstance(curve, dict) and "student" in curve:
+        return {"learning_curve": {"student": curve["student"]}}
+    return {}
 
 
 STATUS_LABEL = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}

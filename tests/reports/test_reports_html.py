@@ -47,11 +47,14 @@ def test_bad_artifacts_cost_one_picture_not_the_report() -> None:
     assert "<img" not in html
 
 
-def test_artifacts_withheld_while_a_training_check_is() -> None:
+def test_only_the_students_own_curve_while_a_training_check_is_withheld() -> None:
     result = all_passed()
     result.checks[-1].visibility = "after_due_date"
-    assert "<img" not in render(result, "html")
-    assert "<img" in render(result, "html", after_due_date=True)
+    before_due = render(result, "html")
+    assert re.findall(r'<img alt="([^"]+)"', before_due) == ["learning curve"]
+    assert "test accuracy" not in before_due
+    after_due = render(result, "html", after_due_date=True)
+    assert re.findall(r'<img alt="([^"]+)"', after_due) == ["learning curve", "confusion matrix"]
 
 
 def test_everything_escaped_and_nothing_external() -> None:

@@ -266,6 +266,10 @@ class Sandbox:
         """Import a student module; StudentImportError if it does not import."""
         self._request({"op": "import", "module": module}, timeout_s, f"importing {module}.py")
 
+    def module(self, module: str, *, timeout_s: float | None = None) -> Any:
+        """The imported student module as a RemoteObject: `.call("softmax", z)`, `.spy("softmax")`."""
+        return self._request({"op": "module", "module": module}, timeout_s, f"importing {module}.py")
+
     def new(self, module: str, cls: str, /, *args: Any, timeout_s: float | None = None,
             **kwargs: Any) -> Any:
         """`module.cls(*args, **kwargs)` in the worker (a RemoteObject, normally)."""

@@ -90,6 +90,8 @@ class Worker:
         self.ops: dict[str, Callable[[dict[str, Any]], Any]] = {
             "ping": lambda r: None,
             "import": self.op_import,
+            # The module itself as an object: its functions can then be spied on like methods.
+            "module": lambda r: self.module(r["module"]),
             "new": self.op_new,
             "call": self.op_call,
             "method": self.op_method,

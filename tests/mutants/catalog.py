@@ -166,6 +166,10 @@ MUTANTS: tuple[Mutant, ...] = (
     M("softmax-clipped", S, SOFTMAX_BODY,
       "    e = np.exp(np.clip(logits, -500, 500))\n    return e / e.sum(axis=1, keepdims=True)",
       "softmax", "softmax-overflow", "logits clipped at +-500"),
+    M("softmax-inplace-shift", S, SOFTMAX_BODY,
+      "    logits -= logits.max(axis=1, keepdims=True)\n    e = np.exp(logits)\n"
+      "    return e / e.sum(axis=1, keepdims=True)",
+      "softmax", "input-mutation", "softmax shifts the caller's logits in place"),
     M("ce-clipped-logits", S, LOG_SOFTMAX_BODY,
       "    logits = np.clip(logits, -500, 500)\n" + LOG_SOFTMAX_BODY,
       "cross-entropy", "softmax-overflow", "cross-entropy on logits clipped at +-500"),

@@ -187,6 +187,21 @@ def test_spy_records_batches(sandbox):
     assert len(mlp.spy_log("forward")) == 1
 
 
+def test_a_module_is_an_object_whose_functions_can_be_spied_on(sandbox):
+    sb = sandbox(GOOD)
+    losses = sb.module("losses")
+    assert losses.type_name == "module"
+    losses.spy("softmax")
+    z = np.arange(6.0).reshape(2, 3)
+    probs = losses.call("softmax", z)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    (entry,) = losses.spy_log("softmax")
+    assert entry["arg_shapes"] == [[2, 3]] and np.allclose(entry["fingerprint"], fingerprint(z))
+    # Module-level calls go through the same (now watched) function.
+    sb.call("losses", "softmax", z)
+    assert len(losses.spy_log("softmax")) == 1
+
+
 def test_many_calls_are_fast(sandbox):
     sb = sandbox(GOOD)
     lin = sb.new("layers", "Linear", 3, 5)

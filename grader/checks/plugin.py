@@ -47,6 +47,24 @@ def falsifying_example(exc: BaseException) -> str:
     return "\n".join(n for n in notes if "Falsifying" in n or "example" in n.lower())
 
 
+# What NumPy says when it cannot read a value as a numeric array: the student's code
+# returned a ragged list, a string, a dict... where the contract wants an ndarray.
+_UNREADABLE_VALUE = ("setting an array element with a sequence", "inhomogeneous",
+                     "could not convert", "float() argument must be", "invalid literal for")
+
+
+def unreadable_student_value(exc: BaseException) -> Diagnosis | None:
+    """The diagnosis for a check that failed reading a malformed student value, else None."""
+    if not isinstance(exc, (ValueError, TypeError)):
+        return None
+    text = str(exc)
+    if not any(pattern in text for pattern in _UNREADABLE_VALUE):
+        return None
+    return Diagnosis("shape-mismatch", "your code returned a value that is not a numeric array "
+                     f"({text.splitlines()[0][:120]}); return a float64 NumPy array of the "
+                     "contract's shape, not a list, string or None")
+
+
 class GradingPlugin:
     def __init__(self, submission: Path, rubric: Rubric, seed: int, progress: Any = None) -> None:
         self.submission = submission
@@ -166,6 +184,11 @@ class GradingPlugin:
             result.diagnoses = [Diagnosis(exc.diagnosis, exc.message)]
             result.message = exc.message
             result.output = exc.output or self._student_output()
+        elif (unreadable := unreadable_student_value(exc)) is not None:
+            result.status = "failed"
+            result.diagnoses = [unreadable]
+            result.message = unreadable.hint
+            result.output = self._student_output()
         else:
             # Not the student's fault as far as we can tell: say so, never blame them.
             result.status = "error"

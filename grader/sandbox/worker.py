@@ -285,6 +285,10 @@ class Worker:
                     "message": f"the submission has no {module}.py"}
         elif isinstance(exc, SyntaxError):
             what = f"has a syntax error on line {exc.lineno}"
+        elif isinstance(exc, ImportError) and "relative import" in str(exc):
+            # The files are graded as plain modules side by side, never as a package.
+            what = (f"uses a relative import ({_describe(exc)}); import the other files by name, "
+                    "e.g. `from layers import Linear`, not `from .layers import Linear`")
         else:
             what = f"raised {exc_type} when imported: {_describe(exc)}"
         return {"kind": "import", "exc_type": exc_type, "diagnosis": "import-error", "traceback": tb,

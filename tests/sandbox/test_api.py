@@ -237,3 +237,14 @@ def test_missing_submission_dir_is_a_student_failure(sandbox, tmp_path):
     with pytest.raises(StudentImportError) as info:
         sb.import_module("layers")
     assert info.value.diagnosis == "missing-api"
+
+
+def test_a_relative_import_is_explained(sandbox, tmp_path):
+    (tmp_path / "layers.py").write_text("X = 1\n")
+    (tmp_path / "network.py").write_text("from .layers import X\n")
+    sb = sandbox(tmp_path)
+    with pytest.raises(StudentImportError) as caught:
+        sb.import_module("network")
+    assert caught.value.diagnosis == "import-error"
+    assert "from layers import Linear" in caught.value.message
+    sb.import_module("layers")  # the other module is unaffected

@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from grader.sandbox import hardening, procs
+
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "reference"
 MODULES = ("layers.py", "losses.py", "optim.py", "network.py")
@@ -97,31 +99,12 @@ def describe(result: dict[str, Any]) -> str:
 # grader leaves behind is re-parented here, where the test can see it.
 
 def set_child_subreaper(on: bool) -> bool:
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(36, 1 if on else 0, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        return False
+    return hardening.prctl(hardening.PR_SET_CHILD_SUBREAPER, 1 if on else 0) is None
 
 
 def reap_orphans() -> list[int]:
     """Reap our exited children; the pids of those still alive."""
-    alive = []
+    procs.reap_children()
     me = os.getpid()
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) != me:
-            continue
-        pid = int(proc.name)
-        if fields[0] == "Z":
-            os.waitpid(pid, os.WNOHANG)
-        else:
-            alive.append(pid)
-    return alive
+    return sorted(pid for pid, (ppid, _) in procs.all_processes().items()
+                  if ppid == me and not procs.is_zombie(pid))

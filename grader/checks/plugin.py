@@ -133,24 +133,20 @@ class GradingPlugin:
 
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
                                       items: list[pytest.Item]) -> None:
-        kept: list[pytest.Item] = []
+        kept: list[tuple[pytest.Item, str, list[str]]] = []  # (item, name, tags)
         for item in items:
-            name, item_tags = check_name(item), component_of(item)
-            component = item_tags[0] if item_tags else "other"
+            name, item_tags = check_name(item), component_of(item) or ["other"]
             rule = self._rubric.checks.get(name)
             if rule is not None and not rule.enabled:
                 continue
-            if self._rubric.include_tags is not None and component not in self._rubric.include_tags:
+            if self._rubric.include_tags is not None and item_tags[0] not in self._rubric.include_tags:
                 continue
-            if self._rubric.public_only and visibility_of(name, component, self._rubric) != "visible":
+            if self._rubric.public_only and visibility_of(name, item_tags[0], self._rubric) != "visible":
                 continue
-            kept.append(item)
-        items[:] = kept
-        points = max_points([(check_name(i), (component_of(i) or ["other"])[0]) for i in kept],
-                            self._rubric)
-        for number, item in enumerate(kept, start=1):
-            name = check_name(item)
-            item_tags = component_of(item) or ["other"]
+            kept.append((item, name, item_tags))
+        items[:] = [item for item, _, _ in kept]
+        points = max_points([(name, item_tags[0]) for _, name, item_tags in kept], self._rubric)
+        for number, (_, name, item_tags) in enumerate(kept, start=1):
             self.results[name] = CheckResult(
                 name=name, max_score=round(points[name], 6), tags=item_tags, number=str(number),
                 visibility=visibility_of(name, item_tags[0], self._rubric))  # type: ignore[arg-type]

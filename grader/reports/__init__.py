@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TextIO, Union
 
 from grader.reports import gradescope, html, junit, markdown, text
-from grader.reports._common import clean_line
+from grader.reports._common import build_view, clean_line
 from grader.reports.gradescope import to_gradescope, validate_gradescope
 from grader.reports.text import ProgressReporter
 from grader.results import GradingResult
@@ -40,13 +40,11 @@ __all__ = [
     "write_report",
 ]
 
-_RENDERERS = {
-    "json": gradescope.render,
-    "junit": junit.render,
-    "markdown": markdown.render,
-    "text": text.render,
-    "html": html.render,
-}
+# junit, markdown and html render the visibility-filtered view; json and text
+# take the result itself (json keeps every test, text adds colour).
+_VIEW_RENDERERS = {"junit": junit.render_view, "markdown": markdown.render_view,
+                   "html": html.render_view}
+_RESULT_RENDERERS = {"json": gradescope.render, "text": text.render}
 
 
 def _check_format(fmt: str) -> None:
@@ -64,7 +62,10 @@ def render(
 ) -> str:
     """The report as a string (the text format without colour)."""
     _check_format(fmt)
-    return _RENDERERS[fmt](result, after_due_date=after_due_date, published=published, show_hidden=show_hidden)
+    flags = dict(after_due_date=after_due_date, published=published, show_hidden=show_hidden)
+    if fmt in _VIEW_RENDERERS:
+        return _VIEW_RENDERERS[fmt](build_view(result, **flags))
+    return _RESULT_RENDERERS[fmt](result, **flags)
 
 
 def _write_atomically(path: Path, content: str) -> None:
@@ -118,7 +119,7 @@ def write_report(
     elif fmt == "text":
         content = text.render(result, color=bool(color), **flags)
     else:
-        content = _RENDERERS[fmt](result, **flags)
+        content = _VIEW_RENDERERS[fmt](build_view(result, **flags))
     _emit(stream_or_path, content)
 
 

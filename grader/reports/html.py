@@ -23,11 +23,9 @@ from grader.reports._common import (
     summary_facts,
     CheckView,
     ReportView,
-    build_view,
     clean_line,
     points,
 )
-from grader.results import GradingResult
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
@@ -187,14 +185,3 @@ def render_view(view: ReportView) -> str:
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
-
-
-def render(
-    result: GradingResult,
-    *,
-    after_due_date: bool = False,
-    published: bool = False,
-    show_hidden: bool = False,
-) -> str:
-    return render_view(build_view(result, after_due_date=after_due_date,
-                                  published=published, show_hidden=show_hidden))

@@ -17,11 +17,9 @@ from grader.reports._common import (
     STUDENT_OUTPUT_LABEL,
     CheckView,
     ReportView,
-    build_view,
     clean_line,
     round_score,
 )
-from grader.results import GradingResult
 
 SUITE_NAME = "grader"
 
@@ -109,14 +107,3 @@ def render_view(view: ReportView) -> str:
         _testcase(suite, check)
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
-
-
-def render(
-    result: GradingResult,
-    *,
-    after_due_date: bool = False,
-    published: bool = False,
-    show_hidden: bool = False,
-) -> str:
-    return render_view(build_view(result, after_due_date=after_due_date,
-                                  published=published, show_hidden=show_hidden))

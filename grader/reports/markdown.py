@@ -22,10 +22,8 @@ from grader.reports._common import (
     summary_facts,
     CheckView,
     ReportView,
-    build_view,
     points,
 )
-from grader.results import GradingResult
 
 # Every ASCII punctuation character CommonMark lets us backslash-escape that
 # could start markup, close a table cell, or open an HTML tag or entity.
@@ -133,14 +131,3 @@ def render_view(view: ReportView) -> str:
     elif view.shown and not view.grader_error:
         out.append("All checks shown passed. 🎉")
     return "\n\n".join(out) + "\n"
-
-
-def render(
-    result: GradingResult,
-    *,
-    after_due_date: bool = False,
-    published: bool = False,
-    show_hidden: bool = False,
-) -> str:
-    return render_view(build_view(result, after_due_date=after_due_date,
-                                  published=published, show_hidden=show_hidden))

@@ -8,7 +8,6 @@ protections.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import math
 import os
 import resource
@@ -37,7 +36,9 @@ def libc() -> ctypes.CDLL | None:
     global _libc
     if _libc is None and sys.platform.startswith("linux"):
         try:
-            _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            # The process's own symbols include libc; find_library would spawn ldconfig
+            # on every worker start.
+            _libc = ctypes.CDLL(None, use_errno=True)
         except OSError:
             _libc = None
     return _libc

@@ -105,7 +105,7 @@ def sweep(root: int, uid: int | None, deadline_s: float = 3.0, reap: bool = True
         targets.discard(me)
         targets.discard(root)
         # Zombies show up until reaped; only count the live ones.
-        live = {p for p in targets if not _is_zombie(p)}
+        live = {p for p in targets if not is_zombie(p)}
         if not live:
             if reap:
                 reap_children()
@@ -119,7 +119,8 @@ def sweep(root: int, uid: int | None, deadline_s: float = 3.0, reap: bool = True
         time.sleep(0.002)
 
 
-def _is_zombie(pid: int) -> bool:
+def is_zombie(pid: int) -> bool:
+    """True if pid is a zombie, dead, or gone: anything that can no longer run."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             data = f.read()

@@ -38,12 +38,7 @@ def wait_until(predicate: Callable[[], bool], timeout_s: float = 3.0) -> bool:
 
 
 def pid_alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read()
-    except OSError:
-        return False
-    return data[data.rindex(b")") + 2:][:1] not in (b"Z", b"X")
+    return not procs.is_zombie(pid)
 
 
 class Tracker:

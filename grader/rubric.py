@@ -17,7 +17,8 @@ The file layout (see ``rubrics/default.toml`` for a commented example)::
     public_only = false
     include_tags = ["linear", "relu"]  # optional; absent = every component
 
-    [limits]        call_timeout_s, train_timeout_s, memory_mb, cpu_time_s, output_limit_bytes
+    [limits]        call_timeout_s, import_timeout_s, function_budget_s, train_timeout_s,
+                    run_timeout_s, memory_mb, cpu_time_s, output_limit_bytes, output_budget_bytes
     [training]      dataset, n_train, n_test, hidden, activation, epochs, batch_size, lr,
                     accuracy_margin, min_accuracy, time_budget_s
     [components.<tag>]              points, visibility
@@ -76,10 +77,20 @@ class Limits:
     """Resource limits of the untrusted worker that runs the student's code."""
 
     call_timeout_s: float = 10.0        # wall time of one call into student code
+    # Wall time of importing one student module, on its own clock: the same in
+    # `grader run` and `grader check`, so a slow import gets one verdict in both.
+    import_timeout_s: float = 20.0
+    # Wall time one student function may use over all its calls in the component
+    # checks; past it the function is too slow and later calls fail at once.
+    function_budget_s: float = 30.0
     train_timeout_s: float = 120.0      # wall time of one whole train() call
+    # Wall time of the whole grading run, start to finished report (Gradescope stops at 600 s).
+    run_timeout_s: float = 300.0
     memory_mb: int = 512                # address-space limit of the worker, MiB
     cpu_time_s: float = 300.0           # CPU time of the worker over the whole run
     output_limit_bytes: int = 8192      # captured student stdout/stderr kept per check
+    # Student output read over the whole run; past it the worker's output is discarded.
+    output_budget_bytes: int = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -416,10 +427,15 @@ def _limits(v: _Validator, table: Mapping[str, Any]) -> Limits:
     v.unknown_keys(table, [f.name for f in dataclasses.fields(Limits)], p)
     return Limits(
         call_timeout_s=v.number(table, "call_timeout_s", p, d.call_timeout_s, unit=" (seconds)"),
+        import_timeout_s=v.number(table, "import_timeout_s", p, d.import_timeout_s, unit=" (seconds)"),
+        function_budget_s=v.number(table, "function_budget_s", p, d.function_budget_s, unit=" (seconds)"),
         train_timeout_s=v.number(table, "train_timeout_s", p, d.train_timeout_s, unit=" (seconds)"),
+        run_timeout_s=v.number(table, "run_timeout_s", p, d.run_timeout_s, unit=" (seconds)"),
         memory_mb=v.integer(table, "memory_mb", p, d.memory_mb, unit=" (MiB)"),
         cpu_time_s=v.number(table, "cpu_time_s", p, d.cpu_time_s, unit=" (seconds)"),
         output_limit_bytes=v.integer(table, "output_limit_bytes", p, d.output_limit_bytes, unit=" (bytes)"),
+        output_budget_bytes=v.integer(table, "output_budget_bytes", p, d.output_budget_bytes,
+                                      unit=" (bytes)"),
     )
 
 

@@ -4,9 +4,15 @@ Hooks used (all on `GradingPlugin`, registered by `grader.runner`):
 - `pytest_configure`: loads the "grading" Hypothesis profile (derandomized, no
   database, no deadline) so a submission gets the same examples every run.
 - `pytest_collection_modifyitems`: keeps the checks the rubric selects.
-- `pytest_runtest_makereport`: records each check's outcome; a `CheckFailure`
-  or a sandbox `StudentFailure` becomes diagnoses, any other exception is the
-  grader's own error (status "error").
+- `pytest_runtest_protocol`: once the run's deadline (limits.run_timeout_s)
+  has passed, records each remaining check as not run (`timeout`) without
+  running it; otherwise names the check in the sandbox's ledger, so a hint can
+  say in which check a function first hung.
+- `pytest_runtest_makereport`: records each check's outcome; a `CheckFailure`,
+  a sandbox `StudentFailure`, a refused call of a hung function (`CallBlocked`)
+  or the run's deadline (`RunDeadlineReached`) becomes diagnoses; any other
+  exception is the grader's own error (status "error": its points are left out
+  of the total and the run exits 3).
 Fixtures offered to checks: `student`, `rubric`, `grading_seed`, `dataset`, `artifacts`.
 """
 
@@ -25,6 +31,7 @@ from grader.checks.student import Student
 from grader.results import CheckResult, Diagnosis
 from grader.rubric import Rubric
 from grader.sandbox import Limits, Sandbox, SandboxError, StudentFailure
+from grader.sandbox.errors import CallBlocked, RunDeadlineReached
 from grader.scoring import apply_score, max_points, visibility_of
 
 CHECKS_DIR = Path(__file__).resolve().parent
@@ -66,11 +73,19 @@ def unreadable_student_value(exc: BaseException) -> Diagnosis | None:
 
 
 class GradingPlugin:
-    def __init__(self, submission: Path, rubric: Rubric, seed: int, progress: Any = None) -> None:
+    def __init__(self, submission: Path, rubric: Rubric, seed: int, progress: Any = None, *,
+                 deadline: float | None = None, dataset: Any = None) -> None:
+        """`deadline`: time.monotonic() after which no check starts and no student code runs.
+        `dataset`: the training checks' data, loaded by the runner (None: loaded on first use)."""
         self.submission = submission
         self._rubric = rubric
         self._seed = seed
         self.progress = progress
+        self.deadline = deadline
+        self.running = ""          # the check now running ("" between checks)
+        self.deadline_hit = ""     # the check that was running when the deadline passed
+        self.done: set[str] = set()  # checks whose outcome is final
+        self._dataset = dataset
         # Instance attributes must not reuse a fixture's name: pytest finds the
         # fixtures by looking up attributes of this object.
         self.results: dict[str, CheckResult] = {}
@@ -84,9 +99,12 @@ class GradingPlugin:
     def student(self) -> Iterator[Student]:
         limits = self._rubric.limits
         sandbox = Sandbox(self.submission, limits=Limits(
-            call_timeout_s=limits.call_timeout_s, memory_mb=limits.memory_mb,
-            cpu_time_s=limits.cpu_time_s, output_limit_bytes=limits.output_limit_bytes),
+            call_timeout_s=limits.call_timeout_s, import_timeout_s=limits.import_timeout_s,
+            function_budget_s=limits.function_budget_s, memory_mb=limits.memory_mb,
+            cpu_time_s=limits.cpu_time_s, output_limit_bytes=limits.output_limit_bytes,
+            output_budget_bytes=limits.output_budget_bytes),
             forbidden_imports=tuple(self._rubric.forbidden_imports))
+        sandbox.deadline = self.deadline
         self._sandbox = sandbox
         try:
             sandbox.start()
@@ -94,11 +112,26 @@ class GradingPlugin:
             # Without a worker every check would wait out its own start time-out.
             self.grader_failure = f"the sandbox worker could not start: {exc}"
             pytest.exit(self.grader_failure, returncode=pytest.ExitCode.INTERNAL_ERROR)
+        self._import_submission(sandbox)
         try:
             yield Student(sandbox)
         finally:
+            self._record_sandbox_facts(sandbox)
             sandbox.close()
             self._sandbox = None
+
+    def _import_submission(self, sandbox: Sandbox) -> None:
+        """Import every module once before the checks, so that a module that hangs at import
+        is blamed on its import (the api check reports it) instead of on the first check
+        that happened to need it; its failure is remembered and repeated by the checks."""
+        sandbox.ledger.context = "while importing the submission, before the checks"
+        for module in self._rubric.modules:
+            try:
+                sandbox.import_module(module)
+            except (StudentFailure, CallBlocked):
+                pass  # each check that needs the module reports it
+            except RunDeadlineReached:
+                return
 
     @pytest.fixture(scope="session")
     def rubric(self) -> Rubric:
@@ -115,6 +148,8 @@ class GradingPlugin:
 
     @pytest.fixture(scope="session")
     def dataset(self) -> Any:
+        if self._dataset is not None:
+            return self._dataset
         from grader.data import load_dataset
 
         training = self._rubric.training
@@ -153,6 +188,30 @@ class GradingPlugin:
         if self.progress is not None:
             self.progress.start(total=len(kept), description="checks")
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+        name = check_name(item)
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            result = self.results.get(name)
+            if result is not None:
+                self._not_run(result)
+                self.done.add(name)
+            if self.progress is not None:
+                self.progress.advance(1)
+            return True  # handled: the check is not run
+        self.running = name
+        if self._sandbox is not None:
+            self._sandbox.ledger.context = name
+        return None
+
+    def _not_run(self, result: CheckResult) -> None:
+        during = f" while the check '{self.deadline_hit}' was running" if self.deadline_hit else ""
+        result.status = "failed"
+        result.message = (f"not run: the run's time limit ({self._rubric.limits.run_timeout_s:g} s, "
+                          f"limits.run_timeout_s) was reached{during}; make the slow or hanging code "
+                          "fast and every check will run")
+        result.diagnoses = [Diagnosis("timeout", result.message)]
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
         yield
@@ -169,7 +228,19 @@ class GradingPlugin:
         if result.status != "passed":
             return  # the first failure (setup or call) is the one worth reporting
         result.example = falsifying_example(exc)
-        if isinstance(exc, CheckFailure):
+        if isinstance(exc, RunDeadlineReached):
+            self.deadline_hit = self.deadline_hit or result.name
+            result.status = "failed"
+            result.message = (f"stopped: {exc.message} (limit {self._rubric.limits.run_timeout_s:g} s, "
+                              "limits.run_timeout_s); the checks after this one were not run")
+            result.diagnoses = [Diagnosis("timeout", result.message)]
+            result.output = self._student_output()
+        elif isinstance(exc, CallBlocked):
+            result.status = "failed"
+            result.diagnoses = [Diagnosis(exc.diagnosis, exc.message)]
+            result.message = exc.message
+            result.example = ""  # Hypothesis stopped at the refusal: no minimal example to show
+        elif isinstance(exc, CheckFailure):
             result.status = "failed"
             result.diagnoses = list(exc.diagnoses)
             result.message = exc.message
@@ -192,16 +263,50 @@ class GradingPlugin:
                               + "".join(traceback.format_exception_only(type(exc), exc)).strip())
 
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        self.done.add(nodeid.split("/")[-1])
+        self.running = ""
         if self.progress is not None:
             self.progress.advance(1)
+
+    # -- the watchdog's view (runner._overrun_result, from another thread) ----------
+    def stop_sandbox(self) -> None:
+        sandbox = self._sandbox
+        if sandbox is not None:
+            self._record_sandbox_facts(sandbox)
+            sandbox.stop()
+
+    def mark_unfinished_not_run(self) -> None:
+        for name, result in list(self.results.items()):
+            if name not in self.done:
+                self._not_run(result)
+                self.done.add(name)
 
     def _student_output(self) -> str:
         return self._sandbox.last_output if self._sandbox is not None else ""
 
+    def _record_sandbox_facts(self, sandbox: Sandbox) -> None:
+        """What the reports say about time and output: blocked functions, discarded output."""
+        blocked = sandbox.ledger.summary()
+        if blocked:
+            self.report_data["blocked_functions"] = blocked
+        stats = sandbox.output_stats
+        if stats.discarded:
+            self.report_data["student_output"] = {
+                "read_bytes": stats.read, "discarded_bytes": stats.discarded, "muted": stats.muted,
+                "discarded_by_check": dict(stats.by_context)}
+
     # -- the outcome --------------------------------------------------------------
     def finished_checks(self) -> list[CheckResult]:
         for result in self.results.values():
+            if result.status == "error" and result.max_score:
+                # The grader's own failure never costs the student: left out of the total.
+                result.message += (f" (this check was worth {result.max_score:g} points; they are left "
+                                   "out of the total)")
+                result.max_score = 0.0
             apply_score(result, self.credits.get(result.name, 0.0))
+        if self.deadline_hit:
+            self.report_data["run_deadline"] = {"limit_s": self._rubric.limits.run_timeout_s,
+                                                "running": self.deadline_hit}
         return list(self.results.values())
 
 

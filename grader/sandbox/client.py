@@ -10,6 +10,12 @@ raises a `StudentFailure` subclass with a diagnosis id. After a time-out or
 the worker's death the next call starts a fresh worker (modules are imported
 again on demand); RemoteObjects of the old one raise StaleHandle.
 
+Time is bounded three ways (see ledger.py): a function that hung, crashed the
+worker or used up its budget is not called again (`CallBlocked`); a module is
+imported, dependencies first, on its own clock (`import_timeout_s`); and past
+`deadline` no call starts (`RunDeadlineReached`). Past `output_budget_bytes`
+the worker's output goes to /dev/null (`output_stats` counts what was lost).
+
 `timeout_s` is a keyword of `new`, `call` and `RemoteObject.call` itself, so
 it cannot be passed through to student code.
 """
@@ -20,6 +26,7 @@ import contextlib
 import dataclasses
 import os
 import signal
+import time
 import weakref
 from pathlib import Path
 from typing import Any, Iterator
@@ -27,7 +34,9 @@ from typing import Any, Iterator
 from . import channel
 from .channel import Handle, Rng
 from .errors import (
+    CallBlocked,
     ChannelViolation,
+    RunDeadlineReached,
     SandboxError,
     StaleHandle,
     StudentException,
@@ -38,16 +47,37 @@ from .errors import (
     UnsupportedValue,
     WorkerDied,
 )
+from .imports import module_imports
+from .ledger import CallLedger
 from .limits import Limits
 from .process import UidLease, WorkerConfig, WorkerGone, WorkerProcess, dirs_to_hide
 
 DEFAULT_FORBIDDEN = ("torch", "tensorflow", "jax", "autograd")
 # Limits that can change between calls; the others are fixed when a worker starts.
 PER_CALL_LIMITS = frozenset({"call_timeout_s", "output_limit_bytes", "max_message_bytes"})
-_ERROR_KINDS = {"exception", "import", "missing", "memory", "unsendable", "stale", "exit", "usage"}
+_ERROR_KINDS = {"exception", "import", "missing", "memory", "unsendable", "stale", "exit", "usage",
+                "blocked"}
+# Requests that need a student module imported first.
+_MODULE_OPS = frozenset({"module", "new", "call", "module_has"})
 _SIGNAL_WORDS = {signal.SIGSEGV: "a segmentation fault", signal.SIGABRT: "an abort",
                  signal.SIGBUS: "a bus error", signal.SIGFPE: "a floating-point exception",
                  signal.SIGKILL: "SIGKILL", signal.SIGXCPU: "the CPU-time limit"}
+
+
+@dataclasses.dataclass
+class OutputStats:
+    """The student's output over a Sandbox's life: bytes read, bytes discarded, and where."""
+
+    read: int = 0
+    discarded: int = 0
+    muted: bool = False
+    by_context: dict[str, int] = dataclasses.field(default_factory=dict)  # discarded per check
+
+    def add(self, context: str, *, read: int, discarded: int) -> None:
+        self.read += read
+        self.discarded += discarded
+        if discarded:
+            self.by_context[context] = self.by_context.get(context, 0) + discarded
 
 
 class RemoteObject:
@@ -65,7 +95,7 @@ class RemoteObject:
         """Call the method `name`; arrays in and out are copies, never shared."""
         return self._sandbox._request(
             {"op": "method", "h": self, "name": name, "args": list(args), "kwargs": kwargs},
-            timeout_s, f"{self.type_name}.{name}()")
+            timeout_s, f"{self.type_name}.{name}()", target={"type": self.type_name, "attr": name})
 
     def get(self, name: str, *, timeout_s: float | None = None) -> Any:
         return self._sandbox._request({"op": "getattr", "h": self, "name": name}, timeout_s,
@@ -163,6 +193,13 @@ class Sandbox:
         self.starts = 0
         # (worker pid, temporary directory) of every worker started, for diagnostics and tests.
         self.worker_history: list[tuple[int | None, Path | None]] = []
+        self.ledger = CallLedger(self._base_limits.function_budget_s)
+        # time.monotonic() after which no student code starts (None: no deadline).
+        self.deadline: float | None = None
+        self.output_stats = OutputStats()
+        self._imported: set[str] = set()       # modules the current worker has imported
+        self._told_blocks = 0                  # the ledger version the current worker knows
+        self._dependencies: dict[str, list[str]] | None = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -191,6 +228,7 @@ class Sandbox:
         self._generation += 1
         self._free = []
         self._proxies = weakref.WeakValueDictionary()
+        self._imported, self._told_blocks = set(), 0
         self.starts += 1
         self.worker_history.append((worker.worker_pid, worker.tmp))
         self.protections = dict(hello.get("protections", {}))
@@ -263,8 +301,43 @@ class Sandbox:
     # ------------------------------------------------------------ calls
 
     def import_module(self, module: str, *, timeout_s: float | None = None) -> None:
-        """Import a student module; StudentImportError if it does not import."""
-        self._request({"op": "import", "module": module}, timeout_s, f"importing {module}.py")
+        """Import a student module, its submission dependencies first, each on the import clock.
+
+        StudentImportError if it does not import; StudentTimeout the first time
+        it does not finish within `import_timeout_s`, CallBlocked after that.
+        """
+        self._import(module, timeout_s, ())
+
+    def _import(self, module: str, timeout_s: float | None, chain: tuple[str, ...]) -> None:
+        self.start()
+        if module in self._imported:
+            return
+        what = f"importing {module}.py"
+        if self.ledger.blocked(what) is not None:
+            raise CallBlocked(self.ledger.refusal(what))
+        for dependency in self._module_dependencies().get(module, []):
+            if dependency in chain:
+                continue  # an import cycle: Python resolves it, or reports it on the import
+            try:
+                self._import(dependency, timeout_s, (*chain, module))
+            except CallBlocked as blocked:
+                failure = self.ledger.block(what, type(blocked.failure)(
+                    f"{module}.py imports {dependency}.py, which does not import: "
+                    f"{blocked.failure.message.removeprefix('not run: ')}"))
+                raise CallBlocked(failure) from None
+            except StudentImportError as exc:
+                raise StudentImportError(
+                    f"{module}.py imports {dependency}.py, which does not import: {exc.message}",
+                    exc_type=exc.exc_type, traceback=exc.traceback, diagnosis=exc.diagnosis,
+                    output=exc.output) from None
+        limit = self.current_limits.import_timeout_s if timeout_s is None else timeout_s
+        self._request({"op": "import", "module": module}, limit, what, counted=False)
+        self._imported.add(module)
+
+    def _module_dependencies(self) -> dict[str, list[str]]:
+        if self._dependencies is None:
+            self._dependencies = module_imports(self.submission_dir)
+        return self._dependencies
 
     def module(self, module: str, *, timeout_s: float | None = None) -> Any:
         """The imported student module as a RemoteObject: `.call("softmax", z)`, `.spy("softmax")`."""
@@ -274,13 +347,15 @@ class Sandbox:
             **kwargs: Any) -> Any:
         """`module.cls(*args, **kwargs)` in the worker (a RemoteObject, normally)."""
         return self._request({"op": "new", "module": module, "name": cls, "args": list(args),
-                              "kwargs": kwargs}, timeout_s, f"{cls}()")
+                              "kwargs": kwargs}, timeout_s, f"{cls}()",
+                             target={"type": cls, "attr": "__init__"})
 
     def call(self, module: str, func: str, /, *args: Any, timeout_s: float | None = None,
              **kwargs: Any) -> Any:
         """`module.func(*args, **kwargs)` in the worker."""
         return self._request({"op": "call", "module": module, "name": func, "args": list(args),
-                              "kwargs": kwargs}, timeout_s, f"{module}.{func}()")
+                              "kwargs": kwargs}, timeout_s, f"{module}.{func}()",
+                             target={"module": module, "attr": func})
 
     def has(self, module: str, name: str, *, timeout_s: float | None = None) -> bool:
         """Whether `module` defines `name` (imports the module: StudentImportError if it cannot)."""
@@ -320,28 +395,59 @@ class Sandbox:
             self._proxies[handle_id] = proxy
         return proxy
 
-    def _request(self, request: dict[str, Any], timeout_s: float | None, what: str) -> Any:
+    def _request(self, request: dict[str, Any], timeout_s: float | None, what: str, *,
+                 target: dict[str, str] | None = None, counted: bool | None = None) -> Any:
+        """Send one request and return its value, or raise how it failed.
+
+        `what` names the student function for hints and for the ledger;
+        `target` tells the worker how to find it should it be blocked later;
+        `counted`: whether the call's time counts against the function's
+        budget (default: calls under the default limit; training runs with
+        their own limits are budgeted by the training plan).
+        """
+        if self.ledger.blocked(what) is not None:
+            raise CallBlocked(self.ledger.refusal(what))
         self.start()
-        worker = self._worker
-        assert worker is not None
+        if request["op"] in _MODULE_OPS and request.get("module") not in self._imported:
+            self.import_module(str(request["module"]))
+        if self._told_blocks != self.ledger.version:
+            self._tell_blocks()
+        self.ledger.record(what, target)
         limits = self.current_limits
         timeout = limits.call_timeout_s if timeout_s is None else float(timeout_s)
+        counted = timeout_s is None if counted is None else counted
+        by_deadline = self._cap_by_deadline(timeout, what)
+        timeout = min(timeout, by_deadline)
+        worker = self._worker
+        assert worker is not None
         self._seq += 1
         request["seq"] = self._seq
         request["free"], self._free = self._free, []
+        if self.output_stats.muted:
+            request["mute"] = True
         parts = channel.encode(request, self._to_wire)  # StaleHandle / EncodeError: the caller's
+        started = time.monotonic()
         try:
             payload = worker.exchange(parts, timeout, limits.output_limit_bytes)
         except WorkerGone as gone:
-            self.last_output = worker.output.text()
+            self._account_output(worker, 0)
             self._discard_worker()
-            raise self._gone_failure(gone, what, timeout) from None
-        self.last_output = worker.output.text()
+            if gone.reason == "timeout" and by_deadline <= timeout:
+                raise RunDeadlineReached(f"the run's time limit was reached while {what} was running",
+                                         running=what) from None
+            failure = self._gone_failure(gone, what, timeout)
+            self.ledger.failed(what, failure)
+            raise failure from None
+        elapsed = time.monotonic() - started
         try:
             reply = channel.decode(payload, on_handle=self._from_wire)
             if type(reply) is not dict or reply.get("seq") not in (self._seq, None):
                 raise ChannelViolation("the worker's reply does not match the request")
+            muted = reply.get("discarded", 0)
+            self._account_output(worker, muted if type(muted) is int and muted > 0 else 0)
             if "ok" in reply:
+                # A call that crosses the budget still returns its value; the next one is refused.
+                self.ledger.finished(what, elapsed, counted=counted)
                 return reply["ok"]
             failure = self._failure(reply.get("err"), what)
         except ChannelViolation as exc:
@@ -350,12 +456,52 @@ class Sandbox:
             raise
         if isinstance(failure, WorkerDied):
             self._discard_worker()  # sys.exit: the worker is on its way out
+        if isinstance(failure, StudentFailure):
+            self.ledger.failed(what, failure)
         raise failure
+
+    def _cap_by_deadline(self, timeout: float, what: str) -> float:
+        """Seconds left before the run's deadline (inf without one); raises once it has passed."""
+        if self.deadline is None:
+            return float("inf")
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise RunDeadlineReached(f"the run's time limit was reached before {what} could run",
+                                     running=what)
+        return left
+
+    def _tell_blocks(self) -> None:
+        """Have the worker stop blocked functions at their entry, also when student code calls them."""
+        self._told_blocks = self.ledger.version  # first: the request below must not tell again
+        targets = self.ledger.targets()
+        if targets:
+            self._request({"op": "block", "targets": targets}, None, "blocking hung functions",
+                          counted=False)
+
+    def _account_output(self, worker: WorkerProcess, muted_chars: int) -> None:
+        """Count the call's output against the run's budget; mute the worker once it is spent."""
+        capture = worker.output
+        stats = self.output_stats
+        stats.add(self.ledger.context, read=capture.kept + capture.dropped,
+                  discarded=capture.dropped + muted_chars)
+        self.last_output = capture.text()
+        if muted_chars:
+            self.last_output += (f"\n[{muted_chars} more characters discarded: the run's output budget "
+                                 f"of {self._base_limits.output_budget_bytes} bytes is spent]")
+        if stats.read > self._base_limits.output_budget_bytes:
+            stats.muted = True
 
     def _gone_failure(self, gone: WorkerGone, what: str, timeout: float) -> StudentFailure:
         out = self.last_output
+        if gone.reason == "timeout" and what.startswith("importing "):
+            module = what.removeprefix("importing ")
+            return StudentTimeout(
+                f"{module} did not finish importing within {timeout:g} s: move slow top-level code "
+                "(training, data loading, sleeps, input()) under `if __name__ == \"__main__\":`",
+                output=out)
         if gone.reason == "timeout":
-            return StudentTimeout(f"{what} did not finish within {timeout:g} s.", output=out)
+            return StudentTimeout(f"{what} did not return within {timeout:g} s: it hung (an endless "
+                                  "loop, or a wait such as input() or sleep()).", output=out)
         if gone.reason == "violation":
             return ChannelViolation(f"{what}: {gone.detail}", output=out)
         sig, code = gone.status.get("signal"), gone.status.get("code")
@@ -366,14 +512,16 @@ class Sandbox:
                                      and cpu >= cpu_limit - 0.05):
             return StudentTimeout(
                 f"{what} used up the worker's {cpu_limit} s of CPU time.", output=out)
+        importing = "import-error" if what.startswith("importing ") else None
         if sig is not None:
             word = _SIGNAL_WORDS.get(sig, f"signal {sig}")
             return WorkerDied(f"the process running {what} was killed by {word}.",
-                              signal=sig, output=out)
+                              signal=sig, diagnosis=importing, output=out)
         return WorkerDied(f"the process running {what} exited (status {code}): the code calls "
-                          "os._exit or kills its own process.", exit_code=code, output=out)
+                          "os._exit or kills its own process.", exit_code=code, diagnosis=importing,
+                          output=out)
 
-    def _failure(self, err: Any, what: str) -> StudentFailure | ValueError:
+    def _failure(self, err: Any, what: str) -> StudentFailure | ValueError | CallBlocked:
         if (type(err) is not dict or err.get("kind") not in _ERROR_KINDS
                 or not all(type(err.get(k, "")) is str for k in ("message", "exc_type", "traceback",
                                                                   "diagnosis"))):
@@ -383,6 +531,8 @@ class Sandbox:
         diagnosis = err.get("diagnosis", "")
         if kind == "usage":
             return ValueError(f"sandbox request {what} is malformed: {message}")
+        if kind == "blocked" and self.ledger.blocked(message) is not None:
+            return CallBlocked(self.ledger.refusal(message, caller=what))
         if kind == "stale":
             return StaleHandle(f"{what}: {message}", output=out)
         if kind == "exit":

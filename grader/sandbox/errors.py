@@ -97,3 +97,39 @@ class StaleHandle(StudentFailure):
 
 class SandboxError(RuntimeError):
     """The grader's own sandbox machinery failed (not the student's fault)."""
+
+
+class StudentTooSlow(StudentFailure):
+    """A function finished every call, but its calls used up their time budget (`too-slow`)."""
+
+    default_diagnosis = "too-slow"
+
+
+class CallBlocked(BaseException):
+    """A call the grader refused to make, because its function already hung, crashed or ran
+    out of time earlier in the run (`failure` says how and where).
+
+    A BaseException, not an Exception, on purpose: Hypothesis and the checks'
+    `except Exception` clauses let it through, so a check that needs a hung
+    function ends at once instead of shrinking an example call by call.
+    """
+
+    def __init__(self, failure: StudentFailure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+        self.message = failure.message
+        self.diagnosis = failure.diagnosis
+        self.output = failure.output
+
+
+class RunDeadlineReached(BaseException):
+    """The run's deadline (limits.run_timeout_s) passed: no more student code runs.
+
+    A BaseException for the same reason as CallBlocked: nothing in a check may
+    catch it and carry on.
+    """
+
+    def __init__(self, message: str, *, running: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.running = running

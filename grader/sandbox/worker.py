@@ -52,6 +52,51 @@ class _Missing(Exception):
     """A class, function or attribute the grader asked for does not exist."""
 
 
+class _Blocked(BaseException):
+    """Raised by a blocked function's stand-in (a BaseException: student `except Exception` lets it by)."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__(label)
+        self.label = label
+
+
+def _stand_in(label: str) -> Callable[..., Any]:
+    def blocked(*args: Any, **kwargs: Any) -> Any:
+        raise _Blocked(label)
+    return blocked
+
+
+class _DiscardedOutput:
+    """sys.stdout / sys.stderr once the run's output budget is spent: counts, keeps nothing."""
+
+    encoding = "utf-8"
+    errors = "replace"
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def write(self, text: Any) -> int:
+        try:
+            n = len(text)
+        except BaseException:
+            n = 0
+        self.count += n
+        return n
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return 1  # fd 1 points at /dev/null by then
+
+
 class _ImportFailed(Exception):
     """Importing a student module raised (anything, SystemExit included)."""
 
@@ -87,6 +132,8 @@ class Worker:
         self.spies: dict[tuple[int, str], Any] = {}
         self.modules: dict[str, Any] = {}
         self.exit_after_reply = False
+        self.blocked_targets: list[dict[str, str]] = []
+        self.discarded: _DiscardedOutput | None = None
         self.ops: dict[str, Callable[[dict[str, Any]], Any]] = {
             "ping": lambda r: None,
             "import": self.op_import,
@@ -102,6 +149,7 @@ class Worker:
             "release": lambda r: None,
             "spy": self.op_spy,
             "spy_log": self.op_spy_log,
+            "block": self.op_block,
         }
 
     # ------------------------------------------------------------ object table
@@ -162,6 +210,8 @@ class Worker:
             if not (getattr(mod, "__file__", None) or "").startswith(self.src_dir):
                 raise _Missing(f"the submission has no module {name}.py")
             self.modules[name] = mod
+            if self.blocked_targets:
+                self.apply_blocks()
         return mod
 
     def attr(self, owner: Any, name: Any, what: str) -> Any:
@@ -231,6 +281,57 @@ class Worker:
             raise _Usage(f"no spy on {_type_name(req['h'])}.{req['name']}; call spy() first")
         return found.take()
 
+    def op_block(self, req: dict[str, Any]) -> Any:
+        targets = req.get("targets")
+        if type(targets) is not list or not all(
+                type(t) is dict and all(type(k) is str and type(v) is str for k, v in t.items())
+                and "label" in t and "attr" in t for t in targets):
+            raise _Usage("block targets must be a list of {label, attr, type | module} dicts")
+        self.blocked_targets = targets
+        self.apply_blocks()
+        return None
+
+    def student_modules(self) -> list[Any]:
+        return [m for m in list(sys.modules.values())
+                if (getattr(m, "__file__", None) or "").startswith(self.src_dir)]
+
+    def apply_blocks(self) -> None:
+        """Put a stand-in that raises _Blocked where each blocked function is looked up."""
+        modules = self.student_modules()
+        for target in self.blocked_targets:
+            stand_in = _stand_in(target["label"])
+            attr = target["attr"]
+            if "type" in target:
+                for mod in modules:
+                    for obj in list(vars(mod).values()):
+                        if isinstance(obj, type) and obj.__name__ == target["type"]:
+                            try:
+                                setattr(obj, attr, stand_in)
+                            except BaseException:
+                                pass  # a class that refuses new attributes stays as it is
+            elif "module" in target:
+                home = sys.modules.get(target["module"])
+                original = getattr(home, attr, None) if home is not None else None
+                if original is None:
+                    continue
+                # `from losses import softmax` binds the name elsewhere too: replace every binding.
+                for mod in modules:
+                    for key, value in list(vars(mod).items()):
+                        if value is original:
+                            setattr(mod, key, stand_in)
+
+    def mute(self) -> None:
+        """The run's output budget is spent: the student's output goes to /dev/null from now on."""
+        if self.discarded is not None:
+            return
+        self._flush_student_output()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+        self.discarded = _DiscardedOutput()
+        sys.stdout = sys.stderr = self.discarded  # type: ignore[assignment]
+
     # ------------------------------------------------------------ error reports
 
     def trimmed_traceback(self, exc: BaseException) -> str:
@@ -251,6 +352,9 @@ class Worker:
         exc_type = type(exc).__name__
         message = _describe(exc)
         tb = self.trimmed_traceback(exc)
+        if isinstance(exc, _Blocked):
+            return {"kind": "blocked", "exc_type": "", "message": _short(exc.label, MAX_MESSAGE),
+                    "traceback": ""}
         if isinstance(exc, _Missing):
             return {"kind": "missing", "exc_type": "AttributeError", "message": message, "traceback": ""}
         if isinstance(exc, _Usage):
@@ -298,6 +402,8 @@ class Worker:
 
     def send(self, value: Any) -> None:
         self._flush_student_output()
+        if self.discarded is not None and self.discarded.count and type(value) is dict:
+            value["discarded"], self.discarded.count = self.discarded.count, 0
         channel.write_frame_blocking(self.chan_w, channel.encode(value, self.to_wire))
 
     def _flush_student_output(self) -> None:
@@ -318,6 +424,8 @@ class Worker:
             if type(req) is not dict:
                 raise _Usage("request is not a dict")
             seq = req.get("seq")
+            if req.get("mute") is True:
+                self.mute()
             self.release(req.get("free"))
             op = str(req.get("op"))
             fn = self.ops.get(op)

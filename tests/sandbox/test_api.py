@@ -19,6 +19,7 @@ from grader.sandbox import (
     StudentImportError,
     StudentTimeout,
 )
+from grader.sandbox.errors import CallBlocked
 from grader.sandbox.spy import fingerprint
 
 from .conftest import GOOD, attack
@@ -132,9 +133,15 @@ def test_timeouts_per_call_and_by_context(sandbox):
     with pytest.raises(ValueError):
         with sb.limits(memory_mb=100):
             pass
-    # The old handle died with the worker; a new one works.
+    # The hung method is refused at once from now on; the class itself still works.
+    start = time.monotonic()
+    with pytest.raises(CallBlocked) as refused:
+        sb.new("layers", "Linear").call("forward", 1)
+    assert time.monotonic() - start < 1
+    assert refused.value.diagnosis == "timeout" and "Linear.forward()" in refused.value.message
+    # The old handle died with the worker.
     with pytest.raises(StaleHandle):
-        lin.call("forward", 1)
+        lin.get("W")
     assert sb.new("layers", "Linear").type_name == "Linear"
 
 

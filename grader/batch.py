@@ -243,7 +243,8 @@ def run_batch(dirs: list[Path], *, rubric: Rubric, jobs: int = 1, out: Path = Pa
     if rubric.path is None:
         raise BatchError("the rubric must be a file so each grading process can read it; pass --rubric FILE")
     submissions = discover(dirs, rubric.modules)
-    timeout_s = timeout_s if timeout_s is not None else 2 * rubric.limits.cpu_time_s
+    # Each run ends itself within limits.run_timeout_s; the kill is only a backstop.
+    timeout_s = timeout_s if timeout_s is not None else rubric.limits.run_timeout_s + 60.0
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         if reports_dir is not None:

@@ -17,6 +17,7 @@ reason (exit 3); nothing ever prints a traceback.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import traceback
@@ -210,8 +211,18 @@ def grade_and_report(submission: Path, rubric: Rubric, *, fmt: str, output: Path
 
     error: str = ""
     progress = _progress(sys.stderr)
+
+    def on_overrun(partial: GradingResult) -> None:
+        # The watchdog's last resort: the main thread is stuck past the run's limit.
+        _write_report(partial, fmt, output, show_hidden=show_hidden)
+        if summary is not None:
+            _write_batch_summary(partial, summary)
+        click.echo(f"{_summary_line(partial, output)} (the run's time limit was reached)", err=True)
+        sys.stdout.flush()
+        os._exit(exit_code_for(partial, None))
+
     try:
-        result = runner.grade(submission, rubric, seed=seed, progress=progress)
+        result = runner.grade(submission, rubric, seed=seed, progress=progress, on_overrun=on_overrun)
     except getattr(runner, "SubmissionError", ()) as exc:
         raise BadInput(str(exc)) from None
     except _data_error() as exc:
@@ -311,9 +322,19 @@ def run_cmd(submission: Path, rubric_path: str | None, fmt: str, output: Path | 
     # The report owns stdout when it is written there, so the summary goes to stderr.
     click.echo(_summary_line(result, output), err=True)
     code = exit_code_for(result, fail_under)
-    if code:
-        click.echo(f"score {result.percent:.1f}% is below --fail-under {fail_under:g}%", err=True)
+    _explain_exit(result, code, fail_under)
     sys.exit(code)
+
+
+def _explain_exit(result: GradingResult, code: int, fail_under: float | None) -> None:
+    """One line on stderr for a non-zero exit, so a CI log says why the job failed."""
+    broken = [c.name for c in result.checks if c.status == "error"]
+    if code == GRADER_FAILURE and broken:
+        click.echo(f"the grader itself failed in {len(broken)} check(s) ({', '.join(broken[:3])}"
+                   f"{', ...' if len(broken) > 3 else ''}); their points are left out of the total. "
+                   "Please report it with the report attached.", err=True)
+    elif code and fail_under is not None:
+        click.echo(f"score {result.percent:.1f}% is below --fail-under {fail_under:g}%", err=True)
 
 
 @cli.command("check")
@@ -329,7 +350,9 @@ def check_cmd(directory: Path, seed: int | None, rubric_path: str | None) -> Non
     result = grade_and_report(directory, rubric, fmt="text", output=None, seed=seed)
     click.echo("")
     click.echo(SELF_CHECK_FOOTER)
-    sys.exit(exit_code_for(result, None))
+    code = exit_code_for(result, None)
+    _explain_exit(result, code, None)
+    sys.exit(code)
 
 
 @cli.command("init")
@@ -378,7 +401,7 @@ def student_template_dir() -> Path:
               help="Keep each submission's JSON report (and log) here.")
 @click.option("--timeout", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
               help="Wall time per submission before it is killed and scored 0 "
-                   "[default: 2 x the rubric's limits.cpu_time_s].")
+                   "[default: the rubric's limits.run_timeout_s + 60].")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Override the rubric's seed.")
 @click.option("--data", metavar="PATH", help="Data set for the training check; overrides the rubric.")
 def batch_cmd(dirs: tuple[Path, ...], jobs: int, out: Path, rubric_path: str | None,

@@ -13,8 +13,11 @@ code  name                   meaning
                              data. One line on stderr names the problem and the
                              fix; no report is written.
 3     ``GRADER_FAILURE``     the grader itself failed. The report is still
-                             written (score 0, with the reason in it) so the
-                             student sees a message instead of a blank page.
+                             written so the student sees a message instead of
+                             a blank page: score 0 with the reason when the
+                             whole run failed; when only some checks broke
+                             (status "error"), the others are scored and the
+                             broken checks' points are left out of the total.
 ====  =====================  ===================================================
 
 A *student* bug (syntax error, crash, hang, wrong gradient) is never a non-zero
@@ -68,9 +71,10 @@ def exit_code_for(result: "GradingResult", fail_under: float | None) -> int:
 
     `fail_under` is a percentage of the maximum score (0-100), like
     ``coverage --fail-under``: a score strictly below it exits 1. A grader
-    failure (``result.grader_error``) always wins and exits 3.
+    failure (``result.grader_error``, or any check in status "error") always
+    wins and exits 3.
     """
-    if result.grader_error:
+    if result.grader_error or any(check.status == "error" for check in result.checks):
         return GRADER_FAILURE
     if fail_under is not None and result.percent < fail_under - 1e-9:
         return BELOW_THRESHOLD

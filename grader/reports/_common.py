@@ -300,10 +300,35 @@ def summary_facts(view: "ReportView", quote: Callable[[str], str] = str) -> list
             acc += f" (reference {view.reference_accuracy:.1%})"
         facts.append(acc)
     facts.append(f"time {view.execution_time_s:.1f} s")
+    facts += run_limit_facts(view.artifacts)
     if view.rubric:
         facts.append(f"rubric {quote(view.rubric)}")
     facts.append(f"seed {view.seed}")
     return facts
+
+
+def run_limit_facts(artifacts: dict[str, Any]) -> list[str]:
+    """Facts about the run's own limits: the deadline reached, the student's output discarded."""
+    facts: list[str] = []
+    deadline = artifacts.get("run_deadline")
+    if isinstance(deadline, dict):
+        facts.append(f"stopped at the run's {number(deadline.get('limit_s')):g} s limit during "
+                     f"{clean_line(deadline.get('running'), 80)}; later checks not run")
+    output = artifacts.get("student_output")
+    if isinstance(output, dict) and number(output.get("discarded_bytes")) > 0:
+        by_check = output.get("discarded_by_check")
+        names = [clean_line(name, 60) for name in by_check][:3] if isinstance(by_check, dict) else []
+        more = f" and {len(by_check) - 3} more" if isinstance(by_check, dict) and len(by_check) > 3 else ""
+        facts.append(f"{_size(number(output.get('discarded_bytes')))} of your program's output discarded"
+                     + (f" (in {', '.join(names)}{more})" if names else ""))
+    return facts
+
+
+def _size(n: float) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n:.0f} bytes"
 
 
 def build_view(
@@ -371,10 +396,15 @@ def _shown_artifacts(result: GradingResult, withheld: list[CheckView]) -> dict[s
     artifacts = result.artifacts if isinstance(result.artifacts, dict) else {}
     if not any(_ARTIFACT_TAGS.intersection(c.tags) for c in withheld):
         return dict(artifacts)
+    # Facts about the run itself reveal nothing about the withheld checks.
+    kept = {key: artifacts[key] for key in _RUN_ARTIFACTS if key in artifacts}
     curve = artifacts.get("learning_curve")
     if isinstance(curve, dict) and "student" in curve:
-        return {"learning_curve": {"student": curve["student"]}}
-    return {}
+        kept["learning_curve"] = {"student": curve["student"]}
+    return kept
+
+
+_RUN_ARTIFACTS = ("run_deadline", "student_output", "blocked_functions")
 
 
 STATUS_LABEL = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}

@@ -50,7 +50,8 @@ from .errors import (
 from .imports import module_imports
 from .ledger import CallLedger
 from .limits import Limits
-from .process import UidLease, WorkerConfig, WorkerGone, WorkerProcess, dirs_to_hide
+from .process import (STACK_HEADER, UidLease, WorkerConfig, WorkerGone, WorkerProcess, dirs_to_hide,
+                      student_frames)
 
 DEFAULT_FORBIDDEN = ("torch", "tensorflow", "jax", "autograd")
 # Limits that can change between calls; the others are fixed when a worker starts.
@@ -431,11 +432,14 @@ class Sandbox:
             payload = worker.exchange(parts, timeout, limits.output_limit_bytes)
         except WorkerGone as gone:
             self._account_output(worker, 0)
+            where = self._where_it_hung(worker)
             self._discard_worker()
             if gone.reason == "timeout" and by_deadline <= timeout:
                 raise RunDeadlineReached(f"the run's time limit was reached while {what} was running",
                                          running=what) from None
             failure = self._gone_failure(gone, what, timeout)
+            if where and isinstance(failure, StudentTimeout):
+                failure.message = f"{failure.message.rstrip('.')}; when stopped it was at {where}."
             self.ledger.failed(what, failure)
             raise failure from None
         elapsed = time.monotonic() - started
@@ -459,6 +463,19 @@ class Sandbox:
         if isinstance(failure, StudentFailure):
             self.ledger.failed(what, failure)
         raise failure
+
+    def _where_it_hung(self, worker: WorkerProcess) -> str:
+        """Where the student's code was when its call timed out (the stack the worker dumped)."""
+        if not worker.stack:
+            return ""
+        cut = self.last_output.find(STACK_HEADER)
+        if cut >= 0:  # the dump is the grader's, not the student's output
+            self.last_output = self.last_output[:cut].rstrip("\n")
+        frames = student_frames(worker.stack, worker.src_dir)
+        if not frames:
+            return ""
+        called = f" (called from {', '.join(frames[1:3])})" if len(frames) > 1 else ""
+        return frames[0] + called
 
     def _cap_by_deadline(self, timeout: float, what: str) -> float:
         """Seconds left before the run's deadline (inf without one); raises once it has passed."""

@@ -16,8 +16,10 @@ import fcntl
 import json
 import os
 import pwd
+import re
 import select
 import shutil
+import signal
 import site
 import stat
 import subprocess
@@ -38,6 +40,8 @@ PIPE_SIZE = 1 << 20
 MAX_SOURCE_BYTES = 4 << 20
 UID_RANGE = range(61000, 62000)
 UID_LOCK_DIR = Path(tempfile.gettempdir()) / "grader-sandbox-uids"
+# What faulthandler writes before the stack of the worker's thread.
+STACK_HEADER = "Stack (most recent call first):"
 
 
 class WorkerGone(Exception):
@@ -201,6 +205,16 @@ class _FrameReader:
             self.got += n
 
 
+_FRAME = re.compile(r'File "([^"]+)", line (\d+) in (\S+)')
+
+
+def student_frames(stack: str, src_dir: str) -> list[str]:
+    """'layers.py line 61 in forward' for each frame of the student's files, innermost first."""
+    prefix = src_dir.rstrip(os.sep) + os.sep
+    return [f"{path[len(prefix):]} line {line} in {func}" for path, line, func in _FRAME.findall(stack)
+            if path.startswith(prefix)]
+
+
 class WorkerProcess:
     def __init__(self, config: WorkerConfig) -> None:
         self.config = config
@@ -212,6 +226,8 @@ class WorkerProcess:
         self.status_buf = b""
         self.output = OutputCapture(config.limits.output_limit_bytes)
         self.fds: dict[str, int] = {}
+        self.stack = ""  # where the worker was when its last call timed out (_dump_stack)
+        self.src_dir = ""  # the submission's copy, as paths in the worker's tracebacks name it
 
     # ------------------------------------------------------------ start
 
@@ -222,6 +238,7 @@ class WorkerProcess:
         for d in (src, home, tmpdir):
             d.mkdir()
         _copy_submission(cfg.submission_dir, src)
+        self.src_dir = str(src.resolve())
         if cfg.uid is not None:
             for path in (self.tmp, src, home, tmpdir, *src.iterdir()):
                 os.chown(path, cfg.uid, cfg.uid)
@@ -235,7 +252,7 @@ class WorkerProcess:
         config = {
             "chan_r": pipes["request"][0], "chan_w": pipes["response"][1],
             "control_r": pipes["control"][0], "status_w": pipes["status"][1],
-            "src": str(src.resolve()), "tmp": str(self.tmp), "site_dirs": site_dirs(),
+            "src": self.src_dir, "tmp": str(self.tmp), "site_dirs": site_dirs(),
             "forbidden": list(cfg.forbidden), "uid": cfg.uid, "gid": cfg.uid,
             "memory_mb": cfg.limits.memory_mb, "cpu_time_s": cfg.limits.cpu_time_s,
             "file_bytes": cfg.limits.max_file_bytes, "nproc": cfg.limits.max_processes,
@@ -304,6 +321,7 @@ class WorkerProcess:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                self._dump_stack()
                 self.stop()
                 raise WorkerGone("timeout", self.status)
             events = poller.poll(max(1, int(remaining * 1000) + 1))
@@ -341,6 +359,39 @@ class WorkerProcess:
                         self._drain_output()
                         self.stop()
                         raise WorkerGone("died", self.status)
+
+    def _dump_stack(self, wait_s: float = 0.3) -> None:
+        """Ask a worker that timed out where it is; sets `stack` to faulthandler's text, or ''.
+
+        The worker's SIGUSR1 handler writes its stack to the output pipe. What is
+        read meanwhile still counts as the student's output; the last 64 KiB are
+        searched for the stack.
+        """
+        self.stack = ""
+        pid, fd = self.worker_pid, self.fds.get("output")
+        if pid is None or fd is None or "event" in self.status:
+            return
+        try:
+            os.kill(pid, signal.SIGUSR1)
+        except OSError:
+            return
+        tail = b""
+        until = time.monotonic() + wait_s
+        while (left := until - time.monotonic()) > 0:
+            if not select.select([fd], [], [], left)[0]:
+                break
+            try:
+                data = os.read(fd, 1 << 16)
+            except OSError:
+                break
+            if not data:
+                break
+            self.output.feed(data)
+            tail = (tail + data)[-(1 << 16):]
+            found = tail.rfind(STACK_HEADER.encode())
+            if found >= 0 and tail.endswith(b"\n"):
+                self.stack = tail[found:].decode("utf-8", "replace")
+                break
 
     def _write_some(self, pending: list[memoryview]) -> None:
         while pending:

@@ -131,7 +131,8 @@ class GradingPlugin:
             except (StudentFailure, CallBlocked):
                 pass  # each check that needs the module reports it
             except RunDeadlineReached:
-                return
+                break
+        sandbox.ledger.context = self.running  # the check whose setup started the sandbox
 
     @pytest.fixture(scope="session")
     def rubric(self) -> Rubric:
@@ -236,9 +237,13 @@ class GradingPlugin:
             result.diagnoses = [Diagnosis("timeout", result.message)]
             result.output = self._student_output()
         elif isinstance(exc, CallBlocked):
+            # In the check where the function hung, Hypothesis's replay met the refusal:
+            # report the hang itself there, the refusal everywhere after.
+            failure = exc.first if exc.where == result.name else exc.failure
             result.status = "failed"
-            result.diagnoses = [Diagnosis(exc.diagnosis, exc.message)]
-            result.message = exc.message
+            result.diagnoses = [Diagnosis(failure.diagnosis, failure.message)]
+            result.message = failure.message
+            result.output = failure.output
             result.example = ""  # Hypothesis stopped at the refusal: no minimal example to show
         elif isinstance(exc, CheckFailure):
             result.status = "failed"

@@ -315,7 +315,7 @@ class Sandbox:
             return
         what = f"importing {module}.py"
         if self.ledger.blocked(what) is not None:
-            raise CallBlocked(self.ledger.refusal(what))
+            raise self.ledger.refuse(what)
         for dependency in self._module_dependencies().get(module, []):
             if dependency in chain:
                 continue  # an import cycle: Python resolves it, or reports it on the import
@@ -407,7 +407,7 @@ class Sandbox:
         their own limits are budgeted by the training plan).
         """
         if self.ledger.blocked(what) is not None:
-            raise CallBlocked(self.ledger.refusal(what))
+            raise self.ledger.refuse(what)
         self.start()
         if request["op"] in _MODULE_OPS and request.get("module") not in self._imported:
             self.import_module(str(request["module"]))
@@ -417,7 +417,7 @@ class Sandbox:
         limits = self.current_limits
         timeout = limits.call_timeout_s if timeout_s is None else float(timeout_s)
         counted = timeout_s is None if counted is None else counted
-        by_deadline = self._cap_by_deadline(timeout, what)
+        by_deadline = self._time_to_deadline(what)
         timeout = min(timeout, by_deadline)
         worker = self._worker
         assert worker is not None
@@ -477,7 +477,7 @@ class Sandbox:
         called = f" (called from {', '.join(frames[1:3])})" if len(frames) > 1 else ""
         return frames[0] + called
 
-    def _cap_by_deadline(self, timeout: float, what: str) -> float:
+    def _time_to_deadline(self, what: str) -> float:
         """Seconds left before the run's deadline (inf without one); raises once it has passed."""
         if self.deadline is None:
             return float("inf")
@@ -549,7 +549,7 @@ class Sandbox:
         if kind == "usage":
             return ValueError(f"sandbox request {what} is malformed: {message}")
         if kind == "blocked" and self.ledger.blocked(message) is not None:
-            return CallBlocked(self.ledger.refusal(message, caller=what))
+            return self.ledger.refuse(message, caller=what)
         if kind == "stale":
             return StaleHandle(f"{what}: {message}", output=out)
         if kind == "exit":

@@ -114,12 +114,17 @@ class CallBlocked(BaseException):
     function ends at once instead of shrinking an example call by call.
     """
 
-    def __init__(self, failure: StudentFailure) -> None:
+    def __init__(self, failure: StudentFailure, *, first: StudentFailure | None = None,
+                 where: str = "") -> None:
+        """`failure`: what this call reports; `first`: the failure that blocked the function,
+        in the check `where` (so that check can report the failure itself)."""
         super().__init__(failure.message)
         self.failure = failure
         self.message = failure.message
         self.diagnosis = failure.diagnosis
         self.output = failure.output
+        self.first = first or failure
+        self.where = where
 
 
 class RunDeadlineReached(BaseException):

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import StudentFailure, StudentMemoryError, StudentTimeout, StudentTooSlow, WorkerDied
+from .errors import CallBlocked, StudentFailure, StudentMemoryError, StudentTimeout, StudentTooSlow, WorkerDied
 
 # Failures worth remembering: repeating them costs seconds (a time-out, a worker
 # restart), and they say nothing new the second time.
@@ -110,6 +110,12 @@ class CallLedger:
         copy.message, copy.output = text, ""
         copy.args = (text,)
         return copy
+
+    def refuse(self, what: str, *, caller: str = "") -> CallBlocked:
+        """The CallBlocked to raise instead of calling the blocked function `what`."""
+        record = self.records[what]
+        assert record.blocked is not None
+        return CallBlocked(self.refusal(what, caller=caller), first=record.blocked, where=record.where)
 
     def targets(self) -> list[dict[str, str]]:
         """The blocked functions the worker can find, for it to stop them at their entry."""

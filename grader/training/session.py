@@ -23,6 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from grader.sandbox import Rng, StudentFailure
+from grader.sandbox.errors import CallBlocked
 from grader.training import calibration as cal
 from grader.training.instrument import FingerprintTable, Trace, build_trace, class_sorted_subset
 from grader.training.loop import LinearLayersMissing, LocalDriver, LoopResult, RemoteDriver, grader_loop
@@ -456,10 +457,13 @@ class TrainingSession:
         X, y = Xall[:n], yall[:n]
         Xe, ye = Xall[n:n + LOOP_EVAL], yall[n:n + LOOP_EVAL]
         epochs = LOOP_EPOCHS
-        plan = self.plan()
-        if plan.slow:
+        try:
+            plan: Plan | None = self.plan()
+        except (StudentFailure, CallBlocked):
+            plan = None  # train() itself failed; this loop does not need it, only the layers
+        if plan is not None and plan.slow:
             epochs = 1
-        self.affordable(n * epochs, "the grader's training loop")
+            self.affordable(n * epochs, "the grader's training loop")
         kwargs = dict(activation=self.activation, epochs=epochs, batch_size=LOOP_BATCH,
                       lr=float(self.cfg.lr), seed=self.s(70))
         from reference.network import MLP
@@ -471,7 +475,8 @@ class TrainingSession:
                                  rng=np.random.default_rng(self.s(71)))
             reference = grader_loop(LocalDriver(ref_model), X, y, Xe, ye, **kwargs)
         model = self.new_model(self.s(71))
-        timeout = plan.timeout(LOOP_BATCH, float(self.limits.call_timeout_s)) if plan.slow else None
+        timeout = (plan.timeout(LOOP_BATCH, float(self.limits.call_timeout_s))
+                   if plan is not None and plan.slow else None)
         try:
             driver = RemoteDriver(model, timeout_s=timeout)
             # Same starting point as the reference's layers: the loop judges forward/backward, not init.

@@ -10,6 +10,7 @@ machines are loaded; the bench holds the real targets.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -95,6 +96,12 @@ def checks_by_name(report: str) -> dict[str, dict[str, Any]]:
     return {t["name"]: t for t in data["tests"]}
 
 
+def full_marks(report: str) -> bool:
+    tests = checks_by_name(report)
+    return tests != {} and json.loads(report)["score"] == pytest.approx(
+        sum(t["max_score"] for t in tests.values()))
+
+
 def diagnosis_ids(test: dict[str, Any]) -> list[str]:
     return [d["id"] for d in test.get("extra_data", {}).get("diagnoses", [])]
 
@@ -142,21 +149,29 @@ def test_a_hang_is_paid_for_once(hang_reports: dict[str, dict[str, Any]], case: 
     lost = [t for t in tests.values() if component(t) in hung and t["score"] < t["max_score"]]
     assert lost and all("timeout" in diagnosis_ids(t) for t in lost), [t["name"] for t in lost]
     # One time-out was waited out per hung function; every other check was refused at once.
-    waited = [t for t in tests.values() if "timeout" in diagnosis_ids(t)
-              and "did not return within" in t.get("output", "") and "not run:" not in t["output"]]
+    # The checks that waited: those reporting the hang itself, and those the refusals name.
+    waited = {t["name"] for t in tests.values() if "timeout" in diagnosis_ids(t)
+              and "did not return within" in t.get("output", "") and "not run:" not in t["output"]}
     refused = [t for t in tests.values() if "not run:" in t.get("output", "")]
-    assert 1 <= len(waited) <= 2, [t["name"] for t in waited]
+    waited |= {m.group(1) for t in refused for m in re.finditer(r"in the check '([^']+)'", t["output"])}
+    assert 1 <= len(waited) <= 2, waited
     assert len(refused) >= len(lost) - len(waited)
     for test in refused:
-        assert "is not called again" in test["output"] and "in the check '" in test["output"]
+        assert "is not called again" in test["output"] and "when stopped it was at " in test["output"]
 
 
 def test_a_train_that_never_finishes_earns_no_partial_credit(
         hang_reports: dict[str, dict[str, Any]]) -> None:
     tests = checks_by_name(hang_reports["train"]["report"])
     trained = [t for t in tests.values() if component(t) in ("training", "performance")]
-    assert trained and all(t["score"] == 0 for t in trained)
-    assert not any("too-slow" in diagnosis_ids(t) for t in trained)
+    failed = [t for t in trained if t["score"] < t["max_score"]]
+    assert all(t["score"] == 0 and diagnosis_ids(t) == ["timeout"] for t in failed), failed
+    # What needs no train() keeps its points: the initial weights, and the layers under the
+    # grader's own training loop.
+    kept = {t["name"] for t in trained if t not in failed}
+    assert kept == {"test_training.py::test_initial_loss_near_log_c",
+                    "test_training.py::test_hidden_units_differ_at_init",
+                    "test_training.py::test_layers_learn_under_grader_loop"}
 
 
 def test_a_slow_function_uses_up_its_budget_once(tmp_path: Path) -> None:
@@ -182,8 +197,7 @@ def test_an_output_flood_costs_only_the_flood(tmp_path: Path) -> None:
     outcome = grade(sub, rubric, tmp_path / "r.json")
     assert outcome["code"] == 0, outcome["stderr"]
     assert outcome["seconds"] < 180
-    data = json.loads(outcome["report"])
-    assert data["score"] == pytest.approx(100.0), "a chatty correct submission keeps full marks"
+    assert full_marks(outcome["report"]), "a chatty correct submission keeps full marks"
     text = grade(sub, rubric, tmp_path / "r.txt", fmt="text")["report"]
     assert "of your program's output discarded" in text and "GB" in text
 
@@ -216,11 +230,9 @@ def test_slow_import_same_verdicts_in_check_and_run(tmp_path: Path) -> None:
         ran_out, check_out = ran.result(), checked.result()
     assert ran_out["code"] == 0 and check_out["code"] == 0, ran_out["stderr"] + check_out["stderr"]
     assert ran_out["seconds"] < 180 and check_out["seconds"] < 180
-    tests = checks_by_name(ran_out["report"])
-    assert json.loads(ran_out["report"])["score"] == pytest.approx(100.0)
+    assert full_marks(ran_out["report"])
     # Every check the self-check shares with the run passes there too.
     assert "FAIL" not in check_out["stdout"] and "All checks shown passed" in check_out["stdout"]
-    assert tests
 
 
 def test_import_over_its_limit_is_one_fact(tmp_path: Path) -> None:

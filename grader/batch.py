@@ -29,7 +29,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from grader.exitcodes import BAD_INPUT, GRADER_FAILURE
 from grader.rubric import Rubric
@@ -187,12 +187,7 @@ def grade_one(name: str, path: Path, *, rubric_file: Path, reports_dir: Path, ti
     last_line = _last_line(log)
     if code == 0 or code == 1:
         try:
-            data_ = json.loads(summary.read_text(encoding="utf-8"))
-            row.score = float(data_["score"])
-            row.max_score = float(data_["max_score"])
-            row.percent = float(data_["percent"])
-            row.by_tag = {t: float(v["score"]) for t, v in data_.get("by_tag", {}).items()}
-            row.diagnoses = [str(d) for d in data_.get("diagnoses", [])]
+            _read_scores(row, json.loads(summary.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             row.status, row.error = GRADER_ERROR, f"unreadable grading summary ({exc})"
         return row
@@ -201,7 +196,12 @@ def grade_one(name: str, path: Path, *, rubric_file: Path, reports_dir: Path, ti
     elif code == GRADER_FAILURE:
         row.status = GRADER_ERROR
         try:
-            row.error = json.loads(summary.read_text(encoding="utf-8"))["grader_error"] or last_line
+            data_ = json.loads(summary.read_text(encoding="utf-8"))
+            broken = data_.get("errored_checks") or []
+            row.error = (data_["grader_error"] or (f"the grader failed in {', '.join(broken)} (left out "
+                                                   "of the total)" if broken else "") or last_line)
+            if not data_["grader_error"]:
+                _read_scores(row, data_)  # only some checks broke: the others are a valid score
         except (OSError, ValueError, KeyError, TypeError):
             row.error = last_line.removeprefix("Error: ") or "the grader failed"
     else:
@@ -209,6 +209,14 @@ def grade_one(name: str, path: Path, *, rubric_file: Path, reports_dir: Path, ti
         how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
         row.error = f"the grading process died ({how}); see {log}"
     return row
+
+
+def _read_scores(row: BatchRow, data_: dict[str, Any]) -> None:
+    row.score = float(data_["score"])
+    row.max_score = float(data_["max_score"])
+    row.percent = float(data_["percent"])
+    row.by_tag = {t: float(v["score"]) for t, v in data_.get("by_tag", {}).items()}
+    row.diagnoses = [str(d) for d in data_.get("diagnoses", [])]
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

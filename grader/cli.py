@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import IO, Any
@@ -30,6 +31,10 @@ import grader
 from grader.exitcodes import GRADER_FAILURE, BadInput, GraderError, GraderFailure, exit_code_for
 from grader.results import GradingResult
 from grader.rubric import Rubric, RubricError, load_rubric
+
+# When the `grader` process started (set by main()), so limits.run_timeout_s covers start-up;
+# None when the commands are invoked in-process (tests): the limit counts from grading.
+PROCESS_START: float | None = None
 
 # The writers' names; grader.reports.FORMATS is authoritative when importable.
 # Kept here too so `--help` and a usage error never import the report stack.
@@ -195,6 +200,7 @@ def _write_batch_summary(result: GradingResult, path: Path) -> None:
         "by_tag": {tag: {"score": got, "max_score": most} for tag, (got, most) in result.by_tag().items()},
         "diagnoses": result.top_diagnoses(limit=5),
         "grader_error": result.grader_error,
+        "errored_checks": [check.name for check in result.checks if check.status == "error"],
         "execution_time_s": result.execution_time_s,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -222,7 +228,8 @@ def grade_and_report(submission: Path, rubric: Rubric, *, fmt: str, output: Path
         os._exit(exit_code_for(partial, None))
 
     try:
-        result = runner.grade(submission, rubric, seed=seed, progress=progress, on_overrun=on_overrun)
+        result = runner.grade(submission, rubric, seed=seed, progress=progress, on_overrun=on_overrun,
+                              started_at=PROCESS_START)
     except getattr(runner, "SubmissionError", ()) as exc:
         raise BadInput(str(exc)) from None
     except _data_error() as exc:
@@ -464,6 +471,8 @@ _attach_data_group()
 
 def main() -> None:
     """Console entry point (`grader`, `python -m grader`)."""
+    global PROCESS_START
+    PROCESS_START = time.monotonic()
     try:
         cli.main(prog_name="grader")
     except KeyboardInterrupt:

@@ -47,8 +47,12 @@ def validate_submission(submission: Path, rubric: Rubric) -> None:
 
 
 def grade(submission: Path, rubric: Rubric, *, seed: int | None = None, progress: Any = None,
-          on_overrun: Callable[[GradingResult], None] | None = None) -> GradingResult:
+          on_overrun: Callable[[GradingResult], None] | None = None,
+          started_at: float | None = None) -> GradingResult:
     """Grade `submission` under `rubric`; `seed` overrides the rubric's seed.
+
+    `started_at`: the time.monotonic() the run's limit counts from (the CLI
+    passes its process start, so the limit covers start-up too); default now.
 
     `on_overrun(partial_result)` is called from a watchdog thread if grading is
     still running `WATCHDOG_GRACE_S` after `limits.run_timeout_s`; it should
@@ -62,7 +66,8 @@ def grade(submission: Path, rubric: Rubric, *, seed: int | None = None, progress
     seed = rubric.seed if seed is None else seed
     started = time.perf_counter()
     run_timeout = float(rubric.limits.run_timeout_s)
-    deadline = time.monotonic() + max(run_timeout - REPORT_RESERVE_S, run_timeout / 2)
+    origin = time.monotonic() if started_at is None else started_at
+    deadline = origin + max(run_timeout - REPORT_RESERVE_S, run_timeout / 2)
     dataset = _load_data(rubric, seed)  # bad --data is exit 2 before any check runs
     plugin = GradingPlugin(submission, rubric, seed, progress=progress, deadline=deadline,
                            dataset=dataset)
@@ -75,7 +80,7 @@ def grade(submission: Path, rubric: Rubric, *, seed: int | None = None, progress
 
     watchdog = None
     if on_overrun is not None:
-        watchdog = threading.Timer(run_timeout + WATCHDOG_GRACE_S,
+        watchdog = threading.Timer(max(0.0, origin + run_timeout + WATCHDOG_GRACE_S - time.monotonic()),
                                    lambda: on_overrun(_overrun_result(plugin, result_so_far)))
         watchdog.daemon = True
         watchdog.start()

@@ -360,7 +360,7 @@ class WorkerProcess:
                         self.stop()
                         raise WorkerGone("died", self.status)
 
-    def _dump_stack(self, wait_s: float = 0.3) -> None:
+    def _dump_stack(self, wait_s: float = 1.0) -> None:
         """Ask a worker that timed out where it is; sets `stack` to faulthandler's text, or ''.
 
         The worker's SIGUSR1 handler writes its stack to the output pipe. What is

@@ -33,7 +33,7 @@ class FakeGrade:
         self.calls: list[dict[str, Any]] = []
 
     def __call__(self, submission: Path, rubric: Any, *, seed: int | None = None,
-                 progress: Any = None, on_overrun: Any = None) -> GradingResult:
+                 progress: Any = None, on_overrun: Any = None, started_at: Any = None) -> GradingResult:
         self.calls.append({"submission": submission, "rubric": rubric, "seed": seed})
         if isinstance(self.outcome, BaseException):
             raise self.outcome

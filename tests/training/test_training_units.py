@@ -293,3 +293,26 @@ def test_grader_loop_trains_the_reference() -> None:
     assert result.steps == 36 and not result.diverged
     assert result.final_loss < 0.6 * result.initial_loss
     assert result.eval_accuracy > 0.7
+
+
+def test_a_training_run_that_timed_out_is_run_once_and_repeated_to_every_check() -> None:
+    """Every check that needs the full run shares one run; a time-out ends all of them at once."""
+    from types import SimpleNamespace
+
+    from grader.rubric import load_rubric
+    from grader.sandbox import StudentTimeout
+    from grader.training.session import TrainingSession
+
+    rubric = load_rubric("default")
+    dataset = SimpleNamespace(X_train=np.zeros((10, 4)), y_train=np.zeros(10, int), name="tiny")
+    session = TrainingSession(student=None, rubric=rubric, dataset=dataset, seed=1, artifacts={})
+    runs = []
+
+    def hung_run() -> None:
+        runs.append(1)
+        raise StudentTimeout("network.train() did not return within 120 s")
+
+    for _ in range(3):  # three checks asking for the same experiment
+        with pytest.raises(StudentTimeout):
+            session._once("main", hung_run)
+    assert len(runs) == 1

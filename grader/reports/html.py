@@ -96,6 +96,20 @@ def _plots(artifacts: dict[str, Any]) -> list[str]:
     return figures
 
 
+def _per_class_table(view: ReportView) -> list[str]:
+    """Per-digit recall and precision on the test set, one row each (empty list if absent)."""
+    rows = view.per_class_rows
+    if not rows:
+        return []
+    n = len(rows[0][1])
+    head = "".join(f'<th class="num">{d}</th>' for d in range(n))
+    body = "\n".join(f"<tr><th>{e(label)}</th>" + "".join(f'<td class="num">{v:.0%}</td>' for v in values)
+                     + "</tr>" for label, values in rows)
+    return ['<table class="per-class">\n<caption>Per digit, on the test set (recall 0%: the network '
+            "never gets that digit right)</caption>\n"
+            f"<thead><tr><th>Digit</th>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"]
+
+
 def _pre(label: str, body: str) -> str:
     return f'<p class="label">{e(label)}:</p>\n<pre>{e(body)}</pre>'
 
@@ -173,9 +187,11 @@ def render_view(view: ReportView) -> str:
         body += [_check_section(c) for c in attention]
 
     figures = _plots(view.artifacts)
-    if figures:
+    per_class = _per_class_table(view)
+    if figures or per_class:
         body.append("<h2>Training</h2>")
         body += figures
+        body += per_class
 
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

@@ -193,11 +193,16 @@ def render_view(view: ReportView) -> str:
         body += figures
         body += per_class
 
+    return page(f"Grading report: {view.submission}", body)
+
+
+def page(title: str, body: list[str], extra_css: str = "") -> str:
+    """A whole self-contained document: the CSP, the stylesheet, ``title`` (escaped here) and ``body`` (HTML)."""
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>Grading report: {e(view.submission)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<title>{e(title)}</title>\n<style>{_CSS}{extra_css}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )

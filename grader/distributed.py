@@ -82,6 +82,8 @@ def grade_packed(name: str, files: dict[str, bytes], rubric_text: str, options: 
                            timeout_s=options.timeout_s, seed=options.seed, data=options.data,
                            modules=options.modules)
         stem = _safe_filename(name)
+        # The worker's temp folder is gone once we return; the batch saves the log beside the record.
+        record.error = record.error.replace(f"{work.resolve()}/", "")
         record.files = {p.name: p.read_text(encoding="utf-8", errors="replace")
                         for p in (work / f"{stem}.json", work / f"{stem}.log") if p.is_file()}
         return record

@@ -7,6 +7,11 @@ memory costs one row (status and error, score 0) and never another student's
 grade. Threads only wait on those processes, so ``--jobs N`` gives N-way
 parallelism without the GIL mattering.
 
+Each grading ends in a `SubmissionRecord` (grader.records), saved as
+``<name>.record.json``; the gradebook rows and the class report
+(grader.reports.classreport) are both computed from these records. With
+``scheduler`` the same `grade_one` runs on Dask workers (grader.distributed).
+
 The gradebook has one row per submission, in a deterministic order (the DIR
 arguments in the order given; sub-folders sorted by name)::
 

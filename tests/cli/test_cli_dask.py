@@ -6,6 +6,8 @@ import csv
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -26,11 +28,29 @@ distributed = pytest.importorskip("dask.distributed", reason="the nn-grader[dask
 FAST = SUBMISSIONS / "fast.toml"
 
 
+class Cluster:
+    """The address of a LocalCluster running in a child process (tests/cli/dask_cluster.py)."""
+
+    def __init__(self, address: str) -> None:
+        self.scheduler_address = address
+
+
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, memory_limit=0) as local:
-        yield local
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("dask_cluster.py"))],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, start_new_session=True)
+    try:
+        address = proc.stdout.readline().strip()  # type: ignore[union-attr]
+        assert address.startswith("tcp://"), f"the LocalCluster did not start (exit {proc.poll()})"
+        yield Cluster(address)
+    finally:
+        proc.stdin.close()  # type: ignore[union-attr]
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # its own session: the cluster's processes only
+            proc.wait()
 
 
 def _rows(path: Path) -> dict[str, dict[str, str]]:
@@ -72,7 +92,7 @@ def test_a_worker_lost_mid_grading_costs_a_retry_not_a_row(cluster, tmp_path: Pa
     klass = tmp_path / "class"
     for name in ("s1", "s2", "s3", "s4"):
         make_submission(klass / name)
-    client = distributed.Client(cluster)
+    client = distributed.Client(cluster.scheduler_address)
     pids = client.run(os.getpid)
     summary: dict[str, object] = {}
 

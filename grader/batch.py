@@ -7,6 +7,11 @@ memory costs one row (status and error, score 0) and never another student's
 grade. Threads only wait on those processes, so ``--jobs N`` gives N-way
 parallelism without the GIL mattering.
 
+Each grading ends in a `SubmissionRecord` (grader.records), saved as
+``<name>.record.json``; the gradebook rows and the class report
+(grader.reports.classreport) are both computed from these records. With
+``scheduler`` the same `grade_one` runs on Dask workers (grader.distributed).
+
 The gradebook has one row per submission, in a deterministic order (the DIR
 arguments in the order given; sub-folders sorted by name)::
 
@@ -23,20 +28,19 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable, Iterator
 
 from grader.exitcodes import BAD_INPUT, GRADER_FAILURE
+from grader.fingerprint import source_fingerprint
+from grader.records import (BAD_SUBMISSION, CRASHED, GRADED, GRADER_ERROR, TIMEOUT, SubmissionRecord,
+                            record_path, result_from_dict, write_record)
 from grader.rubric import Rubric
 from grader.vocabulary import TAGS
-
-#: Row statuses. Only "graded" rows carry a real score.
-GRADED, BAD_SUBMISSION, GRADER_ERROR, TIMEOUT, CRASHED = "graded", "bad-input", "grader-error", "timeout", "crashed"
 
 
 BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -49,6 +53,8 @@ class BatchError(Exception):
 
 @dataclass
 class BatchRow:
+    """One gradebook row; built from the submission's record (`from_record`), never by hand."""
+
     submission: str
     path: Path
     status: str = GRADED
@@ -60,11 +66,22 @@ class BatchRow:
     error: str = ""
     seconds: float = 0.0
 
+    @classmethod
+    def from_record(cls, record: SubmissionRecord, path: Path) -> "BatchRow":
+        result = record.result
+        return cls(submission=record.submission, path=path, status=record.status,
+                   score=record.score, max_score=record.max_score,
+                   percent=result.percent if record.graded and result is not None else 0.0,
+                   by_tag={tag: got for tag, (got, _) in record.by_tag.items()},
+                   diagnoses=record.diagnoses(limit=5), error=record.error, seconds=record.seconds)
+
 
 @dataclass
 class BatchSummary:
     rows: list[BatchRow]
     out: Path
+    records: list[SubmissionRecord] = field(default_factory=list)
+    class_html: Path | None = None
 
     @property
     def grader_failures(self) -> int:
@@ -143,8 +160,13 @@ def grader_command() -> list[str]:
 
 
 def grade_one(name: str, path: Path, *, rubric_file: Path, reports_dir: Path, timeout_s: float,
-              seed: int | None = None, data: str | None = None) -> BatchRow:
-    """Grade one submission in a fresh `grader run` process; never raises for its failures."""
+              seed: int | None = None, data: str | None = None,
+              modules: tuple[str, ...] = ()) -> SubmissionRecord:
+    """Grade one submission in a fresh `grader run` process; never raises for its failures.
+
+    reports_dir: where the run writes ``<name>.json`` (its report) and ``<name>.log``.
+    modules: the graded files, fingerprinted to find identical submissions.
+    """
     stem = _safe_filename(name)
     reports_dir = reports_dir.resolve()
     report = reports_dir / f"{stem}.json"
@@ -158,7 +180,7 @@ def grade_one(name: str, path: Path, *, rubric_file: Path, reports_dir: Path, ti
         cmd += ["--seed", str(seed)]
     if data is not None:
         cmd += ["--data", str(Path(data).resolve()) if Path(data).exists() else data]
-    row = BatchRow(submission=name, path=path)
+    record = SubmissionRecord(submission=name, fingerprint=source_fingerprint(path, modules))
     started = time.monotonic()
     # PYTHONSAFEPATH and cwd: a folder named "grader" next to the class must not
     # shadow the installed package in `python -m grader`.
@@ -177,46 +199,37 @@ def grade_one(name: str, path: Path, *, rubric_file: Path, reports_dir: Path, ti
             code = proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
-            row.seconds = round(time.monotonic() - started, 2)
-            row.status, row.error = TIMEOUT, f"timeout: not graded within {timeout_s:g} s"
-            return row
+            record.seconds = round(time.monotonic() - started, 2)
+            record.status, record.error = TIMEOUT, f"timeout: not graded within {timeout_s:g} s"
+            return record
     if code not in (0, 1, BAD_INPUT, GRADER_FAILURE):
         # The grader died abruptly: its sandbox workers may have outlived it in its group.
         _kill_group(proc)
-    row.seconds = round(time.monotonic() - started, 2)
+    record.seconds = round(time.monotonic() - started, 2)
     last_line = _last_line(log)
-    if code == 0 or code == 1:
+    if code in (0, 1, GRADER_FAILURE):
         try:
-            _read_scores(row, json.loads(summary.read_text(encoding="utf-8")))
+            record.result = result_from_dict(json.loads(summary.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            row.status, row.error = GRADER_ERROR, f"unreadable grading summary ({exc})"
-        return row
+            if code != GRADER_FAILURE:  # exit 3 may die before writing it; its log line says why
+                record.status, record.error = GRADER_ERROR, f"unreadable grading summary ({exc})"
+                return record
+        finally:
+            summary.unlink(missing_ok=True)  # the record replaces it
     if code == BAD_INPUT:
-        row.status, row.error = BAD_SUBMISSION, last_line.removeprefix("Error: ") or "bad input"
+        record.status, record.error = BAD_SUBMISSION, last_line.removeprefix("Error: ") or "bad input"
     elif code == GRADER_FAILURE:
-        row.status = GRADER_ERROR
-        try:
-            data_ = json.loads(summary.read_text(encoding="utf-8"))
-            broken = data_.get("errored_checks") or []
-            row.error = (data_["grader_error"] or (f"the grader failed in {', '.join(broken)} (left out "
-                                                   "of the total)" if broken else "") or last_line)
-            if not data_["grader_error"]:
-                _read_scores(row, data_)  # only some checks broke: the others are a valid score
-        except (OSError, ValueError, KeyError, TypeError):
-            row.error = last_line.removeprefix("Error: ") or "the grader failed"
-    else:
-        row.status = CRASHED
+        record.status = GRADER_ERROR
+        broken = [c.name for c in record.result.checks if c.status == "error"] if record.result else []
+        record.error = ((record.result.grader_error if record.result is not None else "")
+                        or (f"the grader failed in {', '.join(broken)} (left out of the total)"
+                            if broken else "")
+                        or last_line.removeprefix("Error: ") or "the grader failed")
+    elif code not in (0, 1):
+        record.status = CRASHED
         how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
-        row.error = f"the grading process died ({how}); see {log}"
-    return row
-
-
-def _read_scores(row: BatchRow, data_: dict[str, Any]) -> None:
-    row.score = float(data_["score"])
-    row.max_score = float(data_["max_score"])
-    row.percent = float(data_["percent"])
-    row.by_tag = {t: float(v["score"]) for t, v in data_.get("by_tag", {}).items()}
-    row.diagnoses = [str(d) for d in data_.get("diagnoses", [])]
+        record.error = f"the grading process died ({how}); see {log}"
+    return record
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -244,10 +257,21 @@ def _last_line(log: Path) -> str:
 # --------------------------------------------------------------------------- the class
 
 
+def report_file_name(name: str) -> str:
+    """The file name of a submission's JSON report (Gradescope's results.json) in the reports folder."""
+    return f"{_safe_filename(name)}.json"
+
+
 def run_batch(dirs: list[Path], *, rubric: Rubric, jobs: int = 1, out: Path = Path("gradebook.csv"),
               reports_dir: Path | None = None, timeout_s: float | None = None, seed: int | None = None,
-              data: str | None = None, echo: Callable[[str], None] = lambda line: None) -> BatchSummary:
-    """Grade every submission under `dirs` with `jobs` parallel processes; write the gradebook."""
+              data: str | None = None, scheduler: str | None = None,
+              echo: Callable[[str], None] = lambda line: None) -> BatchSummary:
+    """Grade every submission under `dirs`; write the records, the gradebook and the class report.
+
+    jobs: parallel grading processes on this machine (ignored with ``scheduler``).
+    scheduler: address of a Dask scheduler; its workers grade instead (grader.distributed).
+    The class report goes into ``reports_dir``, or beside the gradebook without one.
+    """
     if rubric.path is None:
         raise BatchError("the rubric must be a file so each grading process can read it; pass --rubric FILE")
     submissions = discover(dirs, rubric.modules)
@@ -263,33 +287,73 @@ def run_batch(dirs: list[Path], *, rubric: Rubric, jobs: int = 1, out: Path = Pa
     tmp = tempfile.TemporaryDirectory(prefix="grader-batch-") if reports_dir is None else None
     where = Path(tmp.name) if tmp is not None else reports_dir
     assert where is not None
-    rows: dict[str, BatchRow] = {}
-    lock = threading.Lock()
+    options = GradeOptions(rubric_file=rubric.path, timeout_s=timeout_s, seed=seed, data=data,
+                           modules=tuple(rubric.modules))
+    records: dict[str, SubmissionRecord] = {}
     try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(grade_one, name, path, rubric_file=rubric.path, reports_dir=where,
-                                   timeout_s=timeout_s, seed=seed, data=data): name
-                       for name, path in submissions}
-            for future in as_completed(futures):
-                name = futures[future]
-                try:
-                    row = future.result()
-                except Exception as exc:  # spawning failed (fd/process limits): still one row
-                    row = BatchRow(submission=name, path=dict(submissions)[name], status=CRASHED,
-                                   error=f"could not start grading: {type(exc).__name__}: {exc}")
-                with lock:
-                    rows[name] = row
-                    done = len(rows)
-                score = (f"{row.score:g}/{row.max_score:g}" if row.status == GRADED
-                         else f"{row.status}: {row.error}")
-                echo(f"[{done}/{len(submissions)}] {name}: {score} ({row.seconds:.1f} s)")
+        if scheduler is not None:
+            from grader.distributed import grade_on_cluster
+
+            finished = grade_on_cluster(scheduler, submissions, options)
+        else:
+            finished = _grade_locally(submissions, options, where, jobs)
+        for name, record in finished:
+            _store(record, where)
+            records[name] = record
+            score = (f"{record.score:g}/{record.max_score:g}" if record.status == GRADED
+                     else f"{record.status}: {record.error}")
+            echo(f"[{len(records)}/{len(submissions)}] {name}: {score} ({record.seconds:.1f} s)")
+        ordered = [records[name] for name, _ in submissions]
+        rows = [BatchRow.from_record(record, path) for record, (_, path) in zip(ordered, submissions)]
+        _fill_failed_max_scores(rows, rubric)
+        write_gradebook(rows, out, component_columns(rubric, rows))
+        from grader.reports.classreport import write_class_report
+
+        class_dir = reports_dir if reports_dir is not None else out.parent
+        links = ({r.submission: report_file_name(r.submission) for r in ordered
+                  if (where / report_file_name(r.submission)).is_file()} if reports_dir is not None else {})
+        report = write_class_report(ordered, class_dir, title=f"Class report: {rubric.name}", report_links=links)
     finally:
         if tmp is not None:
             tmp.cleanup()
-    ordered = [rows[name] for name, _ in submissions]
-    _fill_failed_max_scores(ordered, rubric)
-    write_gradebook(ordered, out, component_columns(rubric, ordered))
-    return BatchSummary(rows=ordered, out=out)
+    return BatchSummary(rows=rows, out=out, records=ordered, class_html=report.html)
+
+
+@dataclass(frozen=True)
+class GradeOptions:
+    """What every submission of a batch is graded with (plain values: they travel to Dask workers)."""
+
+    rubric_file: Path
+    timeout_s: float
+    seed: int | None
+    data: str | None
+    modules: tuple[str, ...]
+
+
+def _grade_locally(submissions: list[tuple[str, Path]], options: GradeOptions, where: Path,
+                   jobs: int) -> Iterator[tuple[str, SubmissionRecord]]:
+    """Grade with ``jobs`` threads, each waiting on one `grader run` process; yields as they finish."""
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(grade_one, name, path, rubric_file=options.rubric_file, reports_dir=where,
+                               timeout_s=options.timeout_s, seed=options.seed, data=options.data,
+                               modules=options.modules): name
+                   for name, path in submissions}
+        for future in as_completed(futures):
+            name = futures[future]
+            try:
+                record = future.result()
+            except Exception as exc:  # spawning failed (fd/process limits): still one record
+                record = SubmissionRecord(submission=name, status=CRASHED,
+                                          error=f"could not start grading: {type(exc).__name__}: {exc}")
+            yield name, record
+
+
+def _store(record: SubmissionRecord, where: Path) -> None:
+    """Save the record (and report files a remote worker sent back) into the reports folder."""
+    for file_name, text in record.files.items():
+        (where / Path(file_name).name).write_text(text, encoding="utf-8")
+    record.files = {}
+    write_record(record, record_path(where, _safe_filename(record.submission)))
 
 
 def _fill_failed_max_scores(rows: list[BatchRow], rubric: Rubric) -> None:

@@ -8,7 +8,7 @@ import click
 import numpy as np
 
 from grader.data.dataset import N_CLASSES
-from grader.data.download import MIRRORS, download_mnist, mnist_dir
+from grader.data.download import MIRRORS, SOURCES, fetch_full_mnist, mnist_dir
 from grader.data.embedded import build_embedded_cache
 from grader.data.errors import DataError
 from grader.data.load import load_dataset
@@ -23,10 +23,14 @@ data_group = click.Group("data", help="Download, cache and inspect MNIST.")
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per network operation.")
 @click.option("--mirror", "mirrors", multiple=True,
               help="Base URL to try (repeatable); defaults to the built-in mirrors.")
-def download_cmd(dest: Path | None, timeout: float, mirrors: tuple[str, ...]) -> None:
-    """Download the full official MNIST, verifying MD5 checksums."""
+@click.option("--source", type=click.Choice(SOURCES), default="auto", show_default=True,
+              help="openml: scikit-learn's fetch_openml; mirrors: the official .gz files; "
+                   "auto: OpenML, then the mirrors.")
+def download_cmd(dest: Path | None, timeout: float, mirrors: tuple[str, ...], source: str) -> None:
+    """Download the full official MNIST (OpenML or the mirrors), verifying it."""
     try:
-        folder = download_mnist(dest, mirrors=mirrors or MIRRORS, timeout=timeout, progress=click.echo)
+        folder = fetch_full_mnist(dest, source=source, mirrors=mirrors or MIRRORS, timeout=timeout,
+                                  progress=click.echo)
     except DataError as exc:
         raise BadInput(str(exc)) from exc
     hint = "--data mnist" if folder == mnist_dir() else f"--data {folder}"

@@ -117,6 +117,53 @@ def download_mnist(dest: str | Path | None = None, *, mirrors: Sequence[str] = M
             say(f"{name}: downloaded from {mirror}, checksum OK")
             break
         else:
-            tried = "\n".join(failures) or "  (no mirrors given)"
-            raise DataError(f"could not download {name} intact into {dest}:\n{tried}\n{FALLBACK}")
+            tried = "; ".join(failures) or "no mirrors given"
+            raise DataError(f"could not download {name} intact into {dest} ({tried}). {FALLBACK}")
     return dest
+
+
+SOURCES = ("auto", "openml", "mirrors")
+
+
+def fetch_full_mnist(dest: str | Path | None = None, *, source: str = "auto", mirrors: Sequence[str] = MIRRORS,
+                     timeout: float = 30.0, checksums: Mapping[str, str] = MNIST_MD5,
+                     progress: Callable[[str], None] | None = None) -> Path:
+    """Get the full MNIST into ``dest`` (default ``cache_dir()/mnist``) from the first source that works.
+
+    source: "openml" (scikit-learn's ``fetch_openml``, saved as a checked
+        ``mnist.npz``), "mirrors" (the four official .gz files, MD5-checked),
+        or "auto": OpenML first, the mirrors as fallbacks.
+    Returns ``dest``. Raises DataError with a one-line message naming what
+    each source did and the offline fallback (``--data PATH``, the embedded subset).
+    """
+    from grader.data.openml import OpenMLFailed, fetch_mnist_openml, has_openml_npz
+
+    if source not in SOURCES:
+        raise DataError(f"unknown download source {source!r}; use one of {', '.join(SOURCES)}")
+    dest = Path(dest) if dest is not None else mnist_dir()
+    say = progress or (lambda _msg: None)
+    failures: list[str] = []
+    if source in ("auto", "openml"):
+        if has_openml_npz(dest):
+            say(f"{dest / 'mnist.npz'}: already downloaded from OpenML, class counts OK")
+            return dest
+        try:
+            dest.mkdir(parents=True, exist_ok=True)
+            path = fetch_mnist_openml(dest)
+        except OpenMLFailed as exc:
+            failures.append(str(exc))
+        except OSError as exc:
+            raise DataError(f"{dest}: cannot write the download ({exc}); choose another folder with --dest") from exc
+        else:
+            say(f"{path}: downloaded from OpenML, shape and class counts OK")
+            return dest
+        if source == "openml":
+            raise DataError(f"could not download MNIST from OpenML ({failures[0]}). {FALLBACK}")
+        say(f"OpenML failed ({failures[0]}); trying the mirrors")
+    try:
+        return download_mnist(dest, mirrors=mirrors, timeout=timeout, checksums=checksums, progress=progress)
+    except DataError as exc:
+        if not failures:
+            raise
+        raise DataError(f"could not download MNIST from OpenML ({failures[0]}) nor from the mirrors: "
+                        f"{exc}") from exc

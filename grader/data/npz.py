@@ -39,7 +39,8 @@ def _labels(arr: np.ndarray, n: int, path: Path, key: str) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def load_npz(path: Path, *, seed: int, n_train: int | None, n_test: int | None) -> Dataset:
+def load_npz(path: Path, *, seed: int, n_train: int | None, n_test: int | None,
+             name: str | None = None) -> Dataset:
     """Dataset from an mnist.npz; ``n_train``/``n_test`` take stratified subsets."""
     try:
         # allow_pickle=False: an .npz from the internet must not run code.
@@ -59,4 +60,4 @@ def load_npz(path: Path, *, seed: int, n_train: int | None, n_test: int | None) 
     y_te = _labels(raw["y_test"], len(px_te), path, "y_test")
     px_tr, y_tr = subset_pair(px_tr, y_tr, n_train, seed, "n_train", str(path))
     px_te, y_te = subset_pair(px_te, y_te, n_test, seed, "n_test", str(path))
-    return make_dataset(f"mnist-npz:{path}", px_tr, y_tr, px_te, y_te)
+    return make_dataset(name or f"mnist-npz:{path}", px_tr, y_tr, px_te, y_te)

@@ -231,6 +231,22 @@ class ReportView:
     def reference_accuracy(self) -> float | None:
         return _optional_fraction(self.artifacts.get("reference_accuracy"))
 
+    @property
+    def per_class_rows(self) -> list[tuple[str, list[float]]]:
+        """("Recall", 10 fractions) and ("Precision", ...) from the training artifacts, if valid.
+
+        Recall 0 for a digit means the network never gets that digit right,
+        often because it never predicts it: the row a student reads first.
+        """
+        rows = []
+        for label, key in (("Recall", "per_class_recall"), ("Precision", "per_class_precision")):
+            values = self.artifacts.get(key)
+            if isinstance(values, list) and values:
+                fractions = [_optional_fraction(v) for v in values]
+                if all(f is not None and 0.0 <= f <= 1.0 for f in fractions):
+                    rows.append((label, [float(f) for f in fractions]))  # type: ignore[arg-type]
+        return rows
+
     def withheld_note(self, *, about_total: bool = True) -> str:
         """One sentence on checks the student cannot see yet, or ''.
 

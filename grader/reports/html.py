@@ -96,6 +96,20 @@ def _plots(artifacts: dict[str, Any]) -> list[str]:
     return figures
 
 
+def _per_class_table(view: ReportView) -> list[str]:
+    """Per-digit recall and precision on the test set, one row each (empty list if absent)."""
+    rows = view.per_class_rows
+    if not rows:
+        return []
+    n = len(rows[0][1])
+    head = "".join(f'<th class="num">{d}</th>' for d in range(n))
+    body = "\n".join(f"<tr><th>{e(label)}</th>" + "".join(f'<td class="num">{v:.0%}</td>' for v in values)
+                     + "</tr>" for label, values in rows)
+    return ['<table class="per-class">\n<caption>Per digit, on the test set (recall 0%: the network '
+            "never gets that digit right)</caption>\n"
+            f"<thead><tr><th>Digit</th>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"]
+
+
 def _pre(label: str, body: str) -> str:
     return f'<p class="label">{e(label)}:</p>\n<pre>{e(body)}</pre>'
 
@@ -173,15 +187,22 @@ def render_view(view: ReportView) -> str:
         body += [_check_section(c) for c in attention]
 
     figures = _plots(view.artifacts)
-    if figures:
+    per_class = _per_class_table(view)
+    if figures or per_class:
         body.append("<h2>Training</h2>")
         body += figures
+        body += per_class
 
+    return page(f"Grading report: {view.submission}", body)
+
+
+def page(title: str, body: list[str], extra_css: str = "") -> str:
+    """A whole self-contained document: the CSP, the stylesheet, ``title`` (escaped here) and ``body`` (HTML)."""
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>Grading report: {e(view.submission)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<title>{e(title)}</title>\n<style>{_CSS}{extra_css}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )

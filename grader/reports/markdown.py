@@ -116,6 +116,12 @@ def render_view(view: ReportView) -> str:
                   for d, n in view.top_diagnoses]
         out.append("\n".join(lines))
 
+    if view.per_class_rows:
+        rows = view.per_class_rows
+        out.append("### Per digit, on the test set\n\n" + _table(
+            ["Digit"] + [str(d) for d in range(len(rows[0][1]))],
+            [[label] + [f"{v:.0%}" for v in values] for label, values in rows]))
+
     attention = view.attention
     if attention:
         out.append("### Checks that did not pass")

@@ -137,3 +137,20 @@ def class_histogram_png(predicted: Any, labels: Any) -> bytes:
         ax.legend()
         fig.tight_layout()
         return _to_png(fig)
+
+
+def distribution_png(values: Any, *, title: str, xlabel: str, bins: Sequence[float] | int = 10) -> bytes:
+    """A histogram of one number per submission (score percent, runtime seconds) for the class report."""
+    data = [x for x in _series(values, xlabel) if math.isfinite(x)]
+    if not data:
+        raise ValueError(f"{xlabel}: no finite values")
+    with mpl_style.context("default"):
+        fig = Figure(figsize=(5.5, 3.2))
+        ax = fig.add_subplot()
+        ax.hist(data, bins=bins, edgecolor="white")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("submissions")
+        ax.set_title(title)
+        ax.grid(True, axis="y", alpha=0.3)
+        fig.tight_layout()
+        return _to_png(fig)

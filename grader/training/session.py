@@ -548,6 +548,8 @@ class TrainingSession:
         self.artifacts["confusion_matrix"] = r.confusion.astype(int).tolist()
         self.artifacts["predicted_histogram"] = list(r.collapse.predicted_histogram)
         self.artifacts["label_histogram"] = list(r.collapse.label_histogram)
+        self.artifacts["per_class_recall"] = [round(v, 6) for v in r.collapse.recall]
+        self.artifacts["per_class_precision"] = [round(v, 6) for v in r.collapse.precision]
         self.artifacts["test_accuracy"] = round(r.test_accuracy, 6)
         self.artifacts["reference_accuracy"] = round(r.reference.test_accuracy, 6)
         self.artifacts["accuracy_threshold"] = round(r.threshold, 6)

@@ -49,24 +49,63 @@ def cross_entropy_grad(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
     return p / n
 
 
+def _as_labels(values: np.ndarray) -> np.ndarray:
+    """values: (N,) class ids of any numeric dtype -> (N,) int64.
+
+    A float that is not a whole number (or not finite) is no class at all:
+    it becomes -1, which matches no label, instead of being truncated onto one.
+    """
+    arr = np.asarray(values)
+    if np.issubdtype(arr.dtype, np.integer):
+        return arr.astype(np.int64, copy=False)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(arr) & (arr == np.round(arr))
+    return np.where(whole, arr, -1).astype(np.int64)
+
+
 def accuracy(pred: np.ndarray, y: np.ndarray) -> float:
+    """Fraction of pred (N,) equal to y (N,); 0.0 when the shapes differ or N == 0.
+
+    A student's predict() may return the wrong shape, which scikit-learn
+    would raise on: that is a wrong answer here, not a grader error.
+    """
     pred, y = np.asarray(pred), np.asarray(y)
-    if pred.shape != y.shape or y.size == 0:
+    if pred.shape != y.shape or y.size == 0 or pred.ndim != 1:
         return 0.0
-    return float(np.mean(pred == y))
+    from sklearn.metrics import accuracy_score
+
+    return float(accuracy_score(_as_labels(y), _as_labels(pred)))
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:
     """(n_classes, n_classes) int64: rows are true classes, columns predicted ones.
 
-    Predictions outside [0, n_classes) are not counted (a row then sums to less
-    than the class's count).
+    y_true, y_pred: (N,) integer class ids. Predictions outside
+    [0, n_classes) are not counted (a row then sums to less than the class's
+    count): scikit-learn drops samples whose labels are not in ``labels``.
     """
-    y_true = np.asarray(y_true, dtype=np.int64)
-    y_pred = np.asarray(y_pred).astype(np.int64, copy=False)
-    ok = (y_pred >= 0) & (y_pred < n_classes) & (y_true >= 0) & (y_true < n_classes)
-    flat = y_true[ok] * n_classes + y_pred[ok]
-    return np.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+    y_true, y_pred = _as_labels(y_true), _as_labels(y_pred)
+    if y_true.size == 0:  # scikit-learn refuses empty inputs; nothing to count is all zeros
+        return np.zeros((n_classes, n_classes), dtype=np.int64)
+    from sklearn.metrics import confusion_matrix as sk_confusion_matrix
+
+    return sk_confusion_matrix(y_true, y_pred,
+                               labels=np.arange(n_classes)).astype(np.int64, copy=False)
+
+
+def per_class_recall_precision(y_true: np.ndarray, y_pred: np.ndarray,
+                               n_classes: int = N_CLASSES) -> tuple[list[float], list[float]]:
+    """Per-class recall and precision, each a list of n_classes floats in [0, 1].
+
+    y_true, y_pred: (N,) integer class ids. A class never predicted has
+    precision 0 (not NaN), and a class absent from the labels has recall 0:
+    the row that tells a student which digits the network never outputs.
+    """
+    from sklearn.metrics import precision_recall_fscore_support
+
+    precision, recall, _, _ = precision_recall_fscore_support(
+        _as_labels(y_true), _as_labels(y_pred), labels=np.arange(n_classes), average=None, zero_division=0)
+    return [float(r) for r in recall], [float(p) for p in precision]
 
 
 @dataclass
@@ -81,23 +120,37 @@ class CollapseStats:
     n_predicted_classes: int     # classes predicted at least once
     n_label_classes: int
     collapsed: bool = field(default=False)
+    recall: list[float] = field(default_factory=list)     # per class, from sklearn.metrics
+    precision: list[float] = field(default_factory=list)  # per class; 0 for a class never predicted
+
+    @property
+    def never_predicted(self) -> list[int]:
+        """Classes present in the labels that the network never outputs (recall 0, no predictions)."""
+        return [c for c, (p, n) in enumerate(zip(self.predicted_histogram, self.label_histogram))
+                if n > 0 and p == 0]
 
     def describe(self) -> str:
-        return (f"{self.top_fraction:.0%} of the test predictions are class {self.top_class}, "
+        text = (f"{self.top_fraction:.0%} of the test predictions are class {self.top_class}, "
                 f"which is {self.top_label_fraction:.0%} of the labels; "
                 f"{self.n_predicted_classes} of {self.n_label_classes} classes are ever predicted")
+        missing = self.never_predicted
+        if missing and len(missing) < self.n_label_classes:
+            text += f" (never: {', '.join(map(str, missing))})"
+        return text
 
 
 def collapse_stats(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = N_CLASSES,
                    excess: float = COLLAPSE_EXCESS) -> CollapseStats:
     """Histogram of predicted classes against the label distribution.
 
+    y_true, y_pred: (N,) integer class ids.
     Collapsed when one class takes at least `excess` more of the predictions
     than of the labels, or when only one class is ever predicted while the
-    labels hold several.
+    labels hold several. These shares have no scikit-learn equivalent; the
+    per-class recall and precision come from sklearn.metrics.
     """
-    y_true = np.asarray(y_true, dtype=np.int64)
-    y_pred = np.asarray(y_pred).astype(np.int64, copy=False)
+    y_true = _as_labels(y_true)
+    y_pred = _as_labels(y_pred)
     valid = (y_pred >= 0) & (y_pred < n_classes)
     pred_hist = np.bincount(y_pred[valid], minlength=n_classes)[:n_classes]
     label_hist = np.bincount(y_true, minlength=n_classes)[:n_classes]
@@ -109,9 +162,11 @@ def collapse_stats(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = N_CL
     n_label_classes = int(np.count_nonzero(label_hist))
     collapsed = (top_fraction - top_label_fraction >= excess) or (
         n_pred_classes <= 1 and n_label_classes > 1)
+    recall, precision = (per_class_recall_precision(y_true, y_pred, n_classes)
+                         if len(y_true) and len(y_true) == len(y_pred) else ([], []))
     return CollapseStats(pred_hist.astype(int).tolist(), label_hist.astype(int).tolist(), top,
                          top_fraction, top_label_fraction, n_pred_classes, n_label_classes,
-                         collapsed)
+                         collapsed, recall, precision)
 
 
 def finite_history(history: object) -> list[float]:

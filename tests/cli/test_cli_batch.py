@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 import grader.batch as batch
 from grader.batch import BatchError, BatchRow, discover, grade_one, write_gradebook
 from grader.cli import cli
+from grader.records import load_records
 from grader.rubric import load_rubric
 
 from cli_helpers import REFERENCE, SUBMISSIONS
@@ -197,3 +199,14 @@ def test_batch_grades_a_class_in_isolation(tmp_path: Path) -> None:
     for name in ("a-correct", "b-buggy", "c-hanging", "d-crashing"):
         assert (reports / f"{name}.json").is_file()
     assert "graded 4 of 5 submissions" in result.stdout
+    # Every row has a record, and the class report is built from the same records.
+    records = {r.submission: r for r in load_records(reports)}
+    assert list(records) == list(rows)
+    assert all(abs(records[n].score - float(rows[n]["score"])) < 0.01 for n in rows)
+    figures = json.loads((reports / "class.json").read_text())
+    assert figures["n_submissions"] == 5 and figures["n_graded"] == 4
+    assert [(p["submission"], p["status"]) for p in figures["problems"]] == [("e-empty", "bad-input")]
+    assert figures["identical"] == []  # each overlay changes optim.py; e-empty has no graded file
+    hit = {d["id"]: d["examples"] for d in figures["diagnoses"]}
+    assert hit["optimizer-direction"] == ["b-buggy"] and hit["timeout"] == ["c-hanging"]
+    assert (reports / "class.html").is_file() and f"class report: {reports / 'class.html'}" in result.stdout

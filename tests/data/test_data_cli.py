@@ -56,3 +56,21 @@ def test_download_failure_is_a_click_exception(tmp_path: Path) -> None:
     assert "could not download train-images-idx3-ubyte.gz" in result.output
     assert "--data PATH" in result.output
     assert list((tmp_path / "m").iterdir()) == []
+
+
+def test_download_without_network_is_one_line_naming_the_fallbacks(tmp_path: Path) -> None:
+    result = CliRunner().invoke(data_group, ["download", "--dest", str(tmp_path / "m"),
+                                             "--mirror", "http://127.0.0.1:9/", "--timeout", "2"])
+    assert result.exit_code == 2
+    error_lines = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(error_lines) == 1 and result.output.rstrip().endswith(error_lines[0])
+    assert "OpenML" in error_lines[0] and "--data PATH" in error_lines[0] and "embedded" in error_lines[0]
+
+
+def test_download_source_openml(fake_openml, openml_like_arrays, tmp_path: Path) -> None:
+    fake_openml.error, fake_openml.arrays = None, openml_like_arrays
+    result = CliRunner().invoke(data_group, ["download", "--source", "openml", "--dest", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert f"use it with --data {tmp_path}" in result.output
+    info = CliRunner().invoke(data_group, ["info", str(tmp_path)])
+    assert "train:   60000 images" in info.output and "test:    10000 images" in info.output

@@ -189,3 +189,71 @@ def test_checksum_check_is_what_rejects(server: str, tmp_path: Path) -> None:
         download_mnist(tmp_path, mirrors=[f"{server}/good/"], checksums=wrong, timeout=5)
     assert FILES[0] not in _leftovers(tmp_path)
     assert np.all([not n.endswith(".part") for n in _leftovers(tmp_path)])
+
+
+# --- OpenML through scikit-learn (faked: no network here) -------------------
+
+def test_openml_download_is_checked_saved_and_loadable(fake_openml, openml_like_arrays) -> None:
+    from grader.data.download import fetch_full_mnist
+    from grader.data.openml import NPZ_NAME
+
+    fake_openml.error, fake_openml.arrays = None, openml_like_arrays
+    lines: list[str] = []
+    folder = fetch_full_mnist(progress=lines.append)
+    assert folder == cache_dir() / "mnist" and _leftovers(folder) == [NPZ_NAME]
+    call, = fake_openml.calls
+    assert call["name"] == "mnist_784" and call["version"] == 1 and call["as_frame"] is False
+    assert Path(call["data_home"]) == cache_dir() / "openml"
+    assert "downloaded from OpenML" in lines[-1]
+    ds = load_dataset("mnist", n_train=600, n_test=100, seed=3)
+    assert ds.name == "mnist-full" and (ds.n_train, ds.n_test) == (600, 100)
+    assert np.array_equal(np.rint(ds.X_test[:, 0] * 255).astype(int), ds.y_test)
+    full = load_dataset(folder)
+    assert (full.n_train, full.n_test) == (60000, 10000)
+    # A second download finds the checked file and does not fetch again.
+    fetch_full_mnist(progress=lines.append)
+    assert len(fake_openml.calls) == 1 and "already downloaded" in lines[-1]
+
+
+@pytest.mark.parametrize("tamper, expect", [
+    (lambda X, y: (X[:5000], y[:5000]), "shape"),
+    (lambda X, y: (X, np.roll(y, 1)), "class counts"),
+    (lambda X, y: (X, np.where(y == "9", "10", y)), "outside 0..9"),
+    (lambda X, y: (X.astype(np.float64) / 255.0 + 0.5 / 255, y), "0..255"),
+])
+def test_openml_data_that_fails_the_checks_is_not_kept(fake_openml, openml_like_arrays, tmp_path: Path,
+                                                       tamper, expect: str) -> None:
+    from grader.data.download import fetch_full_mnist
+
+    fake_openml.error, fake_openml.arrays = None, tamper(*openml_like_arrays)
+    with pytest.raises(DataError, match=expect) as err:
+        fetch_full_mnist(tmp_path, source="openml")
+    assert "\n" not in str(err.value) and "--data PATH" in str(err.value)
+    assert _leftovers(tmp_path) == []
+
+
+def test_openml_unreachable_falls_back_to_the_mirrors(fake_openml, server: str, tmp_path: Path) -> None:
+    from grader.data.download import fetch_full_mnist
+
+    lines: list[str] = []
+    fetch_full_mnist(tmp_path, mirrors=[f"{server}/good/"], checksums=CHECKSUMS, timeout=5, progress=lines.append)
+    assert len(fake_openml.calls) == 1 and "OpenML failed" in lines[0] and "name resolution" in lines[0]
+    assert _leftovers(tmp_path) == sorted(FILES)
+
+
+def test_mirrors_only_never_asks_openml(fake_openml, server: str, tmp_path: Path) -> None:
+    from grader.data.download import fetch_full_mnist
+
+    fetch_full_mnist(tmp_path, source="mirrors", mirrors=[f"{server}/good/"], checksums=CHECKSUMS, timeout=5)
+    assert fake_openml.calls == []
+
+
+def test_no_network_at_all_is_one_line_with_the_offline_fallback(refused_url: str, tmp_path: Path) -> None:
+    from grader.data.download import fetch_full_mnist
+
+    with pytest.raises(DataError) as err:
+        fetch_full_mnist(tmp_path, mirrors=[refused_url], checksums=CHECKSUMS, timeout=5)
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert "OpenML" in msg and "name resolution" in msg and refused_url in msg
+    assert "--data PATH" in msg and "embedded 5,000-image subset" in msg

@@ -118,6 +118,8 @@ def mixed() -> GradingResult:
             "confusion_matrix": collapse,
             "predicted_histogram": [10, 910, 10, 10, 10, 10, 10, 10, 10, 10],
             "label_histogram": [100] * 10,
+            "per_class_recall": [0.1, 1.0, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1],
+            "per_class_precision": [1.0, 0.10989, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
             "test_accuracy": 0.113,
             "reference_accuracy": 0.962,
         },

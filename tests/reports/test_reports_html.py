@@ -100,3 +100,27 @@ def test_diverged_curve_is_called_out() -> None:
 def test_empty_result_renders() -> None:
     html = render(GradingResult("empty.py"), "html")
     assert "Score: 0 / 0" in html
+
+
+def test_per_digit_recall_row_names_the_digits_never_right() -> None:
+    html = render(mixed(), "html")
+    table = html[html.index('<table class="per-class">'):]
+    table = table[:table.index("</table>")]
+    recall_row = re.search(r"<tr><th>Recall</th>(.*?)</tr>", table).group(1)
+    assert re.findall(r'<td class="num">([^<]*)</td>', recall_row) == ["10%", "100%"] + ["10%"] * 8
+
+
+def test_per_digit_table_is_withheld_with_the_training_checks() -> None:
+    result = mixed()
+    assert 'class="per-class"' in render(result, "html", show_hidden=True)
+    for check in result.checks:
+        if "training" in check.tags:
+            check.visibility = "after_due_date"
+    assert 'class="per-class"' not in render(result, "html")
+
+
+def test_malformed_per_digit_artifacts_are_left_out() -> None:
+    result = mixed()
+    result.artifacts["per_class_recall"] = [0.5, "x"]
+    result.artifacts["per_class_precision"] = [2.0] * 10
+    assert 'class="per-class"' not in render(result, "html")

@@ -17,6 +17,7 @@ from grader.training.instrument import (FingerprintTable, Trace, build_trace, cl
                                         training_forwards, update_verdict)
 from grader.training.loop import LocalDriver, grader_loop
 from grader.training.stats import (accuracy, collapse_stats, confusion_matrix, cross_entropy,
+                                   per_class_recall_precision,
                                    cross_entropy_grad, finite_history, json_floats)
 from grader.training.steps import fit_step, step_verdict
 
@@ -46,6 +47,31 @@ def test_confusion_matrix_rows_true_cols_predicted() -> None:
     cm = confusion_matrix(np.array([0, 0, 1, 2]), np.array([0, 1, 1, 9]), n_classes=10)
     assert cm.shape == (10, 10) and cm.sum() == 4
     assert cm[0, 0] == 1 and cm[0, 1] == 1 and cm[1, 1] == 1 and cm[2, 9] == 1
+
+
+def test_confusion_matrix_drops_out_of_range_and_handles_empty() -> None:
+    cm = confusion_matrix(np.array([0, 1, 2]), np.array([-1, 1, 10]), n_classes=10)
+    assert cm.sum() == 1 and cm[1, 1] == 1
+    assert confusion_matrix(np.array([], int), np.array([], int)).tolist() == [[0] * 10] * 10
+
+
+def test_per_class_recall_and_precision() -> None:
+    y = np.repeat(np.arange(10), 10)
+    pred = y.copy()
+    pred[y == 0] = 1          # digit 0 is never predicted: recall 0, precision 0 (not NaN)
+    pred[25:30] = 3           # half of the 2s are called 3
+    recall, precision = per_class_recall_precision(y, pred)
+    assert recall[0] == 0.0 and precision[0] == 0.0
+    assert recall[1] == 1.0 and precision[1] == 0.5
+    assert recall[2] == 0.5 and precision[3] == pytest.approx(10 / 15)
+    stats = collapse_stats(y, pred)
+    assert stats.recall == recall and stats.precision == precision
+    assert stats.never_predicted == [0] and "never: 0" in stats.describe()
+
+
+def test_accuracy_never_truncates_a_fractional_prediction() -> None:
+    assert accuracy(np.array([1.0, 2.5, np.nan]), np.array([1, 2, 0])) == pytest.approx(1 / 3)
+    assert accuracy(np.array([[1], [2]]), np.array([1, 2])) == 0.0
 
 
 def test_collapse_detected_for_one_class() -> None:

@@ -7,18 +7,11 @@ diff (`git diff tests/reports/golden`) before committing it.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
-_PNG_DATA = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
-
-
-def mask_images(text: str) -> str:
-    """PNG bytes depend on the matplotlib/freetype build; the HTML around them must not."""
-    return _PNG_DATA.sub("data:image/png;base64,<PNG>", text)
 
 
 def _updating() -> bool:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import mask_images
-from reports_fixtures import RESULTS
+from reports_fixtures import RESULTS, mask_images
 
 from grader.reports import FORMATS, render
 

@@ -282,6 +282,11 @@ class Sandbox:
         return self._request({"op": "call", "module": module, "name": func, "args": list(args),
                               "kwargs": kwargs}, timeout_s, f"{module}.{func}()")
 
+    def namespace(self, *, timeout_s: float | None = None, **attributes: Any) -> Any:
+        """A plain object in the worker holding `attributes` (arrays, RemoteObjects, lists of
+        them), e.g. the `model` an optimiser walks: `sb.namespace(layers=[lin1, lin2])`."""
+        return self._request({"op": "namespace", "kwargs": attributes}, timeout_s, "namespace()")
+
     def has(self, module: str, name: str, *, timeout_s: float | None = None) -> bool:
         """Whether `module` defines `name` (imports the module: StudentImportError if it cannot)."""
         return bool(self._module_has(module, name, timeout_s)[0])

@@ -17,6 +17,7 @@ import importlib
 import os
 import sys
 import traceback
+import types
 from typing import Any, Callable
 
 import numpy as np
@@ -102,6 +103,9 @@ class Worker:
             "release": lambda r: None,
             "spy": self.op_spy,
             "spy_log": self.op_spy_log,
+            # A plain attribute holder the grader fills (e.g. a `model` whose `layers` an
+            # optimiser walks); nothing of the student's runs to build it.
+            "namespace": lambda r: types.SimpleNamespace(**r["kwargs"]),
         }
 
     # ------------------------------------------------------------ object table
@@ -151,7 +155,8 @@ class Worker:
     # ------------------------------------------------------------ student code
 
     def module(self, name: Any) -> Any:
-        if type(name) is not str or not name.isidentifier():
+        # Dotted names are a package's modules (mytorch.nn.linear), imported as the student does.
+        if type(name) is not str or not all(part.isidentifier() for part in name.split(".")):
             raise _Usage(f"bad module name {name!r}")
         mod = self.modules.get(name)
         if mod is None:
@@ -160,7 +165,7 @@ class Worker:
             except BaseException as exc:  # SyntaxError, SystemExit, anything raised at import
                 raise _ImportFailed(name, exc) from None
             if not (getattr(mod, "__file__", None) or "").startswith(self.src_dir):
-                raise _Missing(f"the submission has no module {name}.py")
+                raise _Missing(f"the submission has no module {_file_of(name)}")
             self.modules[name] = mod
         return mod
 
@@ -277,22 +282,24 @@ class Worker:
         if isinstance(exc, guard.ForbiddenImportError) or forbidden:
             name = forbidden[0] if forbidden else (getattr(exc, "name", None) or "?")
             return {"kind": "import", "exc_type": exc_type, "diagnosis": "forbidden-import", "traceback": tb,
-                    "message": f"{module}.py imports '{name}', which is not allowed in this assignment"}
+                    "message": f"{_file_of(module)} imports '{name}', which is not allowed in this assignment"}
         if isinstance(exc, SystemExit):
             what = f"calls sys.exit({_short(repr(exc.code), 60)}) when imported"
-        elif isinstance(exc, ModuleNotFoundError) and exc.name == module:
+        elif isinstance(exc, ModuleNotFoundError) and _is_prefix(exc.name, module):
             return {"kind": "import", "exc_type": exc_type, "diagnosis": "missing-api", "traceback": "",
-                    "message": f"the submission has no {module}.py"}
+                    "message": f"the submission has no {_file_of(module)}"}
         elif isinstance(exc, SyntaxError):
-            what = f"has a syntax error on line {exc.lineno}"
-        elif isinstance(exc, ImportError) and "relative import" in str(exc):
+            where = exc.filename.replace(self.src_dir, "") if exc.filename else ""
+            what = f"has a syntax error on line {exc.lineno}" + (
+                f" of {where}" if where and where != _file_of(module) else "")
+        elif isinstance(exc, ImportError) and "relative import" in str(exc) and "." not in module:
             # The files are graded as plain modules side by side, never as a package.
             what = (f"uses a relative import ({_describe(exc)}); import the other files by name, "
                     "e.g. `from layers import Linear`, not `from .layers import Linear`")
         else:
             what = f"raised {exc_type} when imported: {_describe(exc)}"
         return {"kind": "import", "exc_type": exc_type, "diagnosis": "import-error", "traceback": tb,
-                "message": f"{module}.py {what}"}
+                "message": f"{_file_of(module)} {what}"}
 
     # ------------------------------------------------------------ loop
 
@@ -346,6 +353,16 @@ class Worker:
             if self.exit_after_reply:
                 self._flush_student_output()
                 os._exit(0)
+
+
+def _file_of(module: str) -> str:
+    """The file a student edits for `module`: layers.py, mytorch/nn/linear.py."""
+    return module.replace(".", "/") + ".py"
+
+
+def _is_prefix(name: Any, module: str) -> bool:
+    """Whether the missing module `name` is `module` or one of its packages (mytorch.nn)."""
+    return type(name) is str and (module == name or module.startswith(name + "."))
 
 
 def _type_name(obj: Any) -> str:

@@ -88,7 +88,7 @@ class GradingPlugin:
         sandbox = Sandbox(self.submission, limits=Limits(
             call_timeout_s=limits.call_timeout_s, memory_mb=limits.memory_mb,
             cpu_time_s=limits.cpu_time_s, output_limit_bytes=limits.output_limit_bytes),
-            forbidden_imports=tuple(self._rubric.forbidden_imports))
+            forbidden_imports=tuple(self._rubric.forbidden_imports), packages=self.profile.packages)
         self._sandbox = sandbox
         try:
             sandbox.start()

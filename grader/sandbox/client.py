@@ -137,6 +137,7 @@ class Sandbox:
         drop_privileges: bool = True,
         network_isolation: bool = True,
         hide_grader: bool = True,
+        packages: bool = False,
     ) -> None:
         """`sandbox_uid`: the uid the worker runs as when the grader is root
         (default: a free one from 61000-61999 reserved by a lock file, so its
@@ -149,6 +150,7 @@ class Sandbox:
         self._drop = drop_privileges and hasattr(os, "geteuid") and os.geteuid() == 0
         self._network_isolation = network_isolation
         self._hide = dirs_to_hide() if hide_grader else []
+        self._packages = packages  # copy package folders too (a profile whose modules are packages)
         self._lease: UidLease | None = None
         self._worker: WorkerProcess | None = None
         self._generation = 0
@@ -184,7 +186,7 @@ class Sandbox:
         config = WorkerConfig(
             submission_dir=self.submission_dir, limits=self._base_limits,
             forbidden=self.forbidden_imports, uid=self._lease.uid if self._lease else None,
-            network_isolation=self._network_isolation, hide=self._hide)
+            network_isolation=self._network_isolation, hide=self._hide, packages=self._packages)
         worker = WorkerProcess(config)
         hello = worker.start()
         self._worker = worker

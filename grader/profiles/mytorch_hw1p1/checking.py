@@ -17,14 +17,15 @@ Signature = Callable[[], "Diagnosis | None"]
 def expect_close(actual: object, expected: np.ndarray, *, what: str, formula: str,
                  diagnosis_id: str = "wrong-gradient", n: int | None = None,
                  signatures: tuple[Signature, ...] = (), rtol: float = G.REFERENCE_RTOL,
-                 expected_from: str = "the definition") -> np.ndarray:
+                 expected_from: str = "the definition", atol: float = G.ATOL) -> np.ndarray:
     """`actual` must have `expected`'s shape and dtype float64 and equal it to `rtol`.
 
+    `atol` floors the scale of the comparison (numerical gradients of a near-zero function).
     On a mismatch: `signatures` first, then non-finite values, float32 precision and a
     constant factor (N, 1/N, 2, -1), else `diagnosis_id` with the formula.
     """
     arr = D.require_array(actual, expected.shape, what=what)
-    if G.relative_error(arr, expected) <= rtol:
+    if G.relative_error(arr, expected, atol=atol) <= rtol:
         return arr
     found = D.first(
         *signatures,

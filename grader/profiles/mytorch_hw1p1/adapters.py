@@ -49,6 +49,7 @@ class LinearFace:
     """A student Linear(in, out) with canonical parameters W (in, out), b (out,)."""
 
     def __init__(self, remote: Any, fan_in: int, fan_out: int) -> None:
+        self.handle = remote  # the raw RemoteObject, to hand to the student's SGD
         self.remote = D.Guarded(remote, "Linear", LINEAR_SHAPES)
         self.fan_in, self.fan_out = fan_in, fan_out
 

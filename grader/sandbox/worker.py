@@ -250,6 +250,13 @@ class Worker:
         text = "".join(lines).replace(self.src_dir, "")
         return _short(text, MAX_TRACEBACK)
 
+    def culprit_file(self, exc: BaseException) -> str:
+        """The submission file where an import failed (the innermost frame there), or ''."""
+        if isinstance(exc, SyntaxError) and exc.filename:
+            return exc.filename.replace(self.src_dir, "")
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(self.src_dir)]
+        return frames[-1].filename.replace(self.src_dir, "") if frames else ""
+
     def failure(self, exc: BaseException, forbidden: list[str]) -> dict[str, Any]:
         if isinstance(exc, _ImportFailed):
             return self.import_failure(exc.module, exc.cause, forbidden)
@@ -289,15 +296,17 @@ class Worker:
             return {"kind": "import", "exc_type": exc_type, "diagnosis": "missing-api", "traceback": "",
                     "message": f"the submission has no {_file_of(module)}"}
         elif isinstance(exc, SyntaxError):
-            where = exc.filename.replace(self.src_dir, "") if exc.filename else ""
-            what = f"has a syntax error on line {exc.lineno}" + (
-                f" of {where}" if where and where != _file_of(module) else "")
+            what = f"has a syntax error on line {exc.lineno}"
         elif isinstance(exc, ImportError) and "relative import" in str(exc) and "." not in module:
             # The files are graded as plain modules side by side, never as a package.
             what = (f"uses a relative import ({_describe(exc)}); import the other files by name, "
                     "e.g. `from layers import Linear`, not `from .layers import Linear`")
         else:
             what = f"raised {exc_type} when imported: {_describe(exc)}"
+        culprit = self.culprit_file(exc) if "." in module else ""
+        if culprit and culprit != _file_of(module):
+            # A package's other module (or its __init__.py) broke this import: name it.
+            what = f"cannot be imported because {culprit} fails: {what}"
         return {"kind": "import", "exc_type": exc_type, "diagnosis": "import-error", "traceback": tb,
                 "message": f"{_file_of(module)} {what}"}
 

@@ -1,0 +1,100 @@
+"""The mytorch-hw1p1 profile's acceptance test: the correct MyTorch solution gets full marks
+(training included), every buggy variant loses points on its component with its diagnosis,
+every correct variant gets full marks, and broken layouts cost only what they break.
+
+Submissions come from tests/profiles/mytorch/catalog.py and are graded in two subprocesses
+(`grader.runner.grade` runs pytest in-process), each mutant on its own component only.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from grading_helpers import describe, grade_in_subprocesses, job
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "mytorch"))
+
+import catalog  # noqa: E402
+
+RUBRIC = "mytorch-hw1p1"
+COMPONENTS = ["linear", "activations", "losses", "sgd", "batchnorm", "mlp0", "mlp1", "mlp4"]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    root = tmp_path_factory.mktemp("mytorch")
+    jobs = [job("solution", catalog.materialize(root / "solution"), rubric=RUBRIC, cost=12)]
+    for mutant in catalog.MUTANTS:
+        path = catalog.materialize(root / mutant.name, mutant.edits)
+        jobs.append(job(mutant.name, path, rubric=RUBRIC, include_tags=[mutant.tag],
+                        cost=4 if mutant.tag == "training" else 1))
+    for variant in catalog.VARIANTS:
+        path = catalog.materialize(root / f"ok-{variant.name}", variant.edits)
+        jobs.append(job(f"ok-{variant.name}", path, rubric=RUBRIC, include_tags=COMPONENTS, cost=6))
+    for name, edits, removed in catalog.BROKEN:
+        path = catalog.materialize(root / f"broken-{name}", edits, removed)
+        jobs.append(job(f"broken-{name}", path, rubric=RUBRIC, include_tags=COMPONENTS, cost=3))
+    return grade_in_subprocesses(jobs, root, processes=2)
+
+
+def test_solution_gets_full_marks(graded):
+    result = graded["solution"]
+    assert not result["error"], describe(result)
+    assert {c["tags"][0] for c in result["checks"]} >= set(COMPONENTS) | {"training"}
+    assert all(c["status"] == "passed" for c in result["checks"]), describe(result)
+    assert result["score"] == result["max_score"] > 0
+
+
+@pytest.mark.parametrize("mutant", catalog.MUTANTS, ids=[m.name for m in catalog.MUTANTS])
+def test_mutant_is_caught(graded, mutant: catalog.Mutant):
+    result = graded[mutant.name]
+    assert not result["error"], describe(result)
+    assert result["score"] < result["max_score"], f"{mutant.bug}: no points lost\n{describe(result)}"
+    hits = [c for c in result["checks"] if c["status"] == "failed" and c["tags"][:1] == [mutant.tag]
+            and mutant.diagnosis in [d["id"] for d in c["diagnoses"]]]
+    assert hits, (f"{mutant.bug}: expected a failed '{mutant.tag}' check diagnosed "
+                  f"'{mutant.diagnosis}'\n{describe(result)}")
+    assert all(c["status"] != "error" for c in result["checks"]), describe(result)
+
+
+@pytest.mark.parametrize("variant", catalog.VARIANTS, ids=[v.name for v in catalog.VARIANTS])
+def test_correct_variant_gets_full_marks(graded, variant: catalog.Variant):
+    result = graded[f"ok-{variant.name}"]
+    assert not result["error"], describe(result)
+    assert all(c["status"] == "passed" for c in result["checks"]), f"{variant.style}\n{describe(result)}"
+    assert result["score"] == result["max_score"] > 0
+
+
+def _by_component(result: dict) -> dict[str, set[str]]:
+    """component -> the statuses of its checks."""
+    out: dict[str, set[str]] = {}
+    for c in result["checks"]:
+        out.setdefault(c["tags"][0], set()).add(c["status"])
+    return out
+
+
+@pytest.mark.parametrize("name", [b[0] for b in catalog.BROKEN])
+def test_broken_layout_costs_only_what_it_breaks(graded, name: str):
+    result = graded[f"broken-{name}"]
+    assert not result["error"] and result["checks"], describe(result)
+    assert all(c["status"] != "error" for c in result["checks"]), describe(result)
+    statuses = _by_component(result)
+    # SGD lives in its own package (mytorch.optim): whatever breaks in mytorch.nn, it is graded.
+    assert statuses["sgd"] == {"passed"}, describe(result)
+    ids = {d["id"] for c in result["checks"] for d in c["diagnoses"]}
+    broken = {"no-nn-init": ["mlp0", "mlp1", "mlp4"], "renamed-linear": ["linear"],
+              "loss-fails-import": ["losses"]}[name]
+    for component in broken:
+        assert "passed" not in statuses[component], describe(result)
+    assert ids & {"import-error", "missing-api"}, describe(result)
+    if name == "no-nn-init":
+        assert statuses["linear"] == statuses["activations"] == {"passed"}, describe(result)
+
+
+def test_catalog_is_large_enough():
+    assert len(catalog.MUTANTS) >= 30 and len(catalog.VARIANTS) >= 8
+    assert len({m.name for m in catalog.MUTANTS}) == len(catalog.MUTANTS)
+    assert {m.tag for m in catalog.MUTANTS} >= set(COMPONENTS) | {"training"}

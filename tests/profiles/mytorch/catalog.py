@@ -83,8 +83,8 @@ MUTANTS: tuple[Mutant, ...] = (
            "shape-mismatch", "dLdW in the (in, out) layout"),
     Mutant("linear-dLdW-accumulates", one(L, LIN_DW, "self.dLdW = getattr(self, 'dLdW', 0) + dLdZ.T @ self.A"),
            "linear", "stale-gradient", "dLdW += across backward calls"),
-    Mutant("linear-mutates-input", one(L, "self.A = A\n", "np.clip(A, -4, 4, out=A)\n        self.A = A\n"),
-           "linear", "input-mutation", "forward clips its input in place"),
+    Mutant("linear-mutates-input", one(L, "self.A = A\n", "self.A = A.copy()\n        A[...] = 0.0\n"),
+           "linear", "input-mutation", "forward zeroes the caller's array after caching a copy"),
     Mutant("linear-centres-batch", one(L, LIN_Z, "Z = (self.A - self.A.mean(axis=0)) @ self.W.T + self.Ones @ self.b.T"),
            "linear", "batch-dependence", "forward centres the batch"),
     Mutant("linear-float32", one(L, LIN_Z, "Z = (self.A.astype(np.float32) @ self.W.T.astype(np.float32)).astype(np.float64) + self.Ones @ self.b.T"),
@@ -182,7 +182,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("training-sgd-ascent", one(O, SGD_W, "self.l[i].W = self.l[i].W + self.lr * self.l[i].dLdW"),
            "training", "divergence", "gradient ascent under the grader's MNIST loop"),
     Mutant("training-relu-dead", one(A, RELU_D, "dAdZ = np.where(self.A > 0, 1.0, 0.0) * 0.0"), "training",
-           "no-learning", "ReLU passes no gradient: the hidden layer never learns... nor the loss"),
+           "accuracy-below-threshold", "ReLU passes no gradient: only the output layer learns"),
 )
 
 SIGMOID_STABLE = ("self.A = 1.0 / (1.0 + np.exp(-Z))",

@@ -35,7 +35,10 @@ def check_forward(layer, case: S.LinearCase) -> np.ndarray:
                         diagnosis_id="wrong-forward", signatures=(
                             lambda: D.diagnosis("wrong-forward", "Linear.forward leaves out the bias: "
                                                 "Z = A @ W.T + b.T") if D.matches(out, case.x @ case.W)
-                            else None,))
+                            else None,
+                            lambda: D.batch_dependence_diagnosis(what="Linear.forward centres the batch")
+                            if D.matches(out, R.linear_forward(case.x - case.x.mean(axis=0), case.W, case.b))
+                            and case.x.shape[0] > 1 else None))
 
 
 def check_backward(layer, case: S.LinearCase, *, expected=None, rtol: float = G.REFERENCE_RTOL,

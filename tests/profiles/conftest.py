@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "mytorch"))
 
-import catalog  # noqa: E402
+import mytorch_catalog as catalog  # noqa: E402
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from grading_helpers import assert_caught, assert_full_marks, describe, grade_in
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "mytorch"))
 
-import catalog  # noqa: E402
+import mytorch_catalog as catalog  # noqa: E402
 
 RUBRIC = "mytorch-hw1p1"
 COMPONENTS = ["linear", "activations", "losses", "sgd", "batchnorm", "mlp0", "mlp1", "mlp4"]

@@ -459,7 +459,7 @@ def _check_tag(v: _Validator, key: str, tag: str) -> None:
         raise RubricError(f"{v.source}: {key}: unknown component tag '{tag}'; {hint}")
 
 
-def _known_checks(checks_dir: Path) -> dict[str, set[str]]:
+def _known_checks(checks_dir: Path | None = None) -> dict[str, set[str]]:
     """Check functions per file in the profile's check folder, found by reading the sources
     (no import).
 
@@ -467,6 +467,7 @@ def _known_checks(checks_dir: Path) -> dict[str, set[str]]:
     partial checkout; the name *format* is validated regardless.
     """
     found: dict[str, set[str]] = {}
+    checks_dir = checks_dir or get_profile(DEFAULT_PROFILE).checks_dir
     for file in sorted(checks_dir.glob("test_*.py")):
         try:
             text = file.read_text(encoding="utf-8")

@@ -160,14 +160,24 @@ class Worker:
             raise _Usage(f"bad module name {name!r}")
         mod = self.modules.get(name)
         if mod is None:
+            loaded = set(sys.modules)
             try:
                 mod = importlib.import_module(name)
             except BaseException as exc:  # SyntaxError, SystemExit, anything raised at import
+                self.forget_partial_imports(loaded)
                 raise _ImportFailed(name, exc) from None
             if not (getattr(mod, "__file__", None) or "").startswith(self.src_dir):
                 raise _Missing(f"the submission has no module {_file_of(name)}")
             self.modules[name] = mod
         return mod
+
+    def forget_partial_imports(self, loaded: set[str]) -> None:
+        """Drop the submission's modules a failed import left behind: a package's submodule
+        imported before its __init__.py failed would otherwise import the next time, and the
+        same submission would grade differently depending on the order of the checks."""
+        for key in set(sys.modules) - loaded:
+            if (getattr(sys.modules[key], "__file__", None) or "").startswith(self.src_dir):
+                del sys.modules[key]
 
     def attr(self, owner: Any, name: Any, what: str) -> Any:
         if type(name) is not str:
@@ -189,12 +199,12 @@ class Worker:
 
     def op_new(self, req: dict[str, Any]) -> Any:
         mod = self.module(req["module"])
-        cls = self.callable_attr(mod, req["name"], f"{req['module']}.py")
+        cls = self.callable_attr(mod, req["name"], _file_of(req["module"]))
         return cls(*req["args"], **req["kwargs"])
 
     def op_call(self, req: dict[str, Any]) -> Any:
         mod = self.module(req["module"])
-        fn = self.callable_attr(mod, req["name"], f"{req['module']}.py")
+        fn = self.callable_attr(mod, req["name"], _file_of(req["module"]))
         return fn(*req["args"], **req["kwargs"])
 
     def op_method(self, req: dict[str, Any]) -> Any:
@@ -302,7 +312,10 @@ class Worker:
             what = (f"uses a relative import ({_describe(exc)}); import the other files by name, "
                     "e.g. `from layers import Linear`, not `from .layers import Linear`")
         else:
-            what = f"raised {exc_type} when imported: {_describe(exc)}"
+            # The worker's temporary folder in a message would make reports differ run to run.
+            what = f"raised {exc_type} when imported: {_describe(exc).replace(self.src_dir, '')}"
+            if isinstance(exc, ImportError) and "(unknown location)" in str(exc):
+                what += " (a package folder without __init__.py exports nothing)"
         culprit = self.culprit_file(exc) if "." in module else ""
         if culprit and culprit != _file_of(module):
             # A package's other module (or its __init__.py) broke this import: name it.

@@ -33,7 +33,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
                         cost=4 if mutant.tag == "training" else 1))
     for variant in catalog.VARIANTS:
         path = catalog.materialize(root / f"ok-{variant.name}", variant.edits)
-        jobs.append(job(f"ok-{variant.name}", path, rubric=RUBRIC, include_tags=COMPONENTS, cost=6))
+        jobs.append(job(f"ok-{variant.name}", path, rubric=RUBRIC, include_tags=variant.tags,
+                        cost=len(variant.tags)))
     for name, edits, removed in catalog.BROKEN:
         path = catalog.materialize(root / f"broken-{name}", edits, removed)
         jobs.append(job(f"broken-{name}", path, rubric=RUBRIC, include_tags=COMPONENTS, cost=3))

@@ -72,3 +72,14 @@ def test_namespace_holds_remote_objects(mytorch_solution: Path):
         sgd = sb.new("mytorch.optim.sgd", "SGD", sb.namespace(layers=[layer]), lr=0.5)
         sgd.call("step")
         assert np.allclose(layer.get("W"), 0.5) and np.allclose(layer.get("b"), -0.5)
+
+
+def test_a_failed_package_import_fails_every_time(mytorch_solution: Path):
+    """Submodules imported before the package's __init__.py failed are forgotten, so the
+    next import fails the same way (the order of the checks cannot change a grade)."""
+    loss = mytorch_solution / "mytorch/nn/loss.py"
+    loss.write_text("raise RuntimeError('unfinished')\n" + loss.read_text())
+    with open_sandbox(mytorch_solution) as sb:
+        for _ in range(2):
+            with pytest.raises(StudentFailure, match="mytorch/nn/loss.py fails"):
+                sb.import_module("mytorch.nn.activation")

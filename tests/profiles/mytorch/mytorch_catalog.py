@@ -18,6 +18,10 @@ SOLUTION = Path(__file__).resolve().parent / "solution"
 L, A, S, B = "mytorch/nn/linear.py", "mytorch/nn/activation.py", "mytorch/nn/loss.py", "mytorch/nn/batchnorm.py"
 O, M = "mytorch/optim/sgd.py", "models/mlp.py"
 
+MODELS = ["mlp0", "mlp1", "mlp4"]
+AFFECTS = {L: ["linear", *MODELS, "training"], A: ["activations", *MODELS, "training"],
+           S: ["losses", "training"], B: ["batchnorm"], O: ["sgd", "training"], M: MODELS}
+
 Edits = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]  # ((file, ((old, new), ...)), ...)
 
 
@@ -35,6 +39,11 @@ class Variant:
     name: str
     edits: Edits
     style: str
+
+    @property
+    def tags(self) -> list[str]:
+        """The components its edited files can affect (graded on those only, to stay fast)."""
+        return sorted({tag for file, _ in self.edits for tag in AFFECTS[file]})
 
 
 def one(file: str, old: str, new: str) -> Edits:

@@ -45,6 +45,10 @@ def test_solution_gets_full_marks(graded):
     result = graded["solution"]
     assert {c["tags"][0] for c in result["checks"]} >= set(COMPONENTS) | {"training"}, describe(result)
     assert_full_marks(result)
+    # The MNIST run leaves its curve and accuracy for the report writers (html plots).
+    curve, figures = result["artifacts"]["learning_curve"], result["artifacts"]
+    assert len(curve["student"]) == len(curve["reference"]) > 0
+    assert figures["test_accuracy"] >= figures["accuracy_threshold"] > 0.5
 
 
 @pytest.mark.parametrize("mutant", catalog.MUTANTS, ids=[m.name for m in catalog.MUTANTS])

@@ -18,7 +18,8 @@ import numpy as np
 
 from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.training.calibration import ref_predict
-from grader.training.stats import CollapseStats, accuracy, collapse_stats, cross_entropy
+from grader.training.stats import (CollapseStats, accuracy, collapse_stats, confusion_matrix,
+                                   cross_entropy)
 
 N_CLASSES = 10
 
@@ -88,6 +89,7 @@ class TrainRun:
     final_loss: float = math.nan                           # ... and after
     test_accuracy: float = 0.0
     collapse: CollapseStats | None = None
+    confusion: np.ndarray | None = None                    # (10, 10) int: true class x predicted
     diverged: bool = False
 
 
@@ -121,6 +123,7 @@ def train(net: Net, start: R.Params, X: np.ndarray, y: np.ndarray, X_test: np.nd
     run.diverged = run.diverged or not math.isfinite(run.final_loss)
     run.test_accuracy = accuracy(predictions, y_test)
     run.collapse = collapse_stats(y_test, predictions)
+    run.confusion = confusion_matrix(y_test, predictions)
     return run
 
 

@@ -19,8 +19,10 @@ MOMENTUM = 0.9
 class Runs:
     """Each experiment once per submission: (student, reference) TrainRuns per momentum."""
 
-    def __init__(self, mytorch: Any, rubric: Any, dataset: Any, seed: int) -> None:
+    def __init__(self, mytorch: Any, rubric: Any, dataset: Any, seed: int,
+                 artifacts: dict[str, Any]) -> None:
         self.mytorch, self.cfg, self.dataset, self.seed = mytorch, rubric.training, dataset, seed
+        self.artifacts = artifacts
         self.done: dict[float, tuple[T.TrainRun, T.TrainRun]] = {}
 
     def get(self, momentum: float) -> tuple[T.TrainRun, T.TrainRun]:
@@ -35,7 +37,23 @@ class Runs:
                 reference = T.train(T.LocalNet(start, lr, momentum), start, *data, **kwargs)
             student = T.train(T.StudentNet(self.mytorch, start, lr, momentum), start, *data, **kwargs)
             self.done[momentum] = (student, reference)
+            if not momentum:
+                self.publish(student, reference)
         return self.done[momentum]
+
+    def publish(self, student: T.TrainRun, reference: T.TrainRun) -> None:
+        """The plain-SGD run's curve and confusion matrix, for the report writers."""
+        from grader.training.stats import json_floats
+
+        self.artifacts["learning_curve"] = {"student": json_floats(student.losses),
+                                            "reference": json_floats(reference.losses)}
+        if student.confusion is not None and student.collapse is not None:
+            self.artifacts["confusion_matrix"] = student.confusion.astype(int).tolist()
+            self.artifacts["predicted_histogram"] = list(student.collapse.predicted_histogram)
+            self.artifacts["label_histogram"] = list(student.collapse.label_histogram)
+        self.artifacts["test_accuracy"] = round(student.test_accuracy, 6)
+        self.artifacts["reference_accuracy"] = round(reference.test_accuracy, 6)
+        self.artifacts["accuracy_threshold"] = round(self.threshold(reference), 6)
 
     def threshold(self, reference: T.TrainRun) -> float:
         return accuracy_threshold(reference.test_accuracy, float(self.cfg.accuracy_margin),
@@ -43,8 +61,8 @@ class Runs:
 
 
 @pytest.fixture(scope="session")
-def runs(mytorch, rubric, dataset, grading_seed) -> Runs:
-    return Runs(mytorch, rubric, dataset, grading_seed)
+def runs(mytorch, rubric, dataset, grading_seed, artifacts) -> Runs:
+    return Runs(mytorch, rubric, dataset, grading_seed, artifacts)
 
 
 WITH_AND_WITHOUT = (pytest.param(0.0, id="sgd"),

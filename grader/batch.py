@@ -144,7 +144,9 @@ def discover(dirs: list[Path], modules: tuple[str, ...]) -> list[tuple[str, Path
 
 
 def _is_submission(folder: Path, modules: tuple[str, ...]) -> bool:
-    return any((folder / f"{m}.py").is_file() for m in modules)
+    from grader.profiles import module_file  # dotted package modules: mytorch/nn/linear.py
+
+    return any((folder / module_file(m)).is_file() for m in modules)
 
 
 def _safe_filename(name: str) -> str:

@@ -140,6 +140,16 @@ def _data_entries(data: Path) -> list[tuple[str, bytes]]:
             for f in sorted(data.rglob("*")) if f.is_file()]
 
 
+def smoke_test(rubric: Rubric) -> str:
+    """The setup-time command that proves the install grades: the bundled reference for the
+    default profile; for another profile (no solution ships with the grader), loading its rubric."""
+    if rubric.profile == "default":
+        return ('"$VENV/bin/grader" run "$SRC/grader-src/reference" --rubric "$SRC/rubric.toml" \\\n'
+                '    --format json --output /tmp/grader-smoke.json')
+    return ('"$VENV/bin/python" -c "from grader.rubric import load_rubric; '
+            'load_rubric(\'$SRC/rubric.toml\')"')
+
+
 def setup_sh(rubric: Rubric) -> str:
     download = ""
     if rubric.training.dataset == "mnist":
@@ -198,8 +208,7 @@ chmod -R a+rX "$VENV" "$GRADER_CACHE_DIR" "$SRC"
 # Smoke test: the reference must grade. Exit 2/3 here means the bundle is broken;
 # better to fail the image build than every student's submission.
 set +e
-"$VENV/bin/grader" run "$SRC/grader-src/reference" --rubric "$SRC/rubric.toml" \\
-    --format json --output /tmp/grader-smoke.json
+{smoke_test(rubric)}
 code=$?
 set -e
 if [ "$code" -ge 2 ]; then

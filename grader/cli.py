@@ -31,6 +31,7 @@ import click
 import grader
 from grader.exitcodes import GRADER_FAILURE, BadInput, GraderError, GraderFailure, exit_code_for
 from grader.results import GradingResult
+from grader.profiles import PROFILE_NAMES, ProfileError, check_layout, get_profile, module_file
 from grader.rubric import Rubric, RubricError, load_rubric
 
 # When the `grader` process started (set by main()), so limits.run_timeout_s covers start-up;
@@ -49,11 +50,27 @@ SELF_CHECK_FOOTER = (
 # --------------------------------------------------------------------------- helpers
 
 
-def _load_rubric(path: Path | str | None) -> Rubric:
+def _load_rubric(path: Path | str | None, profile: str | None = None) -> Rubric:
+    """The rubric to grade with: `path`, else the built-in rubric of `profile`, else the default.
+
+    With both, the rubric must be written for that profile (its `profile = "..."` key).
+    """
     try:
-        return load_rubric(path)
-    except RubricError as exc:
+        if path is None and profile is not None:
+            return load_rubric(get_profile(profile).rubric)
+        rubric = load_rubric(path)
+    except (RubricError, ProfileError) as exc:
         raise BadInput(str(exc)) from None
+    if profile is not None and rubric.profile != profile:
+        raise BadInput(f"rubric {rubric.path or rubric.name} grades profile {rubric.profile}, not "
+                       f"{profile}: drop --profile, or pass a rubric with profile = \"{profile}\"")
+    return rubric
+
+
+PROFILE_OPTION = click.option(
+    "--profile", type=click.Choice(PROFILE_NAMES), default=None,
+    help="The assignment's conventions (`grader profiles` lists them); picks its built-in rubric "
+         "when --rubric is not given.")
 
 
 def _apply_data(rubric: Rubric, data: str | None) -> Rubric:
@@ -78,25 +95,35 @@ def resolve_submission(path: Path, rubric: Rubric) -> Path:
     submission/hw1/layers.py: when the top level holds no module but exactly one
     sub-folder does, that sub-folder is graded (and a note says so).
     """
-    wanted = ", ".join(f"{m}.py" for m in rubric.modules)
+    wanted = ", ".join(module_file(m) for m in rubric.modules)
     if not path.exists():
         raise BadInput(f"submission folder {path} does not exist; pass the folder that holds {wanted}")
     if not path.is_dir():
         hint = "unzip it first and pass the folder" if path.suffix == ".zip" else "pass the folder that holds it"
         raise BadInput(f"submission {path} is a file, not a folder; {hint}")
     if _has_modules(path, rubric.modules):
-        return path
+        return _laid_out_for(path, rubric)
     nested = [d for d in sorted(path.iterdir())
               if d.is_dir() and not d.name.startswith((".", "__")) and _has_modules(d, rubric.modules)]
     if len(nested) == 1:
         click.echo(f"note: grading {nested[0]} (the modules are in that sub-folder)", err=True)
-        return nested[0]
+        return _laid_out_for(nested[0], rubric)
+    _laid_out_for(path, rubric)  # another profile's layout: say which, rather than "holds none"
     raise BadInput(f"{path} holds none of {wanted}; put them at the top of the folder "
                    f"(start one with `grader init {path}`)")
 
 
 def _has_modules(folder: Path, modules: tuple[str, ...]) -> bool:
-    return any((folder / f"{m}.py").is_file() for m in modules)
+    return any((folder / module_file(m)).is_file() for m in modules)
+
+
+def _laid_out_for(folder: Path, rubric: Rubric) -> Path:
+    """`folder`, unless it is laid out for another profile (or a refused release): exit 2."""
+    try:
+        check_layout(folder, get_profile(rubric.profile))
+    except ProfileError as exc:
+        raise BadInput(str(exc)) from None
+    return folder
 
 
 def _prepare_output(output: Path | None) -> None:
@@ -301,9 +328,10 @@ def cli() -> None:
                    "(json always carries them; Gradescope enforces visibility).")
 @click.option("--batch-summary", type=click.Path(dir_okay=False, path_type=Path), hidden=True,
               help="(internal, used by `grader batch`) also write a JSON summary here.")
+@PROFILE_OPTION
 def run_cmd(submission: Path, rubric_path: str | None, fmt: str, output: Path | None,
             seed: int | None, fail_under: float | None, data: str | None,
-            show_hidden: bool, batch_summary: Path | None) -> None:
+            show_hidden: bool, batch_summary: Path | None, profile: str | None) -> None:
     """Grade the SUBMISSION folder and write a report.
 
     The report goes to stdout, or to --output; a one-line score summary goes to
@@ -312,7 +340,7 @@ def run_cmd(submission: Path, rubric_path: str | None, fmt: str, output: Path | 
     \b
         grader run /autograder/submission --format json -o /autograder/results/results.json
     """
-    rubric = _apply_data(_load_rubric(rubric_path), data)
+    rubric = _apply_data(_load_rubric(rubric_path, profile), data)
     submission = resolve_submission(submission, rubric)
     _prepare_output(output)
     result = grade_and_report(submission, rubric, fmt=fmt, output=output, seed=seed,
@@ -340,10 +368,13 @@ def _explain_exit(result: GradingResult, code: int, fail_under: float | None) ->
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Override the self-check's seed.")
 @click.option("--rubric", "rubric_path", metavar="RUBRIC", hidden=True,
               help="Rubric for the self-check (public checks only).  [default: selfcheck]")
-def check_cmd(directory: Path, seed: int | None, rubric_path: str | None) -> None:
+@PROFILE_OPTION
+def check_cmd(directory: Path, seed: int | None, rubric_path: str | None, profile: str | None) -> None:
     """Run the quick public self-check on your submission (default: this folder)."""
     # public_only is forced: a self-check must never reveal hidden checks.
-    rubric = _load_rubric(rubric_path or "selfcheck").with_overrides(public_only=True)
+    if rubric_path is None and profile in (None, "default"):
+        rubric_path = "selfcheck"
+    rubric = _load_rubric(rubric_path, profile).with_overrides(public_only=True)
     directory = resolve_submission(directory, rubric)
     result = grade_and_report(directory, rubric, fmt="text", output=None, seed=seed)
     click.echo("")
@@ -405,9 +436,10 @@ def student_template_dir() -> Path:
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="Grade on a Dask cluster (e.g. tcp://host:8786; needs pip install 'nn-grader[dask]') "
                    "instead of --jobs local processes.")
+@PROFILE_OPTION
 def batch_cmd(dirs: tuple[Path, ...], jobs: int, out: Path, rubric_path: str | None,
               reports_dir: Path | None, timeout: float | None, seed: int | None, data: str | None,
-              scheduler: str | None) -> None:
+              scheduler: str | None, profile: str | None) -> None:
     """Grade many submissions in parallel into a gradebook CSV and a class report.
 
     Each DIR is a submission, or a folder with one sub-folder per submission.
@@ -418,7 +450,7 @@ def batch_cmd(dirs: tuple[Path, ...], jobs: int, out: Path, rubric_path: str | N
     """
     from grader.batch import BatchError, run_batch
 
-    rubric = _apply_data(_load_rubric(rubric_path), data)
+    rubric = _apply_data(_load_rubric(rubric_path, profile), data)
     try:
         summary = run_batch(list(dirs), rubric=rubric, jobs=jobs, out=out, reports_dir=reports_dir,
                             timeout_s=timeout, seed=seed, data=data, scheduler=scheduler,
@@ -462,17 +494,30 @@ def bundle_group() -> None:
 @click.option("--rubric", "rubric_path", metavar="RUBRIC", help="Rubric TOML file or built-in name.")
 @click.option("--data", metavar="PATH",
               help="An MNIST .npz file or IDX folder to ship in the zip and grade with.")
-def bundle_gradescope_cmd(out: Path, rubric_path: str | None, data: str | None) -> None:
+@PROFILE_OPTION
+def bundle_gradescope_cmd(out: Path, rubric_path: str | None, data: str | None,
+                          profile: str | None) -> None:
     """Build a Gradescope autograder zip (setup.sh, run_autograder, rubric, grader source)."""
     from grader.bundle import BundleError, build_gradescope_bundle
 
-    rubric = _load_rubric(rubric_path)
+    rubric = _load_rubric(rubric_path, profile)
     try:
         info = build_gradescope_bundle(out, rubric, data=Path(data) if data else None)
     except BundleError as exc:
         raise BadInput(str(exc)) from None
     click.echo(f"wrote {out} ({info.n_files} files, {info.size_bytes / 1e6:.1f} MB), rubric {rubric.name}")
     click.echo("upload it under Configure Autograder -> Zip file upload (Ubuntu base image)")
+
+
+@cli.command("profiles")
+def profiles_cmd() -> None:
+    """List the assignment profiles and what each expects of a submission."""
+    from grader.profiles import all_profiles
+
+    for profile in all_profiles():
+        click.echo(f"{profile.name}: {profile.title}")
+        click.echo(f"    expects: {profile.expects}")
+        click.echo(f"    rubric:  {profile.rubric} (grader run SUB --profile {profile.name})")
 
 
 def _attach_data_group() -> None:

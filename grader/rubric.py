@@ -10,6 +10,7 @@ these errors on a CI log, not in a debugger::
 The file layout (see ``rubrics/default.toml`` for a commented example)::
 
     name = "mlp-default"              # top-level keys first (TOML rule)
+    profile = "default"               # the assignment (grader/profiles); `grader profiles` lists them
     modules = ["layers", "losses", "optim", "network"]
     seed = 0
     hypothesis_max_examples = 60
@@ -52,14 +53,14 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import grader
-from grader.sandbox import DEFAULT_FORBIDDEN
+from grader.profiles import DEFAULT_PROFILE, PROFILE_NAMES, get_profile
 from grader.vocabulary import TAGS
 
 #: Gradescope's visibility values (results.json "visibility").
 VISIBILITIES: tuple[str, ...] = ("visible", "hidden", "after_due_date", "after_published")
 ACTIVATIONS: tuple[str, ...] = ("relu", "sigmoid", "tanh")
 CONTRACT_MODULES: tuple[str, ...] = ("layers", "losses", "optim", "network")
-BUILTIN_RUBRICS: tuple[str, ...] = ("default", "selfcheck")
+BUILTIN_RUBRICS: tuple[str, ...] = ("default", "selfcheck", "mytorch-hw1p1")
 
 _CHECK_NAME = re.compile(r"^(test_\w+\.py)::(\w+)(\[.*\])?$")
 _MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
@@ -140,6 +141,7 @@ class Rubric:
     checks: dict[str, CheckRule] = field(hash=False)
     include_tags: tuple[str, ...] | None = None
     public_only: bool = False
+    profile: str = DEFAULT_PROFILE
 
     # -- questions the runner asks -------------------------------------------------
 
@@ -153,6 +155,7 @@ class Rubric:
         """The rubric as the TOML-shaped dict it was loaded from (``path`` excluded)."""
         raw: dict[str, Any] = {
             "name": self.name,
+            "profile": self.profile,
             "modules": list(self.modules),
             "seed": self.seed,
             "hypothesis_max_examples": self.hypothesis_max_examples,
@@ -358,19 +361,20 @@ class _Validator:
 
 def _build(raw: Mapping[str, Any], *, path: Path | None, source: str) -> Rubric:
     v = _Validator(source)
-    top = ("name", "modules", "seed", "hypothesis_max_examples", "forbidden_imports",
+    top = ("name", "profile", "modules", "seed", "hypothesis_max_examples", "forbidden_imports",
            "public_only", "include_tags", "limits", "training", "components", "checks")
     v.unknown_keys(raw, top, "")
 
     name = v.string(raw, "name", "", "default")
-    modules = v.names(raw, "modules", "", CONTRACT_MODULES, allow_empty=False,
+    profile = get_profile(v.string(raw, "profile", "", DEFAULT_PROFILE, choices=PROFILE_NAMES))
+    modules = v.names(raw, "modules", "", profile.modules, allow_empty=False,
                       example='modules = ["layers", "losses", "optim", "network"]')
-    if any("." in m for m in modules):
+    if any("." in m for m in modules) and not profile.packages:
         raise v.fail("modules", list(modules), "must be plain file names without '.py' or dots",
                      'modules = ["layers", "losses", "optim", "network"]')
     seed = v.integer(raw, "seed", "", 0, minimum=0)
     max_examples = v.integer(raw, "hypothesis_max_examples", "", 50)
-    forbidden = v.names(raw, "forbidden_imports", "", DEFAULT_FORBIDDEN,
+    forbidden = v.names(raw, "forbidden_imports", "", profile.forbidden_imports,
                         example='forbidden_imports = ["torch", "tensorflow"]')
     public_only = v.boolean(raw, "public_only", "", False)
     include_tags: tuple[str, ...] | None = None
@@ -401,7 +405,7 @@ def _build(raw: Mapping[str, Any], *, path: Path | None, source: str) -> Rubric:
             visibility=v.string(entry, "visibility", prefix, "visible", choices=VISIBILITIES))
 
     checks: dict[str, CheckRule] = {}
-    known = _known_checks()
+    known = _known_checks(profile.checks_dir)
     for check_name, entry in v.table(raw, "checks", '[checks."test_linear.py::test_forward"] points = 2').items():
         prefix = f'checks."{check_name}".'
         _check_check_name(v, check_name, known)
@@ -418,7 +422,7 @@ def _build(raw: Mapping[str, Any], *, path: Path | None, source: str) -> Rubric:
     return Rubric(name=name, path=path, modules=modules, limits=limits, forbidden_imports=forbidden,
                   hypothesis_max_examples=max_examples, seed=seed, training=training,
                   components=components, checks=checks, include_tags=include_tags,
-                  public_only=public_only)
+                  public_only=public_only, profile=profile.name)
 
 
 def _limits(v: _Validator, table: Mapping[str, Any]) -> Limits:
@@ -471,14 +475,15 @@ def _check_tag(v: _Validator, key: str, tag: str) -> None:
         raise RubricError(f"{v.source}: {key}: unknown component tag '{tag}'; {hint}")
 
 
-def _known_checks() -> dict[str, set[str]]:
-    """Check functions per file in grader/checks, found by reading the sources (no import).
+def _known_checks(checks_dir: Path | None = None) -> dict[str, set[str]]:
+    """Check functions per file in the profile's check folder, found by reading the sources
+    (no import).
 
     Empty when the check modules are not there, so a rubric still loads in a
     partial checkout; the name *format* is validated regardless.
     """
     found: dict[str, set[str]] = {}
-    checks_dir = Path(grader.__file__).resolve().parent / "checks"
+    checks_dir = checks_dir or get_profile(DEFAULT_PROFILE).checks_dir
     for file in sorted(checks_dir.glob("test_*.py")):
         try:
             text = file.read_text(encoding="utf-8")

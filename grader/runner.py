@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from grader.exitcodes import GraderError
+from grader.profiles import ProfileError, check_layout, get_profile, module_file
 from grader.results import GradingResult
 from grader.rubric import Rubric
 
@@ -35,14 +36,19 @@ class SubmissionError(ValueError):
 
 
 def validate_submission(submission: Path, rubric: Rubric) -> None:
+    files = ", ".join(module_file(m) for m in rubric.modules)
     if not submission.exists():
         raise SubmissionError(f"submission {submission} does not exist; pass the folder that holds "
-                              f"{', '.join(m + '.py' for m in rubric.modules)}")
+                              f"{files}")
     if not submission.is_dir():
         raise SubmissionError(f"submission {submission} is a file; pass the folder that holds it")
-    if not any((submission / f"{module}.py").is_file() for module in rubric.modules):
+    try:
+        check_layout(submission, get_profile(rubric.profile))
+    except ProfileError as exc:
+        raise SubmissionError(str(exc)) from None
+    if not any((submission / module_file(module)).is_file() for module in rubric.modules):
         raise SubmissionError(
-            f"{submission} holds none of {', '.join(m + '.py' for m in rubric.modules)}; "
+            f"{submission} holds none of {files}; "
             "pass the folder with your modules (start one with `grader init DIR`)")
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 TAGS: tuple[str, ...] = (
     "api", "linear", "relu", "sigmoid", "tanh", "softmax", "cross-entropy", "mse",
     "sgd", "mlp", "training", "robustness", "performance",
+    # Components of assignment profiles (README "Grading an existing assignment").
+    "activations", "identity", "gelu", "losses", "momentum", "batchnorm", "mlp0", "mlp1", "mlp4",
 )
 
 DIAGNOSIS_IDS: frozenset[str] = frozenset({
@@ -21,4 +23,6 @@ DIAGNOSIS_IDS: frozenset[str] = frozenset({
     "optimizer-update", "init-scale", "init-symmetric", "nondeterministic", "no-learning",
     "single-class-collapse", "divergence", "too-few-updates", "ignores-hyperparameters",
     "no-shuffle", "accuracy-below-threshold", "too-slow", "forbidden-import", "tampering",
+    # Bug classes of profile components (README "Grading an existing assignment").
+    "momentum-state", "running-statistics", "eval-mode",
 })

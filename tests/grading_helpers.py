@@ -94,6 +94,23 @@ def describe(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def assert_caught(result: dict[str, Any], *, tag: str, diagnosis: str, bug: str) -> None:
+    """A buggy submission lost points on a check of component `tag` diagnosed `diagnosis`,
+    and no check hit a grader error."""
+    assert not result["error"], describe(result)
+    assert result["score"] < result["max_score"], f"{bug}: no points lost\n{describe(result)}"
+    hits = [c for c in result["checks"] if c["status"] == "failed" and c["tags"][:1] == [tag]
+            and diagnosis in [d["id"] for d in c["diagnoses"]]]
+    assert hits, f"{bug}: expected a failed '{tag}' check diagnosed '{diagnosis}'\n{describe(result)}"
+    assert all(c["status"] != "error" for c in result["checks"]), describe(result)
+
+
+def assert_full_marks(result: dict[str, Any], style: str = "") -> None:
+    assert not result["error"], describe(result)
+    assert all(c["status"] == "passed" for c in result["checks"]), f"{style}\n{describe(result)}"
+    assert result["score"] == result["max_score"] > 0
+
+
 # -- processes that outlive a grading run ------------------------------------------
 # The test process becomes a child subreaper, so whatever a killed or finished
 # grader leaves behind is re-parented here, where the test can see it.

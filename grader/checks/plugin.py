@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from grader.checks.framework import CheckFailure
 from grader.checks.student import Student
+from grader.profiles import get_profile
 from grader.results import CheckResult, Diagnosis
 from grader.rubric import Rubric
 from grader.sandbox import Limits, Sandbox, SandboxError, StudentFailure
@@ -86,6 +87,7 @@ class GradingPlugin:
         self.deadline_hit = ""     # the check that was running when the deadline passed
         self.done: set[str] = set()  # checks whose outcome is final
         self._dataset = dataset
+        self.profile = get_profile(rubric.profile)
         # Instance attributes must not reuse a fixture's name: pytest finds the
         # fixtures by looking up attributes of this object.
         self.results: dict[str, CheckResult] = {}
@@ -103,7 +105,7 @@ class GradingPlugin:
             function_budget_s=limits.function_budget_s, memory_mb=limits.memory_mb,
             cpu_time_s=limits.cpu_time_s, output_limit_bytes=limits.output_limit_bytes,
             output_budget_bytes=limits.output_budget_bytes),
-            forbidden_imports=tuple(self._rubric.forbidden_imports))
+            forbidden_imports=tuple(self._rubric.forbidden_imports), packages=self.profile.packages)
         sandbox.deadline = self.deadline
         self._sandbox = sandbox
         try:
@@ -247,8 +249,9 @@ class GradingPlugin:
             result.example = ""  # Hypothesis stopped at the refusal: no minimal example to show
         elif isinstance(exc, CheckFailure):
             result.status = "failed"
-            result.diagnoses = list(exc.diagnoses)
-            result.message = exc.message
+            # Hints written once for every profile, said in the assignment's own words.
+            result.diagnoses = [Diagnosis(d.id, self.profile.phrase(d.hint)) for d in exc.diagnoses]
+            result.message = self.profile.phrase(exc.message)
             result.output = exc.output or self._student_output()
             self.credits[result.name] = exc.credit
         elif isinstance(exc, StudentFailure):
@@ -316,10 +319,11 @@ class GradingPlugin:
 
 
 def run_checks(plugin: GradingPlugin) -> int:
-    """Run every check module in-process under `plugin`; returns pytest's exit code."""
+    """Run every check module of the profile in-process under `plugin`; returns pytest's exit code."""
     started = time.perf_counter()
+    checks_dir = plugin.profile.checks_dir
     code = pytest.main(
-        [str(CHECKS_DIR), "--rootdir", str(CHECKS_DIR), "-c", str(CHECKS_DIR / "pytest.ini"),
+        [str(checks_dir), "--rootdir", str(checks_dir), "-c", str(CHECKS_DIR / "pytest.ini"),
          "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly"],
         plugins=[plugin])
     plugin.report_data.setdefault("checks_wall_time_s", round(time.perf_counter() - started, 3))

@@ -81,6 +81,11 @@ class OutputStats:
             self.by_context[context] = self.by_context.get(context, 0) + discarded
 
 
+def _file_of(module: str) -> str:
+    """The file a student edits for `module`: layers.py, mytorch/nn/linear.py."""
+    return module.replace(".", "/") + ".py"
+
+
 class RemoteObject:
     """A student object living in the worker (e.g. a Linear instance)."""
 
@@ -168,6 +173,7 @@ class Sandbox:
         drop_privileges: bool = True,
         network_isolation: bool = True,
         hide_grader: bool = True,
+        packages: bool = False,
     ) -> None:
         """`sandbox_uid`: the uid the worker runs as when the grader is root
         (default: a free one from 61000-61999 reserved by a lock file, so its
@@ -180,6 +186,7 @@ class Sandbox:
         self._drop = drop_privileges and hasattr(os, "geteuid") and os.geteuid() == 0
         self._network_isolation = network_isolation
         self._hide = dirs_to_hide() if hide_grader else []
+        self._packages = packages  # copy package folders too (a profile whose modules are packages)
         self._lease: UidLease | None = None
         self._worker: WorkerProcess | None = None
         self._generation = 0
@@ -222,7 +229,7 @@ class Sandbox:
         config = WorkerConfig(
             submission_dir=self.submission_dir, limits=self._base_limits,
             forbidden=self.forbidden_imports, uid=self._lease.uid if self._lease else None,
-            network_isolation=self._network_isolation, hide=self._hide)
+            network_isolation=self._network_isolation, hide=self._hide, packages=self._packages)
         worker = WorkerProcess(config)
         hello = worker.start()
         self._worker = worker
@@ -313,7 +320,7 @@ class Sandbox:
         self.start()
         if module in self._imported:
             return
-        what = f"importing {module}.py"
+        what = f"importing {_file_of(module)}"
         if self.ledger.blocked(what) is not None:
             raise self.ledger.refuse(what)
         for dependency in self._module_dependencies().get(module, []):
@@ -323,12 +330,12 @@ class Sandbox:
                 self._import(dependency, timeout_s, (*chain, module))
             except CallBlocked as blocked:
                 failure = self.ledger.block(what, type(blocked.failure)(
-                    f"{module}.py imports {dependency}.py, which does not import: "
+                    f"{_file_of(module)} imports {_file_of(dependency)}, which does not import: "
                     f"{blocked.failure.message.removeprefix('not run: ')}"))
                 raise CallBlocked(failure) from None
             except StudentImportError as exc:
                 raise StudentImportError(
-                    f"{module}.py imports {dependency}.py, which does not import: {exc.message}",
+                    f"{_file_of(module)} imports {_file_of(dependency)}, which does not import: {exc.message}",
                     exc_type=exc.exc_type, traceback=exc.traceback, diagnosis=exc.diagnosis,
                     output=exc.output) from None
         limit = self.current_limits.import_timeout_s if timeout_s is None else timeout_s
@@ -342,7 +349,7 @@ class Sandbox:
 
     def module(self, module: str, *, timeout_s: float | None = None) -> Any:
         """The imported student module as a RemoteObject: `.call("softmax", z)`, `.spy("softmax")`."""
-        return self._request({"op": "module", "module": module}, timeout_s, f"importing {module}.py")
+        return self._request({"op": "module", "module": module}, timeout_s, f"importing {_file_of(module)}")
 
     def new(self, module: str, cls: str, /, *args: Any, timeout_s: float | None = None,
             **kwargs: Any) -> Any:
@@ -357,6 +364,11 @@ class Sandbox:
         return self._request({"op": "call", "module": module, "name": func, "args": list(args),
                               "kwargs": kwargs}, timeout_s, f"{module}.{func}()",
                              target={"module": module, "attr": func})
+
+    def namespace(self, *, timeout_s: float | None = None, **attributes: Any) -> Any:
+        """A plain object in the worker holding `attributes` (arrays, RemoteObjects, lists of
+        them), e.g. the `model` an optimiser walks: `sb.namespace(layers=[lin1, lin2])`."""
+        return self._request({"op": "namespace", "kwargs": attributes}, timeout_s, "namespace()")
 
     def has(self, module: str, name: str, *, timeout_s: float | None = None) -> bool:
         """Whether `module` defines `name` (imports the module: StudentImportError if it cannot)."""

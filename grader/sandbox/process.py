@@ -38,6 +38,10 @@ SUPERVISOR = Path(__file__).with_name("supervisor.py")
 F_SETPIPE_SZ = 1031
 PIPE_SIZE = 1 << 20
 MAX_SOURCE_BYTES = 4 << 20
+# A package submission's tree: deep and wide enough for a course handout, bounded so a
+# folder full of files cannot stall the copy.
+MAX_PACKAGE_DEPTH = 4
+MAX_PACKAGE_FILES = 400
 UID_RANGE = range(61000, 62000)
 UID_LOCK_DIR = Path(tempfile.gettempdir()) / "grader-sandbox-uids"
 # What faulthandler writes before the stack of the worker's thread.
@@ -86,6 +90,7 @@ class WorkerConfig:
     uid: int | None  # None: do not drop privileges
     network_isolation: bool = True
     hide: list[str] = field(default_factory=list)
+    packages: bool = False  # also copy package folders (mytorch/nn/...), not only top-level files
 
 
 def site_dirs() -> list[str]:
@@ -167,6 +172,24 @@ def _copy_submission(src: Path, dest: Path) -> list[str]:
     return copied
 
 
+def _copy_packages(src: Path, dest: Path, depth: int = 1) -> list[str]:
+    """Copy the .py files of every sub-folder named like a Python package, recursively
+    (real folders only, MAX_PACKAGE_DEPTH levels, MAX_PACKAGE_FILES files in all)."""
+    copied: list[str] = []
+    if depth > MAX_PACKAGE_DEPTH:
+        return copied
+    for entry in sorted(src.iterdir()):
+        if not entry.name.isidentifier() or entry.is_symlink() or not entry.is_dir():
+            continue
+        target = dest / entry.name
+        target.mkdir(exist_ok=True)
+        copied += [f"{entry.name}/{name}" for name in _copy_submission(entry, target)]
+        copied += [f"{entry.name}/{name}" for name in _copy_packages(entry, target, depth + 1)]
+        if len(copied) > MAX_PACKAGE_FILES:
+            break
+    return copied
+
+
 def _env(home: str, tmp: str) -> dict[str, str]:
     one = "1"  # one BLAS thread: deterministic sums, and the memory limit holds
     return {
@@ -238,9 +261,11 @@ class WorkerProcess:
         for d in (src, home, tmpdir):
             d.mkdir()
         _copy_submission(cfg.submission_dir, src)
+        if cfg.packages:
+            _copy_packages(cfg.submission_dir, src)
         self.src_dir = str(src.resolve())
         if cfg.uid is not None:
-            for path in (self.tmp, src, home, tmpdir, *src.iterdir()):
+            for path in (self.tmp, src, home, tmpdir, *src.rglob("*")):
                 os.chown(path, cfg.uid, cfg.uid)
         pipes = {name: os.pipe() for name in ("request", "response", "output", "control", "status")}
         for name in ("request", "response"):

@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 import traceback
+import types
 from typing import Any, Callable
 
 import numpy as np
@@ -152,6 +153,9 @@ class Worker:
             "spy": self.op_spy,
             "spy_log": self.op_spy_log,
             "block": self.op_block,
+            # A plain attribute holder the grader fills (e.g. a `model` whose `layers` an
+            # optimiser walks); nothing of the student's runs to build it.
+            "namespace": lambda r: types.SimpleNamespace(**r["kwargs"]),
         }
 
     # ------------------------------------------------------------ object table
@@ -201,20 +205,31 @@ class Worker:
     # ------------------------------------------------------------ student code
 
     def module(self, name: Any) -> Any:
-        if type(name) is not str or not name.isidentifier():
+        # Dotted names are a package's modules (mytorch.nn.linear), imported as the student does.
+        if type(name) is not str or not all(part.isidentifier() for part in name.split(".")):
             raise _Usage(f"bad module name {name!r}")
         mod = self.modules.get(name)
         if mod is None:
+            loaded = set(sys.modules)
             try:
                 mod = importlib.import_module(name)
             except BaseException as exc:  # SyntaxError, SystemExit, anything raised at import
+                self.forget_partial_imports(loaded)
                 raise _ImportFailed(name, exc) from None
             if not (getattr(mod, "__file__", None) or "").startswith(self.src_dir):
-                raise _Missing(f"the submission has no module {name}.py")
+                raise _Missing(f"the submission has no module {_file_of(name)}")
             self.modules[name] = mod
             if self.blocked_targets:
                 self.apply_blocks()
         return mod
+
+    def forget_partial_imports(self, loaded: set[str]) -> None:
+        """Drop the submission's modules a failed import left behind: a package's submodule
+        imported before its __init__.py failed would otherwise import the next time, and the
+        same submission would grade differently depending on the order of the checks."""
+        for key in set(sys.modules) - loaded:
+            if (getattr(sys.modules[key], "__file__", None) or "").startswith(self.src_dir):
+                del sys.modules[key]
 
     def attr(self, owner: Any, name: Any, what: str) -> Any:
         if type(name) is not str:
@@ -236,12 +251,12 @@ class Worker:
 
     def op_new(self, req: dict[str, Any]) -> Any:
         mod = self.module(req["module"])
-        cls = self.callable_attr(mod, req["name"], f"{req['module']}.py")
+        cls = self.callable_attr(mod, req["name"], _file_of(req["module"]))
         return cls(*req["args"], **req["kwargs"])
 
     def op_call(self, req: dict[str, Any]) -> Any:
         mod = self.module(req["module"])
-        fn = self.callable_attr(mod, req["name"], f"{req['module']}.py")
+        fn = self.callable_attr(mod, req["name"], _file_of(req["module"]))
         return fn(*req["args"], **req["kwargs"])
 
     def op_method(self, req: dict[str, Any]) -> Any:
@@ -348,6 +363,13 @@ class Worker:
         text = "".join(lines).replace(self.src_dir, "")
         return _short(text, MAX_TRACEBACK)
 
+    def culprit_file(self, exc: BaseException) -> str:
+        """The submission file where an import failed (the innermost frame there), or ''."""
+        if isinstance(exc, SyntaxError) and exc.filename:
+            return exc.filename.replace(self.src_dir, "")
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(self.src_dir)]
+        return frames[-1].filename.replace(self.src_dir, "") if frames else ""
+
     def failure(self, exc: BaseException, forbidden: list[str]) -> dict[str, Any]:
         if isinstance(exc, _ImportFailed):
             return self.import_failure(exc.module, exc.cause, forbidden)
@@ -383,22 +405,29 @@ class Worker:
         if isinstance(exc, guard.ForbiddenImportError) or forbidden:
             name = forbidden[0] if forbidden else (getattr(exc, "name", None) or "?")
             return {"kind": "import", "exc_type": exc_type, "diagnosis": "forbidden-import", "traceback": tb,
-                    "message": f"{module}.py imports '{name}', which is not allowed in this assignment"}
+                    "message": f"{_file_of(module)} imports '{name}', which is not allowed in this assignment"}
         if isinstance(exc, SystemExit):
             what = f"calls sys.exit({_short(repr(exc.code), 60)}) when imported"
-        elif isinstance(exc, ModuleNotFoundError) and exc.name == module:
+        elif isinstance(exc, ModuleNotFoundError) and _is_prefix(exc.name, module):
             return {"kind": "import", "exc_type": exc_type, "diagnosis": "missing-api", "traceback": "",
-                    "message": f"the submission has no {module}.py"}
+                    "message": f"the submission has no {_file_of(module)}"}
         elif isinstance(exc, SyntaxError):
             what = f"has a syntax error on line {exc.lineno}"
-        elif isinstance(exc, ImportError) and "relative import" in str(exc):
+        elif isinstance(exc, ImportError) and "relative import" in str(exc) and "." not in module:
             # The files are graded as plain modules side by side, never as a package.
             what = (f"uses a relative import ({_describe(exc)}); import the other files by name, "
                     "e.g. `from layers import Linear`, not `from .layers import Linear`")
         else:
-            what = f"raised {exc_type} when imported: {_describe(exc)}"
+            # The worker's temporary folder in a message would make reports differ run to run.
+            what = f"raised {exc_type} when imported: {_describe(exc).replace(self.src_dir, '')}"
+            if isinstance(exc, ImportError) and "(unknown location)" in str(exc):
+                what += " (a package folder without __init__.py exports nothing)"
+        culprit = self.culprit_file(exc) if "." in module else ""
+        if culprit and culprit != _file_of(module):
+            # A package's other module (or its __init__.py) broke this import: name it.
+            what = f"cannot be imported because {culprit} fails: {what}"
         return {"kind": "import", "exc_type": exc_type, "diagnosis": "import-error", "traceback": tb,
-                "message": f"{module}.py {what}"}
+                "message": f"{_file_of(module)} {what}"}
 
     # ------------------------------------------------------------ loop
 
@@ -456,6 +485,16 @@ class Worker:
             if self.exit_after_reply:
                 self._flush_student_output()
                 os._exit(0)
+
+
+def _file_of(module: str) -> str:
+    """The file a student edits for `module`: layers.py, mytorch/nn/linear.py."""
+    return module.replace(".", "/") + ".py"
+
+
+def _is_prefix(name: Any, module: str) -> bool:
+    """Whether the missing module `name` is `module` or one of its packages (mytorch.nn)."""
+    return type(name) is str and (module == name or module.startswith(name + "."))
 
 
 def _type_name(obj: Any) -> str:

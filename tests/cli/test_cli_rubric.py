@@ -163,7 +163,7 @@ def test_check_names_are_validated(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         tmp_path, '[checks."linear forward"]\npoints = 1\n')
     # Against the check modules that exist (patched here, so the test does not depend on them).
     monkeypatch.setattr(rubric_mod, "_known_checks",
-                        lambda: {"test_linear.py": {"test_forward", "test_backward"}})
+                        lambda *_: {"test_linear.py": {"test_forward", "test_backward"}})
     assert "no check test_forwrd in test_linear.py; did you mean 'test_linear.py::test_forward'?" in error_of(
         tmp_path, '[checks."test_linear.py::test_forwrd"]\npoints = 1\n')
     assert "no check file test_lineer.py; did you mean 'test_linear.py'?" in error_of(

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from grading_helpers import describe, grade_in_subprocesses, job
+from grading_helpers import assert_caught, assert_full_marks, describe, grade_in_subprocesses, job
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -46,22 +46,12 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
 
 @pytest.mark.parametrize("mutant", catalog.MUTANTS, ids=[m.name for m in catalog.MUTANTS])
 def test_mutant_is_caught(graded, mutant: catalog.Mutant):
-    result = graded[mutant.name]
-    assert not result["error"], describe(result)
-    assert result["score"] < result["max_score"], f"{mutant.bug}: no points lost\n{describe(result)}"
-    hits = [c for c in result["checks"] if c["status"] == "failed" and c["tags"][:1] == [mutant.tag]
-            and mutant.diagnosis in [d["id"] for d in c["diagnoses"]]]
-    assert hits, (f"{mutant.bug}: expected a failed '{mutant.tag}' check diagnosed "
-                  f"'{mutant.diagnosis}'\n{describe(result)}")
-    assert all(c["status"] != "error" for c in result["checks"]), describe(result)
+    assert_caught(graded[mutant.name], tag=mutant.tag, diagnosis=mutant.diagnosis, bug=mutant.bug)
 
 
 @pytest.mark.parametrize("variant", catalog.VARIANTS, ids=[v.name for v in catalog.VARIANTS])
 def test_correct_variant_gets_full_marks(graded, variant: catalog.Variant):
-    result = graded[f"ok-{variant.name}"]
-    assert not result["error"], describe(result)
-    assert all(c["status"] == "passed" for c in result["checks"]), f"{variant.style}\n{describe(result)}"
-    assert result["score"] == result["max_score"] > 0
+    assert_full_marks(graded[f"ok-{variant.name}"], variant.style)
 
 
 def test_reference_gets_full_marks(graded):

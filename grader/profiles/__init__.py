@@ -1,0 +1,59 @@
+"""Assignment profiles: how grader reads a course's assignment (docs: README "Grading an
+existing assignment").
+
+Each sub-package is one assignment and defines `PROFILE`; adding a course is adding a
+folder here and a line to `_PACKAGES`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from pathlib import Path
+
+from grader.profiles.base import Profile, module_file
+
+DEFAULT_PROFILE = "default"
+# name -> sub-package; imported lazily so `grader --help` stays fast.
+_PACKAGES: dict[str, str] = {
+    "default": "grader.profiles.default",
+    "mytorch-hw1p1": "grader.profiles.mytorch_hw1p1",
+}
+PROFILE_NAMES: tuple[str, ...] = tuple(_PACKAGES)
+
+
+class ProfileError(ValueError):
+    """An unknown profile name, or a submission laid out for another profile."""
+
+
+def get_profile(name: str) -> Profile:
+    if name not in _PACKAGES:
+        close = difflib.get_close_matches(name, PROFILE_NAMES, n=1, cutoff=0.5)
+        hint = f"did you mean '{close[0]}'?" if close else "profiles: " + ", ".join(PROFILE_NAMES)
+        raise ProfileError(f"unknown profile '{name}'; {hint} (`grader profiles` lists them)")
+    return importlib.import_module(_PACKAGES[name]).PROFILE
+
+
+def all_profiles() -> list[Profile]:
+    return [get_profile(name) for name in PROFILE_NAMES]
+
+
+def check_layout(folder: Path, profile: Profile) -> None:
+    """Raise ProfileError when `folder` is laid out for another profile (and not this one),
+    or when the profile recognises it but refuses it (an unsupported release)."""
+    if not profile.matches(folder):
+        for other in all_profiles():
+            if other.name != profile.name and other.matches(folder):
+                found = next(m for m in other.markers if (folder / m).is_file())
+                raise ProfileError(
+                    f"{folder} is laid out for the {other.name} profile ({found}), not "
+                    f"{profile.name}: grade it with --profile {other.name}")
+        return
+    if profile.refuse is not None:
+        reason = profile.refuse(folder)
+        if reason:
+            raise ProfileError(reason)
+
+
+__all__ = ["Profile", "ProfileError", "DEFAULT_PROFILE", "PROFILE_NAMES", "get_profile",
+           "all_profiles", "check_layout", "module_file"]

@@ -1,0 +1,37 @@
+"""CMU 11-785 HW1P1 "MyTorch", autograder 3.0.x conventions (F23-S25); facts from
+docs profiles.md. Everything about the assignment lives in this folder:
+
+- layout.py     where each component lives, its names and shapes (data)
+- legacy.py     recognises the 2.0.x conventions and refuses them with a message
+- reference.py  the trusted implementation, in MyTorch's own conventions
+- adapters.py   the student's objects seen in the grader's canonical shapes
+- signatures.py diagnoses only MyTorch has (running statistics, momentum, 2.0.x scale)
+- training.py   the 784-64-10 network the grader assembles from the student's parts
+- checks/       the pytest checks (with their conftest fixtures)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.profiles.base import Profile
+from grader.profiles.mytorch_hw1p1 import layout
+from grader.profiles.mytorch_hw1p1.legacy import refuse_legacy
+
+PROFILE = Profile(
+    name="mytorch-hw1p1",
+    title="CMU 11-785 HW1P1 MyTorch, autograder 3.0.x (F23-S25)",
+    expects=("the handout folder with packages: mytorch/nn/{linear,activation,loss,batchnorm}.py, "
+             "mytorch/optim/sgd.py, models/mlp.py; W (out, in), b (out, 1), dLdW/dLdb summed over "
+             "the batch, one-hot labels, activation backward(dLdA), SGD(model, lr, momentum)"),
+    modules=tuple(layout.MODULES.values()),
+    markers=("mytorch/nn/linear.py", "mytorch/nn/activation.py", "models/mlp.py"),
+    checks_dir=Path(__file__).resolve().parent / "checks",
+    rubric="mytorch-hw1p1",
+    # scipy stays allowed: the handout's GELU may use scipy.special.erf.
+    forbidden_imports=("torch", "tensorflow", "keras", "jax", "sklearn", "autograd", "cupy",
+                       "mxnet", "theano", "chainer", "mlxtend", "pandas"),
+    packages=True,
+    vocabulary=layout.VOCABULARY,
+    refuse=refuse_legacy,
+)

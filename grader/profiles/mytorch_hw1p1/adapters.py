@@ -1,0 +1,185 @@
+"""The student's MyTorch objects, seen by the checks in the grader's canonical shapes.
+
+Each face wraps a RemoteObject (or builds one) and translates at the boundary:
+- parameters in: canonical W (in, out), b (out,) -> MyTorch W (out, in), b (out, 1);
+- gradients out: MyTorch dLdW (out, in), dLdb (out, 1) -> canonical (in, out), (out,),
+  after checking the MyTorch shapes and naming a wrong one in MyTorch's words;
+- labels in: integer labels -> one-hot Y (N, C);
+- per-feature BatchNorm vectors (1, C) <-> (C,).
+Nothing here compares values: the checks do, against reference.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader.checks import diagnose as D
+from grader.checks.framework import CheckFailure, diagnosis
+from grader.profiles.mytorch_hw1p1 import reference as R
+from grader.profiles.mytorch_hw1p1 import signatures as MS
+from grader.profiles.mytorch_hw1p1.layout import MODULES
+from grader.sandbox import StudentException
+
+LINEAR_SHAPES = ("Linear multiplies arrays of incompatible shapes: forward is Z = A @ W.T + b.T "
+                 "(N, out), backward returns dLdA = dLdZ @ W (N, in) and sets dLdW = dLdZ.T @ A "
+                 "(out, in), dLdb = dLdZ.T @ ones (out, 1)")
+
+
+def takes_no_argument(exc: StudentException) -> bool:
+    """The student's backward() refused dLdA: a 2.0.x-style signature."""
+    return exc.exc_type == "TypeError" and "positional argument" in exc.message and \
+        "backward()" in exc.message
+
+
+def backward_signature_failure(what: str) -> CheckFailure:
+    return CheckFailure(diagnosis(
+        "missing-api", f"{what}.backward takes no dLdA: that is the 2.0.x handout's convention; "
+        f"in 3.0.x backward(dLdA) returns dLdZ = dLdA * dA/dZ"))
+
+
+def student_array(value: object, shape: tuple[int, ...], *, what: str) -> np.ndarray:
+    """A float64 array of the MyTorch `shape`, or a CheckFailure naming the problem."""
+    return D.require_array(value, shape, what=what,
+                           extra=lambda: MS.mytorch_shape_signature(value, shape, what=what))
+
+
+class LinearFace:
+    """A student Linear(in, out) with canonical parameters W (in, out), b (out,)."""
+
+    def __init__(self, remote: Any, fan_in: int, fan_out: int) -> None:
+        self.handle = remote  # the raw RemoteObject, to hand to the student's SGD
+        self.remote = D.Guarded(remote, "Linear", LINEAR_SHAPES)
+        self.fan_in, self.fan_out = fan_in, fan_out
+
+    def set_params(self, W: np.ndarray, b: np.ndarray) -> None:
+        self.remote.set("W", np.ascontiguousarray(W.T))
+        self.remote.set("b", b.reshape(-1, 1).copy())
+
+    def params(self) -> tuple[np.ndarray, np.ndarray]:
+        W = student_array(self.remote.get("W"), (self.fan_out, self.fan_in), what="Linear.W")
+        b = student_array(self.remote.get("b"), (self.fan_out, 1), what="Linear.b")
+        return W.T.copy(), b.reshape(-1).copy()
+
+    def forward(self, A: np.ndarray) -> np.ndarray:
+        return self.remote.call("forward", A)
+
+    def backward(self, dLdZ: np.ndarray) -> np.ndarray:
+        return self.remote.call("backward", dLdZ)
+
+    def grads(self, dLdZ: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Canonical (dW (in, out), db (out,)) from dLdW (out, in), dLdb (out, 1)."""
+        dLdW = student_array(self.remote.get("dLdW"), (self.fan_out, self.fan_in), what="Linear.dLdW")
+        raw_b = self.remote.get("dLdb")
+        dLdb = D.require_array(raw_b, (self.fan_out, 1), what="Linear.dLdb",
+                               extra=lambda: MS.bias_gradient_signature(raw_b, dLdZ))
+        return dLdW.T.copy(), dLdb.reshape(-1).copy()
+
+
+class ActivationFace:
+    def __init__(self, remote: Any, name: str) -> None:
+        self.remote, self.name = remote, name
+
+    def forward(self, Z: np.ndarray) -> np.ndarray:
+        return self.remote.call("forward", Z)
+
+    def backward(self, dLdA: np.ndarray) -> np.ndarray:
+        try:
+            return self.remote.call("backward", dLdA)
+        except StudentException as exc:
+            if takes_no_argument(exc):
+                raise backward_signature_failure(self.name) from None
+            raise
+
+
+class LossFace:
+    """MSELoss or CrossEntropyLoss; `forward(A, Y)` takes the one-hot Y the course uses."""
+
+    def __init__(self, remote: Any, name: str) -> None:
+        self.remote, self.name = remote, name
+
+    def forward(self, A: np.ndarray, Y: np.ndarray) -> float:
+        value = self.remote.call("forward", A, Y)
+        return D.require_scalar(value, what=f"{self.name}.forward")
+
+    def backward(self) -> np.ndarray:
+        return self.remote.call("backward")
+
+
+class BatchNormFace:
+    """BatchNorm1d(C) with canonical (C,) vectors for BW, Bb and the running statistics."""
+
+    VECTORS = ("BW", "Bb", "running_M", "running_V")
+
+    def __init__(self, remote: Any, features: int) -> None:
+        self.remote, self.features = remote, features
+
+    def get(self, name: str) -> np.ndarray:
+        value = student_array(self.remote.get(name), (1, self.features), what=f"BatchNorm1d.{name}")
+        return value.reshape(-1).copy()
+
+    def set(self, name: str, value: np.ndarray) -> None:
+        self.remote.set(name, value.reshape(1, -1).copy())
+
+    def forward(self, Z: np.ndarray, *, eval: bool = False) -> np.ndarray:
+        return self.remote.call("forward", Z, eval=eval) if eval else self.remote.call("forward", Z)
+
+    def backward(self, dLdBZ: np.ndarray) -> np.ndarray:
+        return self.remote.call("backward", dLdBZ)
+
+
+class ModelFace:
+    """MLP0 / MLP1 / MLP4: its `layers`, the Linear ones as LinearFaces."""
+
+    def __init__(self, remote: Any, name: str, widths: tuple[int, ...]) -> None:
+        self.remote, self.name, self.widths = remote, name, widths
+        layers = remote.get("layers")
+        if not isinstance(layers, list):
+            raise CheckFailure(diagnosis("missing-api", f"{name}.layers is a {type(layers).__name__}; "
+                                         "it must be the list of layers, Linear then ReLU, in order"))
+        self.layers = layers
+        self.types = [getattr(layer, "type_name", type(layer).__name__) for layer in layers]
+        self.linears = [LinearFace(layer, a, b) for layer, a, b in
+                        zip([l for l, t in zip(layers, self.types) if t == "Linear"],
+                            widths[:-1], widths[1:])]
+
+    def forward(self, A0: np.ndarray) -> np.ndarray:
+        return self.remote.call("forward", A0)
+
+    def backward(self, dLdA: np.ndarray) -> np.ndarray:
+        return self.remote.call("backward", dLdA)
+
+
+class MyTorch:
+    """Builds the faces of one submission (the `mytorch` fixture of the checks)."""
+
+    def __init__(self, student: Any) -> None:
+        self.student = student
+
+    def linear(self, fan_in: int, fan_out: int, **kwargs: Any) -> LinearFace:
+        return LinearFace(self.student.new(MODULES["linear"], "Linear", fan_in, fan_out, **kwargs),
+                          fan_in, fan_out)
+
+    def activation(self, name: str) -> ActivationFace:
+        return ActivationFace(self.student.new(MODULES["activation"], name), name)
+
+    def loss(self, name: str) -> LossFace:
+        return LossFace(self.student.new(MODULES["loss"], name), name)
+
+    def batchnorm(self, features: int, **kwargs: Any) -> BatchNormFace:
+        return BatchNormFace(self.student.new(MODULES["batchnorm"], "BatchNorm1d", features, **kwargs),
+                             features)
+
+    def model(self, name: str, widths: tuple[int, ...], **kwargs: Any) -> ModelFace:
+        return ModelFace(self.student.new(MODULES["mlp"], name, **kwargs), name, widths)
+
+    def sgd_layers(self, params: R.Params) -> list[Any]:
+        """Plain layer objects in the worker holding MyTorch-shaped W, b (gradients set later)."""
+        sandbox = self.student.sandbox
+        return [sandbox.namespace(W=np.ascontiguousarray(W.T), b=b.reshape(-1, 1).copy())
+                for W, b in params]
+
+    def sgd(self, layers: list[Any], **kwargs: Any) -> Any:
+        model = self.student.sandbox.namespace(layers=layers)
+        return self.student.new(MODULES["sgd"], "SGD", model, **kwargs)

@@ -1,0 +1,170 @@
+"""MyTorch Linear: W (out, in), b (out, 1); Z = A @ W.T + b.T; dLdW, dLdb summed over the batch.
+
+Values are set by the grader (random, non-zero): MyTorch's handout initialises W and b to
+zeros, which is correct there, so no initialisation is graded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grader.checks import diagnose as D
+from grader.checks import gradcheck as G
+from grader.checks import strategies as S
+from grader.checks.framework import CheckFailure, fail, tags
+from grader.profiles.mytorch_hw1p1 import reference as R
+from grader.profiles.mytorch_hw1p1 import signatures as MS
+from grader.profiles.mytorch_hw1p1.adapters import student_array
+from grader.profiles.mytorch_hw1p1.checking import expect_close, expect_overwritten, expect_unchanged
+from grader.sandbox import StudentException
+
+
+def linear_with(mytorch, case: S.LinearCase):
+    fan_in, fan_out = case.W.shape
+    layer = mytorch.linear(fan_in, fan_out)
+    layer.set_params(case.W, case.b)
+    return layer
+
+
+def check_forward(layer, case: S.LinearCase) -> np.ndarray:
+    expected = R.linear_forward(case.x, case.W, case.b)
+    out = layer.forward(case.x)
+    return expect_close(out, expected, what="Linear.forward's Z", formula="Z = A @ W.T + b.T",
+                        diagnosis_id="wrong-forward", signatures=(
+                            lambda: D.diagnosis("wrong-forward", "Linear.forward leaves out the bias: "
+                                                "Z = A @ W.T + b.T") if D.matches(out, case.x @ case.W)
+                            else None,
+                            lambda: D.batch_dependence_diagnosis(what="Linear.forward centres the batch")
+                            if D.matches(out, R.linear_forward(case.x - case.x.mean(axis=0), case.W, case.b))
+                            and case.x.shape[0] > 1 else None))
+
+
+def check_backward(layer, case: S.LinearCase, *, expected=None, rtol: float = G.REFERENCE_RTOL,
+                   expected_from: str = "the definition") -> tuple[np.ndarray, ...]:
+    """Compare dLdA, dLdW, dLdb (canonical through the adapter) with `expected` (default: the
+    reference's) after one backward; returns the student's three."""
+    n = case.x.shape[0]
+    dLdA = layer.backward(case.grad_out)
+    dW, db = layer.grads(case.grad_out)
+    want = expected or R.linear_backward(case.x, case.W, case.grad_out)
+    for got, ref, what, formula in ((dLdA, want[0], "Linear.backward's dLdA", "dLdA = dLdZ @ W"),
+                                    (dW, want[1], "Linear.dLdW", "dLdW = dLdZ.T @ A"),
+                                    (db, want[2], "Linear.dLdb", "dLdb = dLdZ.T @ ones((N, 1))")):
+        expect_close(got, ref, what=what, formula=formula, n=n, rtol=rtol, expected_from=expected_from,
+                     signatures=(lambda got=got, ref=ref, what=what:
+                                 MS.legacy_scale_signature(got, ref, what=what, n=n),))
+    return dLdA, dW, db
+
+
+@tags("linear")
+def test_constructor(mytorch):
+    """Linear(in, out) holds W (out, in) and b (out, 1); Linear(in, out, debug=True) works."""
+    layer = mytorch.linear(3, 5)
+    student_array(layer.remote.get("W"), (5, 3), what="Linear(3, 5).W")
+    student_array(layer.remote.get("b"), (5, 1), what="Linear(3, 5).b")
+    try:
+        mytorch.linear(3, 5, debug=True)
+    except StudentException as exc:
+        if exc.exc_type == "TypeError":
+            fail("missing-api", "Linear(in_features, out_features, debug=False) must accept the debug "
+                 f"keyword the course's models pass: {exc.message}")
+        raise
+
+
+@tags("linear")
+@settings(max_examples=S.examples(0.4))
+@given(case=S.linear_cases())
+def test_forward(mytorch, case):
+    """Z = A @ W.T + b.T, shape (N, out), float64."""
+    check_forward(linear_with(mytorch, case), case)
+
+
+@tags("linear")
+@settings(max_examples=S.examples(0.5))
+@given(case=S.linear_cases())
+def test_backward(mytorch, case):
+    """dLdA = dLdZ @ W; dLdW = dLdZ.T @ A (out, in) and dLdb (out, 1) summed over the batch."""
+    layer = linear_with(mytorch, case)
+    layer.forward(case.x)
+    check_backward(layer, case)
+
+
+@tags("linear")
+@settings(max_examples=S.examples(0.25))
+@given(case=S.linear_cases(max_batch=4, max_features=5))
+def test_gradient_numerical(mytorch, case):
+    """dLdA, dLdW and dLdb agree with central differences of the student's own forward."""
+    layer = linear_with(mytorch, case)
+    x, W, b, v = case.x, case.W, case.b, case.grad_out
+
+    def via_W(W_):
+        layer.set_params(W_, b)
+        return layer.forward(x)
+
+    def via_b(b_):
+        layer.set_params(W, b_)
+        return layer.forward(x)
+
+    numeric = (G.numeric_vjp(layer.forward, x, v), G.numeric_vjp(via_W, W, v),
+               G.numeric_vjp(via_b, b, v))
+    layer.set_params(W, b)
+    layer.forward(x)
+    try:
+        check_backward(layer, case, expected=numeric, rtol=G.NUMERIC_RTOL,
+                       expected_from="central differences of your forward")
+    except CheckFailure as exc:
+        if exc.diagnoses[0].id in ("wrong-gradient", "gradient-scale"):
+            right = R.linear_backward(x, W, v)
+            layer.forward(x)
+            theirs = (layer.backward(v), *layer.grads(v))
+            if all(D.matches(a, e, rtol=1e-8) for a, e in zip(theirs, right)):
+                raise CheckFailure(D.forward_is_the_problem(theirs[0], right[0], what="Linear")) from exc
+        raise
+
+
+@tags("linear", "robustness")
+@settings(max_examples=S.examples(0.25))
+@given(case=S.linear_cases(min_batch=2), data=st.data())
+def test_batch_independence(mytorch, case, data):
+    """A sample's Z does not depend on its batch mates."""
+    layer = linear_with(mytorch, case)
+    out = check_forward(layer, case)
+    others = data.draw(S.arrays(shape=case.x.shape, bound=5.0), label="other batch mates")
+    others[0] = case.x[0]
+    changed = np.asarray(layer.forward(others), dtype=np.float64)
+    if not G.close(changed[0], out[0]):
+        raise D.mismatch("batch-dependence", "", actual=changed[0], expected=out[0],
+                         found=D.batch_dependence_diagnosis(what="Linear.forward"))
+
+
+@tags("linear", "robustness")
+@settings(max_examples=S.examples(0.3))
+@given(case=S.linear_cases())
+def test_repeated_backward(mytorch, case):
+    """forward/backward leave A and dLdZ unchanged; a second backward overwrites dLdW and dLdb;
+    a backward after a new forward uses only the new batch."""
+    layer = linear_with(mytorch, case)
+    D.call_watched(layer.remote, "forward", case.x, what="Linear.forward")
+    dLdA1 = D.call_watched(layer.remote, "backward", case.grad_out, what="Linear.backward")
+    dW1, db1 = layer.grads(case.grad_out)
+    dLdA2 = layer.backward(case.grad_out)
+    dW2, db2 = layer.grads(case.grad_out)
+    expect_overwritten(dW1, dW2, what="Linear.dLdW", call="Linear.backward")
+    expect_overwritten(db1, db2, what="Linear.dLdb", call="Linear.backward")
+    expect_unchanged(dLdA1, dLdA2, what="dLdA", call="Linear.backward")
+    rng = np.random.default_rng(case.x.shape[0])
+    fresh = S.LinearCase(rng.uniform(-5, 5, size=case.x.shape), case.W, case.b,
+                         rng.uniform(-1, 1, size=case.grad_out.shape))
+    layer.forward(fresh.x)
+    try:
+        check_backward(layer, fresh)
+    except CheckFailure as exc:
+        dW3, _ = layer.grads(fresh.grad_out)
+        stale = D.accumulated_signature(dW2, dW3, R.linear_backward(fresh.x, fresh.W,
+                                                                      fresh.grad_out)[1],
+                                        what="Linear.dLdW")
+        if stale is not None:
+            raise CheckFailure(stale) from exc
+        raise

@@ -1,0 +1,137 @@
+"""MyTorch losses: MSELoss (SSE / (N C), gradient 2 (A - Y) / (N C)) and CrossEntropyLoss
+(one-hot Y; mean over N of -sum Y log softmax(A), gradient (softmax(A) - Y) / N).
+A loss value may be a NumPy scalar (as in the course) or a Python float."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+from grader.checks import diagnose as D
+from grader.checks import gradcheck as G
+from grader.checks import strategies as S
+from grader.checks.framework import CheckFailure, fail, tags
+from grader.profiles.mytorch_hw1p1 import reference as R
+from grader.profiles.mytorch_hw1p1.checking import expect_close, expect_unchanged
+
+MSE = pytest.param("MSELoss", marks=tags("losses", "mse"), id="MSELoss")
+CE = pytest.param("CrossEntropyLoss", marks=tags("losses", "cross-entropy"), id="CrossEntropyLoss")
+DEFINITION = {"MSELoss": (R.mse, "L = sum((A - Y) ** 2) / (N * C)", "dLdA = 2 * (A - Y) / (N * C)"),
+              "CrossEntropyLoss": (R.cross_entropy, "L = mean over N of -sum(Y * log softmax(A), axis=1)",
+                                   "dLdA = (softmax(A) - Y) / N")}
+
+
+def case_arrays(name: str, case: S.Classification) -> tuple[np.ndarray, np.ndarray]:
+    """A (N, C) and the target Y (N, C): one-hot for cross-entropy, real-valued for MSE."""
+    Y = R.one_hot(case.y, case.logits.shape[1])
+    if name == "MSELoss":
+        Y = Y + np.random.default_rng(case.logits.shape[0]).uniform(-1, 1, size=Y.shape)
+    return case.logits, Y
+
+
+def value_signature(name: str, A: np.ndarray, y: np.ndarray, value: float, expected: float):
+    if name == "CrossEntropyLoss":
+        return D.cross_entropy_value_signature(A, y, value, expected)
+    return D.loss_reduction_signature(value, expected, what="MSELoss.forward", n=A.shape[0], size=A.size)
+
+
+def check_value(face, name: str, A: np.ndarray, Y: np.ndarray, y: np.ndarray) -> float:
+    value = face.forward(A, Y)
+    expected, _ = DEFINITION[name][0](A, Y)
+    if not np.isclose(value, expected, rtol=1e-8, atol=1e-12):
+        found = value_signature(name, A, y, value, expected)
+        raise D.mismatch("wrong-forward", f"{name}.forward differs from {DEFINITION[name][1]}",
+                         actual=value, expected=expected, found=found)
+    return value
+
+
+@pytest.mark.parametrize("name", [MSE, CE])
+@settings(max_examples=S.examples(0.4))
+@given(case=S.classifications())
+def test_forward(mytorch, name, case):
+    """The loss value, for any batch size and number of classes."""
+    A, Y = case_arrays(name, case)
+    check_value(mytorch.loss(name), name, A, Y, case.y)
+
+
+@pytest.mark.parametrize("name", [MSE, CE])
+@settings(max_examples=S.examples(0.4))
+@given(case=S.classifications())
+def test_backward(mytorch, name, case):
+    """backward() returns dLdA of the mean loss (the 1/N is here, not in Linear)."""
+    A, Y = case_arrays(name, case)
+    face = mytorch.loss(name)
+    face.forward(A, Y)
+    _, expected = DEFINITION[name][0](A, Y)
+    expect_close(face.backward(), expected, what=f"{name}.backward's dLdA", formula=DEFINITION[name][2],
+                 n=A.shape[0])
+
+
+@pytest.mark.parametrize("name", [MSE, CE])
+@settings(max_examples=S.examples(0.2))
+@given(case=S.classifications(max_batch=4, max_classes=5))
+def test_gradient_numerical(mytorch, name, case):
+    """backward() agrees with central differences of the student's own forward."""
+    A, Y = case_arrays(name, case)
+    face = mytorch.loss(name)
+    numeric = G.numeric_vjp(lambda a: face.forward(a, Y), A, 1.0)
+    face.forward(A, Y)
+    got = face.backward()
+    try:
+        expect_close(got, numeric, what=f"{name}.backward's dLdA", formula=DEFINITION[name][2],
+                     n=A.shape[0], rtol=1e-5, expected_from="central differences of your forward")
+    except CheckFailure as exc:
+        found = D.forward_is_the_problem(got, DEFINITION[name][0](A, Y)[1], what=name)
+        if found is not None:
+            raise CheckFailure(found) from exc
+        raise
+
+
+@tags("losses", "cross-entropy")
+@settings(max_examples=S.examples(0.3))
+@given(case=S.classifications(extreme=True))
+def test_cross_entropy_large_logits(mytorch, case):
+    """Logits of magnitude up to 1e3 give a finite, right loss and gradient."""
+    A, Y = case_arrays("CrossEntropyLoss", case)
+    face = mytorch.loss("CrossEntropyLoss")
+    value = face.forward(A, Y)
+    expected, grad = R.cross_entropy(A, Y)
+    if not np.isfinite(value) or not np.isclose(value, expected, rtol=1e-6):
+        fail("softmax-overflow", f"CrossEntropyLoss.forward gives {value:.6g} (expected {expected:.6g}) "
+             "for logits of magnitude ~1e3: subtract each row's max before exp and take log softmax "
+             "as (A - max) - log(sum(exp(A - max)))")
+    got = D.require_array(face.backward(), A.shape, what="CrossEntropyLoss.backward's dLdA")
+    if not np.all(np.isfinite(got)) or not G.close(got, grad, rtol=1e-6):
+        fail("softmax-overflow", "CrossEntropyLoss.backward is inf/NaN or wrong for logits of "
+             "magnitude ~1e3: compute softmax with the max subtracted")
+
+
+@pytest.mark.parametrize("name", [MSE, CE])
+@settings(max_examples=S.examples(0.2))
+@given(case=S.classifications())
+def test_inputs_unchanged(mytorch, name, case):
+    """forward leaves A unchanged; two backward calls give the same dLdA."""
+    A, Y = case_arrays(name, case)
+    face = mytorch.loss(name)
+    D.call_watched(face.remote, "forward", A, Y, what=f"{name}.forward")
+    first = face.backward()
+    expect_unchanged(first, face.backward(), what="dLdA", call=f"{name}.backward")
+
+
+@tags("losses", "robustness")
+@settings(max_examples=S.examples(0.2))
+@given(case=S.classifications(min_batch=2))
+def test_cross_entropy_batch_independence(mytorch, case):
+    """Each row of CrossEntropyLoss.backward depends on its own row only (and 1/N)."""
+    A, Y = case_arrays("CrossEntropyLoss", case)
+    face = mytorch.loss("CrossEntropyLoss")
+    face.forward(A, Y)
+    first = np.asarray(face.backward(), dtype=np.float64)
+    changed = A.copy()
+    changed[1:] = changed[1:] * -2.0 + 1.0
+    face.forward(changed, Y)
+    row = np.asarray(face.backward(), dtype=np.float64)[0]
+    if not G.close(row, first[0]):
+        raise D.mismatch("batch-dependence", "", actual=row, expected=first[0],
+                         found=D.batch_dependence_diagnosis(what="CrossEntropyLoss.backward"))

@@ -1,0 +1,107 @@
+"""MyTorch SGD(model, lr, momentum) walking model.layers (objects with W, b, dLdW, dLdb).
+
+The layers are plain objects the grader fills in the worker (not the student's Linear), so
+an SGD check never depends on the Linear checks. Momentum: v = mu v + dLdW, W -= lr v,
+velocities from 0, carried across steps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grader.checks import diagnose as D
+from grader.checks import strategies as S
+from grader.checks.framework import CheckFailure, fail, tags
+from grader.profiles.mytorch_hw1p1 import reference as R
+from grader.profiles.mytorch_hw1p1 import signatures as MS
+from grader.profiles.mytorch_hw1p1.adapters import student_array
+
+
+@st.composite
+def sgd_cases(draw: st.DrawFn) -> tuple[R.Params, list[R.Params], float]:
+    """Two layers' canonical (W, b), three steps of gradients, a learning rate."""
+    sizes = [draw(st.integers(2, 6)) for _ in range(3)]
+    rng = S.generator(draw(S.SEEDS))
+    params = [(rng.uniform(-1, 1, (a, b)), rng.uniform(-1, 1, b)) for a, b in zip(sizes, sizes[1:])]
+    grads = [[(rng.uniform(-1, 1, W.shape), rng.uniform(-1, 1, b.shape)) for W, b in params]
+             for _ in range(3)]
+    lr = draw(st.sampled_from([0.1, 0.05, 0.3]))
+    return params, grads, lr
+
+
+def run_steps(mytorch, params: R.Params, grads: list[R.Params], lr: float, momentum: float
+              ) -> list[R.Params]:
+    """The student's canonical (W, b) per layer after each step."""
+    layers = mytorch.sgd_layers(params)
+    kwargs = {"lr": lr} if momentum == 0 else {"lr": lr, "momentum": momentum}
+    optimizer = mytorch.sgd(layers, **kwargs)
+    history = []
+    for step in grads:
+        for layer, (dW, db) in zip(layers, step):
+            layer.set("dLdW", np.ascontiguousarray(dW.T))
+            layer.set("dLdb", db.reshape(-1, 1).copy())
+        optimizer.call("step")
+        after = []
+        for layer, (W, b) in zip(layers, params):
+            Wm = student_array(layer.get("W"), W.T.shape, what="layer.W after SGD.step")
+            bm = student_array(layer.get("b"), (b.size, 1), what="layer.b after SGD.step")
+            after.append((Wm.T.copy(), bm.reshape(-1).copy()))
+        history.append(after)
+    return history
+
+
+def flat(params: R.Params) -> list[np.ndarray]:
+    return [p for pair in params for p in pair]
+
+
+@tags("sgd")
+@settings(max_examples=S.examples(0.3))
+@given(case=sgd_cases())
+def test_step(mytorch, case):
+    """momentum 0: W -= lr * dLdW and b -= lr * dLdb for every layer, every step."""
+    params, grads, lr = case
+    theirs = run_steps(mytorch, params, grads, lr, 0.0)
+    before = flat(params)
+    for step, after in zip(grads, theirs):
+        for name, b, a, g in zip(("W", "b") * len(params), before, flat(after), flat(step)):
+            found = D.sgd_signature(b, a, g, lr, what=f"a layer's {name}")
+            if found is not None:
+                raise CheckFailure(found)
+        before = flat(after)
+
+
+@tags("sgd", "momentum")
+@settings(max_examples=S.examples(0.3))
+@given(case=sgd_cases(), momentum=st.sampled_from([0.9, 0.5]))
+def test_momentum(mytorch, case, momentum):
+    """v = mu v + dLdW, W -= lr v (velocities start at 0 and persist across steps)."""
+    params, grads, lr = case
+    theirs = run_steps(mytorch, params, grads, lr, momentum)
+    expected = R.sgd_steps(flat(params), [flat(g) for g in grads], lr, momentum)
+    history = [flat(params)] + [flat(a) for a in theirs]
+    for k, (want, got) in enumerate(zip(expected, theirs)):
+        if all(D.matches(a, e, rtol=1e-8) for a, e in zip(flat(got), want)):
+            continue
+        for i in range(len(want)):
+            steps = [history[j + 1][i] - history[j][i] for j in range(len(grads))]
+            found = MS.momentum_signature(lr, momentum, [flat(g)[i] for g in grads], steps)
+            if found is not None:
+                raise CheckFailure(found)
+        fail("optimizer-update", f"after step {k + 1} of SGD(lr={lr:g}, momentum={momentum:g}) the "
+             "parameters differ from v = mu * v + dLdW, W -= lr * v (velocities start at 0)")
+
+
+@tags("sgd", "momentum")
+def test_momentum_zero_is_plain(mytorch):
+    """SGD(model, lr) without momentum keeps no velocity: two steps with the same gradient move
+    W by the same amount."""
+    rng = np.random.default_rng(7)
+    params = [(rng.uniform(-1, 1, (3, 2)), rng.uniform(-1, 1, 2))]
+    g = [(rng.uniform(-1, 1, (3, 2)), rng.uniform(-1, 1, 2))]
+    theirs = run_steps(mytorch, params, [g, g], 0.1, 0.0)
+    first, second = theirs[0][0][0] - params[0][0], theirs[1][0][0] - theirs[0][0][0]
+    if not D.matches(second, first):
+        fail("optimizer-update", "SGD(model, lr) without momentum changes its step between two "
+             "identical gradients: with momentum 0 the update is W -= lr * dLdW only")

@@ -1,0 +1,112 @@
+"""MNIST from the student's parts: 784-64-10 from Linear, ReLU, CrossEntropyLoss and SGD
+(with and without momentum), trained in the grader's own loop (profile training.py), beside
+the reference trained on the same batches from the same weights."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from grader.checks.framework import fail, tags
+from grader.profiles.mytorch_hw1p1 import training as T
+from grader.training.calibration import accuracy_threshold, one_blas_thread
+
+MOMENTUM = 0.9
+
+
+class Runs:
+    """Each experiment once per submission: (student, reference) TrainRuns per momentum."""
+
+    def __init__(self, mytorch: Any, rubric: Any, dataset: Any, seed: int,
+                 artifacts: dict[str, Any]) -> None:
+        self.mytorch, self.cfg, self.dataset, self.seed = mytorch, rubric.training, dataset, seed
+        self.artifacts = artifacts
+        self.done: dict[float, tuple[T.TrainRun, T.TrainRun]] = {}
+
+    def get(self, momentum: float) -> tuple[T.TrainRun, T.TrainRun]:
+        if momentum not in self.done:
+            sizes = (self.dataset.X_train.shape[1], *self.cfg.hidden, T.N_CLASSES)
+            start = T.init_params(sizes, self.seed + 1)
+            # Momentum accumulates about 1 / (1 - mu) gradients: the same effective step size.
+            lr = self.cfg.lr * (1.0 - momentum) if momentum else self.cfg.lr
+            data = (self.dataset.X_train, self.dataset.y_train, self.dataset.X_test, self.dataset.y_test)
+            kwargs = dict(epochs=self.cfg.epochs, batch_size=self.cfg.batch_size, seed=self.seed + 2)
+            with one_blas_thread():
+                reference = T.train(T.LocalNet(start, lr, momentum), start, *data, **kwargs)
+            student = T.train(T.StudentNet(self.mytorch, start, lr, momentum), start, *data, **kwargs)
+            self.done[momentum] = (student, reference)
+            if not momentum:
+                self.publish(student, reference)
+        return self.done[momentum]
+
+    def publish(self, student: T.TrainRun, reference: T.TrainRun) -> None:
+        """The plain-SGD run's curve and confusion matrix, for the report writers."""
+        from grader.training.stats import json_floats
+
+        self.artifacts["learning_curve"] = {"student": json_floats(student.losses),
+                                            "reference": json_floats(reference.losses)}
+        if student.confusion is not None and student.collapse is not None:
+            self.artifacts["confusion_matrix"] = student.confusion.astype(int).tolist()
+            self.artifacts["predicted_histogram"] = list(student.collapse.predicted_histogram)
+            self.artifacts["label_histogram"] = list(student.collapse.label_histogram)
+        self.artifacts["test_accuracy"] = round(student.test_accuracy, 6)
+        self.artifacts["reference_accuracy"] = round(reference.test_accuracy, 6)
+        self.artifacts["accuracy_threshold"] = round(self.threshold(reference), 6)
+
+    def threshold(self, reference: T.TrainRun) -> float:
+        return accuracy_threshold(reference.test_accuracy, float(self.cfg.accuracy_margin),
+                                  float(self.cfg.min_accuracy))
+
+
+@pytest.fixture(scope="session")
+def runs(mytorch, rubric, dataset, grading_seed, artifacts) -> Runs:
+    return Runs(mytorch, rubric, dataset, grading_seed, artifacts)
+
+
+WITH_AND_WITHOUT = (pytest.param(0.0, id="sgd"),
+                    pytest.param(MOMENTUM, id="momentum", marks=tags("training", "momentum")))
+
+
+def _describe(run: T.TrainRun, reference: T.TrainRun) -> str:
+    return (f"test accuracy {run.test_accuracy:.1%} (reference on the same batches: "
+            f"{reference.test_accuracy:.1%}); loss {run.initial_loss:.3g} -> {run.final_loss:.3g}")
+
+
+@tags("training")
+@pytest.mark.parametrize("momentum", WITH_AND_WITHOUT)
+def test_loss_decreases(runs: Runs, momentum: float) -> None:
+    """Under the grader's loop the test loss falls and stays finite."""
+    student, reference = runs.get(momentum)
+    if student.diverged or student.final_loss > 2.0 * student.initial_loss:
+        fail("divergence", "training 784-64-10 from your Linear, ReLU, CrossEntropyLoss and SGD "
+             "makes the loss grow (or reach inf/NaN): see the Linear, loss and SGD checks",
+             message=_describe(student, reference))
+    if not student.final_loss < 0.8 * student.initial_loss:
+        fail("no-learning", f"training 784-64-10 from your parts leaves the test loss at "
+             f"{student.final_loss:.3g} (from {student.initial_loss:.3g}); the reference reaches "
+             f"{reference.final_loss:.3g}: see the Linear, loss and SGD checks",
+             message=_describe(student, reference))
+
+
+@tags("training")
+@pytest.mark.parametrize("momentum", WITH_AND_WITHOUT)
+def test_no_single_class_collapse(runs: Runs, momentum: float) -> None:
+    student, reference = runs.get(momentum)
+    if student.collapse is not None and student.collapse.collapsed:
+        fail("single-class-collapse", f"after training, {student.collapse.describe()}: the network "
+             "predicts (almost) one class for everything", message=_describe(student, reference))
+
+
+@tags("training")
+@pytest.mark.parametrize("momentum", WITH_AND_WITHOUT)
+def test_accuracy(runs: Runs, momentum: float) -> None:
+    """Test accuracy from the trained weights reaches the bar set by the reference."""
+    student, reference = runs.get(momentum)
+    bar = runs.threshold(reference)
+    if not (math.isfinite(student.test_accuracy) and student.test_accuracy >= bar):
+        fail("accuracy-below-threshold", f"784-64-10 trained from your parts reaches "
+             f"{student.test_accuracy:.1%} test accuracy, below the bar of {bar:.1%} (the reference "
+             f"reaches {reference.test_accuracy:.1%} on the same batches)",
+             message=_describe(student, reference))

@@ -1,0 +1,133 @@
+"""The training recipe: 784-64-10 assembled from the student's Linear, ReLU,
+CrossEntropyLoss and SGD, trained on the MNIST subset in the grader's own loop.
+
+The grader cuts the batches, calls each part in order (Linear, ReLU, Linear, loss,
+backward in reverse, SGD.step) and sets the initial weights itself (the handout
+initialises W to zeros, which cannot train a hidden layer). The reference network
+(reference.py) is trained on the same batches from the same weights; accuracy is always
+computed grader-side from the student's trained weights.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from grader.profiles.mytorch_hw1p1 import reference as R
+from grader.training.calibration import ref_predict
+from grader.training.stats import (CollapseStats, accuracy, collapse_stats, confusion_matrix,
+                                   cross_entropy)
+
+N_CLASSES = 10
+
+
+class Net(Protocol):
+    def step(self, X: np.ndarray, Y: np.ndarray) -> float: ...  # one SGD step; the batch loss
+    def params(self) -> R.Params: ...                             # canonical [(W, b), (W, b)]
+
+
+class LocalNet:
+    """The reference network in the grader's process."""
+
+    def __init__(self, params: R.Params, lr: float, momentum: float) -> None:
+        if len(params) != 2:
+            raise ValueError("the MyTorch recipe has one hidden layer: training.hidden = [64]")
+        self.current = [(W.copy(), b.copy()) for W, b in params]
+        self.lr, self.momentum = lr, momentum
+        self.velocity = [np.zeros_like(p) for pair in params for p in pair]
+
+    def step(self, X: np.ndarray, Y: np.ndarray) -> float:
+        (W1, b1), (W2, b2) = self.current
+        Z1 = R.linear_forward(X, W1, b1)
+        A1 = np.maximum(Z1, 0.0)
+        loss, dZ2 = R.cross_entropy(R.linear_forward(A1, W2, b2), Y)
+        dA1, dW2, db2 = R.linear_backward(A1, W2, dZ2)
+        _, dW1, db1 = R.linear_backward(X, W1, np.where(Z1 > 0, dA1, 0.0))
+        flat = [W1, b1, W2, b2]
+        for i, g in enumerate((dW1, db1, dW2, db2)):
+            self.velocity[i] = self.momentum * self.velocity[i] + g
+            flat[i] = flat[i] - self.lr * self.velocity[i]
+        self.current = [(flat[0], flat[1]), (flat[2], flat[3])]
+        return loss
+
+    def params(self) -> R.Params:
+        return self.current
+
+
+class StudentNet:
+    """The student's parts in the worker, driven call by call (9 round trips a step)."""
+
+    def __init__(self, mytorch: Any, params: R.Params, lr: float, momentum: float) -> None:
+        sizes = [params[0][0].shape[0]] + [W.shape[1] for W, _ in params]
+        self.linears = [mytorch.linear(a, b) for a, b in zip(sizes, sizes[1:])]
+        for face, (W, b) in zip(self.linears, params):
+            face.set_params(W, b)
+        self.relu = mytorch.activation("ReLU")
+        self.loss = mytorch.loss("CrossEntropyLoss")
+        kwargs = {"lr": lr} if momentum == 0 else {"lr": lr, "momentum": momentum}
+        self.optimizer = mytorch.sgd([face.handle for face in self.linears], **kwargs)
+
+    def step(self, X: np.ndarray, Y: np.ndarray) -> float:
+        first, second = self.linears
+        logits = second.forward(self.relu.forward(first.forward(X)))
+        loss = self.loss.forward(logits, Y)
+        first.backward(self.relu.backward(second.backward(self.loss.backward())))
+        self.optimizer.call("step")
+        return float(loss)
+
+    def params(self) -> R.Params:
+        return [face.params() for face in self.linears]
+
+
+@dataclass
+class TrainRun:
+    losses: list[float] = field(default_factory=list)     # mean batch loss per epoch
+    initial_loss: float = math.nan                         # grader's CE on the test set, before
+    final_loss: float = math.nan                           # ... and after
+    test_accuracy: float = 0.0
+    collapse: CollapseStats | None = None
+    confusion: np.ndarray | None = None                    # (10, 10) int: true class x predicted
+    diverged: bool = False
+
+
+def init_params(sizes: tuple[int, ...], seed: int) -> R.Params:
+    """He-normal weights, zero biases: what the grader starts both networks from."""
+    rng = np.random.default_rng(seed)
+    return [(rng.standard_normal((a, b)) * math.sqrt(2.0 / a), np.zeros(b))
+            for a, b in zip(sizes, sizes[1:])]
+
+
+def train(net: Net, start: R.Params, X: np.ndarray, y: np.ndarray, X_test: np.ndarray,
+          y_test: np.ndarray, *, epochs: int, batch_size: int, seed: int) -> TrainRun:
+    """Mini-batch training, the grader's way: its batches, one-hot labels, its evaluation."""
+    run = TrainRun(initial_loss=cross_entropy(_logits(start, X_test), y_test))
+    order_rng = np.random.default_rng(seed)
+    Y = R.one_hot(y, N_CLASSES)
+    with np.errstate(all="ignore"):
+        for _ in range(epochs):
+            order = order_rng.permutation(len(y))
+            total = 0.0
+            for begin in range(0, len(y), batch_size):
+                idx = order[begin:begin + batch_size]
+                total += net.step(X[idx], Y[idx]) * len(idx)
+            run.losses.append(total / len(y))
+            if not math.isfinite(run.losses[-1]):
+                run.diverged = True
+                break
+        params = net.params()
+        run.final_loss = cross_entropy(_logits(params, X_test), y_test)
+        predictions = ref_predict(params, X_test, "relu")
+    run.diverged = run.diverged or not math.isfinite(run.final_loss)
+    run.test_accuracy = accuracy(predictions, y_test)
+    run.collapse = collapse_stats(y_test, predictions)
+    run.confusion = confusion_matrix(y_test, predictions)
+    return run
+
+
+def _logits(params: R.Params, X: np.ndarray) -> np.ndarray:
+    from grader.training.calibration import ref_forward
+
+    return ref_forward(params, X, "relu")

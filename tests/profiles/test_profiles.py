@@ -1,0 +1,116 @@
+"""The profile mechanism: registry, layout detection, the 2.0.x refusal, vocabulary,
+rubric selection and the CLI's --profile / `grader profiles`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from grading_helpers import REFERENCE
+
+from grader.cli import cli
+from grader.exitcodes import BAD_INPUT
+from grader.profiles import PROFILE_NAMES, ProfileError, check_layout, get_profile
+from grader.profiles.mytorch_hw1p1.legacy import backward_arities
+from grader.rubric import RubricError, load_rubric, loads_rubric
+
+
+def test_unknown_profile_names_the_close_one():
+    with pytest.raises(ProfileError, match="did you mean 'mytorch-hw1p1'"):
+        get_profile("mytorch-hw1")
+
+
+def test_every_profile_has_its_rubric_and_checks():
+    for name in PROFILE_NAMES:
+        profile = get_profile(name)
+        assert profile.checks_dir.is_dir() and any(profile.checks_dir.glob("test_*.py"))
+        assert load_rubric(profile.rubric).profile == name
+
+
+def test_a_layout_for_another_profile_names_it(mytorch_solution: Path):
+    with pytest.raises(ProfileError, match="--profile mytorch-hw1p1"):
+        check_layout(mytorch_solution, get_profile("default"))
+    with pytest.raises(ProfileError, match="--profile default"):
+        check_layout(REFERENCE, get_profile("mytorch-hw1p1"))
+    check_layout(mytorch_solution, get_profile("mytorch-hw1p1"))
+    check_layout(REFERENCE, get_profile("default"))
+
+
+def test_the_2_0_x_conventions_are_refused(mytorch_legacy: Path, mytorch_solution: Path):
+    with pytest.raises(ProfileError, match="2.0.x"):
+        check_layout(mytorch_legacy, get_profile("mytorch-hw1p1"))
+    assert backward_arities((mytorch_solution / "mytorch/nn/activation.py").read_text())["ReLU"] == 1
+
+
+def test_one_argumentless_backward_is_a_bug_not_a_release():
+    source = ("class ReLU:\n    def backward(self):\n        pass\n"
+              "class Sigmoid:\n    def backward(self, dLdA):\n        pass\n")
+    assert backward_arities(source) == {"ReLU": 0, "Sigmoid": 1}
+    assert get_profile("mytorch-hw1p1").refuse is not None
+
+
+def test_hints_speak_the_assignment_vocabulary():
+    profile = get_profile("mytorch-hw1p1")
+    assert profile.phrase("update W -= lr * dW and b -= lr * db in SGD(layers, lr)") == \
+        "update W -= lr * dLdW and b -= lr * dLdb in SGD(model, lr)"
+    assert profile.phrase("dWx and grad_outs stay") == "dWx and grad_outs stay"
+    assert get_profile("default").phrase("dW") == "dW"
+
+
+def test_rubric_profile_key():
+    rubric = loads_rubric('profile = "mytorch-hw1p1"\n')
+    assert rubric.profile == "mytorch-hw1p1"
+    assert rubric.modules == get_profile("mytorch-hw1p1").modules
+    assert "scipy" not in rubric.forbidden_imports and "torch" in rubric.forbidden_imports
+    assert loads_rubric("").profile == "default"
+    with pytest.raises(RubricError, match="profile"):
+        loads_rubric('profile = "cs231"\n')
+    with pytest.raises(RubricError, match="without '.py' or dots"):
+        loads_rubric('modules = ["mytorch.nn.linear"]\n')
+
+
+def test_rubric_checks_are_validated_against_the_profile_checks():
+    loads_rubric('profile = "mytorch-hw1p1"\n[checks."test_batchnorm.py::test_eval_mode"]\npoints = 2\n')
+    with pytest.raises(RubricError, match="test_eval_mode"):
+        loads_rubric('profile = "mytorch-hw1p1"\n[checks."test_batchnorm.py::test_eval_mod"]\npoints = 2\n')
+
+
+def test_cli_refuses_a_submission_laid_out_for_another_profile(mytorch_solution: Path):
+    result = CliRunner().invoke(cli, ["run", str(mytorch_solution)])
+    assert result.exit_code == BAD_INPUT
+    assert "--profile mytorch-hw1p1" in result.output and len(result.output.strip().splitlines()) == 1
+    result = CliRunner().invoke(cli, ["run", str(REFERENCE), "--profile", "mytorch-hw1p1"])
+    assert result.exit_code == BAD_INPUT and "--profile default" in result.output
+
+
+def test_cli_refuses_the_2_0_x_conventions(mytorch_legacy: Path):
+    result = CliRunner().invoke(cli, ["check", str(mytorch_legacy), "--profile", "mytorch-hw1p1"])
+    assert result.exit_code == BAD_INPUT and "2.0.x" in result.output
+
+
+def test_cli_profile_and_rubric_must_agree(mytorch_solution: Path):
+    result = CliRunner().invoke(cli, ["run", str(mytorch_solution), "--profile", "mytorch-hw1p1",
+                                      "--rubric", "default"])
+    assert result.exit_code == BAD_INPUT and "grades profile default" in result.output
+
+
+def test_cli_lists_the_profiles():
+    result = CliRunner().invoke(cli, ["profiles"])
+    assert result.exit_code == 0
+    for name in PROFILE_NAMES:
+        assert f"{name}: " in result.output
+    assert "(out, in)" in result.output
+
+
+def test_bundle_for_a_profile_ships_its_rubric(tmp_path: Path):
+    import zipfile
+
+    out = tmp_path / "autograder.zip"
+    result = CliRunner().invoke(cli, ["bundle", "gradescope", "--profile", "mytorch-hw1p1",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as bundle:
+        assert 'profile = "mytorch-hw1p1"' in bundle.read("rubric.toml").decode()
+        setup = bundle.read("setup.sh").decode()
+    assert "grader-src/reference" not in setup and "load_rubric" in setup

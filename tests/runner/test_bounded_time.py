@@ -259,13 +259,14 @@ def test_run_deadline_ends_the_run_with_complete_reports(tmp_path: Path) -> None
     sleeper = "        while True:\n            __import__('time').sleep(1)\n"
     sub = make_submission(tmp_path / "deadline", {"layers.py": [(RELU_FORWARD, RELU_FORWARD.replace(
         "\n        self._mask", "\n" + sleeper + "        self._mask"))]})
-    rubric = fast_rubric(tmp_path, limits={"call_timeout_s": 60.0, "run_timeout_s": 20.0})
-    with ThreadPoolExecutor(len(FORMATS)) as pool:
+    # Without the deadline the first hang alone would take the call limit, 120 s.
+    rubric = fast_rubric(tmp_path, limits={"call_timeout_s": 120.0, "run_timeout_s": 20.0})
+    with ThreadPoolExecutor(2) as pool:
         outcomes = dict(zip(FORMATS, pool.map(
             lambda fmt: grade(sub, rubric, tmp_path / f"report.{fmt}", fmt=fmt), FORMATS)))
     for fmt, outcome in outcomes.items():
         assert outcome["code"] == 0, (fmt, outcome["stderr"])
-        assert outcome["seconds"] < 60, (fmt, outcome["seconds"])  # the bench: <= 25 s unloaded
+        assert outcome["seconds"] < 90, (fmt, outcome["seconds"])  # the bench: <= 25 s unloaded
         assert outcome["report"], fmt
     tests = checks_by_name(outcomes["json"]["report"])
     # The check running at the deadline says what it was running (on an unloaded machine the
@@ -273,7 +274,7 @@ def test_run_deadline_ends_the_run_with_complete_reports(tmp_path: Path) -> None
     stopped = [t for t in tests.values() if "stopped: the run's time limit was reached" in t.get("output", "")]
     assert len(stopped) <= 1
     not_run = [t for t in tests.values() if t.get("output", "").startswith("- **`timeout`**: not run: the run")]
-    assert not_run and all(t["score"] == 0 for t in not_run)
+    assert not_run and all(t["score"] == 0 for t in not_run), [t.get("output", "")[:160] for t in tests.values()][:3]
     assert all(t["score"] == 0 for t in stopped)
     xml.dom.minidom.parseString(outcomes["junit"]["report"])
     assert "time limit" in outcomes["text"]["report"]

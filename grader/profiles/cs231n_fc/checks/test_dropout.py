@@ -40,8 +40,10 @@ def test_dropout_test_mode(cs231n):
     """mode 'test' returns x unchanged (no mask, no scaling)."""
     x = np.random.default_rng(2).normal(0, 1, (6, 7))
     out, _ = cs231n.forward("dropout_forward", x, {"p": 0.6, "mode": "test"})
-    expect_close(out, x, what="dropout_forward's out in test mode", diagnosis_id="dropout-mode",
-                 formula="out = x (inverted dropout scales at training time only)")
+    out = D.require_array(out, x.shape, what="dropout_forward's out in test mode")
+    if not D.matches(out, x, rtol=1e-12):
+        fail("dropout-mode", "dropout_forward in test mode must return x unchanged: inverted "
+             "dropout scales by 1/p at training time only", message=f"got {D.fmt(out)}\nexpected {D.fmt(x)}")
 
 
 @tags("dropout")

@@ -8,7 +8,6 @@ own forward.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 
 from grader.checks import diagnose as D
@@ -88,9 +87,13 @@ def check_loss(cs231n, name: str, case) -> None:
     want_loss, want_dx = getattr(R, name)(x, y)
     n = x.shape[0]
     value = cs231n.scalar(loss, what=f"{name}'s loss")
+    # Non-finite values for large scores: exp overflowed (no max subtracted first).
+    overflow = (lambda: D.overflow_signature(value, what=f"{name}'s loss")) if name == "softmax_loss" \
+        else (lambda: None)
     expect_close(np.asarray(value), np.asarray(want_loss), what=f"{name}'s loss",
                  diagnosis_id="wrong-forward", formula="the mean over the N samples", signatures=(
-                     lambda: D.loss_reduction_signature(value, want_loss, what=f"{name}'s loss", n=n),))
+                     overflow,
+                     lambda: D.loss_reduction_signature(value, want_loss, what=f"{name}'s loss", n=n)))
     expect_close(dx, want_dx, what=f"{name}'s dx", formula="dx of the mean loss (divided by N)", n=n)
 
 
@@ -113,7 +116,8 @@ def test_softmax_loss_large_scores(cs231n):
 @settings(max_examples=S.examples(0.3))
 @given(case=scores())
 def test_svm_loss(cs231n, case):
-    """Mean multiclass hinge loss with margin 1 (2017-2024 handouts; skipped when absent)."""
+    """Mean multiclass hinge loss with margin 1 (2017-2024 handouts). A year without svm_loss
+    passes: a skip would cost its points, and the function is not part of that year's work."""
     if not cs231n.has("cs231n.layers", "svm_loss"):
-        pytest.skip("this year's layers.py has no svm_loss")
+        return
     check_loss(cs231n, "svm_loss", case)

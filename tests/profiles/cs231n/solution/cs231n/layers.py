@@ -50,7 +50,7 @@ def softmax_loss(x, y):
     loss = -np.sum(log_probs[np.arange(N), y]) / N
     dx = probs.copy()
     dx[np.arange(N), y] -= 1
-    dx /= N
+    dx = dx / N
     return loss, dx
 
 

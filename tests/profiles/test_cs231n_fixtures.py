@@ -24,10 +24,11 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     root = tmp_path_factory.mktemp("cs231n")
-    jobs = [job("solution", catalog.materialize(root / "solution"), rubric=RUBRIC, cost=6)]
+    jobs = [job("solution", catalog.materialize(root / "solution"), rubric=RUBRIC, cost=10)]
     for mutant in catalog.MUTANTS:
         path = catalog.materialize(root / mutant.name, mutant.edits)
-        jobs.append(job(mutant.name, path, rubric=RUBRIC, include_tags=[mutant.tag], cost=1))
+        jobs.append(job(mutant.name, path, rubric=RUBRIC, include_tags=[mutant.tag],
+                        cost=4 if mutant.tag == "training" else 1))
     for variant in catalog.VARIANTS:
         path = catalog.materialize(root / f"ok-{variant.name}", variant.edits)
         jobs.append(job(f"ok-{variant.name}", path, rubric=RUBRIC, include_tags=list(variant.tags),
@@ -40,8 +41,10 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
 
 def test_solution_gets_full_marks(graded):
     result = graded["solution"]
-    assert {c["tags"][0] for c in result["checks"]} >= set(catalog.COMPONENTS), describe(result)
+    assert {c["tags"][0] for c in result["checks"]} >= {*catalog.COMPONENTS, "training"}, describe(result)
     assert_full_marks(result)
+    figures = result["artifacts"]
+    assert figures["test_accuracy"] >= figures["accuracy_threshold"] > 0.5
 
 
 @pytest.mark.parametrize("mutant", catalog.MUTANTS, ids=[m.name for m in catalog.MUTANTS])
@@ -81,4 +84,4 @@ def test_broken_layout_costs_only_what_it_breaks(graded, name):
 def test_catalog_is_large_enough():
     assert len(catalog.MUTANTS) >= 30 and len(catalog.VARIANTS) >= 8
     assert len({m.name for m in catalog.MUTANTS}) == len(catalog.MUTANTS)
-    assert {m.tag for m in catalog.MUTANTS} >= set(catalog.COMPONENTS)
+    assert {m.tag for m in catalog.MUTANTS} >= {*catalog.COMPONENTS, "training"}

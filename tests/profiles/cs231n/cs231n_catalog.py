@@ -133,6 +133,10 @@ MUTANTS: tuple[Mutant, ...] = (
            "fc-net", "wrong-forward", "the last layer's bias ignored"),
     Mutant("fc-dropout-in-test", one(FC, '            self.dropout_param["mode"] = mode\n', "            pass\n"),
            "fc-net", "dropout-mode", "dropout left in train mode at test time"),
+    Mutant("sgd-frozen", one(OP, SGD_W, "w = w.copy()"), "training", "no-learning",
+           "sgd never moves the weights"),
+    Mutant("sgd-diverges", one(OP, SGD_W, 'w -= 300 * config["learning_rate"] * dw'), "training",
+           "divergence", "sgd's step 300 times too large"),
 )
 
 VARIANTS: tuple[Variant, ...] = (

@@ -34,12 +34,19 @@ class Runs:
             data = (self.dataset.X_train, self.dataset.y_train, self.dataset.X_test, self.dataset.y_test)
             kwargs = dict(epochs=self.cfg.epochs, batch_size=self.cfg.batch_size, seed=self.seed + 2)
             with one_blas_thread():
-                reference = T.train(T.LocalNet(start, lr, momentum), start, *data, **kwargs)
-            student = T.train(T.StudentNet(self.mytorch, start, lr, momentum), start, *data, **kwargs)
+                reference = T.train(self.reference_net(start, lr, momentum), start, *data, **kwargs)
+            student = T.train(self.student_net(start, lr, momentum), start, *data, **kwargs)
             self.done[momentum] = (student, reference)
             if not momentum:
                 self.publish(student, reference)
         return self.done[momentum]
+
+    # The two networks of one experiment (another profile's Runs overrides these).
+    def reference_net(self, start: Any, lr: float, momentum: float) -> T.Net:
+        return T.LocalNet(start, lr, momentum)
+
+    def student_net(self, start: Any, lr: float, momentum: float) -> T.Net:
+        return T.StudentNet(self.mytorch, start, lr, momentum)
 
     def publish(self, student: T.TrainRun, reference: T.TrainRun) -> None:
         """The plain-SGD run's curve and confusion matrix, for the report writers."""

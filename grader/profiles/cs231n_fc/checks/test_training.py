@@ -4,7 +4,6 @@ training.py), beside the reference trained on the same batches from the same par
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -12,8 +11,8 @@ import pytest
 
 from grader.checks.framework import fail, tags
 from grader.profiles.cs231n_fc import training as T
-from grader.profiles.mytorch_hw1p1.checks.test_training import MOMENTUM, Runs
-from grader.profiles.mytorch_hw1p1.training import TrainRun
+from grader.profiles.mytorch_hw1p1.checks.test_training import (MOMENTUM, Runs, _describe,
+                                                                check_accuracy, check_collapse)
 
 
 class CS231nRuns(Runs):
@@ -37,11 +36,6 @@ def runs(cs231n, rubric, dataset, grading_seed, artifacts) -> CS231nRuns:
 
 WITH_AND_WITHOUT = (pytest.param(0.0, id="sgd"),
                     pytest.param(MOMENTUM, id="sgd_momentum", marks=tags("training", "update-rules")))
-
-
-def _describe(run: TrainRun, reference: TrainRun) -> str:
-    return (f"test accuracy {run.test_accuracy:.1%} (reference on the same batches: "
-            f"{reference.test_accuracy:.1%}); loss {run.initial_loss:.3g} -> {run.final_loss:.3g}")
 
 
 @tags("training")
@@ -68,20 +62,12 @@ def test_loss_decreases(runs: CS231nRuns, momentum: float) -> None:
 @tags("training")
 @pytest.mark.parametrize("momentum", WITH_AND_WITHOUT)
 def test_no_single_class_collapse(runs: CS231nRuns, momentum: float) -> None:
-    student, reference = runs.get(momentum)
-    if student.collapse is not None and student.collapse.collapsed:
-        fail("single-class-collapse", f"after training, {student.collapse.describe()}: the network "
-             "predicts (almost) one class for everything", message=_describe(student, reference))
+    check_collapse(*runs.get(momentum))
 
 
 @tags("training")
 @pytest.mark.parametrize("momentum", WITH_AND_WITHOUT)
 def test_accuracy(runs: CS231nRuns, momentum: float) -> None:
     """Test accuracy from the trained params reaches the bar set by the reference."""
-    student, reference = runs.get(momentum)
-    bar = runs.threshold(reference)
-    if not (math.isfinite(student.test_accuracy) and student.test_accuracy >= bar):
-        fail("accuracy-below-threshold", f"FullyConnectedNet([64]) trained with your loss and "
-             f"{T.rule_for(momentum)} reaches {student.test_accuracy:.1%} test accuracy, below the "
-             f"bar of {bar:.1%} (the reference reaches {reference.test_accuracy:.1%})",
-             message=_describe(student, reference))
+    check_accuracy(runs, *runs.get(momentum), trained=f"FullyConnectedNet([64]) trained with your "
+                   f"loss and {T.rule_for(momentum)}")

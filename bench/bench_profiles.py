@@ -1,9 +1,10 @@
 """Wall time of a full grading run per profile, side by side: the default profile on
-reference/ and mytorch-hw1p1 on the correct MyTorch solution (tests/profiles/mytorch/solution).
+reference/, mytorch-hw1p1 on the correct MyTorch solution (tests/profiles/mytorch/solution)
+and cs231n-fc on the correct CS231n solution (tests/profiles/cs231n/solution).
 
     python bench/bench_profiles.py [--repeat 1]
 
-Target: the MyTorch run takes at most the default profile's time.
+Target: each profile's run takes at most the default profile's time.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = (("default", ROOT / "reference"),
-        ("mytorch-hw1p1", ROOT / "tests" / "profiles" / "mytorch" / "solution"))
+        ("mytorch-hw1p1", ROOT / "tests" / "profiles" / "mytorch" / "solution"),
+        ("cs231n-fc", ROOT / "tests" / "profiles" / "cs231n" / "solution"))
 
 
 def main() -> None:
@@ -38,8 +40,8 @@ def main() -> None:
         figures[name] = min(times)
         print(f"{name:<16}{len(result.checks):>8}{f'{result.score:.0f}/{result.max_score:.0f}':>14}"
               f"{min(times):>13.2f}{', '.join(f'{t:.2f}' for t in times):>24}")
-    ratio = figures["mytorch-hw1p1"] / figures["default"]
-    print(f"mytorch-hw1p1 / default: {ratio:.2f} (target <= 1.00)")
+    for name, _ in RUNS[1:]:
+        print(f"{name} / default: {figures[name] / figures['default']:.2f} (target <= 1.00)")
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ from grader.vocabulary import TAGS
 VISIBILITIES: tuple[str, ...] = ("visible", "hidden", "after_due_date", "after_published")
 ACTIVATIONS: tuple[str, ...] = ("relu", "sigmoid", "tanh")
 CONTRACT_MODULES: tuple[str, ...] = ("layers", "losses", "optim", "network")
-BUILTIN_RUBRICS: tuple[str, ...] = ("default", "selfcheck", "mytorch-hw1p1")
+BUILTIN_RUBRICS: tuple[str, ...] = ("default", "selfcheck", "mytorch-hw1p1", "cs231n-fc")
 
 _CHECK_NAME = re.compile(r"^(test_\w+\.py)::(\w+)(\[.*\])?$")
 _MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")

@@ -12,6 +12,7 @@ TAGS: tuple[str, ...] = (
     "sgd", "mlp", "training", "robustness", "performance",
     # Components of assignment profiles (README "Grading an existing assignment").
     "activations", "identity", "gelu", "losses", "momentum", "batchnorm", "mlp0", "mlp1", "mlp4",
+    "affine", "dropout", "update-rules", "two-layer-net", "fc-net",
 )
 
 DIAGNOSIS_IDS: frozenset[str] = frozenset({
@@ -25,4 +26,5 @@ DIAGNOSIS_IDS: frozenset[str] = frozenset({
     "no-shuffle", "accuracy-below-threshold", "too-slow", "forbidden-import", "tampering",
     # Bug classes of profile components (README "Grading an existing assignment").
     "momentum-state", "running-statistics", "eval-mode",
+    "config-state", "dropout-mode", "regularization",
 })

@@ -18,6 +18,7 @@ DEFAULT_PROFILE = "default"
 _PACKAGES: dict[str, str] = {
     "default": "grader.profiles.default",
     "mytorch-hw1p1": "grader.profiles.mytorch_hw1p1",
+    "cs231n-fc": "grader.profiles.cs231n_fc",
 }
 PROFILE_NAMES: tuple[str, ...] = tuple(_PACKAGES)
 

@@ -365,6 +365,19 @@ class Sandbox:
                               "kwargs": kwargs}, timeout_s, f"{module}.{func}()",
                              target={"module": module, "attr": func})
 
+    def call_keep(self, module: str, func: str, /, *args: Any, keep: tuple[int, ...] = (1,),
+                  timeout_s: float | None = None, **kwargs: Any) -> Any:
+        """`module.func(*args, **kwargs)` returning a tuple whose parts at `keep` stay in the
+        worker as RemoteObjects (an opaque `cache`, never unpickled here); the rest is data."""
+        return self._request({"op": "call_keep", "module": module, "name": func, "args": list(args),
+                              "kwargs": kwargs, "keep": list(keep)}, timeout_s, f"{module}.{func}()",
+                             target={"module": module, "attr": func})
+
+    def mapping(self, *, timeout_s: float | None = None, **items: Any) -> Any:
+        """A dict in the worker (a RemoteObject) the student may edit in place, e.g. CS231n's
+        bn_param; read it back with `.call("copy")`."""
+        return self._request({"op": "mapping", "kwargs": items}, timeout_s, "mapping()")
+
     def namespace(self, *, timeout_s: float | None = None, **attributes: Any) -> Any:
         """A plain object in the worker holding `attributes` (arrays, RemoteObjects, lists of
         them), e.g. the `model` an optimiser walks: `sb.namespace(layers=[lin1, lin2])`."""

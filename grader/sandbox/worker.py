@@ -156,6 +156,11 @@ class Worker:
             # A plain attribute holder the grader fills (e.g. a `model` whose `layers` an
             # optimiser walks); nothing of the student's runs to build it.
             "namespace": lambda r: types.SimpleNamespace(**r["kwargs"]),
+            # A function whose result is a tuple with opaque parts (CS231n's `(out, cache)`):
+            # the parts named in "keep" stay here behind handles, the rest cross as data.
+            "call_keep": self.op_call_keep,
+            # A dict living here (CS231n's bn_param): the student's in-place edits stay visible.
+            "mapping": lambda r: self.handle_of(dict(r["kwargs"])),
         }
 
     # ------------------------------------------------------------ object table
@@ -258,6 +263,13 @@ class Worker:
         mod = self.module(req["module"])
         fn = self.callable_attr(mod, req["name"], _file_of(req["module"]))
         return fn(*req["args"], **req["kwargs"])
+
+    def op_call_keep(self, req: dict[str, Any]) -> Any:
+        result = self.op_call(req)
+        keep = req["keep"]
+        if type(result) is not tuple and type(result) is not list:
+            return result  # not a tuple: sent as it is, the caller names the wrong return
+        return [self.handle_of(part) if i in keep else part for i, part in enumerate(result)]
 
     def op_method(self, req: dict[str, Any]) -> Any:
         obj = req["h"]

@@ -83,3 +83,37 @@ def test_a_failed_package_import_fails_every_time(mytorch_solution: Path):
         for _ in range(2):
             with pytest.raises(StudentFailure, match="mytorch/nn/loss.py fails"):
                 sb.import_module("mytorch.nn.activation")
+
+
+CS231N = Path(__file__).resolve().parent / "cs231n" / "solution"
+
+
+def test_call_keep_leaves_an_opaque_cache_in_the_worker(tmp_path: Path):
+    """CS231n's `(out, cache)`: out crosses as data, the cache (here the student's own object,
+    which the channel could not carry) stays behind a handle and round-trips to backward."""
+    import shutil
+    sub = shutil.copytree(CS231N, tmp_path / "sub")
+    layers = sub / "cs231n" / "layers.py"
+    layers.write_text(layers.read_text().replace("    cache = x\n    return out, cache",
+                                                 "    cache = _Box(x)\n    return out, cache")
+                      .replace("    x = cache\n", "    x = cache.x\n")
+                      + "\n\nclass _Box:\n    def __init__(self, x):\n        self.x = x\n")
+    with open_sandbox(sub) as sb:
+        x = np.array([[-1.0, 2.0]])
+        out, cache = sb.call_keep("cs231n.layers", "relu_forward", x, keep=(1,))
+        assert np.array_equal(out, [[0.0, 2.0]])
+        assert cache.type_name == "_Box"
+        assert np.array_equal(sb.call("cs231n.layers", "relu_backward", np.ones((1, 2)), cache), [[0.0, 1.0]])
+        # a plain dict in the worker: the student's in-place edits stay visible there
+        param = sb.mapping(mode="train", p=0.5)
+        param.call("__setitem__", "running_mean", np.zeros(2))
+        assert set(param.call("copy")) == {"mode", "p", "running_mean"}
+
+
+def test_package_relative_imports_work(tmp_path: Path):
+    """fc_net.py imports `from ..layers import *` and the course's layer_utils as the student has them."""
+    import shutil
+    sub = shutil.copytree(CS231N, tmp_path / "sub")
+    with open_sandbox(sub) as sb:
+        net = sb.new("cs231n.classifiers.fc_net", "FullyConnectedNet", [3], input_dim=4, num_classes=2)
+        assert np.asarray(net.call("loss", np.ones((2, 4)))).shape == (2, 2)

@@ -50,9 +50,10 @@ def one(file: str, old: str, new: str) -> Edits:
     return ((file, ((old, new),)),)
 
 
-def materialize(dest: Path, edits: Edits = (), removed: tuple[str, ...] = ()) -> Path:
-    """A copy of the solution with `edits` applied and the `removed` files deleted."""
-    shutil.copytree(SOLUTION, dest, ignore=shutil.ignore_patterns("__pycache__"))
+def materialize(dest: Path, edits: Edits = (), removed: tuple[str, ...] = (), *,
+                solution: Path = SOLUTION) -> Path:
+    """A copy of `solution` with `edits` applied and the `removed` files deleted."""
+    shutil.copytree(solution, dest, ignore=shutil.ignore_patterns("__pycache__"))
     for file, pairs in edits:
         text = (dest / file).read_text()
         for old, new in pairs:

@@ -1,0 +1,32 @@
+"""Stanford CS231n, the fully-connected nets assignment (2018 on); facts from docs
+profiles.md. Everything about the assignment lives in this folder:
+
+- layout.py     where each component lives, update-rule defaults, year keywords (data)
+- reference.py  the trusted implementation, in the course's conventions
+- adapters.py   the student's functions through the sandbox; caches stay in the worker
+- checks/       the pytest checks (layers, dropout, update rules, nets)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.profiles.base import Profile
+from grader.profiles.cs231n_fc import layout
+
+PROFILE = Profile(
+    name="cs231n-fc",
+    title="Stanford CS231n fully-connected nets (2018 on)",
+    expects=("the assignment folder holding the package cs231n/: layers.py (affine, relu, "
+             "softmax_loss, dropout; forward -> (out, cache)), optim.py (sgd, sgd_momentum, "
+             "rmsprop, adam), classifiers/fc_net.py (TwoLayerNet, FullyConnectedNet); "
+             "weights (in, out), biases (out,), mean losses, integer labels"),
+    modules=tuple(layout.MODULES.values()),
+    markers=("cs231n/layers.py", "cs231n/classifiers/fc_net.py"),
+    checks_dir=Path(__file__).resolve().parent / "checks",
+    rubric="cs231n-fc",
+    forbidden_imports=("torch", "tensorflow", "keras", "jax", "sklearn", "autograd", "cupy",
+                       "mxnet", "theano", "chainer", "mlxtend", "pandas"),
+    packages=True,
+    vocabulary=layout.VOCABULARY,
+)

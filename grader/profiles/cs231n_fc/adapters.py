@@ -1,0 +1,81 @@
+"""The student's CS231n functions and classes, called through the sandbox.
+
+CS231n's API is functional: `*_forward` returns `(out, cache)` and the matching
+`*_backward(dout, cache)` consumes the cache. A cache is opaque (arrays, tuples, dicts, the
+student's own objects), so it never crosses to the grader: `Sandbox.call_keep` leaves it in
+the worker behind a RemoteObject, handed back as it is to the backward. `out` crosses as data.
+Nothing here compares values: the checks do, against reference.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader.checks import diagnose as D
+from grader.checks.framework import fail
+from grader.profiles.cs231n_fc.layout import DROPOUT_KEYWORDS, MODULES
+from grader.sandbox import StudentException
+
+LAYERS, OPTIM, FC_NET = MODULES["layers"], MODULES["optim"], MODULES["fc_net"]
+
+
+class CS231n:
+    """The submission's `cs231n` package, as the checks call it."""
+
+    def __init__(self, student: Any) -> None:
+        self.sandbox = student.sandbox
+
+    def has(self, module: str, name: str) -> bool:
+        return self.sandbox.is_callable(module, name)
+
+    def forward(self, name: str, *args: Any) -> tuple[np.ndarray, Any]:
+        """`layers.name(*args)` -> (out, cache handle); a return that is not a pair is named."""
+        result = self.sandbox.call_keep(LAYERS, name, *args, keep=(1,))
+        if type(result) is not list or len(result) != 2:
+            fail("missing-api", f"{name} must return a pair (out, cache), got {D.fmt(result)}")
+        return result[0], result[1]
+
+    def out(self, name: str, *args: Any) -> np.ndarray:
+        """Only the forward's `out` (numerical gradients call this many times)."""
+        return np.asarray(self.forward(name, *args)[0], dtype=np.float64)
+
+    def call(self, name: str, *args: Any, module: str = LAYERS) -> Any:
+        return self.sandbox.call(module, name, *args)
+
+    def pair(self, name: str, *args: Any, module: str = LAYERS, what: str) -> tuple[Any, Any]:
+        """A function documented to return two values (a loss and dx, next_w and config)."""
+        result = self.sandbox.call(module, name, *args)
+        if type(result) is not list or len(result) != 2:
+            fail("missing-api", f"{name} must return {what}, got {D.fmt(result)}")
+        return result[0], result[1]
+
+    def triple(self, name: str, dout: np.ndarray, cache: Any) -> list[Any]:
+        """A backward documented to return (dx, dw, db) (or dx, dgamma, dbeta)."""
+        result = self.sandbox.call(LAYERS, name, dout, cache)
+        if type(result) is not list or len(result) != 3:
+            fail("missing-api", f"{name} must return three gradients, got {D.fmt(result)}")
+        return result
+
+    @staticmethod
+    def scalar(value: Any, *, what: str) -> float:
+        """A loss: a Python or NumPy float (a 0-d or one-element array is accepted)."""
+        if isinstance(value, (int, float, np.floating, np.ndarray)) and np.size(value) == 1:
+            return float(np.asarray(value, dtype=np.float64).reshape(()))
+        fail("shape-mismatch", f"{what} must be a scalar, got {D.fmt(value)}")
+
+    def net(self, cls: str, *args: Any, dropout: float | None = None, **kwargs: Any) -> Any:
+        """`fc_net.cls(...)` in the worker. `dropout` (a keep probability) is passed under the
+        keyword the submission's year uses: dropout_keep_ratio (2021 on), else dropout."""
+        if dropout is None:
+            return self.sandbox.new(FC_NET, cls, *args, **kwargs)
+        last: StudentException | None = None
+        for keyword in DROPOUT_KEYWORDS:
+            try:
+                return self.sandbox.new(FC_NET, cls, *args, **{keyword: dropout}, **kwargs)
+            except StudentException as exc:
+                if exc.exc_type != "TypeError" or keyword not in exc.message:
+                    raise
+                last = exc
+        fail("missing-api", f"{cls} accepts neither dropout_keep_ratio= nor dropout=: {last}")

@@ -1,0 +1,32 @@
+"""Where CS231n's fully-connected components live and the course's conventions (profiles.md)."""
+
+from __future__ import annotations
+
+#: component -> the module that defines it (inside the `cs231n` package, imported as the
+#: notebooks do: `from cs231n.layers import *`).
+MODULES: dict[str, str] = {
+    "layers": "cs231n.layers",
+    "layer_utils": "cs231n.layer_utils",
+    "optim": "cs231n.optim",
+    "fc_net": "cs231n.classifiers.fc_net",
+}
+
+#: Update rules and the defaults each fills into `config` when a key is missing.
+UPDATE_RULES: dict[str, dict[str, float]] = {
+    "sgd": {"learning_rate": 1e-2},
+    "sgd_momentum": {"learning_rate": 1e-2, "momentum": 0.9},
+    "rmsprop": {"learning_rate": 1e-2, "decay_rate": 0.99, "epsilon": 1e-8},
+    "adam": {"learning_rate": 1e-3, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8},
+}
+
+#: Keyword of FullyConnectedNet's dropout, newest first: the keep ratio (2021 on), then
+#: the 2017-2020 name (whose value is a keep probability from 2018 on).
+DROPOUT_KEYWORDS: tuple[str, ...] = ("dropout_keep_ratio", "dropout")
+
+#: The grader's canonical words (in hints written once for every profile) -> CS231n's.
+VOCABULARY: dict[str, str] = {
+    "grad_out": "dout",
+    "Linear.forward": "affine_forward",
+    "Linear.backward": "affine_backward",
+    "SGD(layers, lr)": "sgd(w, dw, config)",
+}

@@ -1,0 +1,181 @@
+"""CS231n fully-connected fixtures: buggy variants, correct variants and broken layouts, all
+as small source edits of the correct solution in tests/profiles/cs231n/solution (written
+here in the course's conventions, never copied from the course).
+
+Edits and `Mutant` are MyTorch's (tests/profiles/mytorch/mytorch_catalog.py); a `Variant`
+here names the components it is graded on.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "mytorch"))
+
+import mytorch_catalog as base  # noqa: E402
+from mytorch_catalog import Edits, Mutant, one  # noqa: E402,F401
+
+SOLUTION = Path(__file__).resolve().parent / "solution"
+LY, OP, FC = "cs231n/layers.py", "cs231n/optim.py", "cs231n/classifiers/fc_net.py"
+COMPONENTS = ["affine", "relu", "losses", "dropout", "update-rules", "two-layer-net", "fc-net"]
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    edits: Edits
+    style: str
+    tags: tuple[str, ...]
+
+
+def materialize(dest: Path, edits: Edits = (), removed: tuple[str, ...] = ()) -> Path:
+    return base.materialize(dest, edits, removed, solution=SOLUTION)
+
+
+AFF_OUT = "out = x.reshape(x.shape[0], -1).dot(w) + b"
+AFF_DX = "dx = dout.dot(w.T).reshape(x.shape)"
+AFF_DW = "dw = x.reshape(x.shape[0], -1).T.dot(dout)"
+AFF_DB = "db = np.sum(dout, axis=0)"
+RELU_DX = "dx = dout * (x > 0)"
+SM_LOSS = "loss = -np.sum(log_probs[np.arange(N), y]) / N"
+MASK = "mask = (np.random.rand(*x.shape) < p) / p"
+SGD_W = 'w -= config["learning_rate"] * dw'
+MOM_V = 'v = config["momentum"] * v - config["learning_rate"] * dw'
+ADAM_MHAT = 'm_hat = config["m"] / (1 - config["beta1"] ** config["t"])'
+ADAM_STEP = 'next_w = w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])'
+TWO_REG = 'loss += 0.5 * self.reg * (np.sum(self.params["W1"] ** 2) + np.sum(self.params["W2"] ** 2))'
+
+MUTANTS: tuple[Mutant, ...] = (
+    Mutant("affine-no-bias", one(LY, AFF_OUT, "out = x.reshape(x.shape[0], -1).dot(w)"), "affine",
+           "wrong-forward", "affine_forward leaves out b"),
+    Mutant("affine-dx-not-reshaped", one(LY, AFF_DX, "dx = dout.dot(w.T)"), "affine", "shape-mismatch",
+           "dx flat (N, D) for inputs with extra axes"),
+    Mutant("affine-db-mean", one(LY, AFF_DB, "db = np.mean(dout, axis=0)"), "affine", "gradient-scale",
+           "db averaged over the batch"),
+    Mutant("affine-dw-scaled", one(LY, AFF_DW, AFF_DW + " / x.shape[0]"), "affine", "gradient-scale",
+           "dw divided by N"),
+    Mutant("affine-dx-no-transpose", one(LY, AFF_DX, "dx = (dout.dot(w.T) * 2).reshape(x.shape)"), "affine",
+           "gradient-scale", "dx doubled"),
+    Mutant("affine-dw-x-unflattened", one(LY, AFF_DW, "dw = x.reshape(-1, w.shape[0]).T.dot(dout) if x.ndim == 2 "
+                                                    "else x.reshape(x.shape[0], -1)[:, ::-1].T.dot(dout)"),
+           "affine", "wrong-gradient", "dw of a mis-flattened x"),
+    Mutant("relu-mask-on-dout", one(LY, RELU_DX, "dx = dout * (dout > 0)"), "relu", "relu-mask",
+           "relu_backward gated on dout"),
+    Mutant("relu-forward-abs", one(LY, "out = np.maximum(0, x)", "out = np.abs(x)"), "relu", "wrong-forward",
+           "|x| instead of max(x, 0)"),
+    Mutant("relu-leaky-backward", one(LY, RELU_DX, "dx = dout * np.where(x > 0, 1.0, 0.01)"), "relu",
+           "wrong-gradient", "leaky derivative"),
+    Mutant("softmax-sum-not-mean", one(LY, SM_LOSS, "loss = -np.sum(log_probs[np.arange(N), y])"), "losses",
+           "loss-reduction", "softmax_loss summed over the batch"),
+    Mutant("softmax-dx-not-divided", one(LY, "    dx = dx / N\n", ""), "losses", "gradient-scale",
+           "softmax_loss's dx not divided by N"),
+    Mutant("softmax-no-minus-one", one(LY, "    dx[np.arange(N), y] -= 1\n", ""), "losses", "wrong-gradient",
+           "dx = softmax only"),
+    Mutant("softmax-unstable", one(LY, "shifted = x - np.max(x, axis=1, keepdims=True)", "shifted = x"),
+           "losses", "softmax-overflow", "no max subtracted"),
+    Mutant("svm-margin-zero", one(LY, "margins = np.maximum(0, x - correct + 1.0)",
+                                  "margins = np.maximum(0, x - correct)"), "losses", "wrong-forward",
+           "hinge without the margin 1"),
+    Mutant("svm-dx-not-divided", one(LY, "    dx /= N\n", ""), "losses", "gradient-scale",
+           "svm_loss's dx not divided by N"),
+    Mutant("dropout-drop-probability", one(LY, MASK, "mask = (np.random.rand(*x.shape) >= p) / p"), "dropout",
+           "dropout-mode", "p used as the drop probability (2017)"),
+    Mutant("dropout-not-inverted", one(LY, MASK, "mask = (np.random.rand(*x.shape) < p) * 1.0"), "dropout",
+           "dropout-mode", "kept units not divided by p"),
+    Mutant("dropout-test-scales", one(LY, "        out = x\n", "        out = x * p\n"), "dropout",
+           "dropout-mode", "test mode multiplies by p"),
+    Mutant("dropout-seed-ignored", one(LY, '        np.random.seed(dropout_param["seed"])', "        pass"),
+           "dropout", "nondeterministic", "seed not honoured"),
+    Mutant("dropout-backward-no-mask", one(LY, "        return dout * mask", "        return dout"), "dropout",
+           "wrong-gradient", "backward ignores the mask"),
+    Mutant("sgd-ascent", one(OP, SGD_W, 'w += config["learning_rate"] * dw'), "update-rules", "optimizer-update",
+           "sgd steps up the gradient"),
+    Mutant("momentum-velocity-lost", one(OP, '    config["velocity"] = v\n', ""), "update-rules",
+           "config-state", "velocity not stored in config"),
+    Mutant("momentum-plus", one(OP, MOM_V, 'v = config["momentum"] * v + config["learning_rate"] * dw'),
+           "update-rules", "optimizer-update", "v accumulates +lr dw"),
+    Mutant("momentum-global", ((OP, (('    v = config.get("velocity", np.zeros_like(w))\n',
+                                      '    global _V\n    v = _V if "_V" in globals() and _V.shape == w.shape '
+                                      'and "velocity" in config else np.zeros_like(w)\n'),
+                                     ('    config["velocity"] = v\n', '    config["velocity"] = v\n    _V = v\n'))),),
+           "update-rules", "config-state", "velocity kept in a module global"),
+    Mutant("rmsprop-no-sqrt", one(OP, 'dw / (np.sqrt(config["cache"]) + config["epsilon"])',
+                                  'dw / (config["cache"] + config["epsilon"])'), "update-rules",
+           "optimizer-update", "no square root"),
+    Mutant("rmsprop-default-decay", one(OP, 'config.setdefault("decay_rate", 0.99)',
+                                        'config.setdefault("decay_rate", 0.9)'), "update-rules",
+           "optimizer-update", "decay_rate default 0.9"),
+    Mutant("adam-t-after", ((OP, (('    config["t"] += 1\n', ""),
+                                  (ADAM_STEP, ADAM_STEP + '\n    config["t"] += 1'))),),
+           "update-rules", "optimizer-update", "t incremented after the bias correction"),
+    Mutant("adam-no-bias-correction", one(OP, ADAM_MHAT, 'm_hat = config["m"]'), "update-rules",
+           "optimizer-update", "m not bias-corrected"),
+    Mutant("adam-default-lr", one(OP, 'config.setdefault("learning_rate", 1e-3)',
+                                  'config.setdefault("learning_rate", 1e-2)'), "update-rules",
+           "optimizer-update", "adam's learning_rate default 1e-2"),
+    Mutant("two-layer-no-reg-loss", one(FC, "        " + TWO_REG + "\n", ""), "two-layer-net", "regularization",
+           "TwoLayerNet's loss without the regulariser"),
+    Mutant("two-layer-no-reg-grad", one(FC, '        grads["W1"] += self.reg * self.params["W1"]\n', ""),
+           "two-layer-net", "regularization", "W1's gradient without reg * W1"),
+    Mutant("two-layer-scores-softmax", one(FC, "        if y is None:\n            return scores",
+                                           "        if y is None:\n            return np.exp(scores) / "
+                                           "np.exp(scores).sum(axis=1, keepdims=True)"),
+           "two-layer-net", "wrong-forward", "scores returned as probabilities"),
+    Mutant("fc-reg-no-half", one(FC, "loss += 0.5 * self.reg * np.sum(W * W)", "loss += self.reg * np.sum(W * W)"),
+           "fc-net", "regularization", "regulariser without the 1/2"),
+    Mutant("fc-reg-grad-double", one(FC, 'grads["W%d" % i] += self.reg * self.params["W%d" % i]',
+                                     'grads["W%d" % i] += 2 * self.reg * self.params["W%d" % i]'),
+           "fc-net", "regularization", "hidden weights' regulariser gradient doubled"),
+    Mutant("fc-last-bias-dropped", one(FC, 'affine_forward(h, self.params["W%d" % L], self.params["b%d" % L])',
+                                       'affine_forward(h, self.params["W%d" % L], 0 * self.params["b%d" % L])'),
+           "fc-net", "wrong-forward", "the last layer's bias ignored"),
+    Mutant("fc-dropout-in-test", one(FC, '            self.dropout_param["mode"] = mode\n', "            pass\n"),
+           "fc-net", "dropout-mode", "dropout left in train mode at test time"),
+    Mutant("sgd-frozen", one(OP, SGD_W, "w = w.copy()"), "training", "no-learning",
+           "sgd never moves the weights"),
+    Mutant("sgd-diverges", one(OP, SGD_W, 'w -= 300 * config["learning_rate"] * dw'), "training",
+           "divergence", "sgd's step 300 times too large"),
+)
+
+VARIANTS: tuple[Variant, ...] = (
+    Variant("affine-einsum", one(LY, AFF_DW, "dw = np.einsum('nd,nm->dm', x.reshape(len(x), -1), dout)"),
+            "dw by einsum", ("affine",)),
+    Variant("affine-cache-dict", ((LY, (("cache = (x, w, b)", 'cache = {"x": x, "w": w, "b": b}'),
+                                      ("x, w, b = cache", 'x, w, b = cache["x"], cache["w"], cache["b"]'))),),
+            "a dict cache", ("affine", "two-layer-net", "fc-net")),
+    Variant("relu-cache-object", ((LY, (("    cache = x\n    return out, cache",
+                                         "    cache = _Saved(x)\n    return out, cache"),
+                                        ("    x = cache\n", "    x = cache.x\n"),
+                                        ("import numpy as np\n", "import numpy as np\n\n\nclass _Saved:\n"
+                                         "    def __init__(self, x):\n        self.x = x\n"))),),
+            "the student's own object as a cache (stays in the worker)", ("relu", "two-layer-net", "fc-net")),
+    Variant("relu-where", one(LY, "out = np.maximum(0, x)", "out = np.where(x > 0, x, 0.0)"), "np.where",
+            ("relu",)),
+    Variant("softmax-logsumexp", one(LY, SM_LOSS, "loss = np.mean(np.log(np.exp(shifted).sum(axis=1)) - "
+                                     "shifted[np.arange(N), y])"), "loss from logsumexp", ("losses",)),
+    Variant("no-svm-loss", one(LY, "def svm_loss(x, y):", "def _svm_loss_unused(x, y):"),
+            "a year without svm_loss", ("losses",)),
+    Variant("dropout-keyword-2018", ((FC, (("dropout_keep_ratio=1,", "dropout=1,"),
+                                           ("self.use_dropout = dropout_keep_ratio != 1",
+                                            "self.use_dropout = dropout != 1"),
+                                           ('{"mode": "train", "p": dropout_keep_ratio}',
+                                            '{"mode": "train", "p": dropout}'))),),
+            "FullyConnectedNet(dropout=...) as in 2018-2020", ("fc-net",)),
+    Variant("sgd-not-in-place", one(OP, SGD_W, 'w = w - config["learning_rate"] * dw'), "a new array",
+            ("update-rules",)),
+    Variant("adam-explicit-t", one(OP, '    config["t"] += 1\n', '    config["t"] = config["t"] + 1\n'),
+            "t = t + 1", ("update-rules",)),
+    Variant("mask-bool", ((LY, ((MASK, "mask = np.random.rand(*x.shape) < p"),
+                                ("        out = x * mask\n", "        out = x * mask / p\n"),
+                                ("        return dout * mask", '        return dout * mask / dropout_param["p"]'))),),
+            "boolean mask, scaled where used", ("dropout", "fc-net")),
+)
+
+BROKEN: tuple[tuple[str, Edits, tuple[str, ...]], ...] = (
+    ("fc-net-fails-import", one(FC, "import numpy as np\n", "import numpy as np\n\nraise RuntimeError('unfinished')\n"),
+     ()),
+    ("no-optim", (), (OP,)),
+    ("renamed-relu-backward", one(LY, "def relu_backward(dout, cache):", "def relu_back(dout, cache):"), ()),
+)

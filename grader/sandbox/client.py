@@ -59,7 +59,7 @@ PER_CALL_LIMITS = frozenset({"call_timeout_s", "output_limit_bytes", "max_messag
 _ERROR_KINDS = {"exception", "import", "missing", "memory", "unsendable", "stale", "exit", "usage",
                 "blocked"}
 # Requests that need a student module imported first.
-_MODULE_OPS = frozenset({"module", "new", "call", "module_has"})
+_MODULE_OPS = frozenset({"module", "new", "call", "call_keep", "module_has"})
 _SIGNAL_WORDS = {signal.SIGSEGV: "a segmentation fault", signal.SIGABRT: "an abort",
                  signal.SIGBUS: "a bus error", signal.SIGFPE: "a floating-point exception",
                  signal.SIGKILL: "SIGKILL", signal.SIGXCPU: "the CPU-time limit"}

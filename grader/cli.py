@@ -192,7 +192,7 @@ def _write_minimal_report(result: GradingResult, fmt: str, output: Path | None, 
                    "extra_data": {"grader_error": reason}, "tests": []}
         text = json.dumps(obj, indent=2) + "\n"
     else:
-        text = f"score 0 / {result.max_score:g}: the grader itself failed: {reason}\n"
+        text = f"score 0 / {_points(result.max_score)}: the grader itself failed: {reason}\n"
     try:
         if output is None:
             sys.stdout.write(text)
@@ -215,7 +215,13 @@ def _progress(stream: IO[str]) -> Any:
 
 def _summary_line(result: GradingResult, output: Path | None) -> str:
     where = f" -> {output}" if output is not None else ""
-    return f"score {result.score:g} / {result.max_score:g} ({result.percent:.1f}%){where}"
+    return f"score {_points(result.score)} / {_points(result.max_score)} ({result.percent:.1f}%){where}"
+
+
+def _points(value: float) -> str:
+    # The reports' precision (cents, trailing zeros dropped): a sum of cents can
+    # carry float noise that :g alone would print as 73.641 or 100.00001.
+    return f"{round(value, 2):g}"
 
 
 def _write_batch_summary(result: GradingResult, path: Path) -> None:

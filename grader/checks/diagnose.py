@@ -234,6 +234,22 @@ def relu_softplus_signature(x: np.ndarray, grad_out: np.ndarray, actual: object)
     return None
 
 
+def relu_softplus_function_signature(x: np.ndarray, grad_out: np.ndarray,
+                                     actual: object) -> Diagnosis | None:
+    """ReLU backward = grad_out * log(1 + exp(x)): softplus itself, not a derivative, as in
+    this project's seed bug (and students' "smooth ReLU") -> wrong-gradient."""
+    x = np.asarray(x, dtype=np.float64)
+    g = np.asarray(grad_out, dtype=np.float64)
+    # logaddexp(0, x) = log(1 + exp(x)) without the overflow for large x.
+    for at, where in ((x, "x"), (np.maximum(x, 0.0), "the cached output relu(x)")):
+        if matches(actual, g * np.logaddexp(0.0, at)):
+            return diagnosis("wrong-gradient", f"ReLU.backward multiplies grad_out by "
+                             f"np.log(1 + np.exp({'x' if where == 'x' else 'out'})), softplus of "
+                             f"{where}: that is a function, not ReLU's derivative; "
+                             "return grad_out * (x > 0)")
+    return None
+
+
 def derivative_at_output_signature(kind: str, x: np.ndarray, grad_out: np.ndarray,
                                    actual: object) -> Diagnosis | None:
     """The derivative evaluated at the forward output as if it were the input:
@@ -278,7 +294,8 @@ def activation_backward_signature(kind: str, x: np.ndarray, grad_out: np.ndarray
     candidates: list[Callable[[], Diagnosis | None]] = []
     if kind == "relu":
         candidates += [lambda: relu_mask_signature(x, grad_out, actual),
-                       lambda: relu_softplus_signature(x, grad_out, actual)]
+                       lambda: relu_softplus_signature(x, grad_out, actual),
+                       lambda: relu_softplus_function_signature(x, grad_out, actual)]
     candidates += [lambda: derivative_at_output_signature(kind, x, grad_out, actual),
                    lambda: derivative_on_input_signature(kind, x, grad_out, actual)]
     return first(*candidates)

@@ -231,3 +231,15 @@ def test_sgd_signature(after, lr, expected):
     W = RNG.uniform(-1, 1, (4, 3))
     g = RNG.uniform(-1, 1, (4, 3))
     assert ids(D.sgd_signature(W, after(W, g), g, lr, what="W")) == expected
+
+
+def test_relu_softplus_function_signature():
+    """The seed bug as written: grad_out * np.log(1 + np.exp(x)), softplus itself."""
+    with np.errstate(over="ignore"):
+        wrong = G * np.log(1 + np.exp(X))
+    d = D.relu_softplus_function_signature(X, G, wrong)
+    assert ids(d) == "wrong-gradient" and "np.log(1 + np.exp(x))" in d.hint
+    assert ids(D.activation_backward_signature("relu", X, G, wrong)) == "wrong-gradient"
+    assert D.relu_softplus_function_signature(X, G, ref_backward(ref_layers.ReLU(), X, G)) is None
+    # softplus' (the sigmoid) is the other signature's, not this one's
+    assert D.relu_softplus_function_signature(X, G, G / (1 + np.exp(-X))) is None

@@ -586,9 +586,40 @@ def mismatch(diagnosis_id: str, hint: str, *, actual: object, expected: object,
              found: Diagnosis | None = None) -> CheckFailure:
     """The failure for a value that differs from the reference: a named signature if one
     explains it, else `diagnosis_id` with `hint`; the message shows both values."""
-    message = (f"{(found.hint if found else hint)}\n  got:      {fmt(actual)}\n"
-               f"  expected: {fmt(expected)}")
+    got, want = fmt(actual), fmt(expected)
+    close = ""
+    if got == want:
+        # Printed alike, the message would contradict itself ("got 5.2394, expected
+        # 5.2394"): show the digits where they part, by how much, and the usual causes.
+        got, want, close = _distinguish(actual, expected)
+        if found is None:
+            hint = f"{hint} ({close})"
+    message = f"{(found.hint if found else hint)}\n  got:      {got}\n  expected: {want}"
+    if close and found is not None:
+        message += f"\n  {close}"
     return CheckFailure(found or diagnosis(diagnosis_id, hint), message=message)
+
+
+#: What makes a result differ from the exact value by less than 4 printed digits.
+NEAR_MISS_CAUSES = ("an epsilon inside a log or a division (np.log(p + 1e-12)), float32 "
+                    "arithmetic, or a clipped value (np.clip)")
+
+
+def _distinguish(actual: object, expected: object) -> tuple[str, str, str]:
+    """Both values printed with enough digits to differ, and a sentence naming the gap."""
+    a = np.asarray(actual, dtype=np.float64) if _numeric(actual) else None
+    e = np.asarray(expected, dtype=np.float64) if _numeric(expected) else None
+    if a is None or e is None or a.shape != e.shape:
+        return fmt(actual), fmt(expected), ""
+    got, want = fmt(a, 4), fmt(e, 4)
+    for digits in (6, 8, 10, 12, 14, 17):
+        got, want = fmt(a, digits), fmt(e, digits)
+        if got != want:
+            break
+    err = relative_error(a, e)
+    return got, want, (f"they agree to the printed digits but differ by a relative error of "
+                       f"{err:.2g}, more than the check allows; common causes: "
+                       f"{NEAR_MISS_CAUSES}")
 
 
 # -- inputs modified in place (seen through the sandbox's spies) --------------------------

@@ -342,3 +342,13 @@ def test_a_training_run_that_timed_out_is_run_once_and_repeated_to_every_check()
         with pytest.raises(StudentTimeout):
             session._once("main", hung_run)
     assert len(runs) == 1
+
+
+def test_tiny_step_names_the_effective_learning_rate() -> None:
+    """A hard-coded lr=1e-6 (a seed bug) is named, not just "the step is lost"."""
+    from grader.training.steps import StepFit, step_verdict
+
+    verdict = step_verdict(StepFit(scale=2e-5, residual=0.0, delta_norm=1e-7, step_norm=5e-3),
+                           n_rows=64, lr=0.05, backward_calls=1)
+    assert verdict.id == "no-learning"
+    assert "as if the learning rate were 1e-06" in verdict.hint and "lr=1e-6" in verdict.hint

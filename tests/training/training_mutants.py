@@ -54,6 +54,8 @@ MUTANTS: tuple[Case, ...] = (
          "init-scale", bug="W = randn without the fan-in scaling"),
     Case("lr-ignored", {N: [(SGD_CTOR, "    optimizer = SGD(model.layers, lr=0.1)")]},
          "ignores-hyperparameters", bug="train() always uses lr=0.1"),
+    Case("lr-1e-6", {N: [(SGD_CTOR, "    optimizer = SGD(model.layers, lr=1e-6)")]},
+         "no-learning", bug="train() always uses lr=1e-6"),
     Case("full-batch-10-steps", {N: [(EPOCH_LOOP, "    for _ in range(10):"),
                                      (BATCH_LOOP, "        for start in range(0, n, n):\n"
                                                   "            batch = order[start:start + n]")]},

@@ -109,8 +109,19 @@ def resolve_submission(path: Path, rubric: Rubric) -> Path:
         click.echo(f"note: grading {nested[0]} (the modules are in that sub-folder)", err=True)
         return _laid_out_for(nested[0], rubric)
     _laid_out_for(path, rubric)  # another profile's layout: say which, rather than "holds none"
-    raise BadInput(f"{path} holds none of {wanted}; put them at the top of the folder "
-                   f"(start one with `grader init {path}`)")
+    raise BadInput(f"{path} holds none of {wanted}; {_how_to_submit(path, wanted)}")
+
+
+#: Set by the Gradescope bundle's run_autograder: the student uploaded files and has no
+#: shell on the machine, so a command to run there would only confuse them.
+UPLOAD_ENV = "GRADER_SUBMITTED_BY_UPLOAD"
+
+
+def _how_to_submit(path: Path, wanted: str) -> str:
+    if os.environ.get(UPLOAD_ENV, "") not in ("", "0"):
+        return (f"submit again and upload the files themselves ({wanted}), not an empty "
+                "submission or a folder without them")
+    return f"put them at the top of the folder (start one with `grader init {path}`)"
 
 
 def _has_modules(folder: Path, modules: tuple[str, ...]) -> bool:

@@ -63,3 +63,25 @@ def test_run_in_the_homework_folder_writes_only_the_report(tmp_path: Path) -> No
     cents = [round(t["max_score"] * 100) for t in tests]
     assert all(abs(t["max_score"] * 100 - c) < 1e-6 for t, c in zip(tests, cents))
     assert sum(cents) == 100 * 100
+
+
+def test_syntax_error_is_reported_against_its_file_with_pythons_reason(tmp_path: Path) -> None:
+    """A syntax error in losses.py is losses.py's, with Python's reason, even in network.py's checks."""
+    sub = tmp_path / "student"
+    shutil.copytree(REFERENCE, sub, ignore=shutil.ignore_patterns("__pycache__"))
+    losses = sub / "losses.py"
+    lines = losses.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("def softmax"))
+    lines[at] = "def softmax(logits:"  # the parenthesis is never closed
+    losses.write_text("\n".join(lines) + "\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader", "run", str(sub), "--rubric", str(SUBMISSIONS / "fast.toml"),
+         "--format", "json"], capture_output=True, text=True, timeout=600)
+    tests = {t["name"]: t for t in json.loads(proc.stdout)["tests"]}
+    hints = {name: [d["hint"] for d in t["extra_data"]["diagnoses"]] for name, t in tests.items()}
+    own = hints["test_api.py::test_module_imports[losses]"]
+    assert own and own[0].startswith(f"losses.py has a syntax error on line {at + 1}: "), own
+    assert "never closed" in own[0] or "invalid syntax" in own[0], own  # Python's reason
+    via = hints["test_api.py::test_module_imports[network]"]
+    assert via and "network.py imports losses.py" in via[0] and "losses.py has a syntax error" in via[0]
+    assert not any("network.py has a syntax error" in h for hs in hints.values() for h in hs)

@@ -274,6 +274,17 @@ def test_update_verdicts() -> None:
     assert update_verdict(_trace(ones), per_sample_steps=True).id == "ignores-hyperparameters"
 
 
+def test_near_equal_batches_follow_batch_size() -> None:
+    """np.array_split(order, ceil(N/B)): 28 batches of 23 or 24 rows for N=650, B=24."""
+    sizes = [len(b) for b in np.array_split(np.arange(650), math.ceil(650 / 24))]
+    assert set(sizes) == {23, 24}
+    assert update_verdict(_trace(sizes * 3)).ok
+    # Near-equal but for another batch size is still an ignored batch_size.
+    other = [len(b) for b in np.array_split(np.arange(650), math.ceil(650 / 40))]
+    assert update_verdict(_trace(other * 3)).id == "ignores-hyperparameters"
+    assert update_verdict(_trace([20] * 32 * 3 + [10] * 3)).id == "ignores-hyperparameters"
+
+
 def test_epochs_verdict() -> None:
     assert epochs_verdict(8, 16).ok
     assert epochs_verdict(10, 10).id == "ignores-hyperparameters"

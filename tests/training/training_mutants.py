@@ -103,6 +103,9 @@ VARIANTS: tuple[Case, ...] = (
                                                          "            batch = order[start:start + batch_size]"),
                                             (HISTORY, "        history.append(total / max(1, len(starts) * "
                                                       "batch_size))")]}),
+    # ceil(N/B) near-equal batches of at most B rows: batch_size read correctly (issue 14).
+    Case("array-split-batches", {N: [(BATCH_LOOP, "        for batch in np.array_split(order, "
+                                                  "-(-n // batch_size)):\n            batch = batch")]}),
     Case("xavier-init", {L: [(HE_INIT, "        self.W = rng.standard_normal((in_features, out_features)) "
                                        "* np.sqrt(1.0 / in_features)")]}),
     Case("uniform-init", {L: [(HE_INIT, "        bound = 1.0 / np.sqrt(in_features)\n"

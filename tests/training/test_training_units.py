@@ -363,3 +363,20 @@ def test_tiny_step_names_the_effective_learning_rate() -> None:
                            n_rows=64, lr=0.05, backward_calls=1)
     assert verdict.id == "no-learning"
     assert "as if the learning rate were 1e-06" in verdict.hint and "lr=1e-6" in verdict.hint
+
+
+@pytest.mark.parametrize("history, problem", [
+    ([2.3, 1.1, 0.7], ""),
+    ([np.float64(2.3), 1, 0.7], ""),
+    (None, "returns None"),
+    (np.array([2.3, 1.1, 0.7]), "returns a NumPy array, not a list"),
+    ([2.3, 1.1], "returns 2 values"),
+    ([2.3, 1.1, float("nan")], "epoch 3 is nan"),
+    ([2.3, "1.1", 0.7], "epoch 2 is a str"),
+    ([2.3, True, 0.7], "epoch 2 is a bool"),
+])
+def test_history_contract(history, problem) -> None:
+    from grader.training.stats import history_problem
+
+    found = history_problem(history, 3)
+    assert (problem in found and found) if problem else found == ""

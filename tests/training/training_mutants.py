@@ -60,6 +60,8 @@ MUTANTS: tuple[Case, ...] = (
                                      (BATCH_LOOP, "        for start in range(0, n, n):\n"
                                                   "            batch = order[start:start + n]")]},
          "too-few-updates", bug="10 full-batch steps whatever epochs/batch_size say"),
+    Case("returns-array", {N: [("\n    return history\n", "\n    return np.array(history)\n")]},
+         "missing-api", bug="train() returns an ndarray, not the contract's list of floats"),
     Case("no-shuffle", {N: [(PERMUTE, "        order = np.arange(n)")]},
          "no-shuffle", bug="batches taken in data order"),
     Case("shuffle-once", {N: [(EPOCH_LOOP, "    order = rng.permutation(n)\n    for _ in range(epochs):"),

@@ -200,7 +200,7 @@ MUTANTS: tuple[Mutant, ...] = (
     M("ce-summed", S, CE_RETURN, "        return float(-log_p[np.arange(n), self._y].sum())",
       "cross-entropy", "loss-reduction", "loss summed instead of averaged", hint='summed over the batch'),
     M("ce-grad-not-divided", S, "        return grad / n", "        return grad",
-      "cross-entropy", "gradient-scale", "CE gradient not divided by N", hint='divide by the batch size N'),
+      "cross-entropy", "gradient-scale", "CE gradient not divided by N", hint='N times too large: divide'),
     M("ce-grad-sign", S, "        return grad / n", "        return -grad / n",
       "cross-entropy", "wrong-gradient", "CE gradient with the wrong sign"),
     M("ce-inplace-probs", S,

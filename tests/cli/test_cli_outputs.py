@@ -85,3 +85,26 @@ def test_syntax_error_is_reported_against_its_file_with_pythons_reason(tmp_path:
     via = hints["test_api.py::test_module_imports[network]"]
     assert via and "network.py imports losses.py" in via[0] and "losses.py has a syntax error" in via[0]
     assert not any("network.py has a syntax error" in h for hs in hints.values() for h in hs)
+
+
+def test_near_miss_never_prints_got_and_expected_alike(tmp_path: Path) -> None:
+    """log(p + 1e-12) in the cross-entropy once failed with "got: 5.2394, expected: 5.2394"."""
+    sub = tmp_path / "student"
+    shutil.copytree(REFERENCE, sub, ignore=shutil.ignore_patterns("__pycache__"))
+    losses = sub / "losses.py"
+    text = losses.read_text()
+    assert text.count("        log_p = _log_softmax(logits)") == 1
+    losses.write_text(text.replace("        log_p = _log_softmax(logits)",
+                                   "        log_p = np.log(softmax(logits) + 1e-12)"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader", "run", str(sub), "--rubric", str(SUBMISSIONS / "fast.toml"),
+         "--format", "json"], capture_output=True, text=True, timeout=600)
+    tests = {t["name"]: t for t in json.loads(proc.stdout)["tests"]}
+    forward = tests["test_losses.py::test_cross_entropy_forward"]
+    assert forward["score"] < forward["max_score"]
+    output = forward["output"]
+    got = output.split("got:")[1].split("\n")[0].strip()
+    expected = output.split("expected:")[1].split("\n")[0].strip()
+    assert got != expected, output
+    hint = forward["extra_data"]["diagnoses"][0]["hint"]
+    assert "relative error" in hint and "np.log(p + 1e-12)" in hint

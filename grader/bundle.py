@@ -162,6 +162,8 @@ set -euo pipefail
 SRC={SOURCE}
 VENV={VENV}
 export GRADER_CACHE_DIR={CACHE}
+# Messages then speak to a student who uploads files, not one with a shell.
+export GRADER_SUBMITTED_BY_UPLOAD=1
 export DEBIAN_FRONTEND=noninteractive
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
@@ -228,6 +230,8 @@ def run_autograder(data_arg: str | None) -> str:
 set -uo pipefail
 
 export GRADER_CACHE_DIR={CACHE}
+# Messages then speak to a student who uploads files, not one with a shell.
+export GRADER_SUBMITTED_BY_UPLOAD=1
 RESULTS={RESULTS}
 LOG=/tmp/grader-run.log
 mkdir -p "$(dirname "$RESULTS")"

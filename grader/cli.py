@@ -109,8 +109,19 @@ def resolve_submission(path: Path, rubric: Rubric) -> Path:
         click.echo(f"note: grading {nested[0]} (the modules are in that sub-folder)", err=True)
         return _laid_out_for(nested[0], rubric)
     _laid_out_for(path, rubric)  # another profile's layout: say which, rather than "holds none"
-    raise BadInput(f"{path} holds none of {wanted}; put them at the top of the folder "
-                   f"(start one with `grader init {path}`)")
+    raise BadInput(f"{path} holds none of {wanted}; {_how_to_submit(path, wanted)}")
+
+
+#: Set by the Gradescope bundle's run_autograder: the student uploaded files and has no
+#: shell on the machine, so a command to run there would only confuse them.
+UPLOAD_ENV = "GRADER_SUBMITTED_BY_UPLOAD"
+
+
+def _how_to_submit(path: Path, wanted: str) -> str:
+    if os.environ.get(UPLOAD_ENV, "") not in ("", "0"):
+        return (f"submit again and upload the files themselves ({wanted}), not an empty "
+                "submission or a folder without them")
+    return f"put them at the top of the folder (start one with `grader init {path}`)"
 
 
 def _has_modules(folder: Path, modules: tuple[str, ...]) -> bool:
@@ -192,7 +203,7 @@ def _write_minimal_report(result: GradingResult, fmt: str, output: Path | None, 
                    "extra_data": {"grader_error": reason}, "tests": []}
         text = json.dumps(obj, indent=2) + "\n"
     else:
-        text = f"score 0 / {result.max_score:g}: the grader itself failed: {reason}\n"
+        text = f"score 0 / {_points(result.max_score)}: the grader itself failed: {reason}\n"
     try:
         if output is None:
             sys.stdout.write(text)
@@ -215,7 +226,13 @@ def _progress(stream: IO[str]) -> Any:
 
 def _summary_line(result: GradingResult, output: Path | None) -> str:
     where = f" -> {output}" if output is not None else ""
-    return f"score {result.score:g} / {result.max_score:g} ({result.percent:.1f}%){where}"
+    return f"score {_points(result.score)} / {_points(result.max_score)} ({result.percent:.1f}%){where}"
+
+
+def _points(value: float) -> str:
+    # The reports' precision (cents, trailing zeros dropped): a sum of cents can
+    # carry float noise that :g alone would print as 73.641 or 100.00001.
+    return f"{round(value, 2):g}"
 
 
 def _write_batch_summary(result: GradingResult, path: Path) -> None:

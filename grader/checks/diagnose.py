@@ -234,6 +234,22 @@ def relu_softplus_signature(x: np.ndarray, grad_out: np.ndarray, actual: object)
     return None
 
 
+def relu_softplus_function_signature(x: np.ndarray, grad_out: np.ndarray,
+                                     actual: object) -> Diagnosis | None:
+    """ReLU backward = grad_out * log(1 + exp(x)): softplus itself, not a derivative, as in
+    this project's seed bug (and students' "smooth ReLU") -> wrong-gradient."""
+    x = np.asarray(x, dtype=np.float64)
+    g = np.asarray(grad_out, dtype=np.float64)
+    # logaddexp(0, x) = log(1 + exp(x)) without the overflow for large x.
+    for at, where in ((x, "x"), (np.maximum(x, 0.0), "the cached output relu(x)")):
+        if matches(actual, g * np.logaddexp(0.0, at)):
+            return diagnosis("wrong-gradient", f"ReLU.backward multiplies grad_out by "
+                             f"np.log(1 + np.exp({'x' if where == 'x' else 'out'})), softplus of "
+                             f"{where}: that is a function, not ReLU's derivative; "
+                             "return grad_out * (x > 0)")
+    return None
+
+
 def derivative_at_output_signature(kind: str, x: np.ndarray, grad_out: np.ndarray,
                                    actual: object) -> Diagnosis | None:
     """The derivative evaluated at the forward output as if it were the input:
@@ -278,7 +294,8 @@ def activation_backward_signature(kind: str, x: np.ndarray, grad_out: np.ndarray
     candidates: list[Callable[[], Diagnosis | None]] = []
     if kind == "relu":
         candidates += [lambda: relu_mask_signature(x, grad_out, actual),
-                       lambda: relu_softplus_signature(x, grad_out, actual)]
+                       lambda: relu_softplus_signature(x, grad_out, actual),
+                       lambda: relu_softplus_function_signature(x, grad_out, actual)]
     candidates += [lambda: derivative_at_output_signature(kind, x, grad_out, actual),
                    lambda: derivative_on_input_signature(kind, x, grad_out, actual)]
     return first(*candidates)
@@ -569,9 +586,40 @@ def mismatch(diagnosis_id: str, hint: str, *, actual: object, expected: object,
              found: Diagnosis | None = None) -> CheckFailure:
     """The failure for a value that differs from the reference: a named signature if one
     explains it, else `diagnosis_id` with `hint`; the message shows both values."""
-    message = (f"{(found.hint if found else hint)}\n  got:      {fmt(actual)}\n"
-               f"  expected: {fmt(expected)}")
+    got, want = fmt(actual), fmt(expected)
+    close = ""
+    if got == want:
+        # Printed alike, the message would contradict itself ("got 5.2394, expected
+        # 5.2394"): show the digits where they part, by how much, and the usual causes.
+        got, want, close = _distinguish(actual, expected)
+        if found is None:
+            hint = f"{hint} ({close})"
+    message = f"{(found.hint if found else hint)}\n  got:      {got}\n  expected: {want}"
+    if close and found is not None:
+        message += f"\n  {close}"
     return CheckFailure(found or diagnosis(diagnosis_id, hint), message=message)
+
+
+#: What makes a result differ from the exact value by less than 4 printed digits.
+NEAR_MISS_CAUSES = ("an epsilon inside a log or a division (np.log(p + 1e-12)), float32 "
+                    "arithmetic, or a clipped value (np.clip)")
+
+
+def _distinguish(actual: object, expected: object) -> tuple[str, str, str]:
+    """Both values printed with enough digits to differ, and a sentence naming the gap."""
+    a = np.asarray(actual, dtype=np.float64) if _numeric(actual) else None
+    e = np.asarray(expected, dtype=np.float64) if _numeric(expected) else None
+    if a is None or e is None or a.shape != e.shape:
+        return fmt(actual), fmt(expected), ""
+    got, want = fmt(a, 4), fmt(e, 4)
+    for digits in (6, 8, 10, 12, 14, 17):
+        got, want = fmt(a, digits), fmt(e, digits)
+        if got != want:
+            break
+    err = relative_error(a, e)
+    return got, want, (f"they agree to the printed digits but differ by a relative error of "
+                       f"{err:.2g}, more than the check allows; common causes: "
+                       f"{NEAR_MISS_CAUSES}")
 
 
 # -- inputs modified in place (seen through the sandbox's spies) --------------------------

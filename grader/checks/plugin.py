@@ -18,6 +18,9 @@ Fixtures offered to checks: `student`, `rubric`, `grading_seed`, `dataset`, `art
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -25,6 +28,7 @@ from typing import Any, Iterator
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from grader.checks.framework import CheckFailure
 from grader.checks.student import Student
@@ -186,7 +190,7 @@ class GradingPlugin:
         points = max_points([(name, item_tags[0]) for _, name, item_tags in kept], self._rubric)
         for number, (_, name, item_tags) in enumerate(kept, start=1):
             self.results[name] = CheckResult(
-                name=name, max_score=round(points[name], 6), tags=item_tags, number=str(number),
+                name=name, max_score=points[name], tags=item_tags, number=str(number),
                 visibility=visibility_of(name, item_tags[0], self._rubric))  # type: ignore[arg-type]
         if self.progress is not None:
             self.progress.start(total=len(kept), description="checks")
@@ -322,9 +326,29 @@ def run_checks(plugin: GradingPlugin) -> int:
     """Run every check module of the profile in-process under `plugin`; returns pytest's exit code."""
     started = time.perf_counter()
     checks_dir = plugin.profile.checks_dir
-    code = pytest.main(
-        [str(checks_dir), "--rootdir", str(checks_dir), "-c", str(CHECKS_DIR / "pytest.ini"),
-         "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly"],
-        plugins=[plugin])
+    with _hypothesis_storage():
+        code = pytest.main(
+            [str(checks_dir), "--rootdir", str(checks_dir), "-c", str(CHECKS_DIR / "pytest.ini"),
+             "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly"],
+            plugins=[plugin])
     plugin.report_data.setdefault("checks_wall_time_s", round(time.perf_counter() - started, 3))
     return int(code)
+
+
+@contextlib.contextmanager
+def _hypothesis_storage() -> Iterator[None]:
+    """Hypothesis's own files (its charmap and constants caches) go to a temporary folder.
+
+    database=None is not enough: Hypothesis still creates `.hypothesis/` in the
+    current directory for its caches, which under `grader check .` is the
+    student's homework folder. An explicit HYPOTHESIS_STORAGE_DIRECTORY is respected.
+    """
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="grader-hypothesis-") as home:
+        set_hypothesis_home_dir(home)
+        try:
+            yield
+        finally:
+            set_hypothesis_home_dir(None)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from grader.checks.framework import fail, tags
+from grader.checks.stubs import stubbed
 from grader.sandbox import Rng, StudentFailure
 
 CLASSES = {
@@ -32,6 +33,11 @@ FUNCTIONS = [("losses", "softmax"), ("network", "train")]
 def test_module_imports(student, module):
     """The module imports cleanly (no syntax error, no exception or exit at import time)."""
     student.sandbox.import_module(module)
+    # The untouched template imports too: a module with nothing implemented earns nothing.
+    names = [n for m, n in CLASSES if m == module] + [n for m, n in FUNCTIONS if m == module]
+    if names and all(_untouched(student, module, n) for n in names):
+        fail("missing-api", f"{module}.py imports, but nothing in it is implemented yet: "
+             f"{', '.join(names)} only raise NotImplementedError (the template's stubs)")
 
 
 @tags("api")
@@ -39,6 +45,7 @@ def test_module_imports(student, module):
 def test_class_exists(student, module, name):
     """The class exists, constructs with the contract's arguments and has the contract's methods."""
     args, kwargs, methods = CLASSES[(module, name)]
+    _fail_if_stub(student, module, name, methods)
     try:
         obj = student.new(module, name, *args, **kwargs)
     except StudentFailure as exc:
@@ -55,6 +62,7 @@ def test_class_exists(student, module, name):
 @pytest.mark.parametrize("module,name", FUNCTIONS, ids=[f"{m}.{n}" for m, n in FUNCTIONS])
 def test_function_exists(student, module, name):
     """The function exists and runs on a tiny input without NotImplementedError."""
+    _fail_if_stub(student, module, name, None)
     try:
         if name == "softmax":
             student.call(module, name, np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 1.0]]))
@@ -66,3 +74,24 @@ def test_function_exists(student, module, name):
     except StudentFailure as exc:
         if exc.diagnosis in ("missing-api", "import-error", "forbidden-import"):
             raise
+
+
+def _untouched(student, module: str, name: str) -> bool:
+    """Every contract part of `name` (function, or class methods) is still a stub."""
+    methods = CLASSES[(module, name)][2] if (module, name) in CLASSES else None
+    stubs = stubbed(student.sandbox.submission_dir, module, name, methods)
+    return bool(stubs) and (methods is None or all(f"{name}.{m}" in stubs for m in methods))
+
+
+def _fail_if_stub(student, module: str, name: str, methods: list[str] | None) -> None:
+    """The template's `raise NotImplementedError` bodies are not an implementation.
+
+    Checked on the source, before any call: a stubbed method is only raised when
+    called, so a class of stubs would otherwise construct and pass.
+    """
+    student.sandbox.import_module(module)  # an import failure is reported as such, first
+    stubs = stubbed(student.sandbox.submission_dir, module, name, methods)
+    if stubs:
+        fail("missing-api", f"{module}.py: {', '.join(stubs)} still only raise"
+             f"{'s' if len(stubs) == 1 else ''} NotImplementedError (the template's stub); "
+             "implement it to earn this check")

@@ -261,6 +261,10 @@ def test_loss_decreases(session: TrainingSession) -> None:
              f"{main.loss_after:.3g} (measured by the grader)." + blame(session))
     if any(not math.isfinite(h) for h in history):
         fail("divergence", "the loss history returned by train() contains inf/NaN.")
+    if main.history_problem:
+        # The contract's return value: the reports plot it, and students compare curves by it.
+        fail("missing-api", f"{main.history_problem}: train() must return a list with the mean "
+             f"training loss of each epoch, one float per epoch (here {main.epochs})")
     if len(history) >= 2 and history[-1] > 1.1 * history[0] + 1e-9:
         fail("divergence", f"the per-epoch loss returned by train() rose from {history[0]:.3g} to "
              f"{history[-1]:.3g}.")

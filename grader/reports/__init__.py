@@ -68,12 +68,22 @@ def render(
     return _RESULT_RENDERERS[fmt](result, **flags)
 
 
+def _umask() -> int:
+    # The only portable way to read the umask is to set it and put it back.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write_atomically(path: Path, content: str) -> None:
     # Write-then-rename, so a crash or a timeout kill never leaves a half-written
     # results.json that the platform would reject.
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        # mkstemp makes the file 0600; a report is an ordinary output file, readable
+        # by the group (TAs, the CI runner) as the umask allows: 0666 minus umask.
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(content)
         os.replace(tmp, path)

@@ -424,7 +424,10 @@ class Worker:
             return {"kind": "import", "exc_type": exc_type, "diagnosis": "missing-api", "traceback": "",
                     "message": f"the submission has no {_file_of(module)}"}
         elif isinstance(exc, SyntaxError):
-            what = f"has a syntax error on line {exc.lineno}"
+            # Python's own reason and the offending line, as the student's editor would show.
+            what = f"has a syntax error on line {exc.lineno}: {_short(exc.msg or 'invalid syntax', 120)}"
+            if exc.text and exc.text.strip():
+                what += f" (`{_short(exc.text.strip(), 80)}`)"
         elif isinstance(exc, ImportError) and "relative import" in str(exc) and "." not in module:
             # The files are graded as plain modules side by side, never as a package.
             what = (f"uses a relative import ({_describe(exc)}); import the other files by name, "

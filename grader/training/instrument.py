@@ -202,7 +202,8 @@ def update_verdict(trace: Trace, *, per_sample_steps: bool | None = None) -> Ver
         return Verdict("ignores-hyperparameters",
                        f"train() updates the weights after every single sample ({observed} updates) "
                        f"instead of once per mini-batch of batch_size={B} ({expected} updates)")
-    size_ignored = modal is not None and modal != B and not (modal == n and B >= n)
+    size_ignored = (modal is not None and modal != B and not (modal == n and B >= n)
+                    and not _near_equal_split(modal, n, B))
     if observed < 0.5 * expected:
         hint = (f"train() makes {observed} parameter update{'s' if observed != 1 else ''} in {E} "
                 f"epochs where mini-batch SGD makes {expected} ({E} x ceil({n}/{B})): it must loop "
@@ -223,6 +224,13 @@ def update_verdict(trace: Trace, *, per_sample_steps: bool | None = None) -> Ver
                        f"train() made {observed} updates, {observed / per_epoch:.1f} epochs' worth, when "
                        f"called with epochs={E}: loop for the epochs argument, not a fixed count")
     return OK
+
+
+def _near_equal_split(modal: int, n: int, B: int) -> bool:
+    """Batches of np.array_split(order, ceil(n / B)): ceil(n / B) near-equal batches of at most
+    B rows (n // k or n // k + 1 each). A correct reading of batch_size, not an ignored one."""
+    k = math.ceil(n / B)
+    return modal <= B and n // k <= modal <= -(-n // k)
 
 
 def epochs_verdict(updates_one: int, updates_two: int) -> Verdict:

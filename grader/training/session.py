@@ -28,7 +28,8 @@ from grader.training import calibration as cal
 from grader.training.instrument import FingerprintTable, Trace, build_trace, class_sorted_subset
 from grader.training.loop import LinearLayersMissing, LocalDriver, LoopResult, RemoteDriver, grader_loop
 from grader.training.stats import (CollapseStats, accuracy, collapse_stats, confusion_matrix,
-                                   cross_entropy, cross_entropy_grad, finite_history)
+                                   cross_entropy, cross_entropy_grad, finite_history,
+                                   history_problem)
 from grader.training.steps import StepFit, fit_step, flatten
 
 Params = cal.Params
@@ -102,6 +103,7 @@ class MainResult:
     reference: cal.ReferenceRun
     threshold: float
     shrunk: bool
+    history_problem: str = ""         # train()'s return value against the contract ("" = complies)
 
 
 @dataclass
@@ -536,7 +538,7 @@ class TrainingSession:
             finite_weights=finite, loss_before=loss_before, loss_after=loss_after, test_accuracy=test_acc,
             predict_accuracy=predict_acc, predict_agreement=agreement, collapse=collapse_stats(yt, pred),
             confusion=confusion_matrix(yt, pred), reference=reference, threshold=threshold,
-            shrunk=plan.shrunk)
+            shrunk=plan.shrunk, history_problem=history_problem(history, epochs))
         self._publish(result)
         return result
 

@@ -187,3 +187,25 @@ def finite_history(history: object) -> list[float]:
 def json_floats(values: list[float]) -> list[float | None]:
     """inf/NaN become None so the list stays valid JSON."""
     return [v if math.isfinite(v) else None for v in values]
+
+
+def history_problem(history: object, epochs: int) -> str:
+    """What is wrong with train()'s return value against the contract (one finite mean loss
+    per epoch, as a list of `epochs` floats); "" when it complies."""
+    if history is None:
+        return "train() returns None"
+    if not isinstance(history, list):
+        kind = "NumPy array" if isinstance(history, np.ndarray) else type(history).__name__
+        return f"train() returns {_a(kind)}, not a list"
+    if len(history) != epochs:
+        return f"train(epochs={epochs}) returns {len(history)} value{'s' if len(history) != 1 else ''}"
+    for i, value in enumerate(history):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+            return f"train()'s value for epoch {i + 1} is {_a(type(value).__name__)}, not a float"
+        if not math.isfinite(float(value)):
+            return f"train()'s loss for epoch {i + 1} is {float(value)}"
+    return ""
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"

@@ -90,9 +90,12 @@ def step_verdict(fit: StepFit, *, n_rows: int, lr: float, backward_calls: int | 
     if _near(c, 1.0):
         return OK
     if abs(c) < 0.01:
+        # Name the effective learning rate: a hard-coded lr=1e-6 is the usual way here.
         return Verdict("no-learning",
-                       f"train(epochs=1, batch_size={n_rows}) barely moved the weights "
-                       f"({c:.2g} x lr * dW): the gradient step is lost")
+                       f"train(epochs=1, batch_size={n_rows}, lr={lr:g}) barely moved the weights "
+                       f"({c:.2g} x lr * dW), as if the learning rate were {c * lr:.2g}: a learning "
+                       "rate hard-coded far too small (such as lr=1e-6) learns nothing in a few "
+                       "epochs; pass the lr argument to the optimizer")
     if _near(c, -1.0):
         return Verdict("optimizer-direction",
                        "train() moves the weights up the gradient (W += lr * dW): the update must be "

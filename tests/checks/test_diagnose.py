@@ -231,3 +231,41 @@ def test_sgd_signature(after, lr, expected):
     W = RNG.uniform(-1, 1, (4, 3))
     g = RNG.uniform(-1, 1, (4, 3))
     assert ids(D.sgd_signature(W, after(W, g), g, lr, what="W")) == expected
+
+
+def test_relu_softplus_function_signature():
+    """The seed bug as written: grad_out * np.log(1 + np.exp(x)), softplus itself."""
+    with np.errstate(over="ignore"):
+        wrong = G * np.log(1 + np.exp(X))
+    d = D.relu_softplus_function_signature(X, G, wrong)
+    assert ids(d) == "wrong-gradient" and "np.log(1 + np.exp(x))" in d.hint
+    assert ids(D.activation_backward_signature("relu", X, G, wrong)) == "wrong-gradient"
+    assert D.relu_softplus_function_signature(X, G, ref_backward(ref_layers.ReLU(), X, G)) is None
+    # softplus' (the sigmoid) is the other signature's, not this one's
+    assert D.relu_softplus_function_signature(X, G, G / (1 + np.exp(-X))) is None
+
+
+# -- messages that never contradict themselves ---------------------------------------------
+def test_mismatch_printed_alike_shows_the_gap_and_causes():
+    exact = 5.239412345
+    off = exact * (1 + 3e-7)  # what log(p + 1e-12) or float32 does: equal to 4 decimals
+    failure = D.mismatch("wrong-forward", "the loss differs", actual=off, expected=exact)
+    got = failure.message.split("got:")[1].split("\n")[0].strip()
+    want = failure.message.split("expected:")[1].split("\n")[0].strip()
+    assert got != want, failure.message
+    assert "relative error of 3e-07" in failure.message
+    assert "epsilon inside a log" in failure.diagnoses[0].hint
+    assert "float32" in failure.diagnoses[0].hint
+
+
+def test_mismatch_with_a_named_signature_keeps_its_hint_and_adds_the_gap():
+    exact = np.array([[0.25, 0.75]])
+    found = D.diagnosis("softmax-overflow", "a named cause")
+    failure = D.mismatch("wrong-forward", "", actual=exact * (1 + 1e-7), expected=exact, found=found)
+    assert failure.diagnoses[0].hint == "a named cause"
+    assert "relative error" in failure.message and "np.clip" in failure.message
+
+
+def test_mismatch_that_prints_differently_is_unchanged():
+    failure = D.mismatch("wrong-forward", "differs", actual=1.0, expected=2.0)
+    assert "relative error" not in failure.message and failure.diagnoses[0].hint == "differs"

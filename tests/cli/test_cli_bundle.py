@@ -136,6 +136,8 @@ def test_run_autograder_writes_results_even_for_an_empty_submission(bundle: Path
     assert results["score"] == 0.0
     assert results["output"].startswith("Your submission could not be graded:")
     assert "layers.py" in results["output"]
+    # The student uploaded files on a web page: no shell command to run on the grading machine.
+    assert "grader init" not in results["output"] and "upload the files" in results["output"]
 
 
 @pytest.mark.slow

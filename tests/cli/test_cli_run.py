@@ -121,6 +121,15 @@ def test_empty_submission(cli_runner: CliRunner, fake_grade, tmp_path: Path) -> 
     assert "holds none of layers.py, losses.py, optim.py, network.py" in line and "grader init" in line
 
 
+def test_empty_upload_speaks_to_a_student_who_uploads(cli_runner: CliRunner, fake_grade, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_grade(make_result())
+    monkeypatch.setenv("GRADER_SUBMITTED_BY_UPLOAD", "1")  # as the Gradescope bundle sets it
+    line = one_line_error(cli_runner.invoke(cli, ["run", str(tmp_path)]))
+    assert "grader init" not in line
+    assert "upload the files themselves (layers.py, losses.py, optim.py, network.py)" in line
+
+
 def test_submission_is_a_file(cli_runner: CliRunner, fake_grade, tmp_path: Path) -> None:
     fake_grade(make_result())
     (tmp_path / "hw.zip").write_bytes(b"PK")

@@ -4,7 +4,8 @@ Each `Mutant` is a list of (old, new) text edits applied to one file of a copy
 of reference/*.py. `old` must occur exactly once in that file (checked by
 `materialize`, so a reference edit that breaks a mutant fails loudly). A mutant
 must lose points on a check whose first tag is `tag`, with diagnosis
-`diagnosis`; a `Variant` must get full marks.
+`diagnosis` and, when `hint` is set, a hint containing that text (what the
+student wrote, named); a `Variant` must get full marks.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class Mutant:
     tag: str
     diagnosis: str
     bug: str
+    hint: str = ""  # text the diagnosis' hint must contain: the bug named as students write it
 
     def apply(self, text: str) -> str:
         for old, new in self.edits:
@@ -43,13 +45,14 @@ class Variant:
     style: str
 
 
-def M(name: str, file: str, old: str, new: str, tag: str, diagnosis: str, bug: str) -> Mutant:
-    return Mutant(name, file, ((old, new),), tag, diagnosis, bug)
+def M(name: str, file: str, old: str, new: str, tag: str, diagnosis: str, bug: str,
+      hint: str = "") -> Mutant:
+    return Mutant(name, file, ((old, new),), tag, diagnosis, bug, hint)
 
 
 def MM(name: str, file: str, edits: list[tuple[str, str]], tag: str, diagnosis: str,
-       bug: str) -> Mutant:
-    return Mutant(name, file, tuple(edits), tag, diagnosis, bug)
+       bug: str, hint: str = "") -> Mutant:
+    return Mutant(name, file, tuple(edits), tag, diagnosis, bug, hint)
 
 
 L, S, O, N = "layers.py", "losses.py", "optim.py", "network.py"
@@ -75,9 +78,17 @@ MUTANTS: tuple[Mutant, ...] = (
         (RELU_FORWARD, "        self._mask = x > 0\n        self._x = x\n"
                        "        return np.where(self._mask, x, 0.0)"),
         (RELU_BACKWARD, "        return grad_out / (1.0 + np.exp(-self._x))")],
-       "relu", "wrong-gradient", "ReLU derivative replaced by softplus' (sigmoid(x))"),
+       "relu", "wrong-gradient", "ReLU derivative replaced by softplus' (sigmoid(x))",
+       hint="derivative of softplus"),
+    # The project's seed bug as written: softplus itself in place of the derivative.
+    MM("relu-softplus-function", L, [
+        (RELU_FORWARD, "        self._mask = x > 0\n        self._x = x\n"
+                       "        return np.where(self._mask, x, 0.0)"),
+        (RELU_BACKWARD, "        return grad_out * np.log(1 + np.exp(self._x))")],
+       "relu", "wrong-gradient", "ReLU derivative replaced by softplus: grad_out * np.log(1 + np.exp(x))",
+       hint="np.log(1 + np.exp(x))"),
     M("relu-gate-on-grad", L, RELU_BACKWARD, "        return np.where(grad_out > 0, grad_out, 0.0)",
-      "relu", "relu-mask", "ReLU backward gated on grad_out > 0"),
+      "relu", "relu-mask", "ReLU backward gated on grad_out > 0", hint='(grad_out > 0)'),
     M("relu-inplace-forward", L, RELU_FORWARD,
       "        self._mask = x > 0\n        return np.maximum(x, 0, out=x)",
       "relu", "input-mutation", "ReLU forward with np.maximum(x, 0, out=x)"),
@@ -115,7 +126,7 @@ MUTANTS: tuple[Mutant, ...] = (
       "tanh", "dtype", "tanh computed in float32"),
     # -- Linear ---------------------------------------------------------------------------
     M("linear-db-keeps-batch", L, "        self.db = grad_out.sum(axis=0)", "        self.db = grad_out",
-      "linear", "bias-gradient-not-summed", "bias gradient keeping the batch axis (db = grad_out)"),
+      "linear", "bias-gradient-not-summed", "bias gradient keeping the batch axis (db = grad_out)", hint='keeps the batch axis'),
     M("linear-db-axis1", L, "        self.db = grad_out.sum(axis=0)",
       "        self.db = grad_out.sum(axis=1)",
       "linear", "bias-gradient-not-summed", "db summed over axis 1"),
@@ -142,7 +153,7 @@ MUTANTS: tuple[Mutant, ...] = (
       "        self._x = x.copy()\n        out = x @ self.W + self.b\n        x *= 0.0\n        return out",
       "linear", "input-mutation", "forward zeroes its input in place (x *= 0)"),
     M("linear-init-randn", L, "* np.sqrt(2.0 / in_features)", "* 1.0",
-      "linear", "init-scale", "Linear init with unscaled randn"),
+      "linear", "init-scale", "Linear init with unscaled randn", hint='scale random weights by the fan-in'),
     M("linear-init-tiny", L, "* np.sqrt(2.0 / in_features)", "* 0.01",
       "linear", "init-scale", "Linear init scaled by 0.01"),
     M("linear-init-zero", L,
@@ -159,7 +170,7 @@ MUTANTS: tuple[Mutant, ...] = (
     M("softmax-axis0", S, SOFTMAX_BODY,
       "    shifted = logits - logits.max(axis=0, keepdims=True)\n    e = np.exp(shifted)\n"
       "    return e / e.sum(axis=0, keepdims=True)",
-      "softmax", "softmax-axis", "softmax over axis 0"),
+      "softmax", "softmax-axis", "softmax over axis 0", hint='axis=0, over the batch'),
     M("softmax-whole-array", S, SOFTMAX_BODY,
       "    shifted = logits - logits.max()\n    e = np.exp(shifted)\n    return e / e.sum()",
       "softmax", "softmax-axis", "softmax over the whole array"),
@@ -168,34 +179,34 @@ MUTANTS: tuple[Mutant, ...] = (
       "softmax", "softmax-overflow", "unstable softmax (no max subtraction)"),
     M("softmax-clipped", S, SOFTMAX_BODY,
       "    e = np.exp(np.clip(logits, -500, 500))\n    return e / e.sum(axis=1, keepdims=True)",
-      "softmax", "softmax-overflow", "logits clipped at +-500"),
+      "softmax", "softmax-overflow", "logits clipped at +-500", hint='do not clip the logits'),
     M("softmax-inplace-shift", S, SOFTMAX_BODY,
       "    logits -= logits.max(axis=1, keepdims=True)\n    e = np.exp(logits)\n"
       "    return e / e.sum(axis=1, keepdims=True)",
       "softmax", "input-mutation", "softmax shifts the caller's logits in place"),
     M("ce-clipped-logits", S, LOG_SOFTMAX_BODY,
       "    logits = np.clip(logits, -500, 500)\n" + LOG_SOFTMAX_BODY,
-      "cross-entropy", "softmax-overflow", "cross-entropy on logits clipped at +-500"),
+      "cross-entropy", "softmax-overflow", "cross-entropy on logits clipped at +-500", hint='do not clip the logits'),
     M("ce-log-of-softmax", S, LOG_SOFTMAX_BODY,
       "    e = np.exp(logits)\n    return np.log(e / e.sum(axis=1, keepdims=True))",
       "cross-entropy", "softmax-overflow", "log(softmax) without max subtraction"),
     M("ce-double-softmax", S, "        log_p = _log_softmax(logits)",
       "        log_p = _log_softmax(softmax(logits))",
-      "cross-entropy", "double-softmax", "CE applying softmax twice"),
+      "cross-entropy", "double-softmax", "CE applying softmax twice", hint='softmax is applied twice'),
     M("ce-binary-formula", S, CE_RETURN,
       "        p = self._probs\n        Y = np.eye(p.shape[1])[self._y]\n"
       "        return float(np.mean(-(Y * np.log(p) + (1 - Y) * np.log(1 - p))))",
-      "cross-entropy", "binary-cross-entropy", "binary cross-entropy on 10 classes"),
+      "cross-entropy", "binary-cross-entropy", "binary cross-entropy on 10 classes", hint='-y log p - (1-y) log(1-p)'),
     M("ce-summed", S, CE_RETURN, "        return float(-log_p[np.arange(n), self._y].sum())",
-      "cross-entropy", "loss-reduction", "loss summed instead of averaged"),
+      "cross-entropy", "loss-reduction", "loss summed instead of averaged", hint='summed over the batch'),
     M("ce-grad-not-divided", S, "        return grad / n", "        return grad",
-      "cross-entropy", "gradient-scale", "CE gradient not divided by N"),
+      "cross-entropy", "gradient-scale", "CE gradient not divided by N", hint='N times too large: divide'),
     M("ce-grad-sign", S, "        return grad / n", "        return -grad / n",
       "cross-entropy", "wrong-gradient", "CE gradient with the wrong sign"),
     M("ce-inplace-probs", S,
       "        grad = self._probs.copy()  # a copy: the cached probabilities must survive",
       "        grad = self._probs", "cross-entropy", "input-mutation",
-      "delta3 = probs; delta3[range(n), y] -= 1 (edits the cached softmax output)"),
+      "delta3 = probs; delta3[range(n), y] -= 1 (edits the cached softmax output)", hint='delta = probs; delta[...] -= 1'),
     M("ce-inplace-logits", S, "        log_p = _log_softmax(logits)",
       "        logits -= logits.max(axis=1, keepdims=True)\n        log_p = _log_softmax(logits)",
       "cross-entropy", "input-mutation", "forward shifts the caller's logits in place"),

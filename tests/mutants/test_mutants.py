@@ -47,6 +47,11 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
 @pytest.mark.parametrize("mutant", catalog.MUTANTS, ids=[m.name for m in catalog.MUTANTS])
 def test_mutant_is_caught(graded, mutant: catalog.Mutant):
     assert_caught(graded[mutant.name], tag=mutant.tag, diagnosis=mutant.diagnosis, bug=mutant.bug)
+    if mutant.hint:  # named as the student wrote it, not only classified
+        hints = [d["hint"] for c in graded[mutant.name]["checks"] if c["status"] == "failed"
+                 and c["tags"][:1] == [mutant.tag] for d in c["diagnoses"] if d["id"] == mutant.diagnosis]
+        assert any(mutant.hint in h for h in hints), (
+            f"{mutant.bug}: no '{mutant.diagnosis}' hint mentions {mutant.hint!r}: {hints}")
 
 
 @pytest.mark.parametrize("variant", catalog.VARIANTS, ids=[v.name for v in catalog.VARIANTS])

@@ -274,6 +274,17 @@ def test_update_verdicts() -> None:
     assert update_verdict(_trace(ones), per_sample_steps=True).id == "ignores-hyperparameters"
 
 
+def test_near_equal_batches_follow_batch_size() -> None:
+    """np.array_split(order, ceil(N/B)): 28 batches of 23 or 24 rows for N=650, B=24."""
+    sizes = [len(b) for b in np.array_split(np.arange(650), math.ceil(650 / 24))]
+    assert set(sizes) == {23, 24}
+    assert update_verdict(_trace(sizes * 3)).ok
+    # Near-equal but for another batch size is still an ignored batch_size.
+    other = [len(b) for b in np.array_split(np.arange(650), math.ceil(650 / 40))]
+    assert update_verdict(_trace(other * 3)).id == "ignores-hyperparameters"
+    assert update_verdict(_trace([20] * 32 * 3 + [10] * 3)).id == "ignores-hyperparameters"
+
+
 def test_epochs_verdict() -> None:
     assert epochs_verdict(8, 16).ok
     assert epochs_verdict(10, 10).id == "ignores-hyperparameters"
@@ -342,3 +353,30 @@ def test_a_training_run_that_timed_out_is_run_once_and_repeated_to_every_check()
         with pytest.raises(StudentTimeout):
             session._once("main", hung_run)
     assert len(runs) == 1
+
+
+def test_tiny_step_names_the_effective_learning_rate() -> None:
+    """A hard-coded lr=1e-6 (a seed bug) is named, not just "the step is lost"."""
+    from grader.training.steps import StepFit, step_verdict
+
+    verdict = step_verdict(StepFit(scale=2e-5, residual=0.0, delta_norm=1e-7, step_norm=5e-3),
+                           n_rows=64, lr=0.05, backward_calls=1)
+    assert verdict.id == "no-learning"
+    assert "as if the learning rate were 1e-06" in verdict.hint and "lr=1e-6" in verdict.hint
+
+
+@pytest.mark.parametrize("history, problem", [
+    ([2.3, 1.1, 0.7], ""),
+    ([np.float64(2.3), 1, 0.7], ""),
+    (None, "returns None"),
+    (np.array([2.3, 1.1, 0.7]), "returns a NumPy array, not a list"),
+    ([2.3, 1.1], "returns 2 values"),
+    ([2.3, 1.1, float("nan")], "epoch 3 is nan"),
+    ([2.3, "1.1", 0.7], "epoch 2 is a str"),
+    ([2.3, True, 0.7], "epoch 2 is a bool"),
+])
+def test_history_contract(history, problem) -> None:
+    from grader.training.stats import history_problem
+
+    found = history_problem(history, 3)
+    assert (problem in found and found) if problem else found == ""

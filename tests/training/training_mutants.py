@@ -54,10 +54,14 @@ MUTANTS: tuple[Case, ...] = (
          "init-scale", bug="W = randn without the fan-in scaling"),
     Case("lr-ignored", {N: [(SGD_CTOR, "    optimizer = SGD(model.layers, lr=0.1)")]},
          "ignores-hyperparameters", bug="train() always uses lr=0.1"),
+    Case("lr-1e-6", {N: [(SGD_CTOR, "    optimizer = SGD(model.layers, lr=1e-6)")]},
+         "no-learning", bug="train() always uses lr=1e-6"),
     Case("full-batch-10-steps", {N: [(EPOCH_LOOP, "    for _ in range(10):"),
                                      (BATCH_LOOP, "        for start in range(0, n, n):\n"
                                                   "            batch = order[start:start + n]")]},
          "too-few-updates", bug="10 full-batch steps whatever epochs/batch_size say"),
+    Case("returns-array", {N: [("\n    return history\n", "\n    return np.array(history)\n")]},
+         "missing-api", bug="train() returns an ndarray, not the contract's list of floats"),
     Case("no-shuffle", {N: [(PERMUTE, "        order = np.arange(n)")]},
          "no-shuffle", bug="batches taken in data order"),
     Case("shuffle-once", {N: [(EPOCH_LOOP, "    order = rng.permutation(n)\n    for _ in range(epochs):"),
@@ -101,6 +105,9 @@ VARIANTS: tuple[Case, ...] = (
                                                          "            batch = order[start:start + batch_size]"),
                                             (HISTORY, "        history.append(total / max(1, len(starts) * "
                                                       "batch_size))")]}),
+    # ceil(N/B) near-equal batches of at most B rows: batch_size read correctly (issue 14).
+    Case("array-split-batches", {N: [(BATCH_LOOP, "        for batch in np.array_split(order, "
+                                                  "-(-n // batch_size)):\n            batch = batch")]}),
     Case("xavier-init", {L: [(HE_INIT, "        self.W = rng.standard_normal((in_features, out_features)) "
                                        "* np.sqrt(1.0 / in_features)")]}),
     Case("uniform-init", {L: [(HE_INIT, "        bound = 1.0 / np.sqrt(in_features)\n"

@@ -63,21 +63,20 @@ class CallLedger:
         found = self.records.get(what)
         return found.blocked if found is not None else None
 
-    def finished(self, what: str, seconds: float, *, counted: bool) -> StudentFailure | None:
-        """A call returned after `seconds`; the too-slow failure if that used up its budget."""
+    def finished(self, what: str, seconds: float, *, counted: bool) -> None:
+        """A call returned after `seconds`; past its budget the function is blocked (too-slow)."""
         record = self.record(what)
         record.calls += 1
-        if not counted:
-            return None
+        if not counted or record.blocked is not None:
+            return
         record.seconds += seconds
-        if record.seconds <= self.function_budget_s or record.blocked is not None:
-            return None
-        per_call = record.seconds / record.calls
-        return self.block(what, StudentTooSlow(
-            f"{what} took {record.seconds:.0f} s over {record.calls} calls (about {per_call:.1f} s a "
-            f"call; a correct one takes milliseconds here), using up its {self.function_budget_s:g} s "
-            "budget; the grader stopped calling it. Make it fast: no sleeps, no prints of whole "
-            "arrays, no Python loops over elements"))
+        if record.seconds > self.function_budget_s:
+            per_call = record.seconds / record.calls
+            self.block(what, StudentTooSlow(
+                f"{what} took {record.seconds:.0f} s over {record.calls} calls (about {per_call:.1f} s a "
+                f"call; a correct one takes milliseconds here), using up its {self.function_budget_s:g} s "
+                "budget; the grader stopped calling it. Make it fast: no sleeps, no prints of whole "
+                "arrays, no Python loops over elements"))
 
     def failed(self, what: str, failure: StudentFailure) -> None:
         """A call failed; remember the failures that cost time to repeat."""

@@ -50,7 +50,12 @@ def component_of(item: pytest.Item) -> list[str]:
 
 
 def check_name(item: pytest.Item) -> str:
-    return item.nodeid.split("/")[-1]
+    return name_of(item.nodeid)
+
+
+def name_of(nodeid: str) -> str:
+    """A check's name in reports and rubrics: its node id without the folder."""
+    return nodeid.split("/")[-1]
 
 
 def falsifying_example(exc: BaseException) -> str:
@@ -275,7 +280,7 @@ class GradingPlugin:
                               + "".join(traceback.format_exception_only(type(exc), exc)).strip())
 
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
-        self.done.add(nodeid.split("/")[-1])
+        self.done.add(name_of(nodeid))
         self.running = ""
         if self.progress is not None:
             self.progress.advance(1)

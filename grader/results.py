@@ -29,7 +29,8 @@ class CheckResult:
 
     `score` is in [0, max_score]. `example` is the smallest failing input
     Hypothesis found (already rendered as text), `output` the student's captured
-    stdout/stderr for the failing call, truncated.
+    stdout/stderr for the failing call, truncated. `name` is the pytest id (rubrics
+    and instructors use it); `title` the short sentence a student reads.
     """
 
     name: str
@@ -44,10 +45,16 @@ class CheckResult:
     output: str = ""
     duration_s: float = 0.0
     number: str = ""
+    title: str = ""
 
     @property
     def passed(self) -> bool:
         return self.status == "passed"
+
+    @property
+    def label(self) -> str:
+        """What a person reads as the check's name: its title, or its id if it has none."""
+        return self.title or self.name
 
 
 @dataclass

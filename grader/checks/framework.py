@@ -18,6 +18,11 @@ from grader.vocabulary import DIAGNOSIS_IDS, TAGS  # noqa: F401  (re-exported fo
 #: tag is the component the check's points belong to.
 tags = pytest.mark.tags
 
+#: `@title("Linear: backward matches numerical gradients")` on a check: the short human
+#: title reports show instead of the pytest id. `{kind}`-style fields are filled from
+#: the check's parameters (`pytest.param(..., marks=title(...))` beats the function's).
+title = pytest.mark.title
+
 
 def diagnosis(diagnosis_id: str, hint: str) -> Diagnosis:
     """A Diagnosis whose id is checked against the catalog, so a typo fails loudly in our tests."""

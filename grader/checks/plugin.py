@@ -49,6 +49,23 @@ def component_of(item: pytest.Item) -> list[str]:
     return []
 
 
+def title_of(item: pytest.Item) -> str:
+    """The check's human title: its `title` marker (closest first) with `{param}` fields
+    filled from its parameters; without one, its function name in words ("forward large
+    inputs (relu)") so an instructor's own check still reads as words."""
+    params: dict[str, Any] = dict(getattr(getattr(item, "callspec", None), "params", {}) or {})
+    for marker in item.iter_markers("title"):
+        text = str(marker.args[0]) if marker.args else ""
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return text
+    base = getattr(item, "originalname", None) or item.name.split("[")[0]
+    words = base.removeprefix("test_").replace("_", " ").strip()
+    suffix = item.name[len(base):].strip("[]")
+    return f"{words} ({suffix})" if suffix else words
+
+
 def check_name(item: pytest.Item) -> str:
     return name_of(item.nodeid)
 
@@ -193,9 +210,10 @@ class GradingPlugin:
             kept.append((item, name, item_tags))
         items[:] = [item for item, _, _ in kept]
         points = max_points([(name, item_tags[0]) for _, name, item_tags in kept], self._rubric)
-        for number, (_, name, item_tags) in enumerate(kept, start=1):
+        for number, (item, name, item_tags) in enumerate(kept, start=1):
             self.results[name] = CheckResult(
-                name=name, max_score=points[name], tags=item_tags, number=str(number),
+                name=name, title=self.profile.phrase(title_of(item)), max_score=points[name],
+                tags=item_tags, number=str(number),
                 visibility=visibility_of(name, item_tags[0], self._rubric))  # type: ignore[arg-type]
         if self.progress is not None:
             self.progress.start(total=len(kept), description="checks")

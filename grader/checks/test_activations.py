@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
-from grader.checks.framework import tags
+from grader.checks.framework import tags, title
 from reference import layers as ref_layers
 
 CLASSES = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh"}
@@ -68,6 +68,7 @@ def check_forward(student, kind: str, x: np.ndarray):
     return layer, out
 
 
+@title("{kind}: forward matches the formula")
 @pytest.mark.parametrize("kind", ACTIVATIONS)
 @settings(max_examples=S.examples(0.4))
 @given(x=S.batches(bound=8.0))

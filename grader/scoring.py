@@ -13,6 +13,7 @@ report (an even split of 100 over 3 checks is 33.34 + 33.33 + 33.33, never
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 from grader.results import CheckResult
@@ -51,6 +52,17 @@ def max_points(names_and_components: list[tuple[str, str]], rubric: Rubric) -> d
 def to_cents(value: float) -> int:
     """An amount of points as whole cents (half-way cases to even, as round() does)."""
     return int(round(float(value) * 100))
+
+
+def cents_text(value: float) -> str:
+    """Points for people: always 2 decimals (`76.10`, `100.00`), the rubric's own unit.
+
+    One precision in every human-readable line, so the report, the CLI's
+    summary and `grader check` never print one score two ways (73.64 vs
+    73.641). NaN or inf (a broken score) prints as 0.00, as reports count it.
+    """
+    x = float(value) if isinstance(value, (int, float)) else 0.0
+    return f"{to_cents(x) / 100 if math.isfinite(x) else 0.0:.2f}"
 
 
 def split_cents(total: int, count: int) -> list[int]:

@@ -104,16 +104,18 @@ def write_report(
     published: bool = False,
     show_hidden: bool = False,
     color: bool | None = None,
+    verbose: bool = False,
 ) -> None:
     """Write the report in format `fmt` to a path (atomically, UTF-8) or an open text stream.
 
-    `color` applies to the text format only: None = colour iff the stream is a TTY.
+    `color` and `verbose` (list passing checks too) apply to the text format only:
+    color None = colour iff the stream is a TTY.
     """
     _check_format(fmt)
     flags = dict(after_due_date=after_due_date, published=published, show_hidden=show_hidden)
     is_path = isinstance(stream_or_path, (str, os.PathLike))
     if fmt == "text" and not is_path:
-        text.write(result, stream_or_path, color=color, **flags)  # type: ignore[arg-type]
+        text.write(result, stream_or_path, color=color, verbose=verbose, **flags)  # type: ignore[arg-type]
         return
     if fmt == "json":
         try:
@@ -127,7 +129,7 @@ def write_report(
             _emit(stream_or_path, json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
             raise
     elif fmt == "text":
-        content = text.render(result, color=bool(color), **flags)
+        content = text.render(result, color=bool(color), verbose=verbose, **flags)
     else:
         content = _VIEW_RENDERERS[fmt](build_view(result, **flags))
     _emit(stream_or_path, content)

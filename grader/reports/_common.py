@@ -155,6 +155,7 @@ class CheckView:
     index: int
     number: str
     name: str
+    label: str  # the human title, or the name when the check has none
     component: str
     tags: tuple[str, ...]
     status: str
@@ -247,16 +248,16 @@ class ReportView:
                     rows.append((label, [float(f) for f in fractions]))  # type: ignore[arg-type]
         return rows
 
-    def withheld_note(self, *, about_total: bool = True) -> str:
+    def withheld_note(self, *, about_total: bool = True, amount: Callable[[float], str] = points) -> str:
         """One sentence on checks the student cannot see yet, or ''.
 
         `about_total=False` drops the remark on the total, for reports (Gradescope)
-        whose platform shows its own total.
+        whose platform shows its own total; `amount` formats the points withheld.
         """
         if not self.withheld:
             return ""
         n = len(self.withheld)
-        worth = points(sum(c.max_score for c in self.withheld))
+        worth = amount(sum(c.max_score for c in self.withheld))
         reasons = sorted({_WITHHELD_REASON.get(c.visibility, "hidden") for c in self.withheld})
         sentence = (
             f"{n} more check{'s' if n != 1 else ''} (worth {worth} points) "
@@ -287,6 +288,7 @@ def _check_view(index: int, check: CheckResult) -> CheckView:
         index=index,
         number=clean_line(check.number, 40) or str(index),
         name=clean_line(check.name) or f"check {index}",
+        label=clean_line(check.label) or clean_line(check.name) or f"check {index}",
         component=tags[0] if tags else "other",
         tags=tags,
         status=check.status if check.status in ("passed", "failed", "error", "skipped") else "error",

@@ -14,8 +14,8 @@ import sys
 import time
 from typing import TextIO
 
-from rich import box
 from rich.console import Console, Group
+from rich.constrain import Constrain
 from rich.padding import Padding
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -26,14 +26,17 @@ from grader.reports._common import (
     GRADER_ERROR_SENTENCE,
     STATUS_LABEL,
     STUDENT_OUTPUT_LABEL,
-    summary_facts,
+    CheckView,
+    DiagnosisView,
     ReportView,
     build_view,
-    points,
+    summary_facts,
 )
 from grader.results import GradingResult
+from grader.scoring import cents_text
 
 PLAIN_WIDTH = 100
+HEADING_WIDTH = 100
 STATUS_STYLE = {"passed": "bold green", "failed": "bold red", "error": "bold magenta", "skipped": "yellow"}
 
 
@@ -44,7 +47,7 @@ def _is_tty(stream: TextIO) -> bool:
         return False
 
 
-def make_console(stream: TextIO, color: bool | None) -> Console:
+def make_console(stream: TextIO, color: bool | None, width: int | None = None) -> Console:
     """A Console for `stream`: colour on a TTY unless told otherwise; plain and 100 wide otherwise.
 
     Passing force_terminal/no_color/width explicitly also stops FORCE_COLOR,
@@ -56,7 +59,7 @@ def make_console(stream: TextIO, color: bool | None) -> Console:
         force_terminal=use_color,
         no_color=not use_color,
         color_system="standard" if use_color else None,
-        width=None if (use_color and _is_tty(stream)) else PLAIN_WIDTH,
+        width=width or (None if (use_color and _is_tty(stream)) else PLAIN_WIDTH),
         highlight=False,
         emoji=False,
         markup=False,
@@ -65,112 +68,189 @@ def make_console(stream: TextIO, color: bool | None) -> Console:
     )
 
 
-def _score_text(view: ReportView) -> Text:
-    text = Text()
+def _shown_percent(view: ReportView) -> float:
+    return 100.0 * view.shown_score / view.shown_max_score if view.shown_max_score else 0.0
+
+
+def score_sentence(view: ReportView) -> str:
+    """The report's one score line; with checks withheld it says whose score it is."""
     if view.grader_error:
-        text.append(f"Score: 0 / {points(view.max_score)}", "bold red")
-        text.append("  (grader error)")
-    elif view.withheld:
-        text.append(f"Score on the checks shown: {points(view.shown_score)} / "
-                    f"{points(view.shown_max_score)}", "bold")
-    else:
-        style = "bold green" if view.score >= view.max_score else "bold yellow"
-        text.append(f"Score: {points(view.score)} / {points(view.max_score)} ({view.percent:.1f}%)", style)
-    return text
+        return f"Score: 0.00 / {cents_text(view.max_score)} (the grader itself failed)"
+    if view.withheld:
+        n = len(view.shown)
+        return (f"Score on the {n} check{'s' if n != 1 else ''} shown: {cents_text(view.shown_score)} / "
+                f"{cents_text(view.shown_max_score)} ({_shown_percent(view):.1f}%)")
+    return f"Score: {cents_text(view.score)} / {cents_text(view.max_score)} ({view.percent:.1f}%)"
 
 
-def _component_table(view: ReportView, tag: str) -> Table:
-    comp = next(c for c in view.components if c.tag == tag)
-    table = Table(
-        title=Text(f"{tag}  {points(comp.score)} / {points(comp.max_score)}", style="bold"),
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        expand=False,
-    )
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("check", overflow="fold")
-    table.add_column("score", justify="right", no_wrap=True)
-    table.add_column("diagnoses", overflow="fold")
-    for check in view.shown:
-        if check.component != tag:
-            continue
-        table.add_row(
-            Text(check.number),
-            Text(STATUS_LABEL[check.status], STATUS_STYLE[check.status]),
-            Text(check.name),
-            Text(f"{points(check.score)} / {points(check.max_score)}"),
-            Text(", ".join(d.id for d in check.diagnoses), "red"),
-        )
-    return table
+def summary_line(result: GradingResult, *, show_hidden: bool = False, where: str = "") -> str:
+    """The CLI's one-line summary (stderr): the total over every check, in the report's precision.
+
+    When the report withholds checks its score differs from this total, so
+    the line says in words how the two relate instead of printing a second,
+    unexplained number.
+    """
+    view = build_view(result, show_hidden=show_hidden)
+    line = f"score {cents_text(view.score)} / {cents_text(view.max_score)} ({view.percent:.1f}%)"
+    if view.withheld and not view.grader_error:
+        n, m = len(view.checks), len(view.withheld)
+        line += (f" over all {n} checks; the report shows {n - m} of them "
+                 f"({cents_text(view.shown_score)} / {cents_text(view.shown_max_score)}), "
+                 f"not the {m} withheld")
+    return line + where
+
+
+def _hanging(prefix: Text, body: Text) -> Table:
+    """`prefix` then `body`, whose wrapped lines stay indented under its first word."""
+    grid = Table.grid()
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(prefix, body)
+    return grid
 
 
 def _block(label: str, body: str) -> Group:
-    return Group(Text(label + ":", style="bold"), Padding(Text(body), (0, 0, 0, 4)))
+    return Group(Text(label + ":", style="bold"), Padding(Text(body, overflow="fold"), (0, 0, 0, 4)))
 
 
-def _renderables(view: ReportView) -> list:
+def _diagnosis_line(d: DiagnosisView, body: str, note: str = "") -> Text:
+    line = Text()
+    line.append(d.id, "bold red")
+    line.append(f"{note}: {body}")
+    return line
+
+
+def _check_heading(check: CheckView) -> Constrain:
+    """`[FAIL] 2.2 Title ...  0.00 / 5.00`: the title wraps by words, the score stays on the right.
+
+    At most HEADING_WIDTH wide, so on a wide terminal the score stays near its title.
+    """
+    grid = Table.grid(padding=(0, 1, 0, 0), expand=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold", ratio=1)
+    grid.add_column(no_wrap=True, justify="right")
+    grid.add_row(Text(f"[{STATUS_LABEL[check.status]}]", STATUS_STYLE[check.status]),
+                 Text(check.number), Text(check.label, "bold"),
+                 Text(f" {cents_text(check.score)} / {cents_text(check.max_score)}"))
+    return Constrain(grid, HEADING_WIDTH)
+
+
+def _check_details(check: CheckView) -> Group:
+    """What went wrong in one check, each sentence once.
+
+    A diagnosis hint is often the check's message itself (or its start, with
+    the measured values appended): then the message is printed once, under the
+    diagnosis' id, rather than as a hint and again as "what went wrong".
+    """
+    absorbed = [d for d in check.diagnoses if d.hint.strip() and d.hint.strip() in check.message]
+    lines: list = []
+    for d in check.diagnoses:
+        if d not in absorbed:
+            lines.append(_hanging(Text("- "), _diagnosis_line(d, d.hint)))
+    if absorbed:
+        head = Text()
+        for i, d in enumerate(absorbed):
+            head.append((", " if i else "") + d.id, "bold red")
+        head.append(f": {check.message}")
+        lines.append(_hanging(Text("- "), head))
+    elif check.message:
+        lines.append(_block("What went wrong", check.message))
+    if check.example:
+        lines.append(_block(EXAMPLE_LABEL, check.example))
+    if check.output:
+        lines.append(_block(STUDENT_OUTPUT_LABEL, check.output))
+    return Group(_check_heading(check), Padding(Group(*lines), (0, 0, 0, 2)))
+
+
+def _details_key(check: CheckView) -> tuple:
+    return (check.status, check.diagnoses, check.message, check.example, check.output)
+
+
+def _component_lines(view: ReportView, verbose: bool) -> list:
+    """One line per component (score, checks passed); `verbose` lists every check under it."""
+    grid = Table.grid(padding=(0, 2, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True, justify="right")
+    grid.add_column(overflow="fold", ratio=1)
+    items: list = [Text("Score by component", style="bold")]
+    for comp in view.components:
+        plural = "s" if comp.total != 1 else ""
+        detail = (Text(f"{comp.total} check{plural}, all passed", "green") if comp.passed == comp.total
+                  else Text(f"{comp.total - comp.passed} of {comp.total} check{plural} not passed", "red"))
+        if not verbose:
+            grid.add_row(Text("  " + comp.tag), Text(f"{cents_text(comp.score)} / {cents_text(comp.max_score)}"),
+                         detail)
+            continue
+        items.append(_hanging(Text("  "), Text(
+            f"{comp.tag}  {cents_text(comp.score)} / {cents_text(comp.max_score)}  ", "bold") + detail))
+        for check in view.shown:
+            if check.component == comp.tag:
+                items.append(Padding(_check_heading(check), (0, 0, 0, 4)))
+    if not verbose:
+        items.append(grid)
+    return items
+
+
+def _renderables(view: ReportView, verbose: bool = False) -> list:
+    """Failing checks first, then the components, and the summary last: the final screen."""
     items: list = []
     head = Text()
     head.append("Grading report: ", "bold")
     head.append(view.submission)
     items.append(head)
-    items.append(_score_text(view))
-    facts = summary_facts(view)
-    items.append(Text(" | ".join(facts), style="dim"))
 
-    if view.grader_error:
+    attention = view.attention
+    if attention:
         items.append(Text(""))
-        items.append(Text(GRADER_ERROR_SENTENCE, style="bold red"))
-        items.append(_block("Reason", view.grader_error))
+        items.append(Text(f"Checks that did not pass ({len(attention)})", style="bold underline"))
+    first_seen: dict[tuple, str] = {}
+    for check in attention:
+        items.append(Text(""))
+        # Checks that failed the same way (one bug, several checks) say so
+        # instead of repeating the same paragraph.
+        same = first_seen.setdefault(_details_key(check), check.number)
+        if same == check.number:
+            items.append(_check_details(check))
+        else:
+            items.append(Group(_check_heading(check), Text(f"  Same problem as {same}, above.", style="dim")))
 
-    for comp in view.components:
+    # After a grader error every component scores 0 whatever its checks did:
+    # the lines would contradict themselves ("all passed", 0 points).
+    if view.components and not view.grader_error:
         items.append(Text(""))
-        items.append(_component_table(view, comp.tag))
-    note = view.withheld_note()
-    if note:
-        items.append(Text(""))
-        items.append(Text(note, style="italic"))
+        items.extend(_component_lines(view, verbose))
 
     if view.top_diagnoses:
         items.append(Text(""))
         items.append(Text("Most likely problems:", style="bold"))
         for d, n in view.top_diagnoses:
-            line = Text("  - ")
-            line.append(d.id, "bold red")
-            line.append(f" (in {n} check{'s' if n != 1 else ''}): {d.hint}")
-            items.append(line)
+            items.append(_hanging(Text("  - "), _diagnosis_line(d, d.hint, f" (in {n} check{'s' if n != 1 else ''})")))
 
-    attention = view.attention
-    if attention:
+    if view.grader_error:
         items.append(Text(""))
-        items.append(Text("Checks that did not pass", style="bold underline"))
-    for check in attention:
-        items.append(Text(""))
-        title = Text()
-        title.append(f"[{STATUS_LABEL[check.status]}] ", STATUS_STYLE[check.status])
-        title.append(f"{check.number}. {check.name}", "bold")
-        title.append(f"  {points(check.score)} / {points(check.max_score)}")
-        items.append(title)
-        lines: list = []
-        for d in check.diagnoses:
-            line = Text("- ")
-            line.append(d.id, "bold red")
-            line.append(f": {d.hint}")
-            lines.append(line)
-        if check.message:
-            lines.append(_block("What went wrong", check.message))
-        if check.example:
-            lines.append(_block(EXAMPLE_LABEL, check.example))
-        if check.output:
-            lines.append(_block(STUDENT_OUTPUT_LABEL, check.output))
-        items.append(Padding(Group(*lines), (0, 0, 0, 2)))
-    if not attention and view.shown and not view.grader_error:
+        items.append(Text(GRADER_ERROR_SENTENCE, style="bold red"))
+        items.append(_block("Reason", view.grader_error))
+    elif not attention and view.shown:
         items.append(Text(""))
         items.append(Text("All checks shown passed.", style="bold green"))
+
+    items.append(Text(""))
+    items.append(Text(" | ".join(summary_facts(view)), style="dim"))
+    score = Text(score_sentence(view), style=_score_style(view))
+    items.append(score)
+    note = view.withheld_note(amount=cents_text)
+    if note:
+        items.append(Text(note, style="italic"))
     return items
+
+
+def _score_style(view: ReportView) -> str:
+    if view.grader_error:
+        return "bold red"
+    if view.withheld:
+        return "bold"
+    return "bold green" if view.score >= view.max_score else "bold yellow"
 
 
 def write(
@@ -181,20 +261,35 @@ def write(
     after_due_date: bool = False,
     published: bool = False,
     show_hidden: bool = False,
+    verbose: bool = False,
+    width: int | None = None,
 ) -> None:
-    """Print the report to `stream`; `color=None` means colour only if `stream` is a TTY."""
+    """Print the report to `stream`; `color=None` means colour only if `stream` is a TTY.
+
+    `verbose` lists passing checks too (otherwise one line per component);
+    `width` fixes the width (default: the terminal's on a TTY, else PLAIN_WIDTH).
+    """
     view = build_view(result, after_due_date=after_due_date, published=published, show_hidden=show_hidden)
+    _print(stream, _renderables(view, verbose), color, width)
+
+
+def write_paragraph(stream: TextIO, paragraph: str, *, color: bool | None = None) -> None:
+    """One paragraph after the report, wrapped by words at the report's width (the CLI's footers)."""
+    _print(stream, [Text(paragraph)], color, None)
+
+
+def _print(stream: TextIO, items: list, color: bool | None, width: int | None) -> None:
     use_color = _is_tty(stream) if color is None else color
     if use_color:
-        console = make_console(stream, True)
-        for item in _renderables(view):
+        console = make_console(stream, True, width)
+        for item in items:
             console.print(item)
         return
     # Plain: render to a buffer and drop the padding rich adds to fill the
     # width, so logs and golden files carry no trailing whitespace.
     buf = io.StringIO()
-    console = make_console(buf, False)
-    for item in _renderables(view):
+    console = make_console(buf, False, width)
+    for item in items:
         console.print(item)
     stream.write("\n".join(line.rstrip() for line in buf.getvalue().split("\n")))
 
@@ -206,10 +301,12 @@ def render(
     after_due_date: bool = False,
     published: bool = False,
     show_hidden: bool = False,
+    verbose: bool = False,
+    width: int | None = None,
 ) -> str:
     buf = io.StringIO()
     write(result, buf, color=color, after_due_date=after_due_date, published=published,
-          show_hidden=show_hidden)
+          show_hidden=show_hidden, verbose=verbose, width=width)
     return buf.getvalue()
 
 

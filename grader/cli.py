@@ -33,6 +33,7 @@ from grader.exitcodes import GRADER_FAILURE, BadInput, GraderError, GraderFailur
 from grader.results import GradingResult
 from grader.profiles import PROFILE_NAMES, ProfileError, check_layout, get_profile, module_file
 from grader.rubric import Rubric, RubricError, load_rubric
+from grader.scoring import cents_text
 
 # When the `grader` process started (set by main()), so limits.run_timeout_s covers start-up;
 # None when the commands are invoked in-process (tests): the limit counts from grading.
@@ -71,6 +72,12 @@ PROFILE_OPTION = click.option(
     "--profile", type=click.Choice(PROFILE_NAMES), default=None,
     help="The assignment's conventions (`grader profiles` lists them); picks its built-in rubric "
          "when --rubric is not given.")
+
+
+VERBOSE_OPTION = click.option(
+    "--verbose", "-v", is_flag=True,
+    help="Text report: list every check, passing ones too (by default each component's "
+         "passing checks fold into its one summary line).")
 
 
 def _apply_data(rubric: Rubric, data: str | None) -> Rubric:
@@ -149,19 +156,20 @@ def _prepare_output(output: Path | None) -> None:
         raise BadInput(f"--output {output}: cannot create its folder ({exc.strerror}); pick a writable path") from None
 
 
-def _write_report(result: GradingResult, fmt: str, output: Path | None, *, show_hidden: bool = False) -> None:
+def _write_report(result: GradingResult, fmt: str, output: Path | None, *, show_hidden: bool = False,
+                  verbose: bool = False) -> None:
     """Write with grader.reports; if that fails, fall back to a minimal report and raise GraderError."""
     try:
         from grader.reports import write_report
 
         if output is None:
             stream = _TrackingStream(sys.stdout)
-            write_report(result, fmt, stream, show_hidden=show_hidden)
+            write_report(result, fmt, stream, show_hidden=show_hidden, verbose=verbose)
             if stream.last not in ("", "\n"):
                 stream.write("\n")  # so the stderr summary starts on its own line in a terminal
             sys.stdout.flush()
         else:
-            write_report(result, fmt, output, show_hidden=show_hidden)
+            write_report(result, fmt, output, show_hidden=show_hidden, verbose=verbose)
     except Exception as exc:  # the report writer is part of the grader: its failure is exit 3
         reason = f"the {fmt} report could not be written ({type(exc).__name__}: {exc})"
         _write_minimal_report(result, fmt, output, reason)
@@ -203,7 +211,7 @@ def _write_minimal_report(result: GradingResult, fmt: str, output: Path | None, 
                    "extra_data": {"grader_error": reason}, "tests": []}
         text = json.dumps(obj, indent=2) + "\n"
     else:
-        text = f"score 0 / {_points(result.max_score)}: the grader itself failed: {reason}\n"
+        text = f"score 0.00 / {cents_text(result.max_score)}: the grader itself failed: {reason}\n"
     try:
         if output is None:
             sys.stdout.write(text)
@@ -224,15 +232,15 @@ def _progress(stream: IO[str]) -> Any:
         return None
 
 
-def _summary_line(result: GradingResult, output: Path | None) -> str:
+def _summary_line(result: GradingResult, output: Path | None, show_hidden: bool = False) -> str:
+    """The score on one line, worded and rounded as the text report words it."""
     where = f" -> {output}" if output is not None else ""
-    return f"score {_points(result.score)} / {_points(result.max_score)} ({result.percent:.1f}%){where}"
+    try:
+        from grader.reports.text import summary_line
 
-
-def _points(value: float) -> str:
-    # The reports' precision (cents, trailing zeros dropped): a sum of cents can
-    # carry float noise that :g alone would print as 73.641 or 100.00001.
-    return f"{round(value, 2):g}"
+        return summary_line(result, show_hidden=show_hidden, where=where)
+    except Exception:  # the report stack is broken (its failure is reported elsewhere): the bare total
+        return f"score {cents_text(result.score)} / {cents_text(result.max_score)} ({result.percent:.1f}%){where}"
 
 
 def _write_batch_summary(result: GradingResult, path: Path) -> None:
@@ -243,7 +251,8 @@ def _write_batch_summary(result: GradingResult, path: Path) -> None:
 
 
 def grade_and_report(submission: Path, rubric: Rubric, *, fmt: str, output: Path | None,
-                     seed: int | None, summary: Path | None = None, show_hidden: bool = False) -> GradingResult:
+                     seed: int | None, summary: Path | None = None, show_hidden: bool = False,
+                     verbose: bool = False) -> GradingResult:
     """Grade, then write the report; a grader failure still writes a score-0 report.
 
     Raises GraderFailure (exit 3) after writing, BadInput (exit 2) before grading.
@@ -255,10 +264,10 @@ def grade_and_report(submission: Path, rubric: Rubric, *, fmt: str, output: Path
 
     def on_overrun(partial: GradingResult) -> None:
         # The watchdog's last resort: the main thread is stuck past the run's limit.
-        _write_report(partial, fmt, output, show_hidden=show_hidden)
+        _write_report(partial, fmt, output, show_hidden=show_hidden, verbose=verbose)
         if summary is not None:
             _write_batch_summary(partial, summary)
-        click.echo(f"{_summary_line(partial, output)} (the run's time limit was reached)", err=True)
+        click.echo(f"{_summary_line(partial, output, show_hidden)} (the run's time limit was reached)", err=True)
         sys.stdout.flush()
         os._exit(exit_code_for(partial, None))
 
@@ -279,7 +288,7 @@ def grade_and_report(submission: Path, rubric: Rubric, *, fmt: str, output: Path
             str(submission), error, rubric=str(rubric.path or rubric.name),
             seed=rubric.seed if seed is None else seed)
     try:
-        _write_report(result, fmt, output, show_hidden=show_hidden)
+        _write_report(result, fmt, output, show_hidden=show_hidden, verbose=verbose)
     except GraderError as exc:
         error = error or str(exc)
     if summary is not None:
@@ -292,6 +301,16 @@ def grade_and_report(submission: Path, rubric: Rubric, *, fmt: str, output: Path
             click.echo(f"report written to {output} (score 0)", err=True)
         raise GraderFailure(error)
     return result
+
+
+def _echo_paragraph(paragraph: str) -> None:
+    """A paragraph on stdout, wrapped by words like the report above it (plain echo if that fails)."""
+    try:
+        from grader.reports.text import write_paragraph
+
+        write_paragraph(sys.stdout, paragraph)
+    except Exception:  # cosmetic: an unwrapped line is still the right text
+        click.echo(paragraph)
 
 
 def _data_error() -> tuple[type[BaseException], ...]:
@@ -343,12 +362,13 @@ def cli() -> None:
 @click.option("--show-hidden", is_flag=True,
               help="Staff view: include hidden checks in text/markdown/html/junit reports "
                    "(json always carries them; Gradescope enforces visibility).")
+@VERBOSE_OPTION
 @click.option("--batch-summary", type=click.Path(dir_okay=False, path_type=Path), hidden=True,
               help="(internal, used by `grader batch`) also write a JSON summary here.")
 @PROFILE_OPTION
 def run_cmd(submission: Path, rubric_path: str | None, fmt: str, output: Path | None,
             seed: int | None, fail_under: float | None, data: str | None,
-            show_hidden: bool, batch_summary: Path | None, profile: str | None) -> None:
+            show_hidden: bool, verbose: bool, batch_summary: Path | None, profile: str | None) -> None:
     """Grade the SUBMISSION folder and write a report.
 
     The report goes to stdout, or to --output; a one-line score summary goes to
@@ -361,9 +381,9 @@ def run_cmd(submission: Path, rubric_path: str | None, fmt: str, output: Path | 
     submission = resolve_submission(submission, rubric)
     _prepare_output(output)
     result = grade_and_report(submission, rubric, fmt=fmt, output=output, seed=seed,
-                              summary=batch_summary, show_hidden=show_hidden)
+                              summary=batch_summary, show_hidden=show_hidden, verbose=verbose)
     # The report owns stdout when it is written there, so the summary goes to stderr.
-    click.echo(_summary_line(result, output), err=True)
+    click.echo(_summary_line(result, output, show_hidden), err=True)
     code = exit_code_for(result, fail_under)
     _explain_exit(result, code, fail_under)
     sys.exit(code)
@@ -385,17 +405,19 @@ def _explain_exit(result: GradingResult, code: int, fail_under: float | None) ->
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Override the self-check's seed.")
 @click.option("--rubric", "rubric_path", metavar="RUBRIC", hidden=True,
               help="Rubric for the self-check (public checks only).  [default: selfcheck]")
+@VERBOSE_OPTION
 @PROFILE_OPTION
-def check_cmd(directory: Path, seed: int | None, rubric_path: str | None, profile: str | None) -> None:
+def check_cmd(directory: Path, seed: int | None, rubric_path: str | None, verbose: bool,
+              profile: str | None) -> None:
     """Run the quick public self-check on your submission (default: this folder)."""
     # public_only is forced: a self-check must never reveal hidden checks.
     if rubric_path is None and profile in (None, "default"):
         rubric_path = "selfcheck"
     rubric = _load_rubric(rubric_path, profile).with_overrides(public_only=True)
     directory = resolve_submission(directory, rubric)
-    result = grade_and_report(directory, rubric, fmt="text", output=None, seed=seed)
+    result = grade_and_report(directory, rubric, fmt="text", output=None, seed=seed, verbose=verbose)
     click.echo("")
-    click.echo(SELF_CHECK_FOOTER)
+    _echo_paragraph(SELF_CHECK_FOOTER)
     code = exit_code_for(result, None)
     _explain_exit(result, code, None)
     sys.exit(code)

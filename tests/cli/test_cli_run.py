@@ -29,8 +29,8 @@ def test_text_report_to_stdout_and_summary_to_stderr(cli_runner: CliRunner, fake
     fake = fake_grade(make_result())
     result = cli_runner.invoke(cli, ["run", str(submission)])
     assert result.exit_code == 0, result.output
-    assert "score 30 / 40 (75.0%)" in result.stderr
-    assert "score 30 / 40" not in result.stdout  # stdout is the report only
+    assert "score 30.00 / 40.00 (75.0%)" in result.stderr
+    assert "score 30.00 / 40.00" not in result.stdout  # stdout is the report only
     assert result.stdout.strip()
     assert fake.calls[0]["submission"] == submission
     assert fake.calls[0]["rubric"].name == "mlp-default" and fake.calls[0]["seed"] is None

@@ -108,7 +108,7 @@ def test_real_run_default_rubric_gives_the_reference_100_of_100(tmp_path: Path) 
     report = json.loads(out.read_text())
     assert sum(t["max_score"] for t in report["tests"]) == pytest.approx(100.0, abs=0.01)
     assert report["score"] == pytest.approx(100.0, abs=0.01)
-    assert "score 100 / 100 (100.0%)" in done.stderr
+    assert "score 100.00 / 100.00 (100.0%)" in done.stderr
 
 
 @pytest.mark.slow

@@ -1,0 +1,147 @@
+"""The text report through the CLI: --verbose, and real runs in a real terminal (tmux) at 80 and 100 columns.
+
+The tmux tests run `grader run` with COLUMNS set in a detached pane of that
+size, so rich sees a TTY as a student's terminal, and read the pane back:
+`capture-pane -J` joins the lines tmux itself had to wrap, so it equals the
+plain capture only if no line was longer than the terminal, and the words
+must be those of the same run in the other width (a word cut in two at the
+margin would not be).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli_helpers import REFERENCE, SUBMISSIONS, make_result
+from grader.cli import cli
+from grader.results import CheckResult
+
+MUTANTS = Path(__file__).resolve().parents[1] / "mutants"
+FAST = SUBMISSIONS / "fast.toml"
+THREE_BUGS = ("linear-db-keeps-batch", "softmax-unstable", "sgd-skips-bias")
+
+
+# -- --verbose (fake runner) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_verbose_lists_passing_checks_which_are_folded_otherwise(cli_runner: CliRunner, fake_grade,
+                                                                  submission: Path, command: str) -> None:
+    fake_grade(make_result(passed=3, failed=1))
+    folded = cli_runner.invoke(cli, [command, str(submission)])
+    verbose = cli_runner.invoke(cli, [command, str(submission), "-v"])
+    assert folded.exit_code == verbose.exit_code == 0, folded.output + verbose.output
+    assert "test_ok_0" not in folded.stdout
+    assert re.search(r"^  linear +30\.00 / 30\.00  3 checks, all passed$", folded.stdout, re.M)
+    assert all(f"test_ok_{i}" in verbose.stdout for i in range(3))
+    assert "test_bad_0" in folded.stdout and "test_bad_0" in verbose.stdout  # failures always shown
+    long_form = cli_runner.invoke(cli, [command, str(submission), "--verbose"])
+    assert long_form.stdout == verbose.stdout
+
+
+def test_help_documents_verbose(cli_runner: CliRunner) -> None:
+    for command in ("run", "check"):
+        out = cli_runner.invoke(cli, [command, "--help"]).stdout
+        assert "-v, --verbose" in out and "passing" in out
+
+
+def test_summary_line_explains_withheld_checks_in_words(cli_runner: CliRunner, fake_grade,
+                                                        submission: Path) -> None:
+    result = make_result(passed=2, failed=1)
+    result.checks.append(CheckResult("test_perf.py::test_budget", 10.0, 10.0, tags=["performance"],
+                                     visibility="hidden"))
+    fake_grade(result)
+    done = cli_runner.invoke(cli, ["run", str(submission)])
+    assert re.search(r"^Score on the 3 checks shown: 20\.00 / 30\.00 \(66\.7%\)$", done.stdout, re.M)
+    assert ("score 30.00 / 40.00 (75.0%) over all 4 checks; the report shows 3 of them "
+            "(20.00 / 30.00), not the 1 withheld") in done.stderr
+    staff = cli_runner.invoke(cli, ["run", str(submission), "--show-hidden"])
+    assert re.search(r"^Score: 30\.00 / 40\.00 \(75\.0%\)$", staff.stdout, re.M)
+    assert "score 30.00 / 40.00 (75.0%)\n" in staff.stderr
+
+
+# -- real runs in a real terminal -----------------------------------------------------------
+
+
+def three_bug_submission(dest: Path) -> Path:
+    sys.path.insert(0, str(MUTANTS))
+    try:
+        import catalog
+    finally:
+        sys.path.remove(str(MUTANTS))
+    chosen = [m for m in catalog.MUTANTS if m.name in THREE_BUGS]
+    edits: dict[str, tuple[tuple[str, str], ...]] = {}
+    for mutant in chosen:
+        edits[mutant.file] = edits.get(mutant.file, ()) + mutant.edits
+    return catalog.materialize(dest, edits)
+
+
+def in_tmux(tmp_path: Path, width: int, args: list[str], timeout_s: float = 300) -> tuple[str, str]:
+    """Run `grader ARGS` (stdout only) in a `width`-column tmux pane; returns the pane, plain and -J joined."""
+    socket = f"grader-test-{width}-{tmp_path.name}"
+    conf = tmp_path / f"tmux-{width}.conf"
+    conf.write_text("set -g history-limit 20000\n")
+    done = tmp_path / f"done-{width}"
+    command = " ".join([f"COLUMNS={width}", sys.executable, "-m", "grader", *args, "2>/dev/null;",
+                        "echo $? >", str(done) + ";", "sleep 600"])
+    tmux = ["tmux", "-L", socket, "-f", str(conf)]
+    subprocess.run([*tmux, "new-session", "-d", "-s", "t", "-x", str(width), "-y", "40", command], check=True)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while not done.exists() or not done.read_text().strip():
+            assert time.monotonic() < deadline, "grader did not finish in the tmux pane"
+            time.sleep(0.5)
+        capture = [*tmux, "capture-pane", "-p", "-t", "t", "-S", "-", "-E", "-"]
+        plain = subprocess.run(capture, capture_output=True, text=True, check=True).stdout
+        joined = subprocess.run([*capture, "-J"], capture_output=True, text=True, check=True).stdout
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
+    # -J keeps what the program wrote; without it tmux pads or trims line ends differently.
+    return _trimmed(plain), _trimmed(joined)
+
+
+def _trimmed(pane: str) -> str:
+    return "\n".join(line.rstrip() for line in pane.rstrip().split("\n"))
+
+
+def report_words(pane: str) -> Counter[str]:
+    # The run's duration differs between two runs; everything else is deterministic.
+    return Counter(re.sub(r"time \d+(\.\d+)? s", "time s", pane).split())
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.parametrize("kind", ["reference", "three-bugs"])
+def test_real_run_in_80_and_100_column_terminals(tmp_path: Path, kind: str) -> None:
+    if kind == "reference":
+        sub = tmp_path / "sub"
+        shutil.copytree(REFERENCE, sub, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    else:
+        sub = three_bug_submission(tmp_path / "sub")
+    panes = {}
+    for width in (80, 100):
+        plain, joined = in_tmux(tmp_path, width, ["run", str(sub), "--rubric", str(FAST)])
+        assert plain == joined, f"a line was longer than the {width}-column terminal"
+        assert "Traceback" not in plain
+        panes[width] = plain
+    assert report_words(panes[80]) == report_words(panes[100]), "a word was cut at the margin"
+    for pane in panes.values():
+        lines = pane.splitlines()
+        last_screen = "\n".join(lines[-24:])
+        assert re.search(r"^Score: \d+\.\d\d / 100\.00 \(\d+\.\d%\)$", lines[-1])
+        assert "Score by component" in "\n".join(lines[-40:])
+        if kind == "three-bugs":
+            assert "Most likely problems:" in last_screen
+            for diagnosis in ("bias-gradient-not-summed", "softmax-overflow", "optimizer-skips-parameters"):
+                assert diagnosis in pane
+        else:
+            assert "All checks shown passed." in last_screen and "[FAIL]" not in pane

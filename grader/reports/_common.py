@@ -306,6 +306,16 @@ def _check_view(index: int, check: CheckResult) -> CheckView:
     )
 
 
+def detail_blocks(check: CheckView, *, with_message: bool = True) -> list[tuple[str, str]]:
+    """The labelled texts under a check that did not pass, in the order reports show them.
+
+    `with_message=False` when the writer already printed the message elsewhere.
+    """
+    blocks = [(MESSAGE_LABEL, check.message if with_message else ""), (EXAMPLE_LABEL, check.example),
+              (STUDENT_OUTPUT_LABEL, check.output)]
+    return [(label, body) for label, body in blocks if body]
+
+
 def summary_facts(view: "ReportView", quote: Callable[[str], str] = str) -> list[str]:
     """The one-line facts under the score: checks passed, accuracy, time, rubric, seed.
 
@@ -426,6 +436,7 @@ _RUN_ARTIFACTS = ("run_deadline", "student_output", "blocked_functions")
 
 
 STATUS_LABEL = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
+MESSAGE_LABEL = "What went wrong"
 STUDENT_OUTPUT_LABEL = "Output printed by your code (your program's own stdout/stderr, not the grader's)"
 EXAMPLE_LABEL = "Smallest failing input found"
 GRADER_ERROR_SENTENCE = (

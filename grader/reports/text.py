@@ -5,6 +5,11 @@ markup strings, so `[bold]` or `[link=...]` in a student's output is printed
 literally; terminal escapes were already removed by `clean`. Without a TTY
 (CI logs, files, `render`) the output has no colour codes and a fixed width,
 so it is stable enough for golden files.
+
+Read from the bottom up: a terminal shows its last screen, so the report puts
+the checks that did not pass first and ends on the components, the most likely
+problems and the score. Text wraps between words (rich tables fold cells
+mid-word, so only borderless grids are used), and every amount has 2 decimals.
 """
 
 from __future__ import annotations
@@ -22,14 +27,13 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.reports._common import (
-    EXAMPLE_LABEL,
     GRADER_ERROR_SENTENCE,
     STATUS_LABEL,
-    STUDENT_OUTPUT_LABEL,
     CheckView,
     DiagnosisView,
     ReportView,
     build_view,
+    detail_blocks,
     summary_facts,
 )
 from grader.results import GradingResult
@@ -154,12 +158,7 @@ def _check_details(check: CheckView) -> Group:
             head.append((", " if i else "") + d.id, "bold red")
         head.append(f": {check.message}")
         lines.append(_hanging(Text("- "), head))
-    elif check.message:
-        lines.append(_block("What went wrong", check.message))
-    if check.example:
-        lines.append(_block(EXAMPLE_LABEL, check.example))
-    if check.output:
-        lines.append(_block(STUDENT_OUTPUT_LABEL, check.output))
+    lines += [_block(label, body) for label, body in detail_blocks(check, with_message=not absorbed)]
     return Group(_check_heading(check), Padding(Group(*lines), (0, 0, 0, 2)))
 
 

@@ -103,6 +103,7 @@ def in_tmux(tmp_path: Path, width: int, args: list[str], timeout_s: float = 300)
         capture = [*tmux, "capture-pane", "-p", "-t", "t", "-S", "-", "-E", "-"]
         plain = subprocess.run(capture, capture_output=True, text=True, check=True).stdout
         joined = subprocess.run([*capture, "-J"], capture_output=True, text=True, check=True).stdout
+        assert done.read_text().strip() == "0", f"grader exited {done.read_text().strip()} in the pane"
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
     # -J keeps what the program wrote; without it tmux pads or trims line ends differently.

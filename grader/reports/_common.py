@@ -166,10 +166,16 @@ class CheckView:
     example: str
     output: str
     duration_s: float
+    title: str = ""
 
     @property
     def passed(self) -> bool:
         return self.status == "passed"
+
+    @property
+    def label(self) -> str:
+        """What a person reads as the check's name: its title, or its id (`name`) if it has none."""
+        return self.title or self.name
 
     @property
     def gradescope_status(self) -> str:
@@ -205,6 +211,9 @@ class ReportView:
     components: list[ComponentView]  # over shown checks
     top_diagnoses: list[tuple[DiagnosisView, int]]  # over shown failed checks
     artifacts: dict[str, Any] = field(default_factory=dict)
+    # Artifact keys the run produced but this view leaves out with the withheld
+    # training checks ("learning_curve.reference" for the reference's curve).
+    withheld_artifacts: tuple[str, ...] = ()
 
     @property
     def percent(self) -> float:
@@ -257,7 +266,7 @@ class ReportView:
             return ""
         n = len(self.withheld)
         worth = points(sum(c.max_score for c in self.withheld))
-        reasons = sorted({_WITHHELD_REASON.get(c.visibility, "hidden") for c in self.withheld})
+        reasons = _withheld_reasons(self.withheld)
         sentence = (
             f"{n} more check{'s' if n != 1 else ''} (worth {worth} points) "
             f"{'are' if n != 1 else 'is'} not shown here ({'; '.join(reasons)})"
@@ -301,6 +310,7 @@ def _check_view(index: int, check: CheckResult) -> CheckView:
         example=truncate(clean(check.example).strip("\n"), EXAMPLE_LIMIT, EXAMPLE_LINES),
         output=truncate(clean(check.output).rstrip("\n"), OUTPUT_LIMIT, OUTPUT_LINES),
         duration_s=number(check.duration_s),
+        title=clean_line(check.title),
     )
 
 
@@ -385,6 +395,7 @@ def build_view(
     top = sorted(counts, key=lambda i: -counts[i])[:3]
 
     grader_error = truncate(clean(result.grader_error).strip(), GRADER_ERROR_LIMIT, 40)
+    shown_artifacts = _shown_artifacts(result, withheld)
     return ReportView(
         submission=clean_line(result.submission) or "(unnamed submission)",
         rubric=clean_line(result.rubric, 80),
@@ -398,7 +409,8 @@ def build_view(
         withheld=withheld,
         components=component_views,
         top_diagnoses=[(first[i], counts[i]) for i in top],
-        artifacts=_shown_artifacts(result, withheld),
+        artifacts=shown_artifacts,
+        withheld_artifacts=_dropped_artifacts(result.artifacts, shown_artifacts),
     )
 
 
@@ -421,6 +433,36 @@ def _shown_artifacts(result: GradingResult, withheld: list[CheckView]) -> dict[s
 
 
 _RUN_ARTIFACTS = ("run_deadline", "student_output", "blocked_functions")
+
+
+def _dropped_artifacts(artifacts: Any, kept: dict[str, Any]) -> tuple[str, ...]:
+    if not isinstance(artifacts, dict):
+        return ()
+    dropped = [key for key in artifacts if key not in kept]
+    curve, kept_curve = artifacts.get("learning_curve"), kept.get("learning_curve")
+    if isinstance(curve, dict) and curve.get("reference") and isinstance(kept_curve, dict) \
+            and "reference" not in kept_curve:
+        dropped.append("learning_curve.reference")
+    return tuple(dropped)
+
+
+def passed_by_component(view: ReportView) -> list[tuple[ComponentView, list[CheckView]]]:
+    """Every component of the shown checks with its passed checks, in the view's order.
+
+    Reports list failing checks one by one and fold the passed ones per
+    component; a component with none passed still gets its line (its points).
+    """
+    return [(c, [check for check in view.shown if check.component == c.tag and check.passed])
+            for c in view.components]
+
+
+def artifacts_withheld_until(view: ReportView) -> list[str]:
+    """When the withheld checks that hide training artifacts are shown ("shown after the due date", "hidden")."""
+    return _withheld_reasons([c for c in view.withheld if _ARTIFACT_TAGS.intersection(c.tags)])
+
+
+def _withheld_reasons(checks: list[CheckView]) -> list[str]:
+    return sorted({_WITHHELD_REASON.get(c.visibility, "hidden") for c in checks})
 
 
 STATUS_LABEL = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}

@@ -456,6 +456,19 @@ def passed_by_component(view: ReportView) -> list[tuple[ComponentView, list[Chec
             for c in view.components]
 
 
+def same_failures(checks: list[CheckView]) -> list[list[CheckView]]:
+    """`checks` grouped by identical outcome (status, diagnoses, message, example, output), in order.
+
+    One bug often fails many checks with the same words (every training check
+    when train() crashes): a report explains it once and names every check.
+    """
+    groups: dict[tuple[Any, ...], list[CheckView]] = {}
+    for check in checks:
+        key = (check.status, check.diagnoses, check.message, check.example, check.output)
+        groups.setdefault(key, []).append(check)
+    return list(groups.values())
+
+
 def artifacts_withheld_until(view: ReportView) -> list[str]:
     """When the withheld checks that hide training artifacts are shown ("shown after the due date", "hidden")."""
     return _withheld_reasons([c for c in view.withheld if _ARTIFACT_TAGS.intersection(c.tags)])
@@ -468,6 +481,7 @@ def _withheld_reasons(checks: list[CheckView]) -> list[str]:
 STATUS_LABEL = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
 STUDENT_OUTPUT_LABEL = "Output printed by your code (your program's own stdout/stderr, not the grader's)"
 EXAMPLE_LABEL = "Smallest failing input found"
+MESSAGE_LABEL = "What went wrong"  # the check's message: what it got against what it expected
 GRADER_ERROR_SENTENCE = (
     "The grader itself failed while grading this submission, so the score is 0 for now. "
     "This is a problem with the grading infrastructure: please contact the course staff."

@@ -45,9 +45,10 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 
 h1 { font-size: 1.5rem; margin-bottom: .25rem; }
 h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #d0d7de; }
 h3 { font-size: 1rem; margin: .4rem 0 .25rem; }
-table { border-collapse: collapse; margin: .5rem 0; }
+table { border-collapse: collapse; margin: .5rem 0; overflow-wrap: normal; }
+@media (max-width: 30rem) { th, td { padding: .2rem .35rem; } }
 th, td { border: 1px solid #d0d7de; padding: .25rem .6rem; text-align: left; vertical-align: top; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .scroll { max-width: 100%; overflow-x: auto; }
 pre { background: #f6f8fa; padding: .6rem; overflow: auto; white-space: pre-wrap;
       overflow-wrap: anywhere; border-radius: 4px; max-height: 24rem; margin: .2rem 0 .6rem; }
@@ -180,8 +181,9 @@ def _per_class_table(view: ReportView) -> list[str]:
     head = "".join(f'<th class="num">{d}</th>' for d in range(n))
     body = "\n".join(f"<tr><th>{e(label)}</th>" + "".join(f'<td class="num">{v:.0%}</td>' for v in values)
                      + "</tr>" for label, values in rows)
-    return [_scroll('<table class="per-class">\n<caption>Per digit, on the test set (recall 0%: the network '
-                    "never gets that digit right)</caption>\n"
+    # The caption sits outside the table: inside, it would scroll away with a wide table.
+    return ['<p class="label">Per digit, on the test set (recall 0%: the network never gets that digit right):</p>',
+            _scroll('<table class="per-class">\n'
                     f"<thead><tr><th>Digit</th>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>")]
 
 

@@ -14,7 +14,7 @@ from matplotlib import image as mpl_image
 from reports_fixtures import mixed
 
 from grader.reports import plots, render
-from grader.results import GradingResult
+from grader.results import CheckResult, GradingResult
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
 
@@ -98,3 +98,26 @@ def test_the_phone_check_sees_an_overflow(page: Path, tmp_path: Path) -> None:
     assert "img { max-width: 100%; height: auto; }" in html
     wide.write_text(html.replace("img { max-width: 100%; height: auto; }", ""), encoding="utf-8")
     assert _overflow_columns(screenshot(wide, tmp_path / "wide.png", PHONE, 7000)) > 100
+
+
+PRINT_UNFOLD = "details::details-content { content-visibility: visible; display: block; }"
+
+
+def _pdf_pages(page: Path, workdir: Path) -> int:
+    pdf = workdir / f"{page.stem}.pdf"
+    run = chromium(workdir, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri())
+    assert pdf.is_file(), run.stderr[-2000:]
+    return len(re.findall(rb"/Type\s*/Page\b", pdf.read_bytes()))
+
+
+def test_printing_unfolds_the_passed_checks(tmp_path: Path) -> None:
+    checks = [CheckResult(f"test_{tag}.py::test_case_{i}", 1, 1, tags=[tag], title=f"{tag}: case {i} behaves")
+              for tag in ("linear", "relu", "softmax") for i in range(40)]
+    html = render(GradingResult("alice", checks), "html")
+    assert PRINT_UNFOLD in html
+    printed, folded = tmp_path / "printed.html", tmp_path / "folded.html"
+    printed.write_text(html, encoding="utf-8")
+    folded.write_text(html.replace(PRINT_UNFOLD, ""), encoding="utf-8")
+    # Folded, the three component lines fit on one page; unfolded, 120 checks need more.
+    assert _pdf_pages(folded, tmp_path) == 1
+    assert _pdf_pages(printed, tmp_path) >= 3

@@ -78,6 +78,8 @@ def test_everything_escaped_and_nothing_external() -> None:
     # Every src/href is inline data: nothing fetched from anywhere.
     for url in re.findall(r'(?:src|href)="([^"]*)"', html):
         assert url.startswith(("data:", "#check-")), url
+        # A link to a check lands on it.
+        assert not url.startswith("#") or f'id="{url[1:]}"' in html, url
     assert "<link" not in html and "@import" not in html
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", html)
 

@@ -246,7 +246,8 @@ def _component_fold(component: ComponentView, passed: list[CheckView]) -> str:
     """One folded line per component: its points, and the passed checks inside."""
     summary = (f"<summary><strong>{e(component.tag)}</strong> "
                f'<span class="pts">{points(component.score)} / {points(component.max_score)} points</span> '
-               f'<span class="facts">· {component.passed} of {component.total} checks passed</span></summary>')
+               f'<span class="facts">· {component.passed} of {component.total} check{"s" if component.total != 1 else ""} '
+               "passed</span></summary>")
     items = "".join(
         f'<li><span class="passed" aria-label="passed">✓</span> {e(c.label)} '
         f'<span class="pts">{points(c.score)} / {points(c.max_score)}</span> {_pytest_id(c, "id")}</li>'

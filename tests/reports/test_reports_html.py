@@ -123,7 +123,7 @@ def test_a_component_with_nothing_passed_still_has_its_line() -> None:
     html = render(mixed(), "html")
     softmax = re.search(r'<details class="component"><summary><strong>softmax</strong>(.*?)</details>', html,
                         re.S).group(1)
-    assert "0 / 2 points" in softmax and "0 of 1 checks passed" in softmax
+    assert "0 / 2 points" in softmax and "0 of 1 check passed" in softmax
     assert "1 check of this component did not pass: see above." in softmax
 
 

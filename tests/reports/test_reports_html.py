@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import io
 import re
 
+import numpy as np
 import pytest
+from matplotlib import image as mpl_image
 from reports_fixtures import all_passed, grader_error, mixed
 
 from grader.reports import plots, render
@@ -210,3 +213,27 @@ def test_malformed_per_digit_artifacts_are_left_out() -> None:
     result.artifacts["per_class_recall"] = [0.5, "x"]
     result.artifacts["per_class_precision"] = [2.0] * 10
     assert 'class="per-class"' not in render(result, "html")
+
+
+def test_curves_coincide_only_when_every_epoch_agrees() -> None:
+    same = {"student": [2.0, 1.0, 0.5], "reference": [2.0, 1.0000001, 0.5]}
+    assert plots.curves_coincide(same)
+    assert not plots.curves_coincide({"student": [2.0, 1.0, 0.5], "reference": [2.0, 0.9, 0.5]})
+    assert not plots.curves_coincide({"student": [2.0, 1.0], "reference": [2.0, 1.0, 0.5]})
+    assert not plots.curves_coincide({"student": [2.0, 1.0]})
+
+
+def _colour_pixels(png: bytes, colour: tuple[int, int, int], tol: float = 0.06) -> int:
+    pixels = mpl_image.imread(io.BytesIO(png), format="png")[..., :3]
+    return int(np.all(np.abs(pixels - np.array(colour) / 255) < tol, axis=-1).sum())
+
+
+def test_the_reference_stays_visible_under_a_coinciding_student_curve() -> None:
+    curve = {"student": [2.3, 1.2, 0.7, 0.5, 0.4], "reference": [2.3, 1.2, 0.7, 0.5, 0.4]}
+    band = (round(0.55 * 0xF4 + 0.45 * 255), round(0.55 * 0xA2 + 0.45 * 255), round(0.55 * 0x59 + 0.45 * 255))
+    both = plots.learning_curve_png(curve)
+    alone = plots.learning_curve_png({"student": curve["student"]})
+    # The pale band shows around the student's line (and in the legend) only when there is a reference.
+    assert _colour_pixels(both, band) > 1000 and _colour_pixels(alone, band) == 0
+    assert _colour_pixels(both, (0x1F, 0x77, 0xB4)) > 300  # the student's line is drawn on top
+    assert both != plots.learning_curve_png({"student": curve["student"], "reference": [2.3, 1.1, 0.6, 0.45, 0.35]})

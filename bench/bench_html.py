@@ -42,15 +42,15 @@ def main() -> None:
         empty = root / "empty.html"
         empty.write_text("<!DOCTYPE html><title>empty</title>", encoding="utf-8")
         baseline = _paint_seconds(empty, root, args.repeat)
-        print(f"{'page':<28} {'bytes':>9} {'images':>7} {'chromium paint (s)':>19} {'minus empty page (s)':>21}")
-        print(f"{'empty page':<28} {empty.stat().st_size:>9} {0:>7} {baseline:>19.2f} {0.0:>21.2f}")
+        print(f"{'page':<36} {'bytes':>9} {'images':>7} {'chromium paint (s)':>19} {'minus empty page (s)':>21}")
+        print(f"{'empty page':<36} {empty.stat().st_size:>9} {0:>7} {baseline:>19.2f} {0.0:>21.2f}")
         for label, mutant in (("reference", None), (f"failing: {args.mutant}", args.mutant)):
             folder = root / (mutant or "reference")
             folder.mkdir()
             report = graded_html(folder, mutant)
             html = report.read_text(encoding="utf-8")
             seconds = _paint_seconds(report, folder, args.repeat)
-            print(f"{label[:28]:<28} {len(html.encode()):>9} {html.count('<img '):>7} {seconds:>19.2f} "
+            print(f"{label:<36} {len(html.encode()):>9} {html.count('<img '):>7} {seconds:>19.2f} "
                   f"{seconds - baseline:>21.2f}")
 
 

@@ -250,7 +250,8 @@ def _component_fold(component: ComponentView, passed: list[CheckView]) -> str:
                "passed</span></summary>")
     items = "".join(
         f'<li><span class="passed" aria-label="passed">✓</span> {e(c.label)} '
-        f'<span class="pts">{points(c.score)} / {points(c.max_score)}</span> {_pytest_id(c, "id")}</li>'
+        f'<span class="pts">{points(c.score)} / {points(c.max_score)}</span>'
+        + (f" {_pytest_id(c, 'id')}" if c.title else "") + "</li>"
         for c in passed)
     failing = component.total - len(passed)
     rest = (f'<p class="note">{failing} check{"s" if failing != 1 else ""} of this component did not pass: '

@@ -155,7 +155,6 @@ class CheckView:
     index: int
     number: str
     name: str
-    label: str  # the human title, or the name when the check has none
     component: str
     tags: tuple[str, ...]
     status: str
@@ -167,10 +166,16 @@ class CheckView:
     example: str
     output: str
     duration_s: float
+    title: str = ""
 
     @property
     def passed(self) -> bool:
         return self.status == "passed"
+
+    @property
+    def label(self) -> str:
+        """What a person reads as the check's name: its title, or its id (`name`) if it has none."""
+        return self.title or self.name
 
     @property
     def gradescope_status(self) -> str:
@@ -206,6 +211,9 @@ class ReportView:
     components: list[ComponentView]  # over shown checks
     top_diagnoses: list[tuple[DiagnosisView, int]]  # over shown failed checks
     artifacts: dict[str, Any] = field(default_factory=dict)
+    # Artifact keys the run produced but this view leaves out with the withheld
+    # training checks ("learning_curve.reference" for the reference's curve).
+    withheld_artifacts: tuple[str, ...] = ()
 
     @property
     def percent(self) -> float:
@@ -258,7 +266,7 @@ class ReportView:
             return ""
         n = len(self.withheld)
         worth = amount(sum(c.max_score for c in self.withheld))
-        reasons = sorted({_WITHHELD_REASON.get(c.visibility, "hidden") for c in self.withheld})
+        reasons = _withheld_reasons(self.withheld)
         sentence = (
             f"{n} more check{'s' if n != 1 else ''} (worth {worth} points) "
             f"{'are' if n != 1 else 'is'} not shown here ({'; '.join(reasons)})"
@@ -288,7 +296,6 @@ def _check_view(index: int, check: CheckResult) -> CheckView:
         index=index,
         number=clean_line(check.number, 40) or str(index),
         name=clean_line(check.name) or f"check {index}",
-        label=clean_line(check.label) or clean_line(check.name) or f"check {index}",
         component=tags[0] if tags else "other",
         tags=tags,
         status=check.status if check.status in ("passed", "failed", "error", "skipped") else "error",
@@ -303,6 +310,7 @@ def _check_view(index: int, check: CheckResult) -> CheckView:
         example=truncate(clean(check.example).strip("\n"), EXAMPLE_LIMIT, EXAMPLE_LINES),
         output=truncate(clean(check.output).rstrip("\n"), OUTPUT_LIMIT, OUTPUT_LINES),
         duration_s=number(check.duration_s),
+        title=clean_line(check.title),
     )
 
 
@@ -397,6 +405,7 @@ def build_view(
     top = sorted(counts, key=lambda i: -counts[i])[:3]
 
     grader_error = truncate(clean(result.grader_error).strip(), GRADER_ERROR_LIMIT, 40)
+    shown_artifacts = _shown_artifacts(result, withheld)
     return ReportView(
         submission=clean_line(result.submission) or "(unnamed submission)",
         rubric=clean_line(result.rubric, 80),
@@ -410,7 +419,8 @@ def build_view(
         withheld=withheld,
         components=component_views,
         top_diagnoses=[(first[i], counts[i]) for i in top],
-        artifacts=_shown_artifacts(result, withheld),
+        artifacts=shown_artifacts,
+        withheld_artifacts=_dropped_artifacts(result.artifacts, shown_artifacts),
     )
 
 
@@ -435,10 +445,53 @@ def _shown_artifacts(result: GradingResult, withheld: list[CheckView]) -> dict[s
 _RUN_ARTIFACTS = ("run_deadline", "student_output", "blocked_functions")
 
 
+def _dropped_artifacts(artifacts: Any, kept: dict[str, Any]) -> tuple[str, ...]:
+    if not isinstance(artifacts, dict):
+        return ()
+    dropped = [key for key in artifacts if key not in kept]
+    curve, kept_curve = artifacts.get("learning_curve"), kept.get("learning_curve")
+    if isinstance(curve, dict) and curve.get("reference") and isinstance(kept_curve, dict) \
+            and "reference" not in kept_curve:
+        dropped.append("learning_curve.reference")
+    return tuple(dropped)
+
+
+def passed_by_component(view: ReportView) -> list[tuple[ComponentView, list[CheckView]]]:
+    """Every component of the shown checks with its passed checks, in the view's order.
+
+    Reports list failing checks one by one and fold the passed ones per
+    component; a component with none passed still gets its line (its points).
+    """
+    return [(c, [check for check in view.shown if check.component == c.tag and check.passed])
+            for c in view.components]
+
+
+def same_failures(checks: list[CheckView]) -> list[list[CheckView]]:
+    """`checks` grouped by identical outcome (status, diagnoses, message, example, output), in order.
+
+    One bug often fails many checks with the same words (every training check
+    when train() crashes): a report explains it once and names every check.
+    """
+    groups: dict[tuple[Any, ...], list[CheckView]] = {}
+    for check in checks:
+        key = (check.status, check.diagnoses, check.message, check.example, check.output)
+        groups.setdefault(key, []).append(check)
+    return list(groups.values())
+
+
+def artifacts_withheld_until(view: ReportView) -> list[str]:
+    """When the withheld checks that hide training artifacts are shown ("shown after the due date", "hidden")."""
+    return _withheld_reasons([c for c in view.withheld if _ARTIFACT_TAGS.intersection(c.tags)])
+
+
+def _withheld_reasons(checks: list[CheckView]) -> list[str]:
+    return sorted({_WITHHELD_REASON.get(c.visibility, "hidden") for c in checks})
+
+
 STATUS_LABEL = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
-MESSAGE_LABEL = "What went wrong"
 STUDENT_OUTPUT_LABEL = "Output printed by your code (your program's own stdout/stderr, not the grader's)"
 EXAMPLE_LABEL = "Smallest failing input found"
+MESSAGE_LABEL = "What went wrong"  # the check's message: what it got against what it expected
 GRADER_ERROR_SENTENCE = (
     "The grader itself failed while grading this submission, so the score is 0 for now. "
     "This is a problem with the grading infrastructure: please contact the course staff."

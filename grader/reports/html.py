@@ -1,4 +1,4 @@
-"""One self-contained HTML report: summary, components, failed checks, plots as inline PNGs.
+"""One self-contained HTML report: score, likely problems, failing checks, passed ones folded, plots.
 
 Self-contained because it is uploaded as a CI artifact or mailed to a
 student and opened from disk: no external CSS, fonts, scripts or images.
@@ -18,39 +18,85 @@ from grader.reports import plots
 from grader.reports._common import (
     EXAMPLE_LABEL,
     GRADER_ERROR_SENTENCE,
+    MESSAGE_LABEL,
     STATUS_LABEL,
     STUDENT_OUTPUT_LABEL,
-    summary_facts,
     CheckView,
+    ComponentView,
     ReportView,
+    artifacts_withheld_until,
     clean_line,
+    passed_by_component,
+    same_failures,
     points,
+    summary_facts,
 )
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
+# Shared with the class report (`page`). Phone widths: nothing may be wider
+# than the viewport, so long ids wrap anywhere, images shrink, and wide
+# tables scroll inside their own box. Print: no backgrounds, nothing folded.
 _CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
-       max-width: 60rem; padding: 0 1rem; color: #1f2328; line-height: 1.45; }
+*, *::before, *::after { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto;
+       max-width: 60rem; padding: 1rem; color: #1f2328; background: #fff; line-height: 1.45;
+       overflow-wrap: anywhere; }
 h1 { font-size: 1.5rem; margin-bottom: .25rem; }
 h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #d0d7de; }
-h3 { font-size: 1rem; margin-bottom: .25rem; }
-table { border-collapse: collapse; margin: .5rem 0; }
+h3 { font-size: 1rem; margin: .4rem 0 .25rem; }
+table { border-collapse: collapse; margin: .5rem 0; overflow-wrap: normal; }
+@media (max-width: 30rem) { th, td { padding: .2rem .35rem; } }
 th, td { border: 1px solid #d0d7de; padding: .25rem .6rem; text-align: left; vertical-align: top; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-pre { background: #f6f8fa; padding: .6rem; overflow-x: auto; white-space: pre-wrap;
-      word-break: break-word; border-radius: 4px; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.scroll { max-width: 100%; overflow-x: auto; }
+pre { background: #f6f8fa; padding: .6rem; overflow: auto; white-space: pre-wrap;
+      overflow-wrap: anywhere; border-radius: 4px; max-height: 24rem; margin: .2rem 0 .6rem; }
+img { max-width: 100%; height: auto; }
 .passed { color: #1a7f37; font-weight: 600; } .failed { color: #cf222e; font-weight: 600; }
 .error { color: #8250df; font-weight: 600; } .skipped { color: #9a6700; font-weight: 600; }
 .score { font-size: 1.3rem; font-weight: 600; }
 .facts { color: #59636e; }
 .alert { background: #ffebe9; border: 1px solid #cf222e; padding: .6rem; border-radius: 4px; }
 .note { font-style: italic; color: #59636e; }
-.check { border: 1px solid #d0d7de; border-radius: 6px; padding: .2rem 1rem; margin: 1rem 0; }
 .label { font-weight: 600; margin-bottom: 0; }
-figure { display: inline-block; margin: .5rem 1rem .5rem 0; }
+figure { display: inline-block; max-width: 100%; margin: .5rem 1rem .5rem 0; }
 figcaption { color: #59636e; font-size: .9rem; }
 code { background: #f6f8fa; padding: 0 .2rem; border-radius: 3px; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  pre, code { background: none; }
+  pre { border: 1px solid #d0d7de; max-height: none; overflow: visible; }
+  .alert { background: none; }
+  details::details-content { content-visibility: visible; display: block; }
+  figure, tr { break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+# The student's report only: the score card, failing checks as cards, passed
+# checks folded per component.
+_REPORT_CSS = """
+.meter { height: .5rem; background: #eaeef2; border-radius: 4px; max-width: 24rem; }
+.meter > span { display: block; height: 100%; background: #1a7f37; border-radius: 4px; }
+.check { border: 1px solid #d0d7de; border-left: 4px solid #cf222e; border-radius: 6px;
+         padding: .2rem 1rem .4rem; margin: 1rem 0; }
+.check-error { border-left-color: #8250df; } .check-skipped { border-left-color: #9a6700; }
+.badge { font-size: .8rem; padding: 0 .35rem; border: 1px solid currentColor; border-radius: 3px; }
+.pts { color: #59636e; font-weight: normal; white-space: nowrap; }
+.id { color: #59636e; font-size: .85rem; margin: 0; }
+.id code { background: none; padding: 0; }
+ul.same { padding-left: 1.2rem; } ul.same .id { margin-bottom: .2rem; }
+.fix { background: #dafbe1; border-radius: 4px; padding: .1rem .6rem; margin: .4rem 0; }
+.fix ul, .top { padding-left: 1.2rem; }
+details.component { border-bottom: 1px solid #eaeef2; padding: .3rem 0; }
+details.component summary { cursor: pointer; }
+details.component ul { list-style: none; padding-left: 1.2rem; margin: .3rem 0; }
+@media print {
+  .fix { background: none; border: 1px solid #1a7f37; }
+  .meter, .meter > span { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+  .check { break-inside: avoid-page; }
+}
 """
 
 
@@ -80,11 +126,41 @@ def _figure(make: Callable[[], bytes], alt: str, caption: str) -> str:
     return f"<figure>{img}<figcaption>{e(caption)}</figcaption></figure>"
 
 
-def _plots(artifacts: dict[str, Any]) -> list[str]:
+def _scroll(table: str) -> str:
+    # A wide table scrolls inside its own box instead of widening the page.
+    return f'<div class="scroll">{table}</div>'
+
+
+_WITHHELD_ARTIFACT_NAMES = {
+    "learning_curve.reference": "the reference's learning curve",
+    "confusion_matrix": "the confusion matrix",
+    "predicted_histogram": "the class histogram",
+    "test_accuracy": "the test accuracy",
+    "per_class_recall": "the per-digit recall and precision",
+}
+
+
+def _withheld_artifacts_note(view: ReportView) -> list[str]:
+    """What training results are left out, until when, and how staff see them (empty if nothing is)."""
+    names = [name for key, name in _WITHHELD_ARTIFACT_NAMES.items() if key in view.withheld_artifacts]
+    if not names:
+        return []
+    until = "; ".join(artifacts_withheld_until(view))
+    listing = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+    return [f'<p class="note withheld">Not shown yet: {e(listing)}. They reveal the outcome of training checks '
+            f"that are withheld ({e(until)}). Course staff see them with "
+            "<code>grader run SUBMISSION --format html --show-hidden</code>.</p>"]
+
+
+def _training(view: ReportView) -> list[str]:
+    artifacts = view.artifacts
     figures: list[str] = []
     if artifacts.get("learning_curve") is not None:
-        figures.append(_figure(lambda: plots.learning_curve_png(artifacts["learning_curve"]),
-                               "learning curve", "Training loss per epoch"))
+        curve = artifacts["learning_curve"]
+        caption = "Training loss per epoch: your network (blue line)"
+        if isinstance(curve, dict) and curve.get("reference"):
+            caption += " over the reference (orange band)"
+        figures.append(_figure(lambda: plots.learning_curve_png(curve), "learning curve", caption))
     if artifacts.get("confusion_matrix") is not None:
         figures.append(_figure(lambda: plots.confusion_matrix_png(artifacts["confusion_matrix"]),
                                "confusion matrix", "Confusion matrix: rows are true classes, "
@@ -93,7 +169,7 @@ def _plots(artifacts: dict[str, Any]) -> list[str]:
         figures.append(_figure(
             lambda: plots.class_histogram_png(artifacts["predicted_histogram"], artifacts.get("label_histogram")),
             "class histogram", "How often each class is predicted"))
-    return figures
+    return figures + _per_class_table(view) + _withheld_artifacts_note(view)
 
 
 def _per_class_table(view: ReportView) -> list[str]:
@@ -105,95 +181,142 @@ def _per_class_table(view: ReportView) -> list[str]:
     head = "".join(f'<th class="num">{d}</th>' for d in range(n))
     body = "\n".join(f"<tr><th>{e(label)}</th>" + "".join(f'<td class="num">{v:.0%}</td>' for v in values)
                      + "</tr>" for label, values in rows)
-    return ['<table class="per-class">\n<caption>Per digit, on the test set (recall 0%: the network '
-            "never gets that digit right)</caption>\n"
-            f"<thead><tr><th>Digit</th>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"]
+    # The caption sits outside the table: inside, it would scroll away with a wide table.
+    return ['<p class="label">Per digit, on the test set (recall 0%: the network never gets that digit right):</p>',
+            _scroll('<table class="per-class">\n'
+                    f"<thead><tr><th>Digit</th>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>")]
 
 
 def _pre(label: str, body: str) -> str:
     return f'<p class="label">{e(label)}:</p>\n<pre>{e(body)}</pre>'
 
 
-def _check_section(check: CheckView) -> str:
+def _pytest_id(check: CheckView, css_class: str = "") -> str:
+    """The pytest id (what rubrics key on), small, for instructors; nothing when it is the visible name."""
+    if not check.title:
+        return ""
+    attr = f' class="{css_class}"' if css_class else ""
+    return f'<code{attr} title="pytest id (rubric key)">{e(check.name)}</code>'
+
+
+def _check_id(check: CheckView) -> str:
+    """The check's number, pytest id and component, in small print under its name."""
+    parts = (e(check.number), _pytest_id(check), e(check.component))
+    return '<p class="id">' + " · ".join(p for p in parts if p) + "</p>"
+
+
+def _check_section(group: list[CheckView]) -> str:
+    """One card for checks that failed the same way: the first in full, the others named."""
+    check = group[0]
+    got = sum(c.score for c in group)
+    out_of = sum(c.max_score for c in group)
+    title = e(check.label) + (f" and {len(group) - 1} more check{'s' if len(group) > 2 else ''}"
+                              if len(group) > 1 else "")
     parts = [
-        f'<section class="check" id="check-{check.index}">',
-        f'<h3><span class="{check.status}">{STATUS_LABEL[check.status]}</span> '
-        f"{e(check.number)}. {e(check.name)} "
-        f"({points(check.score)} / {points(check.max_score)})</h3>",
+        f'<section class="check check-{check.status}" id="check-{check.index}">',
+        f'<h3><span class="badge {check.status}">{STATUS_LABEL[check.status]}</span> {title} '
+        f'<span class="pts">{points(got)} / {points(out_of)}</span></h3>',
     ]
+    if len(group) == 1:
+        parts.append(_check_id(check))
+    else:
+        parts.append(f'<p class="label">These {len(group)} checks failed the same way:</p>\n<ul class="same">'
+                     + "".join(f'<li id="check-{c.index}">{e(c.label)} <span class="pts">{points(c.score)} / '
+                               f"{points(c.max_score)}</span>{_check_id(c)}</li>" for c in group) + "</ul>")
     if check.diagnoses:
-        parts.append("<ul>")
-        parts += [f"<li><code>{e(d.id)}</code>: {hint(d.hint)}</li>" for d in check.diagnoses]
-        parts.append("</ul>")
+        parts.append('<p class="diagnosis">Diagnosis: '
+                     + ", ".join(f"<code>{e(d.id)}</code>" for d in check.diagnoses) + "</p>")
+    # Often the diagnosis' hint is the message itself: shown once, labelled as both.
+    fixes = [d.hint for d in check.diagnoses if d.hint != check.message]
     if check.message:
-        parts.append(_pre("What went wrong", check.message))
+        both = len(fixes) < len(check.diagnoses)
+        parts.append(_pre(MESSAGE_LABEL + (", and how to fix it" if both else ""), check.message))
     if check.example:
         parts.append(_pre(EXAMPLE_LABEL, check.example))
     if check.output:
         parts.append(_pre(STUDENT_OUTPUT_LABEL, check.output))
+    if fixes:
+        parts.append('<div class="fix"><p class="label">How to fix it:</p>\n<ul>'
+                     + "".join(f"<li>{hint(h)}</li>" for h in fixes) + "</ul></div>")
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def render_view(view: ReportView) -> str:
-    body: list[str] = [f"<h1>Grading report: {e(view.submission)}</h1>"]
-    if view.grader_error:
-        score = f"Score: 0 / {points(view.max_score)} (grader error)"
-    elif view.withheld:
-        score = f"Score on the checks shown: {points(view.shown_score)} / {points(view.shown_max_score)}"
-    else:
-        score = f"Score: {points(view.score)} / {points(view.max_score)} ({view.percent:.1f}%)"
-    body.append(f'<p class="score">{e(score)}</p>')
-    facts = summary_facts(view)
-    body.append(f'<p class="facts">{e(" · ".join(facts))}</p>')
-    if view.grader_error:
-        body.append(f'<div class="alert"><p>{e(GRADER_ERROR_SENTENCE)}</p>\n'
-                    f"{_pre('Reason', view.grader_error)}</div>")
+def _component_fold(component: ComponentView, passed: list[CheckView]) -> str:
+    """One folded line per component: its points, and the passed checks inside."""
+    summary = (f"<summary><strong>{e(component.tag)}</strong> "
+               f'<span class="pts">{points(component.score)} / {points(component.max_score)} points</span> '
+               f'<span class="facts">· {component.passed} of {component.total} check{"s" if component.total != 1 else ""} '
+               "passed</span></summary>")
+    items = "".join(
+        f'<li><span class="passed" aria-label="passed">✓</span> {e(c.label)} '
+        f'<span class="pts">{points(c.score)} / {points(c.max_score)}</span>'
+        + (f" {_pytest_id(c, 'id')}" if c.title else "") + "</li>"
+        for c in passed)
+    failing = component.total - len(passed)
+    rest = (f'<p class="note">{failing} check{"s" if failing != 1 else ""} of this component did not pass: '
+            "see above.</p>" if failing else "")
+    return f'<details class="component">{summary}\n<ul>{items}</ul>{rest}</details>'
 
-    if view.components:
-        body.append("<h2>Components</h2>")
-        rows = "\n".join(
-            f'<tr><td>{e(c.tag)}</td><td class="num">{points(c.score)} / {points(c.max_score)}</td>'
-            f'<td class="num">{c.passed} / {c.total}</td></tr>'
-            for c in view.components
-        )
-        body.append("<table>\n<thead><tr><th>Component</th><th>Score</th><th>Checks passed</th></tr></thead>\n"
-                    f"<tbody>\n{rows}\n</tbody>\n</table>")
+
+def _score_card(view: ReportView) -> list[str]:
+    if view.grader_error:
+        score, got, out_of = f"Score: 0 / {points(view.max_score)} (grader error)", 0.0, view.max_score
+    elif view.withheld:
+        got, out_of = view.shown_score, view.shown_max_score
+        score = f"Score on the checks shown: {points(got)} / {points(out_of)}"
+    else:
+        got, out_of = view.score, view.max_score
+        score = f"Score: {points(got)} / {points(out_of)} ({view.percent:.1f}%)"
+    width = 100.0 * got / out_of if out_of > 0 else 0.0
+    parts = [f'<p class="score">{e(score)}</p>',
+             f'<div class="meter" role="img" aria-label="{width:.0f}%"><span style="width:{width:.1f}%"></span></div>',
+             f'<p class="facts">{e(" · ".join(summary_facts(view)))}</p>']
+    if view.grader_error:
+        parts.append(f'<div class="alert"><p>{e(GRADER_ERROR_SENTENCE)}</p>\n'
+                     f"{_pre('Reason', view.grader_error)}</div>")
     note = view.withheld_note()
     if note:
-        body.append(f'<p class="note">{e(note)}</p>')
+        parts.append(f'<p class="note">{e(note)}</p>')
+    return parts
 
-    if view.top_diagnoses:
-        body.append("<h2>Most likely problems</h2>\n<ul>")
-        body += [f"<li><code>{e(d.id)}</code> (in {n} check{'s' if n != 1 else ''}): {hint(d.hint)}</li>"
-                 for d, n in view.top_diagnoses]
-        body.append("</ul>")
 
-    if view.shown:
-        body.append("<h2>Checks</h2>")
-        rows = "\n".join(
-            f'<tr><td class="num">{e(c.number)}</td><td class="{c.status}">{STATUS_LABEL[c.status]}</td>'
-            f"<td>{e(c.name)}</td><td>{e(c.component)}</td>"
-            f'<td class="num">{points(c.score)} / {points(c.max_score)}</td>'
-            f"<td>{e(', '.join(d.id for d in c.diagnoses))}</td></tr>"
-            for c in view.shown
-        )
-        body.append("<table>\n<thead><tr><th>#</th><th>Status</th><th>Check</th><th>Component</th>"
-                    f"<th>Score</th><th>Diagnoses</th></tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>")
+def _top_diagnoses(view: ReportView) -> list[str]:
+    if not view.top_diagnoses:
+        return []
+    first = {d.id: c for c in reversed(view.attention) for d in c.diagnoses}
+    items = []
+    for d, n in view.top_diagnoses:
+        where = f' (<a href="#check-{first[d.id].index}">in {n} check{"s" if n != 1 else ""}</a>)' \
+            if d.id in first else ""
+        items.append(f"<li><code>{e(d.id)}</code>{where}: {hint(d.hint)}</li>")
+    return ["<h2>Most likely problems</h2>", '<ol class="top">' + "\n".join(items) + "</ol>"]
+
+
+def render_view(view: ReportView) -> str:
+    """Score and likely problems first, then each failing check in full, then the passed ones folded."""
+    body: list[str] = [f"<h1>Grading report: {e(view.submission)}</h1>"]
+    body += _score_card(view)
+    body += _top_diagnoses(view)
 
     attention = view.attention
     if attention:
-        body.append("<h2>Checks that did not pass</h2>")
-        body += [_check_section(c) for c in attention]
+        body.append(f"<h2>Checks that did not pass ({len(attention)})</h2>")
+        body += [_check_section(group) for group in same_failures(attention)]
+    elif view.shown and not view.grader_error:
+        body.append('<p class="all-passed passed">Every check shown passed.</p>')
 
-    figures = _plots(view.artifacts)
-    per_class = _per_class_table(view)
-    if figures or per_class:
+    if view.components:
+        passed = sum(c.passed for c in view.shown)
+        body.append(f"<h2>Checks passed ({passed}), by component</h2>")
+        body += [_component_fold(c, checks) for c, checks in passed_by_component(view)]
+
+    training = _training(view)
+    if training:
         body.append("<h2>Training</h2>")
-        body += figures
-        body += per_class
+        body += training
 
-    return page(f"Grading report: {view.submission}", body)
+    return page(f"Grading report: {view.submission}", body, _REPORT_CSS)
 
 
 def page(title: str, body: list[str], extra_css: str = "") -> str:

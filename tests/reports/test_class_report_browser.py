@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+from headless import CHROMIUM, chromium
 from matplotlib import image as mpl_image
 from test_class_report import _class
 
 from grader.reports.classreport import write_class_report
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
-
-
-def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    profile = tmp_path / "profile"
-    profile.mkdir(exist_ok=True)
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +22,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_browser_parses_the_page_as_written(page: Path, tmp_path: Path) -> None:
-    run = _chromium(tmp_path, "--dump-dom", page.as_uri())
+    run = chromium(tmp_path, "--dump-dom", page.as_uri())
     dom = run.stdout
     assert "<h1>Class report</h1>" in dom, run.stderr[-2000:]
     # The browser kept every table and heading: nothing was swallowed by a markup error.
@@ -46,7 +35,7 @@ def test_browser_parses_the_page_as_written(page: Path, tmp_path: Path) -> None:
 
 def test_browser_paints_the_page(page: Path, tmp_path: Path) -> None:
     shot = tmp_path / "class.png"
-    run = _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1000,1400", "--hide-scrollbars",
+    run = chromium(tmp_path, f"--screenshot={shot}", "--window-size=1000,1400", "--hide-scrollbars",
                     page.as_uri())
     assert shot.is_file(), run.stderr[-2000:]
     pixels = mpl_image.imread(shot)[..., :3]

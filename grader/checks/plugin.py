@@ -24,7 +24,7 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -69,11 +69,11 @@ def title_of(item: pytest.Item) -> str:
     return f"{words} ({suffix})" if suffix else words
 
 
-def _shown(value: Any, names: Any) -> Any:
-    """A parameter as a title shows it: its name in `names` (a mapping) when listed there."""
+def _shown(value: Any, names: Mapping[Any, str] | None) -> Any:
+    """A parameter as a title shows it: its name in `names` when listed there."""
     try:
         return names[value] if names is not None and value in names else value
-    except TypeError:  # an unhashable parameter value: shown as it is
+    except TypeError:  # an unhashable parameter value (or no mapping given): shown as it is
         return value
 
 

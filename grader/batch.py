@@ -39,6 +39,7 @@ from grader.exitcodes import BAD_INPUT, GRADER_FAILURE
 from grader.fingerprint import source_fingerprint
 from grader.records import (BAD_SUBMISSION, CRASHED, GRADED, GRADER_ERROR, TIMEOUT, SubmissionRecord,
                             record_path, result_from_dict, write_record)
+from grader.results import GradingResult
 from grader.rubric import Rubric
 from grader.vocabulary import TAGS
 
@@ -222,16 +223,22 @@ def grade_one(name: str, path: Path, *, rubric_file: Path, reports_dir: Path, ti
         record.status, record.error = BAD_SUBMISSION, last_line.removeprefix("Error: ") or "bad input"
     elif code == GRADER_FAILURE:
         record.status = GRADER_ERROR
-        broken = [c.name for c in record.result.checks if c.status == "error"] if record.result else []
-        record.error = ((record.result.grader_error if record.result is not None else "")
-                        or (f"the grader failed in {', '.join(broken)} (left out of the total)"
-                            if broken else "")
-                        or last_line.removeprefix("Error: ") or "the grader failed")
+        record.error = grader_failure(record.result) or last_line.removeprefix("Error: ") or "the grader failed"
     elif code not in (0, 1):
         record.status = CRASHED
         how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
         record.error = f"the grading process died ({how}); see {log}"
     return record
+
+
+def grader_failure(result: GradingResult | None) -> str:
+    """What broke in a run that exited 3: its grader error, or the checks that broke, each by
+    its title (for reading) and its id (for the rubric or a bug report); "" if neither."""
+    if result is None:
+        return ""
+    broken = [f"'{c.label}' ({c.name})" for c in result.checks if c.status == "error"]
+    return result.grader_error or (
+        f"the grader failed in {', '.join(broken)} (left out of the total)" if broken else "")
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

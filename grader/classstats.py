@@ -59,6 +59,7 @@ class CheckFigure:
     max_score: float
     statuses: dict[str, int]  # status -> submissions, any status string
     total: int
+    title: str = ""  # the check's human title ("" in records written before titles existed)
 
     @property
     def pass_rate(self) -> float:
@@ -152,6 +153,7 @@ def _checks(graded: list[SubmissionRecord]) -> list[CheckFigure]:
             if fig is None:
                 fig = figures[key] = CheckFigure(key, check.tags[0] if check.tags else "other",
                                                  check.max_score, {}, 0)
+            fig.title = fig.title or check.title
             fig.statuses[check.status] = fig.statuses.get(check.status, 0) + 1
             fig.total += 1
     return sorted(figures.values(), key=lambda f: (f.pass_rate, f.name))

@@ -20,7 +20,9 @@ tags = pytest.mark.tags
 
 #: `@title("Linear: backward matches numerical gradients")` on a check: the short human
 #: title reports show instead of the pytest id. `{kind}`-style fields are filled from
-#: the check's parameters (`pytest.param(..., marks=title(...))` beats the function's).
+#: the check's parameters (`pytest.param(..., marks=title(...))` beats the function's);
+#: a keyword maps a parameter's values to the words a student reads, keeping pytest ids
+#: (rubrics key on them) unchanged: `@title("{kind}: forward ...", kind={"relu": "ReLU"})`.
 title = pytest.mark.title
 
 

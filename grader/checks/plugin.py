@@ -24,7 +24,7 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -51,19 +51,30 @@ def component_of(item: pytest.Item) -> list[str]:
 
 def title_of(item: pytest.Item) -> str:
     """The check's human title: its `title` marker (closest first) with `{param}` fields
-    filled from its parameters; without one, its function name in words ("forward large
-    inputs (relu)") so an instructor's own check still reads as words."""
+    filled from its parameters, each shown through the marker's mapping for that parameter
+    if it has one (`title("{kind}: ...", kind={"relu": "ReLU"})`: the id stays "relu");
+    without a marker, its function name in words ("forward large inputs (relu)") so an
+    instructor's own check still reads as words."""
     params: dict[str, Any] = dict(getattr(getattr(item, "callspec", None), "params", {}) or {})
     for marker in item.iter_markers("title"):
         text = str(marker.args[0]) if marker.args else ""
+        shown = {name: _shown(value, marker.kwargs.get(name)) for name, value in params.items()}
         try:
-            return text.format(**params)
+            return text.format(**shown)
         except (KeyError, IndexError, ValueError):
             return text
     base = getattr(item, "originalname", None) or item.name.split("[")[0]
     words = base.removeprefix("test_").replace("_", " ").strip()
     suffix = item.name[len(base):].strip("[]")
     return f"{words} ({suffix})" if suffix else words
+
+
+def _shown(value: Any, names: Mapping[Any, str] | None) -> Any:
+    """A parameter as a title shows it: its name in `names` when listed there."""
+    try:
+        return names[value] if names is not None and value in names else value
+    except TypeError:  # an unhashable parameter value (or no mapping given): shown as it is
+        return value
 
 
 def check_name(item: pytest.Item) -> str:
@@ -345,17 +356,19 @@ class GradingPlugin:
         return list(self.results.values())
 
 
+def checks_args(checks_dir: Path) -> list[str]:
+    """pytest's arguments to run (or, with "--collect-only" added, list) a check folder."""
+    return [str(checks_dir), "--rootdir", str(checks_dir), "-c", str(CHECKS_DIR / "pytest.ini"),
+            # Plugins a grading machine may have installed that would reorder the checks or
+            # write into the current folder (pytest-benchmark's .benchmarks/).
+            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly", "-p", "no:benchmark"]
+
+
 def run_checks(plugin: GradingPlugin) -> int:
     """Run every check module of the profile in-process under `plugin`; returns pytest's exit code."""
     started = time.perf_counter()
-    checks_dir = plugin.profile.checks_dir
     with _hypothesis_storage():
-        code = pytest.main(
-            [str(checks_dir), "--rootdir", str(checks_dir), "-c", str(CHECKS_DIR / "pytest.ini"),
-             # Plugins a grading machine may have installed that would reorder the checks or
-             # write into the current folder (pytest-benchmark's .benchmarks/).
-             "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly", "-p", "no:benchmark"],
-            plugins=[plugin])
+        code = pytest.main(checks_args(plugin.profile.checks_dir), plugins=[plugin])
     plugin.report_data.setdefault("checks_wall_time_s", round(time.perf_counter() - started, 3))
     return int(code)
 

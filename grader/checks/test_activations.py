@@ -68,7 +68,7 @@ def check_forward(student, kind: str, x: np.ndarray):
     return layer, out
 
 
-@title("{kind}: forward matches the formula")
+@title("{kind}: forward matches the formula", kind=CLASSES)
 @pytest.mark.parametrize("kind", ACTIVATIONS)
 @settings(max_examples=S.examples(0.4))
 @given(x=S.batches(bound=8.0))
@@ -77,6 +77,7 @@ def test_forward(student, kind, x):
     check_forward(student, kind, x)
 
 
+@title("{kind}: forward is right for inputs up to 1e3", kind=CLASSES)
 @pytest.mark.parametrize("kind", ACTIVATIONS)
 @settings(max_examples=S.examples(0.24))
 @given(x=S.batches(bound=S.EXTREME, away_from_zero=30.0))
@@ -105,6 +106,7 @@ def check_backward(student, kind: str, case: S.ActivationCase, got=None):
     return got
 
 
+@title("{kind}: backward multiplies by the derivative", kind=CLASSES)
 @pytest.mark.parametrize("kind", ACTIVATIONS)
 @settings(max_examples=S.examples(0.48))
 @given(case=S.activation_cases())
@@ -113,6 +115,7 @@ def test_backward(student, kind, case):
     check_backward(student, kind, case)
 
 
+@title("{kind}: backward matches numerical gradients", kind=CLASSES)
 @pytest.mark.parametrize("kind", ACTIVATIONS)
 @settings(max_examples=S.examples(0.24))
 @given(case=S.activation_cases(max_batch=4, max_features=5, bound=4.0))
@@ -136,6 +139,7 @@ def test_gradient_numerical(student, kind, case):
                          "of your own forward", actual=got, expected=numeric, found=found)
 
 
+@title("{kind}: each row depends only on its own input", kind=CLASSES)
 @pytest.mark.parametrize("kind", ACTIVATIONS)
 @settings(max_examples=S.examples(0.24))
 @given(case=S.activation_cases(min_batch=2), data=st.data())
@@ -158,6 +162,7 @@ def test_batch_independence(student, kind, case, data):
                          found=D.batch_dependence_diagnosis(what=f"{name}.forward"))
 
 
+@title("{kind}: repeated calls give the same results", kind=CLASSES)
 @pytest.mark.parametrize("kind", ACTIVATIONS)
 @settings(max_examples=S.examples(0.32))
 @given(case=S.activation_cases())

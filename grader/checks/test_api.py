@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.checks.framework import fail, tags
+from grader.checks.framework import fail, tags, title
 from grader.checks.stubs import stubbed
 from grader.sandbox import Rng, StudentFailure
 
@@ -28,6 +28,7 @@ CLASSES = {
 FUNCTIONS = [("losses", "softmax"), ("network", "train")]
 
 
+@title("{module}.py imports without errors")
 @tags("api")
 @pytest.mark.parametrize("module", ["layers", "losses", "optim", "network"])
 def test_module_imports(student, module):
@@ -40,6 +41,7 @@ def test_module_imports(student, module):
              f"{', '.join(names)} only raise NotImplementedError (the template's stubs)")
 
 
+@title("{module}.{name}: class exists with its methods")
 @tags("api")
 @pytest.mark.parametrize("module,name", list(CLASSES), ids=[f"{m}.{n}" for m, n in CLASSES])
 def test_class_exists(student, module, name):
@@ -58,6 +60,7 @@ def test_class_exists(student, module, name):
              f"requires {', '.join(methods)}")
 
 
+@title("{module}.{name}: function exists and runs")
 @tags("api")
 @pytest.mark.parametrize("module,name", FUNCTIONS, ids=[f"{m}.{n}" for m, n in FUNCTIONS])
 def test_function_exists(student, module, name):

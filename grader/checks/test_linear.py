@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
-from grader.checks.framework import CheckFailure, fail, tags
+from grader.checks.framework import CheckFailure, fail, tags, title
 from grader.sandbox import Rng
 from reference import layers as ref_layers
 
@@ -62,6 +62,7 @@ def check_forward(student, case: S.LinearCase):
     return layer
 
 
+@title("Linear: forward computes x @ W + b")
 @tags("linear")
 @settings(max_examples=S.examples(0.48))
 @given(case=S.linear_cases())
@@ -104,6 +105,7 @@ def check_backward_values(dx, dW, db, case: S.LinearCase, *, expected_from: str 
                          f"{formula}", actual=got, expected=want, found=found)
 
 
+@title("Linear: backward computes dx, dW and db")
 @tags("linear")
 @settings(max_examples=S.examples(0.64))
 @given(case=S.linear_cases())
@@ -115,6 +117,7 @@ def test_backward(student, case):
     check_backward_values(dx, layer.get("dW"), layer.get("db"), case)
 
 
+@title("Linear: backward matches numerical gradients")
 @tags("linear")
 @settings(max_examples=S.examples(0.32))
 @given(case=S.linear_cases(max_batch=4, max_features=5))
@@ -156,6 +159,7 @@ def test_gradient_numerical(student, case):
         raise
 
 
+@title("Linear: a sample's output ignores its batch mates")
 @tags("linear")
 @settings(max_examples=S.examples(0.32))
 @given(case=S.linear_cases(min_batch=2), data=st.data())
@@ -180,6 +184,7 @@ def test_batch_independence(student, case, data):
                              what="Linear.forward is not permutation equivariant"))
 
 
+@title("Linear: a second backward overwrites, never adds")
 @tags("linear")
 @settings(max_examples=S.examples(0.48))
 @given(case=S.linear_cases())
@@ -241,6 +246,7 @@ def init_weights(student, fan_in: int, fan_out: int, seed: int) -> np.ndarray:
     return np.asarray(W, dtype=np.float64)
 
 
+@title("Linear: initial weights are scaled to the fan-in")
 @tags("linear")
 def test_init_scale(student, grading_seed):
     """The std of the initial W is scaled to the fan-in (Xavier, He or LeCun; normal or uniform)."""
@@ -259,6 +265,7 @@ def test_init_scale(student, grading_seed):
                  f"{np.sqrt(2.0 / fan_in):.4g} (He) or np.sqrt(1 / in_features)")
 
 
+@title("Linear: initial weights differ between units")
 @tags("linear")
 def test_init_symmetric(student, grading_seed):
     """Initial weights differ between hidden units (no two columns of W equal)."""
@@ -272,6 +279,7 @@ def test_init_symmetric(student, grading_seed):
              "identical and stay so; draw every entry independently from rng")
 
 
+@title("Linear: the same seed gives the same weights")
 @tags("linear")
 def test_init_reproducible(student, grading_seed):
     """The same rng seed gives the same W; a different seed gives a different W."""

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
-from grader.checks.framework import CheckFailure, tags
+from grader.checks.framework import CheckFailure, tags, title
 from reference import losses as ref_losses
 
 LOSS_RTOL = 1e-8
@@ -34,6 +34,7 @@ def check_softmax(student, z: np.ndarray, *, extreme: bool = False) -> np.ndarra
     return out
 
 
+@title("softmax: rows are the definition's probabilities")
 @tags("softmax")
 @settings(max_examples=S.examples(0.48))
 @given(z=S.logits(min_batch=2))
@@ -42,6 +43,7 @@ def test_softmax(student, z):
     check_softmax(student, z)
 
 
+@title("softmax: right for logits up to 1e3")
 @tags("softmax")
 @settings(max_examples=S.examples(0.48))
 @given(z=S.logits(extreme=True))
@@ -50,6 +52,7 @@ def test_softmax_large_logits(student, z):
     check_softmax(student, z, extreme=True)
 
 
+@title("softmax: a row depends only on its own logits")
 @tags("softmax")
 @settings(max_examples=S.examples(0.24))
 @given(z=S.logits(min_batch=2), data=st.data())
@@ -65,6 +68,7 @@ def test_softmax_batch_independence(student, z, data):
             lambda: D.batch_dependence_diagnosis(what="softmax")))
 
 
+@title("softmax: repeatable, leaves its input unchanged")
 @tags("softmax")
 @settings(max_examples=S.examples(0.24))
 @given(z=S.logits())
@@ -118,6 +122,7 @@ def check_ce_gradient(case: S.Classification, got, expected: np.ndarray, *,
     return got
 
 
+@title("SoftmaxCrossEntropy: forward is the mean loss")
 @tags("cross-entropy")
 @settings(max_examples=S.examples(0.48))
 @given(case=S.classifications())
@@ -128,6 +133,7 @@ def test_cross_entropy_forward(student, case):
     check_ce_value(case, loss.call("forward", case.logits, case.y), expected)
 
 
+@title("SoftmaxCrossEntropy: backward is (p - onehot) / N")
 @tags("cross-entropy")
 @settings(max_examples=S.examples(0.48))
 @given(case=S.classifications())
@@ -139,6 +145,7 @@ def test_cross_entropy_backward(student, case):
     check_ce_gradient(case, loss.call("backward"), expected)
 
 
+@title("SoftmaxCrossEntropy: backward matches numerical gradients")
 @tags("cross-entropy")
 @settings(max_examples=S.examples(0.32))
 @given(case=S.classifications(max_batch=4, max_classes=5))
@@ -156,6 +163,7 @@ def test_cross_entropy_gradient_numerical(student, case):
                       against="the numerical gradient of your own forward")
 
 
+@title("SoftmaxCrossEntropy: right for logits up to 1e3")
 @tags("cross-entropy")
 @settings(max_examples=S.examples(0.48))
 @given(case=S.classifications(extreme=True))
@@ -167,6 +175,7 @@ def test_cross_entropy_large_logits(student, case):
     check_ce_gradient(case, loss.call("backward"), expected_grad, extreme=True)
 
 
+@title("SoftmaxCrossEntropy: repeated calls agree")
 @tags("cross-entropy")
 @settings(max_examples=S.examples(0.32))
 @given(case=S.classifications())
@@ -218,6 +227,7 @@ def check_mse_gradient(got, expected: np.ndarray, *, against: str, rtol: float) 
                          actual=got, expected=expected, found=found)
 
 
+@title("MSELoss: forward is the mean squared error")
 @tags("mse")
 @settings(max_examples=S.examples(0.4))
 @given(case=S.regressions())
@@ -241,6 +251,7 @@ def test_mse_forward(student, case):
                          actual=value, expected=expected, found=found)
 
 
+@title("MSELoss: backward is 2 (pred - target) / (N*K)")
 @tags("mse")
 @settings(max_examples=S.examples(0.4))
 @given(case=S.regressions())
@@ -254,6 +265,7 @@ def test_mse_backward(student, case):
                        rtol=G.REFERENCE_RTOL)
 
 
+@title("MSELoss: backward matches numerical gradients")
 @tags("mse")
 @settings(max_examples=S.examples(0.24))
 @given(case=S.regressions(max_batch=4, max_features=5))
@@ -272,6 +284,7 @@ def test_mse_gradient_numerical(student, case):
                        against="the numerical gradient of your own forward")
 
 
+@title("MSELoss: a second backward gives the same gradient")
 @tags("mse")
 @settings(max_examples=S.examples(0.24))
 @given(case=S.regressions())

@@ -17,13 +17,14 @@ from hypothesis import strategies as st
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
-from grader.checks.framework import CheckFailure, diagnosis, fail, tags
+from grader.checks.framework import CheckFailure, diagnosis, fail, tags, title
 from grader.sandbox import Rng
 from reference import layers as ref_layers
 from reference import losses as ref_losses
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 REFERENCE_ACTS = {"relu": ref_layers.ReLU, "sigmoid": ref_layers.Sigmoid, "tanh": ref_layers.Tanh}
+SHOWN = {kind: layer.__name__ for kind, layer in REFERENCE_ACTS.items()}  # titles say "ReLU", ids "relu"
 PROBE = np.array([[-2.0, -0.5, 0.25, 1.5], [3.0, -1.0, 0.5, -0.125]])
 
 
@@ -185,6 +186,7 @@ def forward_signature(kind: str, params, x: np.ndarray, out: np.ndarray):
     )
 
 
+@title("MLP with {kind}: layers and weight shapes as asked", kind=SHOWN)
 @tags("mlp")
 @pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
 def test_structure(student, grading_seed, kind):
@@ -193,6 +195,7 @@ def test_structure(student, grading_seed, kind):
     Structure(student, [5, 7, 6, 3], kind, seed=grading_seed).validate()
 
 
+@title("MLP with {kind}: forward composes its layers", kind=SHOWN)
 @tags("mlp")
 @pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
 @settings(max_examples=S.examples(0.32))
@@ -240,6 +243,7 @@ def check_mlp_gradients(net: Structure, params, dx, expected_dx, expected_params
                                  f"{against}", actual=got, expected=want, found=found)
 
 
+@title("MLP with {kind}: backward fills every dW and db", kind=SHOWN)
 @tags("mlp")
 @pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
 @settings(max_examples=S.examples(0.4))
@@ -262,6 +266,7 @@ def test_backward(student, kind, case):
                         rtol=G.REFERENCE_RTOL, before_first=before_first)
 
 
+@title("MLP with {kind}: backward matches numerical gradients", kind=SHOWN)
 @tags("mlp")
 @pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
 @settings(max_examples=S.examples(0.16))
@@ -321,6 +326,7 @@ def test_gradient_numerical(student, kind, case, seed):
                          f"{analytic:.6g} vs numerical {numeric:.6g}"))
 
 
+@title("MLP with {kind}: predict is the argmax of the logits", kind=SHOWN)
 @tags("mlp")
 @pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
 @settings(max_examples=S.examples(0.16))
@@ -343,6 +349,7 @@ def test_predict(student, kind, case):
                          actual=got, expected=expected)
 
 
+@title("MLP with {kind}: a sample's logits ignore its batch", kind=SHOWN)
 @tags("mlp")
 @pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
 @settings(max_examples=S.examples(0.16))
@@ -361,6 +368,7 @@ def test_batch_independence(student, kind, case, data):
                          found=D.batch_dependence_diagnosis(what="MLP.forward"))
 
 
+@title("MLP with {kind}: the same seed gives the same weights", kind=SHOWN)
 @tags("mlp")
 @pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
 def test_init_reproducible(student, grading_seed, kind):
@@ -382,6 +390,7 @@ def test_init_reproducible(student, grading_seed, kind):
              "the rng argument; pass it on to every Linear")
 
 
+@title("MLP with {kind}: forward and backward keep inputs", kind=SHOWN)
 @tags("mlp")
 @pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
 @settings(max_examples=S.examples(0.16))

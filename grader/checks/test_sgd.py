@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from grader.checks import diagnose as D
-from grader.checks.framework import CheckFailure, diagnosis, fail, tags
+from grader.checks.framework import CheckFailure, diagnosis, fail, tags, title
 from grader.sandbox import Rng, StudentFailure
 
 SHAPES = [(4, 6), (6, 5), (5, 3)]
@@ -76,6 +76,7 @@ def make_sgd(student, net: Net, lr: float):
     return student.new("optim", "SGD", net.layers, lr=lr)
 
 
+@title("SGD: a step with lr={lr} moves by -lr * gradient")
 @tags("sgd")
 @pytest.mark.parametrize("lr", [0.1, 0.37])
 def test_step(student, grading_seed, lr):
@@ -85,6 +86,7 @@ def test_step(student, grading_seed, lr):
     net.check_step(lr, note=f" (lr = {lr})")
 
 
+@title("SGD: lr = 0 leaves every parameter unchanged")
 @tags("sgd")
 def test_zero_learning_rate(student, grading_seed):
     """With lr = 0 a step leaves every parameter unchanged (the lr argument is used)."""
@@ -93,6 +95,7 @@ def test_zero_learning_rate(student, grading_seed):
     net.check_step(0.0, note=" (lr = 0)")
 
 
+@title("SGD: the step scales with the learning rate")
 @tags("sgd")
 def test_learning_rates_differ(student, grading_seed):
     """Steps with lr = 0.05 and lr = 0.8 move the parameters by -0.05 * grad and -0.8 * grad."""
@@ -102,6 +105,7 @@ def test_learning_rates_differ(student, grading_seed):
         net.check_step(lr, note=f" (lr = {lr})")
 
 
+@title("SGD: skips layers without parameters")
 @tags("sgd")
 def test_skips_activation_layers(student, grading_seed):
     """SGD over [Linear, ReLU, Linear, Tanh, Linear] skips the activations without failing."""
@@ -118,6 +122,7 @@ def test_skips_activation_layers(student, grading_seed):
     net.check_step(0.1)
 
 
+@title("SGD: each step uses the current gradients")
 @tags("sgd")
 def test_steps_read_current_gradients(student, grading_seed):
     """Three steps, with new dW/db arrays set between them (as backward does): each step

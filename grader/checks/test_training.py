@@ -29,7 +29,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from grader.checks.framework import fail, tags
+from grader.checks.framework import fail, tags, title
 from grader.sandbox import StudentTimeout
 from grader.training.instrument import (OK, epochs_verdict, shuffle_stats, shuffle_verdict,
                                         split_epochs, update_verdict)
@@ -99,6 +99,7 @@ def blame(session: TrainingSession) -> str:
 
 # ---------------------------------------------------------------------------- initialisation
 
+@title("Training: the initial loss is near ln(classes)")
 @tags("training")
 def test_initial_loss_near_log_c(session: TrainingSession) -> None:
     init = session.init()
@@ -120,6 +121,7 @@ def test_initial_loss_near_log_c(session: TrainingSession) -> None:
              message=detail)
 
 
+@title("Training: hidden units start with different weights")
 @tags("training")
 def test_hidden_units_differ_at_init(session: TrainingSession) -> None:
     init = session.init()
@@ -133,6 +135,7 @@ def test_hidden_units_differ_at_init(session: TrainingSession) -> None:
 
 # ---------------------------------------------------------------------------- learning at all
 
+@title("Training: train() fits 50 samples")
 @tags("training")
 def test_overfits_tiny_batch(session: TrainingSession) -> None:
     with slow_is_too_slow(session):
@@ -151,6 +154,7 @@ def test_overfits_tiny_batch(session: TrainingSession) -> None:
              + blame(session), message=detail)
 
 
+@title("Training: one full-batch epoch is one SGD step")
 @tags("training")
 def test_one_step_is_sgd(session: TrainingSession) -> None:
     with slow_is_too_slow(session):
@@ -169,6 +173,7 @@ def test_one_step_is_sgd(session: TrainingSession) -> None:
 
 # ---------------------------------------------------------------------------- hyperparameters
 
+@title("Training: lr = 0 leaves the weights unchanged")
 @tags("training")
 def test_learning_rate_is_used(session: TrainingSession) -> None:
     with slow_is_too_slow(session):
@@ -178,6 +183,7 @@ def test_learning_rate_is_used(session: TrainingSession) -> None:
              f"{change:.3g}): it ignores its lr argument; pass lr to the optimizer")
 
 
+@title("Training: one update per batch in every epoch")
 @tags("training")
 def test_updates_per_epoch(session: TrainingSession) -> None:
     with slow_is_too_slow(session):
@@ -195,6 +201,7 @@ def test_updates_per_epoch(session: TrainingSession) -> None:
              more=_more(verdict))
 
 
+@title("Training: runs the number of epochs asked for")
 @tags("training")
 def test_epochs_argument(session: TrainingSession) -> None:
     with slow_is_too_slow(session):
@@ -204,6 +211,7 @@ def test_epochs_argument(session: TrainingSession) -> None:
         fail(verdict.id, verdict.hint)  # type: ignore[arg-type]
 
 
+@title("Training: the data is reshuffled every epoch")
 @tags("training")
 def test_reshuffles_every_epoch(session: TrainingSession) -> None:
     with slow_is_too_slow(session):
@@ -218,6 +226,7 @@ def test_reshuffles_every_epoch(session: TrainingSession) -> None:
         fail(verdict.id, verdict.hint)  # type: ignore[arg-type]
 
 
+@title("Training: the same seed gives the same result")
 @tags("training")
 def test_reproducible_with_seed(session: TrainingSession) -> None:
     with slow_is_too_slow(session):
@@ -246,6 +255,7 @@ def test_reproducible_with_seed(session: TrainingSession) -> None:
 
 # ---------------------------------------------------------------------------- the full run
 
+@title("Training: the loss falls and stays finite")
 @tags("training")
 def test_loss_decreases(session: TrainingSession) -> None:
     with slow_is_too_slow(session):
@@ -270,6 +280,7 @@ def test_loss_decreases(session: TrainingSession) -> None:
              f"{history[-1]:.3g}.")
 
 
+@title("Training: predictions do not collapse to one class")
 @tags("training")
 def test_no_single_class_collapse(session: TrainingSession) -> None:
     with slow_is_too_slow(session):
@@ -279,6 +290,7 @@ def test_no_single_class_collapse(session: TrainingSession) -> None:
              "predicts (almost) one class for everything." + blame(session))
 
 
+@title("Training: test accuracy reaches the bar")
 @tags("training")
 def test_accuracy(session: TrainingSession) -> None:
     with slow_is_too_slow(session):
@@ -299,6 +311,7 @@ def test_accuracy(session: TrainingSession) -> None:
              "axis=1)", message=detail)
 
 
+@title("Training: your layers learn under the grader's loop")
 @tags("training")
 def test_layers_learn_under_grader_loop(session: TrainingSession) -> None:
     with slow_is_too_slow(session):
@@ -319,6 +332,7 @@ def test_layers_learn_under_grader_loop(session: TrainingSession) -> None:
              "the bug is in forward/backward or dW/db; see the layer checks", message=detail)
 
 
+@title("Training: finishes within the time budget")
 @tags("performance")
 def test_training_time(session: TrainingSession) -> None:
     plan = session.plan()

@@ -166,7 +166,7 @@ class CheckView:
     example: str
     output: str
     duration_s: float
-    title: str = ""
+    title: str = ""  # the check's human title; `name` is its pytest id (rubrics key on it)
 
     @property
     def passed(self) -> bool:
@@ -324,23 +324,29 @@ def detail_blocks(check: CheckView, *, with_message: bool = True) -> list[tuple[
     return [(label, body) for label, body in blocks if body]
 
 
-def summary_facts(view: "ReportView", quote: Callable[[str], str] = str) -> list[str]:
+def summary_facts(view: "ReportView", quote: Callable[[str], str] = str,
+                  figure: Callable[[float], str] | None = None) -> list[str]:
     """The one-line facts under the score: checks passed, accuracy, time, rubric, seed.
 
-    `quote` formats the (user-supplied) rubric path for the writer's markup.
+    `quote` formats the (user-supplied) rubric path for the writer's markup; `figure`
+    writes a percentage or a number of seconds in the writer's precision (default: 1 decimal).
     """
     facts = [f"{sum(c.passed for c in view.shown)} of {len(view.shown)} checks passed"]
     if view.accuracy is not None:
-        acc = f"test accuracy {view.accuracy:.1%}"
+        acc = f"test accuracy {_percent(view.accuracy, figure)}"
         if view.reference_accuracy is not None:
-            acc += f" (reference {view.reference_accuracy:.1%})"
+            acc += f" (reference {_percent(view.reference_accuracy, figure)})"
         facts.append(acc)
-    facts.append(f"time {view.execution_time_s:.1f} s")
+    facts.append(f"time {figure(view.execution_time_s) if figure else f'{view.execution_time_s:.1f}'} s")
     facts += run_limit_facts(view.artifacts)
     if view.rubric:
         facts.append(f"rubric {quote(view.rubric)}")
     facts.append(f"seed {view.seed}")
     return facts
+
+
+def _percent(fraction: float, figure: Callable[[float], str] | None) -> str:
+    return f"{figure(100 * fraction)}%" if figure else f"{fraction:.1%}"
 
 
 def run_limit_facts(artifacts: dict[str, Any]) -> list[str]:

@@ -102,10 +102,17 @@ def _checks(f: ClassFigures) -> list[str]:
     for c in f.checks:
         width = round(100 * c.pass_rate)
         bar = f'<span class="bar{" ok" if c.pass_rate >= 0.8 else ""}" style="width:{width / 2:.0f}px"></span>'
-        rows.append([e(c.name), e(c.component), f"{bar} {c.pass_rate:.0%}"]
+        rows.append([_check_label(c.title, c.name), e(c.component), f"{bar} {c.pass_rate:.0%}"]
                     + [str(c.statuses.get(s, 0)) for s in statuses])
     return ["<h2>Checks, worst pass rate first</h2>",
             _table(["Check", "Component", "Pass rate"] + statuses, rows, set(range(2, 3 + len(statuses))))]
+
+
+def _check_label(title: str, key: str) -> str:
+    """A check's title, with its number and id small beneath (what a rubric names it by)."""
+    if not title:
+        return e(key)
+    return f"{e(title)}<br><small><code>{e(key)}</code></small>"
 
 
 def _diagnoses(f: ClassFigures, links: dict[str, str]) -> list[str]:

@@ -4,9 +4,11 @@ Fields follow Gradescope's "Autograder Specifications" (results.json):
 top-level score / execution_time / output / output_format / visibility /
 stdout_visibility / extra_data / tests, and per test score / max_score /
 status / name / number / output / output_format / tags / visibility /
-extra_data. Gradescope itself enforces each test's visibility, so every test
-is written with its own visibility; only the top-level `output` (always shown
-to the student) is limited to the checks the student may see now.
+extra_data. A test's `name` is the check's human title (what the student
+reads); its pytest id, which rubrics key on, is `extra_data.check`.
+Gradescope itself enforces each test's visibility, so every test is written
+with its own visibility; only the top-level `output` (always shown to the
+student) is limited to the checks the student may see now.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def _test_output(check: CheckView) -> str:
 
 def _test(check: CheckView) -> dict[str, Any]:
     return {
-        "name": check.name,
+        "name": check.label,
         "number": check.number,
         "score": round_score(check.score),
         "max_score": round_score(check.max_score),
@@ -68,7 +70,8 @@ def _test(check: CheckView) -> dict[str, Any]:
         "output_format": "md",
         "tags": list(check.tags),
         "visibility": check.visibility,
-        "extra_data": {"diagnoses": [{"id": d.id, "hint": d.hint} for d in check.diagnoses]},
+        "extra_data": {"check": check.name,
+                       "diagnoses": [{"id": d.id, "hint": d.hint} for d in check.diagnoses]},
     }
 
 
@@ -80,9 +83,9 @@ def _top_output(view: ReportView) -> str:
         ])
     parts = [f"{sum(c.passed for c in view.shown)} of {len(view.shown)} checks shown passed."]
     if view.accuracy is not None:
-        acc = f"Test accuracy after training: {view.accuracy:.1%}"
+        acc = f"Test accuracy after training: {md.percent(100 * view.accuracy)}"
         if view.reference_accuracy is not None:
-            acc += f" (reference implementation: {view.reference_accuracy:.1%})"
+            acc += f" (reference implementation: {md.percent(100 * view.reference_accuracy)})"
         parts.append(acc + ".")
     if view.components:
         parts.append(md.summary_table(view))
@@ -205,6 +208,8 @@ def _validate_test(i: int, test: Any, problems: list[str]) -> None:
         _check_visibility(where, test["visibility"], problems)
     if "extra_data" in test:
         extra = test["extra_data"]
+        if not (isinstance(extra, dict) and isinstance(extra.get("check"), str) and extra["check"]):
+            problems.append(f"{where}: extra_data.check must name the check's id (a non-empty string)")
         diagnoses = extra.get("diagnoses") if isinstance(extra, dict) else None
         if not isinstance(diagnoses, list):
             problems.append(f"{where}: extra_data.diagnoses must be a list")

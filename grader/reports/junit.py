@@ -1,7 +1,10 @@
 """JUnit XML for GitLab (`artifacts:reports:junit`) and Jenkins (`junit` step).
 
-One <testsuite> inside <testsuites>; one <testcase> per check shown, with
-classname = component (first tag) so CI UIs group checks by component.
+One <testsuite> inside <testsuites>; one <testcase> per check shown, named by
+the check's human title, with classname = the module of its pytest id
+("test_linear.py::test_backward" -> "test_linear") so CI UIs group checks by
+check file and an instructor finds the check; the whole id is the `check`
+property. A check whose id is not a pytest id is grouped by its component.
 ElementTree escapes &, <, > and quotes; what it does not do is drop the
 characters XML 1.0 forbids (most C0 controls), which `clean` already removed.
 A grader failure becomes an extra <error> test case, so a CI page cannot show
@@ -49,13 +52,21 @@ def _properties(parent: ET.Element, items: list[tuple[str, str]]) -> None:
         ET.SubElement(props, "property", {"name": name, "value": value})
 
 
+def classname(check: CheckView) -> str:
+    """The check's module in JUnit's dotted form ("sub/test_x.py::test_f" -> "sub.test_x")."""
+    if "::" not in check.name:
+        return check.component
+    return check.name.split("::", 1)[0].removesuffix(".py").replace("/", ".")
+
+
 def _testcase(suite: ET.Element, check: CheckView) -> None:
     case = ET.SubElement(suite, "testcase", {
-        "classname": check.component,
-        "name": check.name,
+        "classname": classname(check),
+        "name": check.label,
         "time": f"{check.duration_s:.3f}",
     })
     _properties(case, [
+        ("check", check.name),
         ("score", str(round_score(check.score))),
         ("max_score", str(round_score(check.max_score))),
         ("number", check.number),

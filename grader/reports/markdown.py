@@ -3,6 +3,9 @@
 The helpers here (`inline`, `fenced`, `check_details`, `summary_table`) are
 also used by the Gradescope writer, whose outputs are Markdown too.
 
+Numbers people read have one precision, two decimals at most (`points`: "6.5",
+"83.33%"); the JSON formats keep them exact.
+
 Student-controlled text is either backslash-escaped inline text or sits in a
 fenced code block whose fence is longer than any backtick run in the text,
 so a student's own ``` cannot close the block early (CommonMark: a closing
@@ -50,6 +53,11 @@ def fenced(text: str, lang: str = "text") -> str:
     return f"{fence}{lang}\n{text}\n{fence}"
 
 
+def percent(value: float) -> str:
+    """A percentage (0..100) in the report's precision: "83.33%", "100%"."""
+    return f"{points(value)}%"
+
+
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -92,7 +100,7 @@ def score_line(view: ReportView) -> str:
     if view.withheld:
         return (f"**Score on the checks shown: {points(view.shown_score)} / "
                 f"{points(view.shown_max_score)}**")
-    return f"**Score: {points(view.score)} / {points(view.max_score)} ({view.percent:.1f}%)**"
+    return f"**Score: {points(view.score)} / {points(view.max_score)} ({percent(view.percent)})**"
 
 
 def render_view(view: ReportView) -> str:
@@ -101,7 +109,7 @@ def render_view(view: ReportView) -> str:
         out.append(f"> ⚠️ {GRADER_ERROR_SENTENCE}")
         out.append("**Reason:**\n\n" + fenced(view.grader_error))
 
-    facts = summary_facts(view, inline)
+    facts = summary_facts(view, inline, points)
     out.append(" · ".join(facts))
 
     if view.components:
@@ -120,7 +128,7 @@ def render_view(view: ReportView) -> str:
         rows = view.per_class_rows
         out.append("### Per digit, on the test set\n\n" + _table(
             ["Digit"] + [str(d) for d in range(len(rows[0][1]))],
-            [[label] + [f"{v:.0%}" for v in values] for label, values in rows]))
+            [[label] + [percent(100 * v) for v in values] for label, values in rows]))
 
     attention = view.attention
     if attention:
@@ -128,9 +136,12 @@ def render_view(view: ReportView) -> str:
         for check in attention:
             icon = STATUS_ICON.get(check.status, "❌")
             out.append(
-                f"#### {icon} {inline(check.name)} — {STATUS_LABEL[check.status]}, "
+                f"#### {icon} {inline(check.label)} — {STATUS_LABEL[check.status]}, "
                 f"{points(check.score)} / {points(check.max_score)}"
             )
+            if check.label != check.name:
+                # The id, small: what an instructor greps for or puts in a rubric.
+                out.append(f"<sub>{inline(check.name)}</sub>")
             details = check_details(check)
             if details:
                 out.append(details)

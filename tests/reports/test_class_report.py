@@ -136,3 +136,48 @@ def test_grader_class_bad_input_is_one_line(tmp_path: Path, setup, expect: str) 
     result = CliRunner().invoke(cli, ["class", str(tmp_path)])
     assert result.exit_code == 2
     assert expect in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def _titled_class() -> list[SubmissionRecord]:
+    records = _class()[:2]
+    for record in records:
+        for check in record.result.checks:  # type: ignore[union-attr]
+            check.title = f"<i>{check.name}</i> works"  # escaped in the page like any text
+    return records
+
+
+def test_records_round_trip_check_titles_and_older_records_still_load(tmp_path: Path) -> None:
+    record = _titled_class()[0]
+    path = record_path(tmp_path, "ann")
+    write_record(record, path)
+    assert [c.title for c in read_record(path).result.checks] == [  # type: ignore[union-attr]
+        "<i>relu-fwd</i> works", "<i>loss-mean</i> works", "<i>train-acc</i> works"]
+    # A record written before checks had titles: no "title" key at all.
+    data = json.loads(path.read_text())
+    for check in data["result"]["checks"]:
+        del check["title"]
+    path.write_text(json.dumps(data))
+    old = read_record(path).result.checks[0]  # type: ignore[union-attr]
+    assert (old.title, old.label) == ("", "relu-fwd")
+
+
+def test_class_report_lists_checks_by_title_with_the_id_beside(tmp_path: Path) -> None:
+    report = write_class_report(_titled_class(), tmp_path)
+    first = json.loads(report.json.read_text())["checks"][0]
+    assert (first["name"], first["title"]) == ("1 relu-fwd", "<i>relu-fwd</i> works")
+    html = report.html.read_text()
+    assert "<td>&lt;i&gt;relu-fwd&lt;/i&gt; works<br><small><code>1 relu-fwd</code></small></td>" in html
+    untitled = write_class_report(_class(), tmp_path / "old").html.read_text()
+    assert "<td>1 relu-fwd</td>" in untitled
+
+
+def test_a_broken_check_is_named_by_title_and_id_in_the_record() -> None:
+    from grader.batch import grader_failure
+
+    result = _result("fay", {"relu-fwd": ("error", 0.0, []), "loss-mean": ("passed", 10.0, [])})
+    result.checks[0].title = "ReLU: forward matches the formula"
+    assert grader_failure(result) == ("the grader failed in 'ReLU: forward matches the formula' (relu-fwd) "
+                                      "(left out of the total)")
+    assert grader_failure(None) == ""
+    result.grader_error = "the sandbox worker could not start"
+    assert grader_failure(result) == "the sandbox worker could not start"

@@ -69,7 +69,8 @@ def test_diagnoses_in_extra_data() -> None:
          "hint": "Sum the bias gradient over the batch axis: `db = dout.sum(axis=0)`."},
         {"id": "gradient-scale", "hint": "Your dW is N times too large: divide by the batch size once."},
     ]
-    assert obj["tests"][0]["extra_data"] == {"diagnoses": []}
+    assert obj["tests"][0]["extra_data"] == {"check": "Network exposes forward, backward and parameters",
+                                             "diagnoses": []}
     assert obj["extra_data"]["top_diagnoses"][0] == "bias-gradient-not-summed"
 
 
@@ -135,6 +136,7 @@ def _valid() -> dict:
         (lambda o: o["tests"][1]["extra_data"].__setitem__("diagnoses", [{"id": "Wrong Gradient", "hint": "x"}]),
          "not kebab-case"),
         (lambda o: o["tests"][1]["extra_data"].__setitem__("diagnoses", [{"id": "crash"}]), "string id and hint"),
+        (lambda o: o["tests"][1]["extra_data"].pop("check"), "tests[1]: extra_data.check must name"),
         (lambda o: o["tests"].append("nope"), "not an object"),
     ],
 )

@@ -68,7 +68,7 @@ def test_after_due_date_reveals_after_due_date_checks_only() -> None:
 
 def test_all_passed_and_grader_error() -> None:
     ok = render(all_passed(), "markdown")
-    assert "**Score: 28 / 28 (100.0%)**" in ok
+    assert "**Score: 28 / 28 (100%)**" in ok
     assert "All checks shown passed" in ok
     assert "did not pass" not in ok
     err = render(grader_error(), "markdown")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from grading_helpers import REPO, Edits, make_submission
+from grading_helpers import REPO, Edits, make_submission, tests_by_check
 
 from grader.reports import validate_gradescope
 from grader.rubric import Rubric, load_rubric
@@ -93,7 +93,7 @@ def grade(submission: Path, rubric: Path, out: Path, *, command: str = "run", fm
 def checks_by_name(report: str) -> dict[str, dict[str, Any]]:
     data = json.loads(report)
     assert validate_gradescope(data) == []
-    return {t["name"]: t for t in data["tests"]}
+    return tests_by_check(data)
 
 
 def full_marks(report: str) -> bool:
@@ -147,10 +147,10 @@ def test_a_hang_is_paid_for_once(hang_reports: dict[str, dict[str, Any]], case: 
         if component(test) in intact:
             assert test["score"] == pytest.approx(test["max_score"]), (name, test.get("output", ""))
     lost = [t for t in tests.values() if component(t) in hung and t["score"] < t["max_score"]]
-    assert lost and all("timeout" in diagnosis_ids(t) for t in lost), [t["name"] for t in lost]
+    assert lost and all("timeout" in diagnosis_ids(t) for t in lost), [t["extra_data"]["check"] for t in lost]
     # One time-out was waited out per hung function; every other check was refused at once.
     # The checks that waited: those reporting the hang itself, and those the refusals name.
-    waited = {t["name"] for t in tests.values() if "timeout" in diagnosis_ids(t)
+    waited = {name for name, t in tests.items() if "timeout" in diagnosis_ids(t)
               and "did not return within" in t.get("output", "") and "not run:" not in t["output"]}
     refused = [t for t in tests.values() if "not run:" in t.get("output", "")]
     waited |= {m.group(1).replace("\\", "")  # markdown escapes in Gradescope's output
@@ -168,7 +168,7 @@ def test_a_train_that_never_finishes_earns_no_partial_credit(
     assert all(t["score"] == 0 and diagnosis_ids(t) == ["timeout"] for t in failed), failed
     # What needs no train() keeps its points: the initial weights, and the layers under the
     # grader's own training loop.
-    kept = {t["name"] for t in trained if t not in failed}
+    kept = {t["extra_data"]["check"] for t in trained if t not in failed}
     assert kept == {"test_training.py::test_initial_loss_near_log_c",
                     "test_training.py::test_hidden_units_differ_at_init",
                     "test_training.py::test_layers_learn_under_grader_loop"}

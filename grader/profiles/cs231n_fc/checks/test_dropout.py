@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from grader.checks import diagnose as D
-from grader.checks.framework import fail, tags
+from grader.checks.framework import fail, tags, title
 from grader.profiles.mytorch_hw1p1.checking import expect_close
 
 
@@ -16,6 +16,7 @@ def train(cs231n, x: np.ndarray, p: float, seed: int) -> tuple[np.ndarray, objec
     return D.require_array(out, x.shape, what="dropout_forward's out"), cache
 
 
+@title("dropout_forward: train mode keeps units with p={p}")
 @tags("dropout")
 @pytest.mark.parametrize("p", [0.25, 0.7])
 def test_dropout_train(cs231n, p):
@@ -35,6 +36,7 @@ def test_dropout_train(cs231n, p):
         fail("dropout-mode", f"dropout_forward keeps {share:.0%} of the units with p = {p}")
 
 
+@title("dropout_forward: test mode returns x unchanged")
 @tags("dropout")
 def test_dropout_test_mode(cs231n):
     """mode 'test' returns x unchanged (no mask, no scaling)."""
@@ -46,6 +48,7 @@ def test_dropout_test_mode(cs231n):
              "dropout scales by 1/p at training time only", message=f"got {D.fmt(out)}\nexpected {D.fmt(x)}")
 
 
+@title("dropout_forward: the same seed gives the same mask")
 @tags("dropout")
 def test_dropout_seed(cs231n):
     """The same seed gives the same mask; another seed another one."""
@@ -58,6 +61,7 @@ def test_dropout_seed(cs231n):
         fail("nondeterministic", "dropout_forward gives the same mask for different seeds")
 
 
+@title("dropout_backward: right in {mode} mode")
 @tags("dropout")
 @pytest.mark.parametrize("mode", ["train", "test"])
 def test_dropout_backward(cs231n, mode):

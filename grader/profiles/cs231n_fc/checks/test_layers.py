@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
-from grader.checks.framework import tags
+from grader.checks.framework import tags, title
 from grader.profiles.cs231n_fc import reference as R
 from grader.profiles.cs231n_fc.checks.cases import affine_cases, arrays, scores
 from grader.profiles.mytorch_hw1p1.checking import expect_close
@@ -21,6 +21,7 @@ from grader.profiles.mytorch_hw1p1.checking import expect_close
 AFFINE_SHAPES = "x (N, d1..dk) is flattened to (N, D) per sample: out = x.reshape(N, -1) @ w + b"
 
 
+@title("affine_forward matches x.reshape(N, -1) @ w + b")
 @tags("affine")
 @settings(max_examples=S.examples(0.4))
 @given(case=affine_cases())
@@ -34,6 +35,7 @@ def test_affine_forward(cs231n, case):
                      if D.matches(out, R.flat(case.x) @ case.w) else None,))
 
 
+@title("affine_backward returns dx, dw and db")
 @tags("affine")
 @settings(max_examples=S.examples(0.4))
 @given(case=affine_cases())
@@ -51,6 +53,7 @@ def test_affine_backward(cs231n, case):
                          value, case.dout, fan_out=case.w.shape[1]) if what == "db" else None,))
 
 
+@title("affine_backward matches numerical gradients")
 @tags("affine")
 @settings(max_examples=S.examples(0.2))
 @given(case=affine_cases(max_size=3))
@@ -67,6 +70,7 @@ def test_affine_numerical(cs231n, case):
                      rtol=G.NUMERIC_RTOL, expected_from="central differences of your affine_forward")
 
 
+@title("relu_forward and relu_backward match max(x, 0)")
 @tags("relu")
 @settings(max_examples=S.examples(0.4))
 @given(case=arrays())
@@ -97,6 +101,7 @@ def check_loss(cs231n, name: str, case) -> None:
     expect_close(dx, want_dx, what=f"{name}'s dx", formula="dx of the mean loss (divided by N)", n=n)
 
 
+@title("softmax_loss: loss and dx match the definition")
 @tags("losses", "softmax")
 @settings(max_examples=S.examples(0.4))
 @given(case=scores())
@@ -105,6 +110,7 @@ def test_softmax_loss(cs231n, case):
     check_loss(cs231n, "softmax_loss", case)
 
 
+@title("softmax_loss: finite for scores up to 1e3")
 @tags("losses", "softmax")
 def test_softmax_loss_large_scores(cs231n):
     """Scores of magnitude 1000 give a finite loss (max subtracted before exp)."""
@@ -112,6 +118,7 @@ def test_softmax_loss_large_scores(cs231n):
     check_loss(cs231n, "softmax_loss", (x, np.array([0, 2])))
 
 
+@title("svm_loss: hinge loss and dx match the definition")
 @tags("losses")
 @settings(max_examples=S.examples(0.3))
 @given(case=scores())

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
-from grader.checks.framework import CheckFailure, fail, tags
+from grader.checks.framework import CheckFailure, fail, tags, title
 from grader.profiles.cs231n_fc import reference as R
 from grader.profiles.mytorch_hw1p1.checking import expect_close
 
@@ -106,6 +106,7 @@ def check_numerical(cs231n, cls: str, case) -> None:
                      expected_from="central differences of your loss")
 
 
+@title("TwoLayerNet: params, scores, loss and grads")
 @tags("two-layer-net")
 @settings(max_examples=S.examples(0.3))
 @given(case=net_cases(max_depth=2))
@@ -114,6 +115,7 @@ def test_two_layer_net(cs231n, case):
     check_loss_and_grads(cs231n, "TwoLayerNet", case)
 
 
+@title("TwoLayerNet: grads match numerical gradients")
 @tags("two-layer-net")
 @settings(max_examples=S.examples(0.1, at_least=3))
 @given(case=net_cases(max_depth=2, max_width=3))
@@ -122,6 +124,7 @@ def test_two_layer_net_numerical(cs231n, case):
     check_numerical(cs231n, "TwoLayerNet", case)
 
 
+@title("FullyConnectedNet: params, scores, loss and grads")
 @tags("fc-net")
 @settings(max_examples=S.examples(0.3))
 @given(case=net_cases())
@@ -130,6 +133,7 @@ def test_fc_net(cs231n, case):
     check_loss_and_grads(cs231n, "FullyConnectedNet", case)
 
 
+@title("FullyConnectedNet: grads match numerical gradients")
 @tags("fc-net")
 @settings(max_examples=S.examples(0.1, at_least=3))
 @given(case=net_cases(max_width=3))
@@ -138,6 +142,7 @@ def test_fc_net_numerical(cs231n, case):
     check_numerical(cs231n, "FullyConnectedNet", case)
 
 
+@title("FullyConnectedNet: no dropout in test mode")
 @tags("fc-net", "dropout")
 def test_fc_net_dropout_test_mode(cs231n):
     """With dropout, loss(X) (y None: test mode) is deterministic and equals the net without it."""

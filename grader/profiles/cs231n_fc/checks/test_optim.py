@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from grader.checks import diagnose as D
 from grader.checks import strategies as S
-from grader.checks.framework import fail, tags
+from grader.checks.framework import fail, tags, title
 from grader.profiles.cs231n_fc import reference as R
 from grader.profiles.cs231n_fc.layout import MODULES, UPDATE_RULES
 
@@ -72,6 +72,7 @@ def diagnose_steps(rule: str, w: np.ndarray, grads: list[np.ndarray], config: di
              message=f"got {D.fmt(got)}\nexpected {D.fmt(exp)}")
 
 
+@title("{rule}: three steps follow the update rule")
 @tags("update-rules")
 @pytest.mark.parametrize("rule", RULES)
 @settings(max_examples=S.examples(0.2))
@@ -83,6 +84,7 @@ def test_rule(cs231n, rule, case, lr):
     diagnose_steps(rule, w, grads, {"learning_rate": lr}, theirs)
 
 
+@title("{rule}: config=None uses the default settings")
 @tags("update-rules")
 @pytest.mark.parametrize("rule", RULES)
 def test_defaults(cs231n, rule):
@@ -96,6 +98,7 @@ def test_defaults(cs231n, rule):
              f"defaults {UPDATE_RULES[rule]}: the steps differ")
 
 
+@title("{rule}: each parameter keeps its state in config")
 @tags("update-rules")
 @pytest.mark.parametrize("rule", RULES[1:])
 def test_state_lives_in_config(cs231n, rule):

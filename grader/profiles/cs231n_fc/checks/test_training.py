@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.checks.framework import fail, tags
+from grader.checks.framework import fail, tags, title
 from grader.profiles.cs231n_fc import training as T
 from grader.profiles.mytorch_hw1p1.checks.test_training import (MOMENTUM, Runs, _describe,
                                                                 check_accuracy, check_collapse)
@@ -36,8 +36,10 @@ def runs(cs231n, rubric, dataset, grading_seed, artifacts) -> CS231nRuns:
 
 WITH_AND_WITHOUT = (pytest.param(0.0, id="sgd"),
                     pytest.param(MOMENTUM, id="sgd_momentum", marks=tags("training", "update-rules")))
+RULE = {0.0: "sgd", MOMENTUM: "sgd_momentum"}  # the Solver's update_rule, as the titles name it
 
 
+@title("Solver with {momentum}: the loss falls", momentum=RULE)
 @tags("training")
 @pytest.mark.parametrize("momentum", WITH_AND_WITHOUT)
 def test_loss_decreases(runs: CS231nRuns, momentum: float) -> None:
@@ -59,12 +61,14 @@ def test_loss_decreases(runs: CS231nRuns, momentum: float) -> None:
              f"reference reaches {reference.final_loss:.3g}", message=_describe(student, reference))
 
 
+@title("Solver with {momentum}: predicts more than one class", momentum=RULE)
 @tags("training")
 @pytest.mark.parametrize("momentum", WITH_AND_WITHOUT)
 def test_no_single_class_collapse(runs: CS231nRuns, momentum: float) -> None:
     check_collapse(*runs.get(momentum))
 
 
+@title("Solver with {momentum}: test accuracy reaches the bar", momentum=RULE)
 @tags("training")
 @pytest.mark.parametrize("momentum", WITH_AND_WITHOUT)
 def test_accuracy(runs: CS231nRuns, momentum: float) -> None:

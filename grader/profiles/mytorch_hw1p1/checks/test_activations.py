@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
-from grader.checks.framework import CheckFailure, fail, tags
+from grader.checks.framework import CheckFailure, fail, tags, title
 from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1.checking import expect_close, expect_unchanged
 
@@ -64,6 +64,7 @@ def check_backward(face, name: str, Z: np.ndarray, dLdA: np.ndarray) -> np.ndarr
                         signatures=backward_signatures(name, Z, dLdA, out))
 
 
+@title("{name}: forward matches the definition")
 @pytest.mark.parametrize("name", ALL)
 @settings(max_examples=S.examples(0.3))
 @given(case=S.activation_cases())
@@ -72,6 +73,7 @@ def test_forward(mytorch, name, case):
     check_forward(mytorch.activation(name), name, case.x)
 
 
+@title("{name}: backward returns dLdZ")
 @pytest.mark.parametrize("name", ALL)
 @settings(max_examples=S.examples(0.3))
 @given(case=S.activation_cases())
@@ -82,6 +84,7 @@ def test_backward(mytorch, name, case):
     check_backward(face, name, case.x, case.grad_out)
 
 
+@title("{name}: backward matches numerical gradients")
 @pytest.mark.parametrize("name", ALL)
 @settings(max_examples=S.examples(0.2))
 @given(case=S.activation_cases(max_batch=4, max_features=5))
@@ -103,6 +106,7 @@ def test_gradient_numerical(mytorch, name, case):
         raise
 
 
+@title("{name}: right for Z up to 1e3")
 @pytest.mark.parametrize("name", BOUNDED)
 @settings(max_examples=S.examples(0.2))
 @given(Z=S.logits(extreme=True))
@@ -125,6 +129,7 @@ def test_large_inputs(mytorch, name, Z):
              f"{np.abs(Z).max():.0f}: compute the derivative from the (finite) cached A")
 
 
+@title("Softmax: a row ignores the other rows")
 @tags("activations", "softmax", "robustness")
 @settings(max_examples=S.examples(0.2))
 @given(case=S.activation_cases(min_batch=2))
@@ -140,6 +145,7 @@ def test_softmax_batch_independence(mytorch, case):
                          found=D.batch_dependence_diagnosis(what="Softmax.forward"))
 
 
+@title("{name}: forward and backward keep inputs unchanged")
 @pytest.mark.parametrize("name", ALL)
 @settings(max_examples=S.examples(0.15))
 @given(case=S.activation_cases())

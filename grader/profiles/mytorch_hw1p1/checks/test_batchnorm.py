@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
-from grader.checks.framework import CheckFailure, fail, tags
+from grader.checks.framework import CheckFailure, fail, tags, title
 from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1 import signatures as MS
 from grader.profiles.mytorch_hw1p1.checking import expect_close, expect_unchanged
@@ -37,6 +37,7 @@ def batchnorm_with(mytorch, BW: np.ndarray, Bb: np.ndarray):
     return face
 
 
+@title("BatchNorm1d: initial BW, Bb, running_M, running_V")
 @tags("batchnorm")
 def test_initial_state(mytorch):
     """BW ones (1, C), Bb zeros (1, C), running_M zeros (1, C), running_V ones (1, C)."""
@@ -48,6 +49,7 @@ def test_initial_state(mytorch):
                  f"it at {value:g} everywhere, shape (1, 4)")
 
 
+@title("BatchNorm1d: training forward uses batch statistics")
 @tags("batchnorm")
 @settings(max_examples=S.examples(0.4))
 @given(case=bn_cases())
@@ -62,6 +64,7 @@ def test_forward_training(mytorch, case):
                  signatures=(lambda: MS.batchnorm_forward_signature(Z, BW, Bb, out),))
 
 
+@title("BatchNorm1d: running_M and running_V are updated")
 @tags("batchnorm")
 @settings(max_examples=S.examples(0.3))
 @given(case=bn_cases())
@@ -83,6 +86,7 @@ def test_running_statistics(mytorch, case):
         rM, rV = wantM, wantV
 
 
+@title("BatchNorm1d: eval forward uses running statistics")
 @tags("batchnorm")
 @settings(max_examples=S.examples(0.3))
 @given(case=bn_cases())
@@ -103,6 +107,7 @@ def test_eval_mode(mytorch, case):
              "running_V: in eval mode nothing is updated")
 
 
+@title("BatchNorm1d: backward gives dLdZ, dLdBW and dLdBb")
 @tags("batchnorm")
 @settings(max_examples=S.examples(0.4))
 @given(case=bn_cases())
@@ -138,6 +143,7 @@ def dLdBZ_kept(per_row: np.ndarray, name: str):
     return signature
 
 
+@title("BatchNorm1d: backward matches numerical gradients")
 @tags("batchnorm")
 @settings(max_examples=S.examples(0.2))
 @given(case=bn_cases(max_batch=5, max_features=3))
@@ -159,6 +165,7 @@ def test_gradient_numerical(mytorch, case):
         raise
 
 
+@title("BatchNorm1d: forward and backward keep inputs")
 @tags("batchnorm", "robustness")
 @settings(max_examples=S.examples(0.2))
 @given(case=bn_cases())

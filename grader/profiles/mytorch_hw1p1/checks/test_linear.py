@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
-from grader.checks.framework import CheckFailure, fail, tags
+from grader.checks.framework import CheckFailure, fail, tags, title
 from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1 import signatures as MS
 from grader.profiles.mytorch_hw1p1.adapters import student_array
@@ -58,6 +58,7 @@ def check_backward(layer, case: S.LinearCase, *, expected=None, rtol: float = G.
     return dLdA, dW, db
 
 
+@title("Linear: constructor makes W (out, in) and b (out, 1)")
 @tags("linear")
 def test_constructor(mytorch):
     """Linear(in, out) holds W (out, in) and b (out, 1); Linear(in, out, debug=True) works."""
@@ -73,6 +74,7 @@ def test_constructor(mytorch):
         raise
 
 
+@title("Linear: forward computes A @ W.T + b.T")
 @tags("linear")
 @settings(max_examples=S.examples(0.4))
 @given(case=S.linear_cases())
@@ -81,6 +83,7 @@ def test_forward(mytorch, case):
     check_forward(linear_with(mytorch, case), case)
 
 
+@title("Linear: backward gives dLdA, dLdW and dLdb")
 @tags("linear")
 @settings(max_examples=S.examples(0.5))
 @given(case=S.linear_cases())
@@ -91,6 +94,7 @@ def test_backward(mytorch, case):
     check_backward(layer, case)
 
 
+@title("Linear: backward matches numerical gradients")
 @tags("linear")
 @settings(max_examples=S.examples(0.25))
 @given(case=S.linear_cases(max_batch=4, max_features=5))
@@ -124,6 +128,7 @@ def test_gradient_numerical(mytorch, case):
         raise
 
 
+@title("Linear: a sample's Z ignores its batch mates")
 @tags("linear", "robustness")
 @settings(max_examples=S.examples(0.25))
 @given(case=S.linear_cases(min_batch=2), data=st.data())
@@ -139,6 +144,7 @@ def test_batch_independence(mytorch, case, data):
                          found=D.batch_dependence_diagnosis(what="Linear.forward"))
 
 
+@title("Linear: a second backward overwrites, never adds")
 @tags("linear", "robustness")
 @settings(max_examples=S.examples(0.3))
 @given(case=S.linear_cases())

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
-from grader.checks.framework import CheckFailure, fail, tags
+from grader.checks.framework import CheckFailure, fail, tags, title
 from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1.checking import expect_close, expect_unchanged
 
@@ -46,6 +46,7 @@ def check_value(face, name: str, A: np.ndarray, Y: np.ndarray, y: np.ndarray) ->
     return value
 
 
+@title("{name}: forward matches the definition")
 @pytest.mark.parametrize("name", [MSE, CE])
 @settings(max_examples=S.examples(0.4))
 @given(case=S.classifications())
@@ -55,6 +56,7 @@ def test_forward(mytorch, name, case):
     check_value(mytorch.loss(name), name, A, Y, case.y)
 
 
+@title("{name}: backward returns dLdA of the mean loss")
 @pytest.mark.parametrize("name", [MSE, CE])
 @settings(max_examples=S.examples(0.4))
 @given(case=S.classifications())
@@ -68,6 +70,7 @@ def test_backward(mytorch, name, case):
                  n=A.shape[0])
 
 
+@title("{name}: backward matches numerical gradients")
 @pytest.mark.parametrize("name", [MSE, CE])
 @settings(max_examples=S.examples(0.2))
 @given(case=S.classifications(max_batch=4, max_classes=5))
@@ -88,6 +91,7 @@ def test_gradient_numerical(mytorch, name, case):
         raise
 
 
+@title("CrossEntropyLoss: right for logits up to 1e3")
 @tags("losses", "cross-entropy")
 @settings(max_examples=S.examples(0.3))
 @given(case=S.classifications(extreme=True))
@@ -107,6 +111,7 @@ def test_cross_entropy_large_logits(mytorch, case):
              "magnitude ~1e3: compute softmax with the max subtracted")
 
 
+@title("{name}: forward and backward keep inputs unchanged")
 @pytest.mark.parametrize("name", [MSE, CE])
 @settings(max_examples=S.examples(0.2))
 @given(case=S.classifications())
@@ -119,6 +124,7 @@ def test_inputs_unchanged(mytorch, name, case):
     expect_unchanged(first, face.backward(), what="dLdA", call=f"{name}.backward")
 
 
+@title("CrossEntropyLoss: a row ignores the other rows")
 @tags("losses", "robustness")
 @settings(max_examples=S.examples(0.2))
 @given(case=S.classifications(min_batch=2))

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader.checks import strategies as S
-from grader.checks.framework import fail, tags
+from grader.checks.framework import fail, tags, title
 from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1.checking import expect_close
 from grader.profiles.mytorch_hw1p1.layout import MODELS
@@ -45,6 +45,7 @@ def built(mytorch, name: str, params: R.Params | None = None):
     return model
 
 
+@title("{name}: layers have the handout's widths")
 @pytest.mark.parametrize("name", MODEL_PARAMS)
 def test_layers(mytorch, name):
     """`layers` is Linear, ReLU, ... with the handout's widths; the debug keyword is accepted."""
@@ -58,6 +59,7 @@ def test_layers(mytorch, name):
         raise
 
 
+@title("{name}: forward runs through every layer")
 @pytest.mark.parametrize("name", MODEL_PARAMS)
 @settings(max_examples=S.examples(0.3))
 @given(data=st.data())
@@ -69,6 +71,7 @@ def test_forward(mytorch, name, data):
                  diagnosis_id="wrong-forward", formula="A = ReLU(Linear(...ReLU(Linear(A0))))")
 
 
+@title("{name}: backward returns dLdA0, fills dLdW and dLdb")
 @pytest.mark.parametrize("name", MODEL_PARAMS)
 @settings(max_examples=S.examples(0.3))
 @given(data=st.data())

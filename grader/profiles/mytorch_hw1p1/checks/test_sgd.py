@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from grader.checks import diagnose as D
 from grader.checks import strategies as S
-from grader.checks.framework import CheckFailure, fail, tags
+from grader.checks.framework import CheckFailure, fail, tags, title
 from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1 import signatures as MS
 from grader.profiles.mytorch_hw1p1.adapters import student_array
@@ -56,6 +56,7 @@ def flat(params: R.Params) -> list[np.ndarray]:
     return [p for pair in params for p in pair]
 
 
+@title("SGD: a step moves W by -lr * dLdW")
 @tags("sgd")
 @settings(max_examples=S.examples(0.3))
 @given(case=sgd_cases())
@@ -72,6 +73,7 @@ def test_step(mytorch, case):
         before = flat(after)
 
 
+@title("SGD: momentum keeps a velocity across steps")
 @tags("sgd", "momentum")
 @settings(max_examples=S.examples(0.3))
 @given(case=sgd_cases(), momentum=st.sampled_from([0.9, 0.5]))
@@ -93,6 +95,7 @@ def test_momentum(mytorch, case, momentum):
              "parameters differ from v = mu * v + dLdW, W -= lr * v (velocities start at 0)")
 
 
+@title("SGD: without momentum, no velocity is kept")
 @tags("sgd", "momentum")
 def test_momentum_zero_is_plain(mytorch):
     """SGD(model, lr) without momentum keeps no velocity: two steps with the same gradient move

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from grader.checks.framework import fail, tags
+from grader.checks.framework import fail, tags, title
 from grader.profiles.mytorch_hw1p1 import training as T
 from grader.training.calibration import accuracy_threshold, one_blas_thread
 
@@ -74,6 +74,7 @@ def runs(mytorch, rubric, dataset, grading_seed, artifacts) -> Runs:
 
 WITH_AND_WITHOUT = (pytest.param(0.0, id="sgd"),
                     pytest.param(MOMENTUM, id="momentum", marks=tags("training", "momentum")))
+OPTIMIZER = {0.0: "SGD", MOMENTUM: "momentum"}  # how the titles name each run
 
 
 def _describe(run: T.TrainRun, reference: T.TrainRun) -> str:
@@ -81,6 +82,7 @@ def _describe(run: T.TrainRun, reference: T.TrainRun) -> str:
             f"{reference.test_accuracy:.1%}); loss {run.initial_loss:.3g} -> {run.final_loss:.3g}")
 
 
+@title("Training with {momentum}: the loss falls", momentum=OPTIMIZER)
 @tags("training")
 @pytest.mark.parametrize("momentum", WITH_AND_WITHOUT)
 def test_loss_decreases(runs: Runs, momentum: float) -> None:
@@ -97,12 +99,14 @@ def test_loss_decreases(runs: Runs, momentum: float) -> None:
              message=_describe(student, reference))
 
 
+@title("Training with {momentum}: predicts more than one class", momentum=OPTIMIZER)
 @tags("training")
 @pytest.mark.parametrize("momentum", WITH_AND_WITHOUT)
 def test_no_single_class_collapse(runs: Runs, momentum: float) -> None:
     check_collapse(*runs.get(momentum))
 
 
+@title("Training with {momentum}: test accuracy reaches the bar", momentum=OPTIMIZER)
 @tags("training")
 @pytest.mark.parametrize("momentum", WITH_AND_WITHOUT)
 def test_accuracy(runs: Runs, momentum: float) -> None:

@@ -24,6 +24,7 @@ from grader.checks import gradcheck as G
 from grader.checks import strategies as S
 from grader.checks.framework import CheckFailure, diagnosis, fail, tags, title
 from grader.checks.localise import localise
+from grader.results import Diagnosis
 from grader.sandbox import Rng
 from reference import layers as ref_layers
 from reference import losses as ref_losses
@@ -326,18 +327,27 @@ SQUARE_SIZES = [12, 64, 64, 10]
 def test_backward_square_hidden(student, grading_seed, kind):
     """MLP([12, 64, 64, 10]) forward and backward equal the reference's: a square W lets a
     missing transpose through every shape check, so only the values can catch it."""
-    case = S.MLPCase(SQUARE_SIZES, *_square_inputs(grading_seed), seed=grading_seed)
+    case = fixed_case(SQUARE_SIZES, grading_seed)
     net, params = built(student, case, kind)
     with localised(net, kind, params, case.x, case.grad_out):
         check_mlp_forward(net, kind, params, case.x)
         check_mlp_backward(net, kind, params, case.x, case.grad_out)
 
 
-def _square_inputs(seed: int, n: int = 16) -> tuple[np.ndarray, np.ndarray]:
-    """x (n, 12) and grad_out (n, 10), fixed by the grading seed."""
+def fixed_case(sizes: list[int], seed: int, n: int = 16) -> S.MLPCase:
+    """x (n, sizes[0]) in [-2, 2] and grad_out (n, sizes[-1]) in [-1, 1], fixed by `seed`."""
     rng = np.random.default_rng(seed)
-    return (rng.uniform(-2.0, 2.0, (n, SQUARE_SIZES[0])),
-            rng.uniform(-1.0, 1.0, (n, SQUARE_SIZES[-1])))
+    return S.MLPCase(list(sizes), rng.uniform(-2.0, 2.0, (n, sizes[0])),
+                     rng.uniform(-1.0, 1.0, (n, sizes[-1])), seed)
+
+
+def localise_network(student, sizes: list[int], kind: str, seed: int) -> Diagnosis | None:
+    """The layer to blame in the student's MLP(sizes) (grader.checks.localise) on a batch
+    fixed by `seed`, for checks that see only the whole network (training); None when every
+    layer agrees. Raises CheckFailure when the layer list breaks the contract."""
+    case = fixed_case(sizes, seed)
+    net, params = built(student, case, kind)
+    return localise(net.layers, reference_mlp(kind, params), case.x, case.grad_out, kind)
 
 
 @tags("mlp")

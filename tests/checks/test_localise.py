@@ -41,6 +41,17 @@ class ClassCacheReLU(ref_layers.ReLU):
         return np.where(self._mask, x, 0.0)
 
 
+class ClassCacheLinear(ref_layers.Linear):
+    def forward(self, x):
+        ClassCacheLinear.last_input = x
+        return x @ self.W + self.b
+
+    def backward(self, grad_out):
+        self.dW = ClassCacheLinear.last_input.T @ grad_out
+        self.db = grad_out.sum(axis=0)
+        return grad_out @ self.W.T
+
+
 class GradGatedReLU(ref_layers.ReLU):
     def backward(self, grad_out):
         return grad_out * (grad_out > 0)
@@ -91,6 +102,11 @@ def test_cache_shared_between_layers_is_named():
     found = blame(network(act=ClassCacheReLU))
     assert found.hint.startswith("ReLU 1 of 2: its dx")
     assert "right when the layer runs alone" in found.hint
+
+
+def test_linear_cache_shared_between_layers_is_named():
+    found = blame(network(linear=ClassCacheLinear))
+    assert found.hint.startswith("Linear 2 of 3, (5, 5) weights: its dW is wrong inside")
 
 
 @pytest.mark.parametrize("act", [GradGatedReLU])

@@ -302,54 +302,6 @@ def test_backward(student, kind, case):
         check_mlp_backward(net, kind, params, case.x, case.grad_out)
 
 
-def check_mlp_backward(net: Structure, kind: str, params, x: np.ndarray,
-                       grad_out: np.ndarray) -> None:
-    """The student's MLP.forward(x) then backward(grad_out) against the reference network:
-    dx (N, sizes[0]) and every Linear's dW and db."""
-    net.mlp.call("forward", x)
-    dx = net.mlp.call("backward", grad_out)
-    ref = reference_mlp(kind, params)
-    ref_forward(ref, x)
-    before_first = ref_backward(ref[1:], grad_out)
-    ref_dx = ref[0].backward(before_first)
-    expected = [(layer.dW, layer.db) for layer in ref if isinstance(layer, ref_layers.Linear)]
-    check_mlp_gradients(net, params, dx, ref_dx, expected, against="the reference",
-                        rtol=G.REFERENCE_RTOL, before_first=before_first)
-
-
-#: Hidden widths equal, as in a course's 784-64-64-10 network: the middle W is square.
-SQUARE_SIZES = [12, 64, 64, 10]
-
-
-@title("MLP ({kind}): backward with a square hidden layer (64 -> 64)")
-@tags("mlp")
-@pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
-def test_backward_square_hidden(student, grading_seed, kind):
-    """MLP([12, 64, 64, 10]) forward and backward equal the reference's: a square W lets a
-    missing transpose through every shape check, so only the values can catch it."""
-    case = fixed_case(SQUARE_SIZES, grading_seed)
-    net, params = built(student, case, kind)
-    with localised(net, kind, params, case.x, case.grad_out):
-        check_mlp_forward(net, kind, params, case.x)
-        check_mlp_backward(net, kind, params, case.x, case.grad_out)
-
-
-def fixed_case(sizes: list[int], seed: int, n: int = 16) -> S.MLPCase:
-    """x (n, sizes[0]) in [-2, 2] and grad_out (n, sizes[-1]) in [-1, 1], fixed by `seed`."""
-    rng = np.random.default_rng(seed)
-    return S.MLPCase(list(sizes), rng.uniform(-2.0, 2.0, (n, sizes[0])),
-                     rng.uniform(-1.0, 1.0, (n, sizes[-1])), seed)
-
-
-def localise_network(student, sizes: list[int], kind: str, seed: int) -> Diagnosis | None:
-    """The layer to blame in the student's MLP(sizes) (grader.checks.localise) on a batch
-    fixed by `seed`, for checks that see only the whole network (training); None when every
-    layer agrees. Raises CheckFailure when the layer list breaks the contract."""
-    case = fixed_case(sizes, seed)
-    net, params = built(student, case, kind)
-    return localise(net.layers, reference_mlp(kind, params), case.x, case.grad_out, kind)
-
-
 @tags("mlp")
 @pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
 @settings(max_examples=S.examples(0.16))
@@ -486,3 +438,51 @@ def test_inputs_unchanged(student, kind, case):
     net, params = built(student, case, kind)
     D.call_watched(net.mlp, "forward", case.x, what="MLP.forward")
     D.call_watched(net.mlp, "backward", case.grad_out, what="MLP.backward")
+
+
+def check_mlp_backward(net: Structure, kind: str, params, x: np.ndarray,
+                       grad_out: np.ndarray) -> None:
+    """The student's MLP.forward(x) then backward(grad_out) against the reference network:
+    dx (N, sizes[0]) and every Linear's dW and db."""
+    net.mlp.call("forward", x)
+    dx = net.mlp.call("backward", grad_out)
+    ref = reference_mlp(kind, params)
+    ref_forward(ref, x)
+    before_first = ref_backward(ref[1:], grad_out)
+    ref_dx = ref[0].backward(before_first)
+    expected = [(layer.dW, layer.db) for layer in ref if isinstance(layer, ref_layers.Linear)]
+    check_mlp_gradients(net, params, dx, ref_dx, expected, against="the reference",
+                        rtol=G.REFERENCE_RTOL, before_first=before_first)
+
+
+#: Hidden widths equal, as in a course's 784-64-64-10 network: the middle W is square.
+SQUARE_SIZES = [12, 64, 64, 10]
+
+
+@title("MLP ({kind}): backward with a square hidden layer (64 -> 64)")
+@tags("mlp")
+@pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
+def test_backward_square_hidden(student, grading_seed, kind):
+    """MLP([12, 64, 64, 10]) forward and backward equal the reference's: a square W lets a
+    missing transpose through every shape check, so only the values can catch it."""
+    case = fixed_case(SQUARE_SIZES, grading_seed)
+    net, params = built(student, case, kind)
+    with localised(net, kind, params, case.x, case.grad_out):
+        check_mlp_forward(net, kind, params, case.x)
+        check_mlp_backward(net, kind, params, case.x, case.grad_out)
+
+
+def fixed_case(sizes: list[int], seed: int, n: int = 16) -> S.MLPCase:
+    """x (n, sizes[0]) in [-2, 2] and grad_out (n, sizes[-1]) in [-1, 1], fixed by `seed`."""
+    rng = np.random.default_rng(seed)
+    return S.MLPCase(list(sizes), rng.uniform(-2.0, 2.0, (n, sizes[0])),
+                     rng.uniform(-1.0, 1.0, (n, sizes[-1])), seed)
+
+
+def localise_network(student, sizes: list[int], kind: str, seed: int) -> Diagnosis | None:
+    """The layer to blame in the student's MLP(sizes) (grader.checks.localise) on a batch
+    fixed by `seed`, for checks that see only the whole network (training); None when every
+    layer agrees. Raises CheckFailure when the layer list breaks the contract."""
+    case = fixed_case(sizes, seed)
+    net, params = built(student, case, kind)
+    return localise(net.layers, reference_mlp(kind, params), case.x, case.grad_out, kind)

@@ -288,6 +288,36 @@ def derivative_on_input_signature(kind: str, x: np.ndarray, grad_out: np.ndarray
     return None
 
 
+#: The overflow-free way to write each activation's derivative, as advice.
+STABLE_DERIVATIVE = {
+    "sigmoid": "compute it from the cached output s (grad_out * s * (1 - s)), with s from a "
+               "forward that only calls exp of -|x|",
+    "tanh": "use np.tanh in forward and grad_out * (1 - t**2) with t the cached output, not "
+            "(e^x - e^-x) / (e^x + e^-x)",
+    "relu": "use grad_out * (x > 0); no exp is needed",
+    "softmax": "subtract each row's max before np.exp and build the Jacobian from the finite "
+               "probabilities",
+}
+
+
+def activation_overflow_signature(kind: str, x: np.ndarray, actual: object, *,
+                                  what: str) -> Diagnosis | None:
+    """inf/NaN from an activation's backward where |x| is large: exp(-x) or exp(x) overflowed
+    (inf / inf = NaN) -> wrong-gradient, naming the overflow and the stable form."""
+    if not _numeric(actual):
+        return None
+    arr = np.asarray(actual, dtype=np.float64)
+    xs = np.asarray(x, dtype=np.float64)
+    bad = ~np.isfinite(arr)
+    if arr.shape != xs.shape or not np.any(bad):
+        return None
+    worst = float(xs[bad][np.argmax(np.abs(xs[bad]))])
+    kind_of = "NaN" if np.any(np.isnan(arr)) else "inf"
+    fix = STABLE_DERIVATIVE.get(kind, "use a form that never exponentiates a large positive number")
+    return diagnosis("wrong-gradient", f"{what} gives {kind_of} at x = {worst:.4g}: np.exp of a "
+                     f"large number overflows to inf (and inf / inf is NaN); {fix}")
+
+
 def activation_backward_signature(kind: str, x: np.ndarray, grad_out: np.ndarray,
                                   actual: object) -> Diagnosis | None:
     """Every known activation-backward bug, most specific first."""
@@ -442,6 +472,29 @@ def weight_gradient_signature(dW: object, x: np.ndarray, grad_out: np.ndarray) -
     if arr.shape == expected.shape[::-1] and arr.shape != expected.shape:
         return diagnosis("shape-mismatch", f"Linear's dW has shape {arr.shape}, the transpose of W's "
                          f"{expected.shape}: compute dW = x.T @ grad_out")
+    if expected.shape[0] == expected.shape[1] and expected.shape[0] > 1 and \
+            matches(arr, expected.T) and not matches(expected, expected.T):
+        # A square W hides the transpose from the shapes: only the values tell.
+        return diagnosis("wrong-gradient", f"Linear's dW is the transpose of x.T @ grad_out "
+                         f"(it computes grad_out.T @ x; a square {expected.shape} W hides that "
+                         "from the shapes): compute dW = x.T @ grad_out")
+    return None
+
+
+def linear_dx_signature(dx: object, W: np.ndarray, grad_out: np.ndarray, dW: object = None, *,
+                        what: str = "Linear.backward's dx") -> Diagnosis | None:
+    """dx = grad_out @ W (no transpose; shape-compatible only when W is square) or
+    grad_out @ dW.T (the weight gradient where the weights belong)."""
+    W = np.asarray(W, dtype=np.float64)
+    g = np.asarray(grad_out, dtype=np.float64)
+    right = g @ W.T
+    if W.shape[0] == W.shape[1] and matches(dx, g @ W) and not matches(right, g @ W):
+        return diagnosis("wrong-gradient", f"{what} uses W instead of W.T: dx = grad_out @ W.T "
+                         f"(with a square {W.shape} W both products have the right shape, only the "
+                         "values differ; do not pick W or W.T by matching shapes)")
+    if dW is not None and _numeric(dW) and np.shape(dW) == W.shape and \
+            matches(dx, g @ np.asarray(dW, dtype=np.float64).T):
+        return diagnosis("wrong-gradient", f"{what} uses dW where it needs W: dx = grad_out @ W.T")
     return None
 
 

@@ -171,10 +171,15 @@ def regressions(draw: st.DrawFn, *, min_batch: int = 1, max_batch: int = MAX_BAT
 @st.composite
 def mlp_sizes(draw: st.DrawFn, *, min_hidden_layers: int = 2, max_hidden_layers: int = 3,
               max_width: int = 8) -> list[int]:
-    """[in, hidden..., classes] with at least `min_hidden_layers` hidden layers."""
+    """[in, hidden..., classes] with at least `min_hidden_layers` hidden layers; in some
+    examples two hidden layers share a width, so a hidden Linear's W is square (where a
+    missing transpose in a layer's backward is shape-compatible)."""
     depth = draw(st.integers(min_value=min_hidden_layers, max_value=max_hidden_layers))
-    return [draw(st.integers(min_value=1, max_value=max_width)) for _ in range(depth + 1)] + [
+    sizes = [draw(st.integers(min_value=1, max_value=max_width)) for _ in range(depth + 1)] + [
         draw(st.integers(min_value=2, max_value=max_width))]
+    if depth >= 2 and max_width >= 2 and draw(st.booleans()):
+        sizes[2] = sizes[1] = max(sizes[1], 2)
+    return sizes
 
 
 # -- whole check inputs ---------------------------------------------------------------
@@ -200,12 +205,21 @@ class LinearCase:
 def linear_cases(draw: st.DrawFn, *, min_batch: int = 1, max_batch: int = MAX_BATCH,
                  max_features: int = MAX_FEATURES, bound: float = 5.0) -> LinearCase:
     """x (N, in) in [-bound, bound]; W, b random with |entries| in [0.05, 1] (never zero);
-    grad_out (N, out) with |entries| in [0.01, 1]; in != out. One seed fills every array."""
+    grad_out (N, out) with |entries| in [0.01, 1]. One seed fills every array.
+
+    W is square (in = out >= 2) in some examples: a missing transpose (grad_out @ W, or
+    an orientation picked by matching shapes) is shape-compatible only there, as inside an
+    MLP with equal hidden widths. The shrinker prefers the non-square case, where a
+    transposed W or dW shows up as a shape error, the clearer report."""
     n = draw(st.integers(min_value=min_batch, max_value=max_batch))
     fan_in = draw(st.integers(min_value=1, max_value=max_features))
     fan_out = draw(st.integers(min_value=1, max_value=max_features - 1))
     if fan_out >= fan_in:
-        fan_out += 1  # never square: a transposed W or dW must show up as a shape error
+        fan_out += 1
+    # Drawn last, after the same draws as the non-square case: a failure seen both ways
+    # shrinks (shortlex) to the non-square one.
+    if max_features >= 2 and draw(st.booleans()):
+        fan_in = fan_out = max(fan_in, 2)
     rng = generator(draw(SEEDS))
     x = _uniform(rng, (n, fan_in), bound, 0.0)
     W = _uniform(rng, (fan_in, fan_out), 1.0, 0.05)

@@ -187,3 +187,29 @@ def test_repeated_calls(student, kind, case):
     layer.call("forward", x2)
     g3 = layer.call("backward", case.grad_out)
     check_backward(student, kind, S.ActivationCase(x2, case.grad_out), got=g3)
+
+
+@title("{kind}: backward is right for inputs up to 1e3", kind=CLASSES)
+@pytest.mark.parametrize("kind", ACTIVATIONS)
+@settings(max_examples=S.examples(0.24))
+@given(case=S.activation_cases(bound=S.EXTREME, away_from_zero=30.0))
+def test_backward_large_inputs(student, kind, case):
+    """|x| up to 1000 (float64): backward is finite and equals the derivative there (0 where
+    sigmoid and tanh saturate); exp(-x) or (e^x - e^-x) / (e^x + e^-x) overflow to NaN."""
+    name = CLASSES[kind]
+    layer = make(student, kind)
+    layer.call("forward", case.x)
+    got = layer.call("backward", case.grad_out)
+    got = D.require_array(got, case.x.shape, what=f"{name}.backward's output")
+    found = D.first(
+        lambda: D.activation_overflow_signature(kind, case.x, got, what=f"{name}.backward"),
+        lambda: D.activation_backward_signature(kind, case.x, case.grad_out, got))
+    expected = reference_backward(kind, case.x, case.grad_out)
+    # Saturated derivatives are ~exp(-30) or less: measure errors against grad_out's size,
+    # where round-off lives, not against those tiny values.
+    if not np.all(np.isfinite(got)) or not G.close(got, expected,
+                                                    atol=G.max_abs(case.grad_out)):
+        raise D.mismatch("wrong-gradient", f"{name}.backward is wrong for inputs of magnitude up "
+                         f"to {np.abs(case.x).max():.0f} although {DERIVATIVES[kind]} is finite "
+                         f"there: {D.STABLE_DERIVATIVE[kind]}", actual=got, expected=expected,
+                         found=found)

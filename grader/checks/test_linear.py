@@ -96,9 +96,8 @@ def check_backward_values(dx, dW, db, case: S.LinearCase, *, expected_from: str 
             lambda: D.finite_signature(got, what=what, diagnosis_id="wrong-gradient"),
             lambda: D.bias_gradient_signature(got, g, fan_out=fan_out) if name == "db" else None,
             lambda: D.precision_signature(got, want, what=what),
-            lambda: D.diagnosis("wrong-gradient", f"{what} uses dW where it needs W: "
-                                f"dx = grad_out @ W.T") if name == "dx" and case.W.shape == dW.shape
-            and D.matches(got, g @ np.asarray(dW).T) else None,
+            lambda: D.linear_dx_signature(got, case.W, g, dW, what=what) if name == "dx" else None,
+            lambda: D.weight_gradient_signature(got, x, g) if name == "dW" else None,
             lambda: D.scale_signature(got, want, what=what, n=n),
         )
         raise D.mismatch("wrong-gradient", f"{what} differs from the {expected_from} gradient "

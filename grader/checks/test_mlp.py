@@ -9,15 +9,22 @@ are identified by what they compute, not by their class names.
 
 from __future__ import annotations
 
+import contextlib
+from typing import Iterator
+
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from hypothesis.control import current_build_context
+from hypothesis.errors import InvalidArgument
 
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
 from grader.checks.framework import CheckFailure, diagnosis, fail, tags, title
+from grader.checks.localise import localise
+from grader.results import Diagnosis
 from grader.sandbox import Rng
 from reference import layers as ref_layers
 from reference import losses as ref_losses
@@ -164,6 +171,39 @@ def built(student, case: S.MLPCase, kind: str) -> tuple[Structure, list]:
     return net, net.set_weights(case.seed)
 
 
+#: Network-level diagnoses that only say "differs": a layer replay may name the bug instead.
+UNEXPLAINED = frozenset({"wrong-forward", "wrong-gradient", "gradient-scale", "shape-mismatch"})
+
+
+@contextlib.contextmanager
+def localised(net: Structure, kind: str, params, x: np.ndarray,
+              grad_out: np.ndarray) -> Iterator[None]:
+    """A network failure that names no specific bug is re-examined layer by layer (see
+    grader.checks.localise): the first layer that differs on the arrays it receives inside
+    the network is blamed first, the network-level finding kept after it.
+
+    x: (N, sizes[0]); grad_out: (N, sizes[-1])."""
+    try:
+        yield
+    except CheckFailure as exc:
+        if exc.diagnoses[0].id not in UNEXPLAINED or not _reported_example():
+            raise
+        blamed = localise(net.layers, reference_mlp(kind, params), x, grad_out, kind)
+        if blamed is None:
+            raise
+        raise CheckFailure(blamed, *exc.diagnoses, message=f"{blamed.hint}\n{exc.message}",
+                           output=exc.output) from None
+
+
+def _reported_example() -> bool:
+    """Outside Hypothesis, or its final replay of the example it reports: replaying the layers
+    for every example tried while shrinking would only multiply the sandbox calls."""
+    try:
+        return current_build_context().is_final
+    except InvalidArgument:  # no Hypothesis test running
+        return True
+
+
 def forward_signature(kind: str, params, x: np.ndarray, out: np.ndarray):
     def other_activation():
         for other in ACTIVATIONS:
@@ -203,13 +243,19 @@ def test_structure(student, grading_seed, kind):
 def test_forward(student, kind, case):
     """MLP.forward equals Linear, act, ..., Linear composed with the same weights (raw logits)."""
     net, params = built(student, case, kind)
-    out = net.mlp.call("forward", case.x)
-    expected = ref_forward(reference_mlp(kind, params), case.x)
+    with localised(net, kind, params, case.x, case.grad_out):
+        check_mlp_forward(net, kind, params, case.x)
+
+
+def check_mlp_forward(net: Structure, kind: str, params, x: np.ndarray) -> None:
+    """The student's MLP.forward(x) (x: (N, sizes[0])) against the reference network."""
+    out = net.mlp.call("forward", x)
+    expected = ref_forward(reference_mlp(kind, params), x)
     out = D.require_array(out, expected.shape, what="MLP.forward's output")
     if not G.close(out, expected):
         raise D.mismatch("wrong-forward", "MLP.forward differs from its layers applied in order",
                          actual=out, expected=expected,
-                         found=forward_signature(kind, params, case.x, out))
+                         found=forward_signature(kind, params, x, out))
 
 
 def check_mlp_gradients(net: Structure, params, dx, expected_dx, expected_params, *,
@@ -252,18 +298,12 @@ def test_backward(student, kind, case):
     """MLP.backward returns d/dx and fills every Linear's dW and db, equal to the reference
     network's with the same weights."""
     net, params = built(student, case, kind)
-    net.mlp.call("forward", case.x)
-    dx = net.mlp.call("backward", case.grad_out)
-    ref = reference_mlp(kind, params)
     pre: list = []
-    ref_forward(ref, case.x, pre_activations=pre)
+    ref_forward(reference_mlp(kind, params), case.x, pre_activations=pre)
     if kind == "relu":
         assume(all(np.min(np.abs(z)) > 1e-6 for z in pre[:-1]))
-    before_first = ref_backward(ref[1:], case.grad_out)
-    ref_dx = ref[0].backward(before_first)
-    expected = [(layer.dW, layer.db) for layer in ref if isinstance(layer, ref_layers.Linear)]
-    check_mlp_gradients(net, params, dx, ref_dx, expected, against="the reference",
-                        rtol=G.REFERENCE_RTOL, before_first=before_first)
+    with localised(net, kind, params, case.x, case.grad_out):
+        check_mlp_backward(net, kind, params, case.x, case.grad_out)
 
 
 @title("MLP with {kind}: backward matches numerical gradients", kind=SHOWN)
@@ -279,6 +319,13 @@ def test_gradient_numerical(student, kind, case, seed):
     ref_forward(reference_mlp(kind, params), case.x, pre_activations=pre)
     if kind == "relu":  # keep every hidden unit away from the kink at 0
         assume(all(np.min(np.abs(z)) > 1e-3 for z in pre[:-1]))
+    with localised(net, kind, params, case.x, case.grad_out):
+        check_mlp_numerical(net, params, case, seed)
+
+
+def check_mlp_numerical(net: Structure, params, case: S.MLPCase, seed: int) -> None:
+    """MLP.backward against central differences of the student's own MLP.forward."""
+    kind = net.kind
     v = case.grad_out
     forward = lambda x_: net.mlp.call("forward", x_)  # noqa: E731
     num_dx = G.numeric_vjp(forward, case.x, v)
@@ -400,3 +447,51 @@ def test_inputs_unchanged(student, kind, case):
     net, params = built(student, case, kind)
     D.call_watched(net.mlp, "forward", case.x, what="MLP.forward")
     D.call_watched(net.mlp, "backward", case.grad_out, what="MLP.backward")
+
+
+def check_mlp_backward(net: Structure, kind: str, params, x: np.ndarray,
+                       grad_out: np.ndarray) -> None:
+    """The student's MLP.forward(x) then backward(grad_out) against the reference network:
+    dx (N, sizes[0]) and every Linear's dW and db."""
+    net.mlp.call("forward", x)
+    dx = net.mlp.call("backward", grad_out)
+    ref = reference_mlp(kind, params)
+    ref_forward(ref, x)
+    before_first = ref_backward(ref[1:], grad_out)
+    ref_dx = ref[0].backward(before_first)
+    expected = [(layer.dW, layer.db) for layer in ref if isinstance(layer, ref_layers.Linear)]
+    check_mlp_gradients(net, params, dx, ref_dx, expected, against="the reference",
+                        rtol=G.REFERENCE_RTOL, before_first=before_first)
+
+
+#: Hidden widths equal, as in a course's 784-64-64-10 network: the middle W is square.
+SQUARE_SIZES = [12, 64, 64, 10]
+
+
+@title("MLP with {kind}: backward with a square (64, 64) layer", kind=SHOWN)
+@tags("mlp")
+@pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
+def test_backward_square_hidden(student, grading_seed, kind):
+    """MLP([12, 64, 64, 10]) forward and backward equal the reference's: a square W lets a
+    missing transpose through every shape check, so only the values can catch it."""
+    case = fixed_case(SQUARE_SIZES, grading_seed)
+    net, params = built(student, case, kind)
+    with localised(net, kind, params, case.x, case.grad_out):
+        check_mlp_forward(net, kind, params, case.x)
+        check_mlp_backward(net, kind, params, case.x, case.grad_out)
+
+
+def fixed_case(sizes: list[int], seed: int, n: int = 16) -> S.MLPCase:
+    """x (n, sizes[0]) in [-2, 2] and grad_out (n, sizes[-1]) in [-1, 1], fixed by `seed`."""
+    rng = np.random.default_rng(seed)
+    return S.MLPCase(list(sizes), rng.uniform(-2.0, 2.0, (n, sizes[0])),
+                     rng.uniform(-1.0, 1.0, (n, sizes[-1])), seed)
+
+
+def localise_network(student, sizes: list[int], kind: str, seed: int) -> Diagnosis | None:
+    """The layer to blame in the student's MLP(sizes) (grader.checks.localise) on a batch
+    fixed by `seed`, for checks that see only the whole network (training); None when every
+    layer agrees. Raises CheckFailure when the layer list breaks the contract."""
+    case = fixed_case(sizes, seed)
+    net, params = built(student, case, kind)
+    return localise(net.layers, reference_mlp(kind, params), case.x, case.grad_out, kind)

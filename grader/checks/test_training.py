@@ -29,8 +29,9 @@ from typing import Any, Iterator
 
 import pytest
 
-from grader.checks.framework import fail, tags, title
-from grader.sandbox import StudentTimeout
+from grader.checks.framework import CheckFailure, fail, tags, title
+from grader.checks.test_mlp import localise_network
+from grader.sandbox import StudentFailure, StudentTimeout
 from grader.training.instrument import (OK, epochs_verdict, shuffle_stats, shuffle_verdict,
                                         split_epochs, update_verdict)
 from grader.training.session import TrainingSession, Unmeasurable
@@ -80,6 +81,17 @@ def _bad_init(session: TrainingSession) -> str:
     return ""
 
 
+def layer_at_fault(session: TrainingSession) -> str:
+    """The first layer that differs inside the network at the training sizes (replayed layer
+    by layer, see grader.checks.localise), as a sentence to append; '' when none does."""
+    try:
+        found = localise_network(session.student, session.sizes, session.activation,
+                                 session.seed)
+    except (CheckFailure, StudentFailure):
+        return ""
+    return f" Replayed layer by layer at the training sizes: {found.hint}." if found else ""
+
+
 def blame(session: TrainingSession) -> str:
     """Whether the student's layers learn under the grader's loop, as a sentence to append."""
     try:
@@ -94,7 +106,7 @@ def blame(session: TrainingSession) -> str:
         return (" Your layers learn under the grader's own training loop, so the bug is in train() "
                 "(batching, loss, backward call or update).")
     return (" Your layers do not learn even under the grader's own training loop either, so fix the "
-            "layer/loss checks first.")
+            "layer/loss checks first." + layer_at_fault(session))
 
 
 # ---------------------------------------------------------------------------- initialisation
@@ -319,17 +331,19 @@ def test_layers_learn_under_grader_loop(session: TrainingSession) -> None:
     s, r = comparison.student, comparison.reference
     if comparison.error:
         fail("shape-mismatch", f"the grader's own training loop could not use your layers: "
-             f"{comparison.error}")
+             f"{comparison.error}" + layer_at_fault(session))
     detail = (f"grader's loop (its batches, loss and SGD; your forward/backward): held-out accuracy "
               f"{s.eval_accuracy:.0%} (reference layers: {r.eval_accuracy:.0%}), loss "
               f"{s.initial_loss:.3g} -> {s.final_loss:.3g}")
     if s.diverged or not math.isfinite(s.final_loss):
         fail("divergence", "under the grader's own SGD loop your layers' gradients drive the weights to "
-             "inf/NaN: forward/backward (dW, db) are wrong; see the layer checks", message=detail)
+             "inf/NaN: forward/backward (dW, db) are wrong; see the layer checks"
+             + layer_at_fault(session), message=detail)
     if not comparison.learns:
         fail("no-learning", f"your layers do not learn even under the grader's own training loop "
              f"({s.eval_accuracy:.0%} held-out accuracy vs {r.eval_accuracy:.0%} for the reference): "
-             "the bug is in forward/backward or dW/db; see the layer checks", message=detail)
+             "the bug is in forward/backward or dW/db; see the layer checks"
+             + layer_at_fault(session), message=detail)
 
 
 @title("Training: finishes within the time budget")

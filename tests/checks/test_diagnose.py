@@ -269,3 +269,39 @@ def test_mismatch_with_a_named_signature_keeps_its_hint_and_adds_the_gap():
 def test_mismatch_that_prints_differently_is_unchanged():
     failure = D.mismatch("wrong-forward", "differs", actual=1.0, expected=2.0)
     assert "relative error" not in failure.message and failure.diagnoses[0].hint == "differs"
+
+
+def test_weight_gradient_signature_square():
+    x, g = X[:, :4], RNG.uniform(-1, 1, (6, 4))
+    assert ids(D.weight_gradient_signature(g.T @ x, x, g)) == "wrong-gradient"
+    assert "transpose" in D.weight_gradient_signature(g.T @ x, x, g).hint
+    assert D.weight_gradient_signature(x.T @ g, x, g) is None
+
+
+def test_linear_dx_signature():
+    W, g = RNG.uniform(-1, 1, (4, 4)), G[:, :4]
+    found = D.linear_dx_signature(g @ W, W, g, what="dx")
+    assert ids(found) == "wrong-gradient" and found.hint.startswith("dx uses W instead of W.T")
+    dW = RNG.uniform(-1, 1, (4, 4))
+    assert "uses dW" in D.linear_dx_signature(g @ dW.T, W, g, dW).hint
+    assert D.linear_dx_signature(g @ W.T, W, g, dW) is None
+    symmetric = W + W.T  # W = W.T: no transpose can be missing
+    assert D.linear_dx_signature(g @ symmetric, symmetric, g) is None
+
+
+@pytest.mark.parametrize("kind", ["sigmoid", "tanh"])
+def test_activation_overflow_signature(kind):
+    x = np.array([[-1000.0, 40.0], [800.0, -35.0]])
+    with np.errstate(all="ignore"):
+        if kind == "sigmoid":
+            e = np.exp(-x)
+            naive = e / (1 + e) ** 2
+        else:
+            t = (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))
+            naive = 1 - t ** 2
+    found = D.activation_overflow_signature(kind, x, naive, what="backward")
+    assert ids(found) == "wrong-gradient" and "overflows to inf" in found.hint
+    assert D.STABLE_DERIVATIVE[kind] in found.hint
+    right = ref_backward({"sigmoid": ref_layers.Sigmoid, "tanh": ref_layers.Tanh}[kind](), x,
+                         np.ones_like(x))
+    assert D.activation_overflow_signature(kind, x, right, what="backward") is None

@@ -43,3 +43,19 @@ def test_linear_cases_have_nonzero_parameters(case):
 def test_mlp_cases_have_two_hidden_layers(case):
     assert len(case.sizes) >= 4
     assert case.x.shape[1] == case.sizes[0] and case.grad_out.shape[1] == case.sizes[-1]
+
+
+def test_linear_cases_and_mlp_sizes_are_sometimes_square():
+    """Square W (a missing transpose is shape-compatible only there) is drawn, not only
+    the non-square shapes that turn that bug into a shape error."""
+    linear, mlp = [], []
+
+    @settings(max_examples=60, derandomize=True, database=None)
+    @given(case=S.linear_cases(), sizes=S.mlp_sizes())
+    def collect(case, sizes):
+        linear.append(case.W.shape[0] == case.W.shape[1])
+        mlp.append(any(a == b for a, b in zip(sizes[1:-2], sizes[2:-1])))
+
+    collect()
+    assert any(linear) and not all(linear)
+    assert any(mlp) and not all(mlp)

@@ -269,6 +269,60 @@ MUTANTS: tuple[Mutant, ...] = (
       "MLP.backward never reaches the first layer"),
 )
 
+# -- bugs that only show inside the MLP, and seed bugs as students write them (issue 14) ----
+#: Shape juggling: the orientation of W picked by whichever product "lines up". Right for
+#: every non-square W, wrong (W, not W.T) for a square one such as hidden 64 -> 64.
+SHAPE_PICKED_DX = ("        W = self.W if self.W.shape[0] == grad_out.shape[1] else self.W.T  "
+                   "# make the shapes line up\n        return grad_out @ W")
+LINEAR_DX = "        return grad_out @ self.W.T"
+SIG_BACKWARD = "        return grad_out * s * (1.0 - s)"
+SIG_FORWARD = "        self._out = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n"
+
+LOCALISED_MUTANTS: tuple[Mutant, ...] = (
+    M("mlp-square-dx-uses-W", L, LINEAR_DX, SHAPE_PICKED_DX, "mlp", "wrong-gradient",
+      "Linear.backward picks W or W.T by matching shapes: W (not W.T) when W is square",
+      hint="Linear 2 of 3, (64, 64) weights: dx uses W instead of W.T"),
+    # The same bug seen by the Linear checks, now that they draw square W too.
+    M("linear-square-dx-uses-W", L, LINEAR_DX, SHAPE_PICKED_DX, "linear", "wrong-gradient",
+      "Linear.backward picks W or W.T by matching shapes (seen by the Linear checks)",
+      hint="dx uses W instead of W.T"),
+    # Cache written on the class (ReLU._mask), shared by every ReLU of the network: one
+    # ReLU alone is right; in an MLP the first ReLU's backward uses the last one's mask.
+    M("mlp-relu-class-cache", L, RELU_FORWARD,
+      "        ReLU._mask = x > 0\n        return np.where(self._mask, x, 0.0)",
+      "mlp", "wrong-gradient", "ReLU caches its mask on the class (ReLU._mask = ...)",
+      hint="right when the layer runs alone"),
+    MM("mlp-linear-class-cache", L, [
+        ("        self._x = x\n        return x @ self.W + self.b",
+         "        Linear.last_input = x\n        return x @ self.W + self.b"),
+        ("        x = self._x\n", "        x = Linear.last_input\n")],
+       "mlp", "wrong-gradient", "Linear caches its input on the class (Linear.last_input = x)",
+       hint="Linear 2 of 3"),
+    # Overflow at |x| ~ 1e3 in backward only (the forwards are the stable ones).
+    MM("sigmoid-backward-exp-overflow", L, [
+        (SIG_FORWARD, SIG_FORWARD + "        self._x = x\n"),
+        (SIG_BACKWARD, "        e = np.exp(-self._x)\n        return grad_out * e / (1 + e) ** 2")],
+       "sigmoid", "wrong-gradient", "sigmoid' as exp(-x) / (1 + exp(-x))**2: NaN for x << 0",
+       hint="overflows to inf"),
+    MM("tanh-backward-exp-formula", L, [
+        (TANH_FORWARD, "        self._x = x\n        self._out = np.tanh(x)\n        return self._out"),
+        (TANH_BACKWARD, "        t = (np.exp(self._x) - np.exp(-self._x)) / (np.exp(self._x) + "
+                        "np.exp(-self._x))\n        return grad_out * (1 - t ** 2)")],
+       "tanh", "wrong-gradient", "tanh' via (e^x - e^-x) / (e^x + e^-x): NaN for |x| > 710",
+       hint="(e^x - e^-x) / (e^x + e^-x)"),
+    # Seed bugs exactly as students write them.
+    M("relu-gate-on-grad-product", L, RELU_BACKWARD, "        return grad_out * (grad_out > 0)",
+      "relu", "relu-mask", "ReLU backward: grad_out * (grad_out > 0)", hint="(grad_out > 0)"),
+    M("softmax-axis0-student", S, SOFTMAX_BODY,
+      "    exps = np.exp(logits - np.max(logits))\n    return exps / np.sum(exps, axis=0)",
+      "softmax", "softmax-axis", "softmax: exps / np.sum(exps, axis=0)", hint="axis=0, over the batch"),
+    M("linear-init-randn-student", L,
+      "rng.standard_normal((in_features, out_features)) * np.sqrt(2.0 / in_features)",
+      "rng.standard_normal((in_features, out_features))", "linear", "init-scale",
+      "W = rng.standard_normal((in, out)) without a scale", hint="scale random weights by the fan-in"),
+)
+MUTANTS = MUTANTS + LOCALISED_MUTANTS
+
 # -- correct variants ------------------------------------------------------------------------
 VARIANTS: tuple[Variant, ...] = (
     Variant("relu-mask-ge", ((L, (("self._mask = x > 0", "self._mask = x >= 0"),)),),

@@ -195,6 +195,21 @@ MUTANTS: tuple[Mutant, ...] = (
            "accuracy-below-threshold", "ReLU passes no gradient: only the output layer learns"),
 )
 
+# -- backward at |Z| ~ 1e3: derivatives written through exp overflow to NaN (issue 14) -------
+MUTANTS = MUTANTS + (
+    Mutant("sigmoid-backward-exp-overflow", ((A, (
+        ("self.A = 1.0 / (1.0 + np.exp(-Z))", "self.Z = Z\n        self.A = 1.0 / (1.0 + np.exp(-Z))"),
+        ("dAdZ = self.A - self.A * self.A",
+         "dAdZ = np.exp(-self.Z) / (1 + np.exp(-self.Z)) ** 2"))),),
+           "activations", "wrong-gradient", "sigmoid' as exp(-Z) / (1 + exp(-Z))**2: NaN for Z << 0"),
+    Mutant("tanh-backward-exp-formula", ((A, (
+        ("self.A = np.tanh(Z)", "self.Z = Z\n        self.A = np.tanh(Z)"),
+        ("dAdZ = 1 - self.A * self.A",
+         "t = (np.exp(self.Z) - np.exp(-self.Z)) / (np.exp(self.Z) + np.exp(-self.Z))\n"
+         "        dAdZ = 1 - t * t"))),),
+           "activations", "wrong-gradient", "tanh' via (e^Z - e^-Z) / (e^Z + e^-Z): NaN for |Z| > 710"),
+)
+
 SIGMOID_STABLE = ("self.A = 1.0 / (1.0 + np.exp(-Z))",
                   "e = np.exp(-np.abs(Z))\n        self.A = np.where(Z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))")
 

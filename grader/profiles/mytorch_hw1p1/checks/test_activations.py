@@ -155,3 +155,26 @@ def test_inputs_unchanged(mytorch, name, case):
     D.call_watched(face.remote, "forward", case.x, what=f"{name}.forward")
     first = D.call_watched(face.remote, "backward", case.grad_out, what=f"{name}.backward")
     expect_unchanged(first, face.backward(case.grad_out), what="dLdZ", call=f"{name}.backward")
+
+
+@title("{name}: backward is right for Z up to 1e3")
+@pytest.mark.parametrize("name", ALL)
+@settings(max_examples=S.examples(0.2))
+@given(case=S.activation_cases(bound=S.EXTREME, away_from_zero=30.0))
+def test_backward_large_inputs(mytorch, name, case):
+    """|Z| up to 1e3 (float64): dLdZ is finite and equals dLdA * dA/dZ there; a derivative
+    through exp(-Z) or (e^Z - e^-Z) / (e^Z + e^-Z) overflows to NaN."""
+    face = mytorch.activation(name)
+    face.forward(case.x)
+    out = face.backward(case.grad_out)
+    with np.errstate(all="ignore"):
+        expected = R.ACTIVATION_BACKWARD[name](case.x, case.grad_out)
+    kind = TAG[name]
+    # Saturated derivatives are tiny (a Softmax row's Jacobian is ~1 - 1 there): measure
+    # errors against dLdA's size, where round-off lives.
+    expect_close(out, expected, what=f"{name}.backward's dLdZ", atol=G.max_abs(case.grad_out),
+                 formula=f"dLdZ = dLdA * dA/dZ, finite for |Z| up to {np.abs(case.x).max():.0f}: "
+                 f"{D.STABLE_DERIVATIVE.get(kind, 'never exponentiate a large positive number')}",
+                 signatures=(lambda: D.activation_overflow_signature(
+                     kind, case.x, out, what=f"{name}.backward"),
+                     *backward_signatures(name, case.x, case.grad_out, out)))

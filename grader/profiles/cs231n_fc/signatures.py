@@ -90,25 +90,30 @@ def batch_stats_in_test_signature(x: np.ndarray, gamma: np.ndarray, beta: np.nda
     return None
 
 
-def param_gradient_signature(kind: str, which: str, value: object, x: np.ndarray,
+def param_gradient_signature(name: str, which: str, value: object, x: np.ndarray,
                              dout: np.ndarray, eps: float) -> Diagnosis | None:
-    """dgamma or dbeta summed over the features (or kept per sample) instead of over the batch."""
-    x_hat = R.normalize(x, R.NORM_AXIS[kind], eps)[0]
+    """dgamma or dbeta of the backward `name` kept per sample or summed over the features
+    (axis=1) instead of over the batch. Both normalisations sum over the batch."""
+    x_hat = R.normalize(x, R.NORM_AXIS[name.split("_")[0]], eps)[0]
     term = dout * x_hat if which == "dgamma" else dout
     arr = np.asarray(value)
     n, d = x.shape
-    if arr.shape == (n, d) and n > 1 or (arr.shape == (n,) and n != d) \
-            or D.matches(arr, term.sum(axis=1)):
-        formula = "np.sum(dout * x_hat, axis=0)" if which == "dgamma" else "np.sum(dout, axis=0)"
-        return diagnosis("bias-gradient-not-summed", f"{kind}_backward's {which} has shape "
-                         f"{arr.shape} or sums the wrong axis: sum over the batch, {which} = "
-                         f"{formula}, shape ({d},)")
-    return None
+    formula = "np.sum(dout * x_hat, axis=0)" if which == "dgamma" else "np.sum(dout, axis=0)"
+    if arr.shape == (n, d) and n > 1:
+        how = "keeps the batch axis"
+    elif arr.shape == (n,) and n != d or D.matches(arr, term.sum(axis=1)):
+        how = "sums over the features (axis=1)"
+    else:
+        return None
+    return diagnosis("bias-gradient-not-summed", f"{name}'s {which} {how}: sum over the batch, "
+                     f"{which} = {formula}, shape ({d},)")
 
 
-def constant_statistics_signature(kind: str, x: np.ndarray, gamma: np.ndarray, dout: np.ndarray,
+def constant_statistics_signature(name: str, x: np.ndarray, gamma: np.ndarray, dout: np.ndarray,
                                   eps: float, actual: object) -> Diagnosis | None:
-    """dx as if the mean and variance were constants (one or both of their terms left out)."""
+    """dx of the backward `name` as if the mean and variance were constants (one or both of
+    their terms left out)."""
+    kind = name.split("_")[0]
     axis = R.NORM_AXIS[kind]
     x_hat, std = R.normalize(x, axis, eps)
     g = dout * gamma
@@ -120,4 +125,4 @@ def constant_statistics_signature(kind: str, x: np.ndarray, gamma: np.ndarray, d
         f"leaves out the gradient through the {stats}: subtract mean(dx_hat) too": (g - var_term) / std,
         "leaves out the gradient through the variance: subtract x_hat * mean(dx_hat * x_hat) too":
             (g - mean_term) / std,
-    }, "wrong-gradient", f"{kind}_backward")
+    }, "wrong-gradient", name)

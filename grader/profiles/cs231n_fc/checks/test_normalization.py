@@ -9,7 +9,7 @@ points for work that year never set).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pytest
@@ -19,12 +19,13 @@ from hypothesis import strategies as st
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
-from grader.checks.framework import tags, title
+from grader.checks.framework import diagnosis, tags, title
 from grader.profiles.cs231n_fc import reference as R
 from grader.profiles.cs231n_fc import signatures as SIG
 from grader.profiles.cs231n_fc.adapters import LAYERS
 from grader.profiles.cs231n_fc.checks.cases import NormCase, norm_cases
 from grader.profiles.mytorch_hw1p1.checking import expect_close
+from grader.results import Diagnosis
 
 FORMULA = {"batchnorm": "gamma * (x - mean) / np.sqrt(var + eps) + beta, mean and biased var "
                         "over axis=0 (the batch)",
@@ -123,15 +124,15 @@ def test_batchnorm_test_mode(cs231n, case):
                      case.x, case.gamma, case.beta, eps, out),))
 
 
-def check_param_gradient(kind: str, which: str, value: object, expected: np.ndarray,
-                         case: NormCase) -> None:
+def check_param_gradient(name: str, which: str, value: object, expected: np.ndarray,
+                         case: NormCase, forward_first: Callable[[], Diagnosis | None]) -> None:
     """dgamma or dbeta (D,): summed over the batch."""
-    found = lambda: SIG.param_gradient_signature(kind, which, value, case.x, case.dout,  # noqa: E731
+    found = lambda: SIG.param_gradient_signature(name, which, value, case.x, case.dout,  # noqa: E731
                                                  eps_of(case))
-    arr = D.require_array(value, expected.shape, what=f"{kind}_backward's {which}", extra=found)
-    expect_close(arr, expected, what=f"{kind}_backward's {which}", n=case.x.shape[0],
+    arr = D.require_array(value, expected.shape, what=f"{name}'s {which}", extra=found)
+    expect_close(arr, expected, what=f"{name}'s {which}", n=case.x.shape[0],
                  formula="np.sum(dout * x_hat, axis=0)" if which == "dgamma" else "np.sum(dout, axis=0)",
-                 signatures=(found,))
+                 signatures=(forward_first, found))
 
 
 @title("{name}: dx, dgamma, dbeta match the reference")
@@ -143,17 +144,24 @@ def test_norm_backward(cs231n, kind, name, case):
     dgamma = sum(dout * x_hat, axis=0), dbeta = sum(dout, axis=0)."""
     if absent(cs231n, f"{kind}_forward") or absent(cs231n, name):
         return
-    _, cache, _ = train_forward(cs231n, kind, case)
+    out, cache, _ = train_forward(cs231n, kind, case)
     dx, dgamma, dbeta = cs231n.triple(name, case.dout, cache)
     eps = eps_of(case)
     want = R.norm_backward(case.x, case.gamma, case.dout, R.NORM_AXIS[kind], eps)
+
+    def forward_first() -> Diagnosis | None:
+        # The backward works from the forward's cache: a wrong forward is the bug to fix first.
+        if D.matches(out, R.norm_forward(case.x, case.gamma, case.beta, R.NORM_AXIS[kind], eps)):
+            return None
+        return diagnosis("wrong-forward", f"{kind}_forward's out is wrong, and {name} "
+                         "differentiates what the forward cached: fix the forward first (see its check)")
     expect_close(dx, want[0], what=f"{name}'s dx", n=case.x.shape[0],
                  formula="(dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat)) / std, "
                          "dx_hat = dout * gamma, means over the normalised axis",
-                 signatures=(lambda: SIG.constant_statistics_signature(
-                     kind, case.x, case.gamma, case.dout, eps, dx),))
-    check_param_gradient(kind, "dgamma", dgamma, want[1], case)
-    check_param_gradient(kind, "dbeta", dbeta, want[2], case)
+                 signatures=(forward_first, lambda: SIG.constant_statistics_signature(
+                     name, case.x, case.gamma, case.dout, eps, dx)))
+    check_param_gradient(name, "dgamma", dgamma, want[1], case, forward_first)
+    check_param_gradient(name, "dbeta", dbeta, want[2], case, forward_first)
 
 
 @title("{name}: agrees with numerical gradients of the forward")

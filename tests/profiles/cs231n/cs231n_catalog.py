@@ -185,6 +185,8 @@ NORM_MUTANTS: tuple[Mutant, ...] = (
     Mutant("fc-gamma-starts-at-zero", one(FC, 'self.params["gamma%d" % (i + 1)] = np.ones(dims[i + 1])',
                                           'self.params["gamma%d" % (i + 1)] = np.zeros(dims[i + 1])'),
            "fc-net", "init-scale", "gamma initialised to zeros"),
+    Mutant("fc-bn-train-mode-at-test", one(FC, '                bn_param["mode"] = mode\n', "                pass\n"),
+           "fc-net", "eval-mode", "the net's batchnorm layers stay in train mode when y is None"),
     Mutant("fc-norm-no-dgamma", one(FC, 'da, grads["gamma%d" % i], grads["beta%d" % i] = norm_backward(',
                                     'da, _, grads["beta%d" % i] = norm_backward('),
            "fc-net", "missing-api", "the normalised net returns no gradient for gamma"),

@@ -22,6 +22,17 @@ from grader.profiles.cs231n_fc.layout import NORMALIZATION_KEYWORDS
 from grader.profiles.mytorch_hw1p1.checking import expect_close
 
 
+def random_params(rng: np.random.Generator, dims: list[int], normalized: bool = False) -> R.Params:
+    """W_i (in, out), b_i (out,) for dims (input, hidden..., classes); normalised, also
+    gamma_i, beta_i (hidden,) away from their initial ones and zeros."""
+    params = {}
+    for i, (a, b) in enumerate(zip(dims, dims[1:]), start=1):
+        params[f"W{i}"], params[f"b{i}"] = rng.normal(0, 0.7, (a, b)), rng.normal(0, 0.3, b)
+        if normalized and i < len(dims) - 1:
+            params[f"gamma{i}"], params[f"beta{i}"] = rng.uniform(0.5, 2, b), rng.normal(0, 0.3, b)
+    return params
+
+
 @st.composite
 def net_cases(draw: st.DrawFn, *, max_depth: int = 3, max_width: int = 4, normalized: bool = False):
     """(dims: input, hidden..., classes; params; X (N, D); y (N,); reg). `normalized` adds
@@ -31,11 +42,7 @@ def net_cases(draw: st.DrawFn, *, max_depth: int = 3, max_width: int = 4, normal
     hidden = draw(st.lists(st.integers(low, max(low, max_width)), min_size=1, max_size=max_depth - 1))
     dims = [draw(st.integers(2, max_width)), *hidden, draw(st.integers(2, 4))]
     rng = S.generator(draw(S.SEEDS))
-    params = {}
-    for i, (a, b) in enumerate(zip(dims, dims[1:]), start=1):
-        params[f"W{i}"], params[f"b{i}"] = rng.normal(0, 0.7, (a, b)), rng.normal(0, 0.3, b)
-        if normalized and i < len(dims) - 1:
-            params[f"gamma{i}"], params[f"beta{i}"] = rng.uniform(0.5, 2, b), rng.normal(0, 0.3, b)
+    params = random_params(rng, dims, normalized)
     n = draw(st.integers(low if normalized else 1, 4))
     X, y = rng.normal(0, 1, (n, dims[0])), rng.integers(0, dims[-1], n)
     reg = draw(st.sampled_from([0.0, 0.7]))
@@ -182,6 +189,28 @@ def test_fc_net_numerical(cs231n, case):
     check_numerical(cs231n, "FullyConnectedNet", case)
 
 
+@tags("fc-net", "dropout")
+def test_fc_net_dropout_test_mode(cs231n):
+    """With dropout, loss(X) (y None: test mode) is deterministic and equals the net without it."""
+    rng = np.random.default_rng(11)
+    dims = [5, 4, 4, 3]
+    params = {}
+    for i, (a, b) in enumerate(zip(dims, dims[1:]), start=1):
+        params[f"W{i}"], params[f"b{i}"] = rng.normal(0, 0.7, (a, b)), rng.normal(0, 0.3, b)
+    X = rng.normal(0, 1, (6, 5))
+    net = cs231n.net("FullyConnectedNet", dims[1:-1], input_dim=5, num_classes=3, dropout=0.5,
+                     weight_scale=1e-2, dtype="float64", seed=123)
+    scores = student_loss(net, params, X, None)
+    try:
+        expect_close(scores, R.net_loss(params, X, None, 0.0), what="scores in test mode",
+                     formula="dropout is the identity at test time (inverted dropout)",
+                     diagnosis_id="dropout-mode")
+    except CheckFailure as exc:
+        raise CheckFailure(D.diagnosis("dropout-mode", "FullyConnectedNet.loss(X) (test mode) "
+                                       "still drops units or scales them: at test time inverted "
+                                       "dropout is the identity"), message=exc.message) from exc
+
+
 @title("FullyConnectedNet with {normalization}: params, loss and gradients")
 @pytest.mark.parametrize("normalization", ["batchnorm", "layernorm"])
 @tags("fc-net")
@@ -203,23 +232,22 @@ def test_fc_net_normalized_numerical(cs231n, normalization, case):
     check_numerical(cs231n, "FullyConnectedNet", case, normalization)
 
 
-@tags("fc-net", "dropout")
-def test_fc_net_dropout_test_mode(cs231n):
-    """With dropout, loss(X) (y None: test mode) is deterministic and equals the net without it."""
-    rng = np.random.default_rng(11)
+@title("FullyConnectedNet with batchnorm: test mode uses the running statistics")
+@tags("fc-net", "batchnorm")
+def test_fc_net_batchnorm_test_mode(cs231n):
+    """After a training step, loss(X) (y None) scores each sample on its own: batchnorm in
+    test mode normalises with the running statistics, not the batch's."""
+    rng = np.random.default_rng(12)
     dims = [5, 4, 4, 3]
-    params = {}
-    for i, (a, b) in enumerate(zip(dims, dims[1:]), start=1):
-        params[f"W{i}"], params[f"b{i}"] = rng.normal(0, 0.7, (a, b)), rng.normal(0, 0.3, b)
-    X = rng.normal(0, 1, (6, 5))
-    net = cs231n.net("FullyConnectedNet", dims[1:-1], input_dim=5, num_classes=3, dropout=0.5,
-                     weight_scale=1e-2, dtype="float64", seed=123)
-    scores = student_loss(net, params, X, None)
-    try:
-        expect_close(scores, R.net_loss(params, X, None, 0.0), what="scores in test mode",
-                     formula="dropout is the identity at test time (inverted dropout)",
-                     diagnosis_id="dropout-mode")
-    except CheckFailure as exc:
-        raise CheckFailure(D.diagnosis("dropout-mode", "FullyConnectedNet.loss(X) (test mode) "
-                                       "still drops units or scales them: at test time inverted "
-                                       "dropout is the identity"), message=exc.message) from exc
+    net, cls = build(cs231n, "FullyConnectedNet", dims, 0.0, "batchnorm")
+    if net is None:
+        return  # a year without batchnorm
+    params, X = random_params(rng, dims, normalized=True), rng.normal(0, 1, (6, 5))
+    student_loss(net, params, X, rng.integers(0, 3, 6))  # fills the running statistics
+    scores = D.require_array(student_loss(net, params, X, None), (6, 3), what=f"{cls}.loss(X)")
+    pair = D.require_array(student_loss(net, params, X[:2], None), (2, 3), what=f"{cls}.loss(X[:2])")
+    if not D.matches(pair, scores[:2], rtol=1e-8):
+        fail("eval-mode", f"{cls}.loss(X) (test mode) scores a sample differently with other samples "
+             "in the batch: when y is None set every bn_param's mode to 'test', so batchnorm_forward "
+             "uses running_mean and running_var", message=f"first two rows of loss(X): {D.fmt(scores[:2])}"
+             f"\nloss(X[:2]): {D.fmt(pair)}")

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
-from grader.checks.framework import diagnosis, tags, title
+from grader.checks.framework import diagnosis, fail, tags, title
 from grader.profiles.cs231n_fc import reference as R
 from grader.profiles.cs231n_fc import signatures as SIG
 from grader.profiles.cs231n_fc.adapters import LAYERS
@@ -108,15 +108,21 @@ def test_batchnorm_running_stats(cs231n, case, fresh):
 @settings(max_examples=S.examples(0.3))
 @given(case=norm_cases())
 def test_batchnorm_test_mode(cs231n, case):
-    """mode 'test': gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta."""
+    """mode 'test': gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta, and
+    bn_param's running statistics left as they were."""
     if absent(cs231n, "batchnorm_forward"):
         return
     d = case.x.shape[1]
     rng = np.random.default_rng(d + 1)
     rm, rv = rng.normal(0, 1, d), rng.uniform(0.5, 2, d)
     eps = eps_of(case)
-    out = cs231n.out("batchnorm_forward", case.x, case.gamma, case.beta,
-                     {"mode": "test", "running_mean": rm, "running_var": rv, **case.param})
+    param = cs231n.sandbox.mapping(mode="test", running_mean=rm, running_var=rv, **case.param)
+    out, _ = cs231n.forward("batchnorm_forward", case.x, case.gamma, case.beta, param)
+    after = param.call("copy")
+    if not all(D.matches(after.get(key), before, rtol=1e-12)
+               for key, before in (("running_mean", rm), ("running_var", rv))):
+        fail("running-statistics", "batchnorm_forward in test mode changes bn_param's running_mean "
+             "or running_var: only train mode updates them")
     expect_close(out, R.batchnorm_test(case.x, case.gamma, case.beta, rm, rv, eps),
                  what="batchnorm_forward's out in test mode", diagnosis_id="wrong-forward",
                  formula="gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta",

@@ -56,9 +56,10 @@ def test_running_statistics():
 
 
 def test_batch_statistics_in_test_mode():
-    rm, rv = np.zeros(4), np.ones(4)
-    assert SIG.batch_stats_in_test_signature(X, GAMMA, BETA, EPS, R.batchnorm_test(X, GAMMA, BETA, rm, rv, EPS)) is None
-    found, _ = ids_and_hint(SIG.batch_stats_in_test_signature(X, GAMMA, BETA, EPS, R.norm_forward(X, GAMMA, BETA, 0, EPS)))
+    right = R.batchnorm_test(X, GAMMA, BETA, np.zeros(4), np.ones(4), EPS)
+    assert SIG.batch_stats_in_test_signature(X, GAMMA, BETA, EPS, right) is None
+    batch = R.norm_forward(X, GAMMA, BETA, 0, EPS)
+    found, _ = ids_and_hint(SIG.batch_stats_in_test_signature(X, GAMMA, BETA, EPS, batch))
     assert found == "eval-mode"
 
 

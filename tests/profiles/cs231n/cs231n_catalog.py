@@ -165,8 +165,9 @@ NORM_MUTANTS: tuple[Mutant, ...] = (
     Mutant("bn-test-uses-batch-stats", one(LY, "out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta",
                                            "out = gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps) + beta"),
            "batchnorm", "eval-mode", "test mode normalises with the batch's statistics"),
-    Mutant("bn-test-updates-running", one(LY, '    elif mode == "test":\n', '    elif mode == "test":\n        running_mean = '
-                                          "momentum * running_mean + (1 - momentum) * x.mean(axis=0)\n"),
+    Mutant("bn-test-updates-running", one(LY, '    elif mode == "test":\n',
+                                          '    elif mode == "test":\n        running_mean = momentum * '
+                                          "running_mean + (1 - momentum) * x.mean(axis=0)\n"),
            "batchnorm", "running-statistics", "test mode folds the batch into running_mean"),
     Mutant("bn-unbiased-variance", one(LY, BN_VAR, "sample_var = np.var(x, axis=0, ddof=1)"), "batchnorm",
            "wrong-forward", "ddof=1 variance"),

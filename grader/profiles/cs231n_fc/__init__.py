@@ -4,7 +4,8 @@ profiles.md. Everything about the assignment lives in this folder:
 - layout.py     where each component lives, update-rule defaults, year keywords (data)
 - reference.py  the trusted implementation, in the course's conventions
 - adapters.py   the student's functions through the sandbox; caches stay in the worker
-- checks/       the pytest checks (layers, dropout, update rules, nets)
+- signatures.py batchnorm/layernorm failure signatures in the course's names
+- checks/       the pytest checks (layers, dropout, normalisation, update rules, nets)
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ PROFILE = Profile(
     name="cs231n-fc",
     title="Stanford CS231n fully-connected nets (2018 on)",
     expects=("the assignment folder holding the package cs231n/: layers.py (affine, relu, "
-             "softmax_loss, dropout; forward -> (out, cache)), optim.py (sgd, sgd_momentum, "
+             "softmax_loss, dropout, batchnorm and layernorm when the year has them; forward -> "
+             "(out, cache)), optim.py (sgd, sgd_momentum, "
              "rmsprop, adam), classifiers/fc_net.py (TwoLayerNet, FullyConnectedNet); "
              "weights (in, out), biases (out,), mean losses, integer labels"),
     modules=tuple(layout.MODULES.values()),

@@ -70,12 +70,21 @@ class CS231n:
         keyword the submission's year uses: dropout_keep_ratio (2021 on), else dropout."""
         if dropout is None:
             return self.sandbox.new(FC_NET, cls, *args, **kwargs)
-        last: StudentException | None = None
-        for keyword in DROPOUT_KEYWORDS:
+        found = self.new_with_keyword(cls, args, kwargs, [(k, dropout) for k in DROPOUT_KEYWORDS])
+        if found is None:
+            fail("missing-api", f"{cls} accepts neither dropout_keep_ratio= nor dropout=")
+        return found[0]
+
+    def new_with_keyword(self, cls: str, args: tuple, kwargs: dict[str, Any],
+                         spellings: list[tuple[str, Any]]) -> tuple[Any, str] | None:
+        """`fc_net.cls(*args, keyword=value, **kwargs)` with the first (keyword, value) of
+        `spellings` the constructor accepts -> (object, "keyword=value"); None when it
+        accepts none of them (a year without that option)."""
+        for keyword, value in spellings:
             try:
-                return self.sandbox.new(FC_NET, cls, *args, **{keyword: dropout}, **kwargs)
+                return (self.sandbox.new(FC_NET, cls, *args, **{keyword: value}, **kwargs),
+                        f"{keyword}={value!r}")
             except StudentException as exc:
                 if exc.exc_type != "TypeError" or keyword not in exc.message:
                     raise
-                last = exc
-        fail("missing-api", f"{cls} accepts neither dropout_keep_ratio= nor dropout=: {last}")
+        return None

@@ -23,6 +23,13 @@ UPDATE_RULES: dict[str, dict[str, float]] = {
 #: the 2017-2020 name (whose value is a keep probability from 2018 on).
 DROPOUT_KEYWORDS: tuple[str, ...] = ("dropout_keep_ratio", "dropout")
 
+#: FullyConnectedNet's normalisation -> the (keyword, value) each year spells it with, newest
+#: first: normalization= (2019 on; layernorm exists only there), then use_batchnorm= (2017-2018).
+NORMALIZATION_KEYWORDS: dict[str, tuple[tuple[str, object], ...]] = {
+    "batchnorm": (("normalization", "batchnorm"), ("use_batchnorm", True)),
+    "layernorm": (("normalization", "layernorm"),),
+}
+
 #: The grader's canonical words (in hints written once for every profile) -> CS231n's.
 VOCABULARY: dict[str, str] = {
     "grad_out": "dout",

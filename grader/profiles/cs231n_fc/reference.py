@@ -82,25 +82,77 @@ def update(rule: str, w: np.ndarray, dw: np.ndarray, config: dict) -> tuple[np.n
     raise ValueError(f"unknown update rule {rule}")
 
 
-def net_loss(params: Mapping[str, np.ndarray], X: np.ndarray, y: np.ndarray | None, reg: float
-             ) -> tuple[float, Params] | np.ndarray:
-    """An affine-ReLU-...-affine-softmax net with params W1..WL (in, out), b1..bL (out,),
-    no dropout or normalisation. Returns scores (N, C) when y is None, else (loss, grads) with
-    the regulariser 0.5 * reg * sum(W**2) over weights only."""
+# -- normalisation: x (N, D); gamma, beta, running statistics (D,) --------------------------
+BN_EPS, BN_MOMENTUM = 1e-5, 0.9
+#: The axis each normalisation takes its statistics over: batchnorm per feature (over the
+#: batch), layernorm per sample (over the features).
+NORM_AXIS: dict[str, int] = {"batchnorm": 0, "layernorm": 1}
+
+
+def normalize(x: np.ndarray, axis: int, eps: float = BN_EPS) -> tuple[np.ndarray, np.ndarray]:
+    """x (N, D) -> (x_hat (N, D), std) with the biased variance over `axis`; std keeps dims."""
+    std = np.sqrt(x.var(axis=axis, keepdims=True) + eps)
+    return (x - x.mean(axis=axis, keepdims=True)) / std, std
+
+
+def norm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, axis: int,
+                 eps: float = BN_EPS) -> np.ndarray:
+    """Train-mode batchnorm (axis 0) or layernorm (axis 1): gamma * x_hat + beta, (N, D)."""
+    return gamma * normalize(x, axis, eps)[0] + beta
+
+
+def running_stats(x: np.ndarray, running_mean: np.ndarray, running_var: np.ndarray,
+                  momentum: float = BN_MOMENTUM) -> tuple[np.ndarray, np.ndarray]:
+    """bn_param's running_mean, running_var (D,) after one training batch x (N, D)."""
+    return (momentum * running_mean + (1 - momentum) * x.mean(axis=0),
+            momentum * running_var + (1 - momentum) * x.var(axis=0))
+
+
+def batchnorm_test(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, running_mean: np.ndarray,
+                   running_var: np.ndarray, eps: float = BN_EPS) -> np.ndarray:
+    return gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta
+
+
+def norm_backward(x: np.ndarray, gamma: np.ndarray, dout: np.ndarray, axis: int,
+                  eps: float = BN_EPS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """dout (N, D) -> dx (N, D), dgamma (D,), dbeta (D,) of the train-mode forward.
+
+    The mean and variance depend on x: their terms are the two means subtracted below."""
+    x_hat, std = normalize(x, axis, eps)
+    g = dout * gamma
+    dx = (g - g.mean(axis=axis, keepdims=True)
+          - x_hat * (g * x_hat).mean(axis=axis, keepdims=True)) / std
+    return dx, (dout * x_hat).sum(axis=0), dout.sum(axis=0)
+
+
+def net_loss(params: Mapping[str, np.ndarray], X: np.ndarray, y: np.ndarray | None, reg: float,
+             normalization: str | None = None) -> tuple[float, Params] | np.ndarray:
+    """An affine-[norm]-ReLU-...-affine-softmax net with params W1..WL (in, out), b1..bL (out,)
+    and, when normalised, gamma1..gamma(L-1), beta1.. (out,); train mode, no dropout.
+    Returns scores (N, C) when y is None, else (loss, grads) with the regulariser
+    0.5 * reg * sum(W**2) over weights only."""
     depth = sum(1 for k in params if k.startswith("W"))
-    h, inputs = flat(X), []
+    axis = NORM_AXIS.get(normalization or "")
+    h, saved = flat(X), []  # saved[i-1]: layer i's input, affine output, normalised output
     for i in range(1, depth + 1):
-        inputs.append(h)
-        h = h @ params[f"W{i}"] + params[f"b{i}"]
-        if i < depth:
-            h = relu_forward(h)
+        a = h @ params[f"W{i}"] + params[f"b{i}"]
+        z = a if axis is None or i == depth else norm_forward(a, params[f"gamma{i}"],
+                                                               params[f"beta{i}"], axis)
+        saved.append((h, a, z))
+        h = relu_forward(z) if i < depth else z
     if y is None:
         return h
-    loss, dh = softmax_loss(h, y)
+    loss, da = softmax_loss(h, y)
     grads: Params = {}
     for i in range(depth, 0, -1):
-        W, a = params[f"W{i}"], inputs[i - 1]
+        W, (inp, _, _) = params[f"W{i}"], saved[i - 1]
         loss += 0.5 * reg * float(np.sum(W * W))
-        grads[f"W{i}"], grads[f"b{i}"] = a.T @ dh + reg * W, dh.sum(axis=0)
-        dh = (dh @ W.T) * (a > 0) if i > 1 else dh @ W.T
+        grads[f"W{i}"], grads[f"b{i}"] = inp.T @ da + reg * W, da.sum(axis=0)
+        da = da @ W.T
+        if i > 1:
+            _, a, z = saved[i - 2]
+            da = da * (z > 0)
+            if axis is not None:
+                da, grads[f"gamma{i - 1}"], grads[f"beta{i - 1}"] = norm_backward(
+                    a, params[f"gamma{i - 1}"], da, axis)
     return loss, grads

@@ -19,7 +19,8 @@ from mytorch_catalog import Edits, Mutant, one  # noqa: E402,F401
 
 SOLUTION = Path(__file__).resolve().parent / "solution"
 LY, OP, FC = "cs231n/layers.py", "cs231n/optim.py", "cs231n/classifiers/fc_net.py"
-COMPONENTS = ["affine", "relu", "losses", "dropout", "update-rules", "two-layer-net", "fc-net"]
+COMPONENTS = ["affine", "relu", "losses", "dropout", "update-rules", "two-layer-net", "fc-net", "batchnorm",
+              "layernorm"]
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,76 @@ MUTANTS: tuple[Mutant, ...] = (
            "divergence", "sgd's step 300 times too large"),
 )
 
+# -- normalisation: batchnorm, layernorm and the normalised FullyConnectedNet -------------------
+BN_MEAN, BN_VAR = "sample_mean = np.mean(x, axis=0)", "sample_var = np.var(x, axis=0)"
+BN_STORE = '    bn_param["running_mean"] = running_mean\n    bn_param["running_var"] = running_var\n'
+BN_HEAD = "    N = dout.shape[0]\n    dbeta = np.sum(dout, axis=0)\n    dgamma = np.sum(dout * x_hat, axis=0)\n"
+BN_STAGED = ("    dxmu = dx_hat / std\n    dstd = -np.sum(dx_hat * xmu, axis=0) / std ** 2\n"
+             "    dvar = 0.5 * dstd / std\n    dxmu += 2 * xmu * dvar / N\n    dmu = -np.sum(dxmu, axis=0)\n"
+             "    dx = dxmu + dmu / N\n")
+LN_DX = ("    dx = (dx_hat - np.mean(dx_hat, axis=1, keepdims=True)\n"
+         "          - x_hat * np.mean(dx_hat * x_hat, axis=1, keepdims=True)) / std\n")
+
+NORM_MUTANTS: tuple[Mutant, ...] = (
+    Mutant("bn-stats-over-features", ((LY, ((BN_MEAN, "sample_mean = np.mean(x, axis=1, keepdims=True)"),
+                                            (BN_VAR, "sample_var = np.var(x, axis=1, keepdims=True)"))),),
+           "batchnorm", "wrong-forward", "batchnorm's statistics per sample (axis=1)"),
+    Mutant("bn-running-not-stored", one(LY, BN_STORE, ""), "batchnorm", "running-statistics",
+           "running_mean/var never written back to bn_param"),
+    Mutant("bn-running-in-a-copy", one(LY, '    mode = bn_param["mode"]\n',
+                                       '    bn_param = dict(bn_param)\n    mode = bn_param["mode"]\n'),
+           "batchnorm", "running-statistics", "running stats stored in a copy of bn_param"),
+    Mutant("bn-momentum-swapped", one(LY, "running_mean = momentum * running_mean + (1 - momentum) * sample_mean",
+                                      "running_mean = (1 - momentum) * running_mean + momentum * sample_mean"),
+           "batchnorm", "running-statistics", "momentum weighs the batch mean"),
+    Mutant("bn-test-uses-batch-stats", one(LY, "out = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta",
+                                           "out = gamma * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps) + beta"),
+           "batchnorm", "eval-mode", "test mode normalises with the batch's statistics"),
+    Mutant("bn-test-updates-running", one(LY, '    elif mode == "test":\n',
+                                          '    elif mode == "test":\n        running_mean = momentum * '
+                                          "running_mean + (1 - momentum) * x.mean(axis=0)\n"),
+           "batchnorm", "running-statistics", "test mode folds the batch into running_mean"),
+    Mutant("bn-unbiased-variance", one(LY, BN_VAR, "sample_var = np.var(x, axis=0, ddof=1)"), "batchnorm",
+           "wrong-forward", "ddof=1 variance"),
+    Mutant("bn-eps-outside-sqrt", one(LY, "std = np.sqrt(sample_var + eps)", "std = np.sqrt(sample_var) + eps"),
+           "batchnorm", "wrong-forward", "eps added outside the square root"),
+    Mutant("bn-dgamma-over-features", one(LY, BN_HEAD, BN_HEAD.replace("x_hat, axis=0)", "x_hat, axis=1)")),
+           "batchnorm", "bias-gradient-not-summed", "dgamma summed over the features"),
+    Mutant("bn-dbeta-over-features", one(LY, BN_HEAD, BN_HEAD.replace("(dout, axis=0)", "(dout, axis=1)")),
+           "batchnorm", "bias-gradient-not-summed", "dbeta summed over the features"),
+    Mutant("bn-backward-constant-stats", one(LY, BN_STAGED, "    dx = dx_hat / std\n"), "batchnorm",
+           "wrong-gradient", "backward treats the batch mean and variance as constants"),
+    Mutant("bn-alt-no-mean-term", one(LY, "dx = (dx_hat - dx_hat.mean(axis=0) - x_hat", "dx = (dx_hat - x_hat"),
+           "batchnorm", "wrong-gradient", "batchnorm_backward_alt without the mean's term"),
+    Mutant("ln-over-batch", ((LY, (("mean = np.mean(x, axis=1, keepdims=True)", "mean = np.mean(x, axis=0)"),
+                                   ("var = np.var(x, axis=1, keepdims=True)", "var = np.var(x, axis=0)"))),),
+           "layernorm", "batch-dependence", "layernorm's statistics over the batch"),
+    Mutant("ln-backward-constant-stats", one(LY, LN_DX, "    dx = dx_hat / std\n"), "layernorm",
+           "wrong-gradient", "layernorm backward treats mean and variance as constants"),
+    Mutant("fc-gamma-starts-at-zero", one(FC, 'self.params["gamma%d" % (i + 1)] = np.ones(dims[i + 1])',
+                                          'self.params["gamma%d" % (i + 1)] = np.zeros(dims[i + 1])'),
+           "fc-net", "init-scale", "gamma initialised to zeros"),
+    Mutant("fc-bn-train-mode-at-test", one(FC, '                bn_param["mode"] = mode\n', "                pass\n"),
+           "fc-net", "eval-mode", "the net's batchnorm layers stay in train mode when y is None"),
+    Mutant("fc-norm-no-dgamma", one(FC, 'da, grads["gamma%d" % i], grads["beta%d" % i] = norm_backward(',
+                                    'da, _, grads["beta%d" % i] = norm_backward('),
+           "fc-net", "missing-api", "the normalised net returns no gradient for gamma"),
+)
+MUTANTS = MUTANTS + NORM_MUTANTS
+
+NORM_VARIANTS: tuple[Variant, ...] = (
+    Variant("bn-compact-backward", one(LY, BN_STAGED, "    dx = (dx_hat - dx_hat.mean(axis=0) - x_hat * "
+                                       "np.mean(dx_hat * x_hat, axis=0)) / std\n"),
+            "batchnorm_backward by the compact formula", ("batchnorm", "fc-net")),
+    Variant("use-batchnorm-2018", ((FC, (("normalization=None, reg=0.0,", "use_batchnorm=False, reg=0.0,"),
+                                         ("self.normalization = normalization",
+                                          'self.normalization = "batchnorm" if use_batchnorm else None'))),),
+            "FullyConnectedNet(use_batchnorm=True) as in 2017-2018 (no layernorm)", ("fc-net",)),
+    Variant("no-normalization-year", ((LY, (("def batchnorm_forward(", "def _batchnorm_forward_unused("),
+                                            ("def layernorm_forward(", "def _layernorm_forward_unused("))),),
+            "a year without batchnorm and layernorm", ("batchnorm", "layernorm", "fc-net")),
+)
+
 VARIANTS: tuple[Variant, ...] = (
     Variant("affine-einsum", one(LY, AFF_DW, "dw = np.einsum('nd,nm->dm', x.reshape(len(x), -1), dout)"),
             "dw by einsum", ("affine",)),
@@ -172,6 +243,8 @@ VARIANTS: tuple[Variant, ...] = (
                                 ("        return dout * mask", '        return dout * mask / dropout_param["p"]'))),),
             "boolean mask, scaled where used", ("dropout", "fc-net")),
 )
+
+VARIANTS = VARIANTS + NORM_VARIANTS
 
 BROKEN: tuple[tuple[str, Edits, tuple[str, ...]], ...] = (
     ("fc-net-fails-import", one(FC, "import numpy as np\n", "import numpy as np\n\nraise RuntimeError('unfinished')\n"),

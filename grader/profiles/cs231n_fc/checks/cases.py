@@ -44,3 +44,29 @@ def scores(draw: st.DrawFn, max_size: int = 6) -> tuple[np.ndarray, np.ndarray]:
     n, c = draw(st.integers(1, max_size)), draw(st.integers(2, max_size))
     rng = S.generator(draw(S.SEEDS))
     return rng.uniform(-3, 3, (n, c)), rng.integers(0, c, n)
+
+
+@dataclass(frozen=True)
+class NormCase:
+    x: np.ndarray       # (N, D), features on different scales and offsets
+    gamma: np.ndarray   # (D,)
+    beta: np.ndarray    # (D,)
+    dout: np.ndarray    # (N, D)
+    eps: float | None   # None: bn_param leaves eps to its default, 1e-5
+    momentum: float | None  # None: left to the default, 0.9
+
+    @property
+    def param(self) -> dict[str, float]:
+        """The optional bn_param / ln_param entries this case sets."""
+        return {k: v for k, v in (("eps", self.eps), ("momentum", self.momentum)) if v is not None}
+
+
+@st.composite
+def norm_cases(draw: st.DrawFn, max_size: int = 5) -> NormCase:
+    """N, D >= 3: with two samples (or features) x_hat is +-1 whatever x is, and every
+    gradient is ~eps-small, below what central differences resolve."""
+    n, d = draw(st.integers(3, max_size)), draw(st.integers(3, max_size))
+    rng = S.generator(draw(S.SEEDS))
+    x = rng.normal(0, 1, (n, d)) * rng.uniform(0.5, 3, d) + rng.uniform(-2, 2, d)
+    return NormCase(x, rng.uniform(0.5, 2, d), rng.uniform(-1, 1, d), rng.normal(0, 1, (n, d)),
+                    draw(st.sampled_from([None, 1e-3, 0.5])), draw(st.sampled_from([None, 0.7])))

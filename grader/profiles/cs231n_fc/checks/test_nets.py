@@ -8,6 +8,7 @@ every gradient with reference.py and with central differences of the student's o
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,30 +17,51 @@ from grader.checks import gradcheck as G
 from grader.checks import strategies as S
 from grader.checks.framework import CheckFailure, fail, tags, title
 from grader.profiles.cs231n_fc import reference as R
+from grader.profiles.cs231n_fc.adapters import LAYERS
+from grader.profiles.cs231n_fc.layout import NORMALIZATION_KEYWORDS
 from grader.profiles.mytorch_hw1p1.checking import expect_close
 
 
-@st.composite
-def net_cases(draw: st.DrawFn, *, max_depth: int = 3, max_width: int = 4):
-    """(dims: input, hidden..., classes; params; X (N, D); y (N,); reg)."""
-    hidden = draw(st.lists(st.integers(2, max_width), min_size=1, max_size=max_depth - 1))
-    dims = [draw(st.integers(2, max_width)), *hidden, draw(st.integers(2, 4))]
-    rng = S.generator(draw(S.SEEDS))
+def random_params(rng: np.random.Generator, dims: list[int], normalized: bool = False) -> R.Params:
+    """W_i (in, out), b_i (out,) for dims (input, hidden..., classes); normalised, also
+    gamma_i, beta_i (hidden,) away from their initial ones and zeros."""
     params = {}
     for i, (a, b) in enumerate(zip(dims, dims[1:]), start=1):
         params[f"W{i}"], params[f"b{i}"] = rng.normal(0, 0.7, (a, b)), rng.normal(0, 0.3, b)
-    n = draw(st.integers(1, 4))
+        if normalized and i < len(dims) - 1:
+            params[f"gamma{i}"], params[f"beta{i}"] = rng.uniform(0.5, 2, b), rng.normal(0, 0.3, b)
+    return params
+
+
+@st.composite
+def net_cases(draw: st.DrawFn, *, max_depth: int = 3, max_width: int = 4, normalized: bool = False):
+    """(dims: input, hidden..., classes; params; X (N, D); y (N,); reg). `normalized` adds
+    gamma_i, beta_i (hidden,) and keeps N and the hidden widths >= 3: with two samples or
+    features every normalised value is +-1 and the gradients vanish to ~eps."""
+    low = 3 if normalized else 2
+    hidden = draw(st.lists(st.integers(low, max(low, max_width)), min_size=1, max_size=max_depth - 1))
+    dims = [draw(st.integers(2, max_width)), *hidden, draw(st.integers(2, 4))]
+    rng = S.generator(draw(S.SEEDS))
+    params = random_params(rng, dims, normalized)
+    n = draw(st.integers(low if normalized else 1, 4))
     X, y = rng.normal(0, 1, (n, dims[0])), rng.integers(0, dims[-1], n)
     reg = draw(st.sampled_from([0.0, 0.7]))
     return dims, params, X, y, reg
 
 
-def build(cs231n, cls: str, dims: list[int], reg: float):
+def build(cs231n, cls: str, dims: list[int], reg: float, normalization: str | None = None):
+    """(the student's net, how messages name it); (None, _) for a normalisation the year's
+    code lacks: no `{normalization}_forward` in layers.py, or no keyword for it."""
     if cls == "TwoLayerNet":
         return cs231n.net(cls, input_dim=dims[0], hidden_dim=dims[1], num_classes=dims[2],
-                          weight_scale=1e-2, reg=reg)
-    return cs231n.net(cls, dims[1:-1], input_dim=dims[0], num_classes=dims[-1], reg=reg,
-                      weight_scale=1e-2, dtype="float64")
+                          weight_scale=1e-2, reg=reg), cls
+    kwargs = dict(input_dim=dims[0], num_classes=dims[-1], reg=reg, weight_scale=1e-2, dtype="float64")
+    if normalization is None:
+        return cs231n.net(cls, dims[1:-1], **kwargs), cls
+    if not cs231n.has(LAYERS, f"{normalization}_forward"):
+        return None, cls
+    found = cs231n.new_with_keyword(cls, (dims[1:-1],), kwargs, list(NORMALIZATION_KEYWORDS[normalization]))
+    return (None, cls) if found is None else (found[0], f"{cls}({found[1]})")
 
 
 def student_loss(net, params: R.Params, X: np.ndarray, y: np.ndarray | None):
@@ -47,31 +69,53 @@ def student_loss(net, params: R.Params, X: np.ndarray, y: np.ndarray | None):
     return net.call("loss", X, y)
 
 
-def check_params(net, dims: list[int], cls: str) -> None:
-    """params holds W1..WL (in, out) and b1..bL (out,) and nothing else (no normalisation)."""
+def check_params(net, dims: list[int], cls: str, normalized: bool = False) -> None:
+    """params holds W1..WL (in, out) and b1..bL (out,); normalised, also gamma1..gamma(L-1)
+    (ones) and beta1..beta(L-1) (zeros), one per hidden layer, at initialisation."""
     params = net.get("params")
     if not isinstance(params, dict):
         fail("missing-api", f"{cls}.params must be a dict of arrays")
     for i, (a, b) in enumerate(zip(dims, dims[1:]), start=1):
-        for name, shape in ((f"W{i}", (a, b)), (f"b{i}", (b,))):
+        expected = [(f"W{i}", (a, b), None), (f"b{i}", (b,), None)]
+        if normalized and i < len(dims) - 1:
+            expected += [(f"gamma{i}", (b,), 1.0), (f"beta{i}", (b,), 0.0)]
+        for name, shape, start in expected:
             if name not in params:
                 fail("missing-api", f"{cls}.params has no '{name}' (keys {sorted(params)}): "
-                     "weights W1..WL (in, out) and biases b1..bL (out,)")
-            D.require_array(params[name], shape, what=f"{cls}.params['{name}']")
+                     "weights W1..WL (in, out), biases b1..bL (out,)"
+                     + (", and gamma_i, beta_i for each hidden layer i" if normalized else ""))
+            value = D.require_array(params[name], shape, what=f"{cls}.params['{name}']")
+            if start is not None and not np.array_equal(value, np.full(shape, start)):
+                fail("init-scale", f"{cls}.params['{name}'] starts at {D.fmt(value)}: gamma starts "
+                     "at ones and beta at zeros, so the normalised layer begins as the identity")
 
 
-def check_loss_and_grads(cs231n, cls: str, case) -> None:
+def gradient_floor(grads: R.Params, normalization: str | None) -> float:
+    """The absolute scale gradients are compared on. A bias feeding a batchnorm has a zero
+    gradient (the batch mean removes it), so its round-off is judged against the net's
+    largest gradient, not its own ~1e-17."""
+    return max(G.max_abs(g) for g in grads.values()) if normalization else G.ATOL
+
+
+def check_loss_and_grads(cs231n, cls: str, case, normalization: str | None = None) -> None:
     dims, params, X, y, reg = case
-    net = build(cs231n, cls, dims, reg)
-    check_params(net, dims, cls)
-    scores = student_loss(net, params, X, None)
-    expect_close(scores, R.net_loss(params, X, None, reg), what=f"{cls}.loss(X)'s scores",
-                 formula="affine - relu - ... - affine, no softmax", diagnosis_id="wrong-forward")
+    net, cls = build(cs231n, cls, dims, reg, normalization)
+    if net is None:
+        return  # a year without this normalisation: its points are not at stake
+    check_params(net, dims, cls, normalized=normalization is not None)
+    # Batchnorm's loss(X) is test mode: running statistics, which the grader does not set.
+    if normalization != "batchnorm":
+        scores = student_loss(net, params, X, None)
+        expect_close(scores, R.net_loss(params, X, None, reg, normalization),
+                     what=f"{cls}.loss(X)'s scores", diagnosis_id="wrong-forward",
+                     formula=f"affine - {normalization + ' - ' if normalization else ''}relu - ... "
+                             "- affine, no softmax")
     result = student_loss(net, params, X, y)
     if type(result) is not list or len(result) != 2 or not isinstance(result[1], dict):
         fail("missing-api", f"{cls}.loss(X, y) must return (loss, grads) with grads a dict")
     loss, grads = cs231n.scalar(result[0], what=f"{cls}'s loss"), result[1]
-    want_loss, want_grads = R.net_loss(params, X, y, reg)
+    want_loss, want_grads = R.net_loss(params, X, y, reg, normalization)
+    floor = gradient_floor(want_grads, normalization)
     penalty = sum(0.5 * reg * float(np.sum(params[k] ** 2)) for k in params if k.startswith("W"))
     if not D.matches(loss, want_loss, rtol=1e-8):
         if reg and D.matches(loss, want_loss - penalty, rtol=1e-8):
@@ -90,18 +134,25 @@ def check_loss_and_grads(cs231n, cls: str, case) -> None:
                 if D.matches(got, want + (c - 1.0) * reg * params[name], rtol=1e-8):
                     fail("regularization", f"{cls}'s grads['{name}'] {how} the regulariser's "
                          "gradient reg * W")
-        expect_close(got, want, what=f"{cls}'s grads['{name}']", n=X.shape[0],
-                     formula="backpropagation through affine - relu - ... - softmax_loss")
+        expect_close(got, want, what=f"{cls}'s grads['{name}']", n=X.shape[0], atol=floor,
+                     formula=f"backpropagation through affine - {normalization or 'relu'} - ... "
+                             "- softmax_loss")
 
 
-def check_numerical(cs231n, cls: str, case) -> None:
+def check_numerical(cs231n, cls: str, case, normalization: str | None = None) -> None:
     dims, params, X, y, reg = case
-    net = build(cs231n, cls, dims, reg)
+    net, cls = build(cs231n, cls, dims, reg, normalization)
+    if net is None:
+        return  # a year without this normalisation
     loss, grads = student_loss(net, params, X, y)
+    numeric = {}
     for name, value in params.items():
         def f(v, name=name):
             return cs231n.scalar(student_loss(net, {**params, name: v}, X, y)[0], what="loss")
-        expect_close(grads.get(name), G.numeric_vjp(f, value, 1.0), what=f"{cls}'s grads['{name}']",
+        numeric[name] = G.numeric_vjp(f, value, 1.0)
+    floor = gradient_floor(numeric, normalization)
+    for name, want in numeric.items():
+        expect_close(grads.get(name), want, what=f"{cls}'s grads['{name}']", atol=floor,
                      formula="the gradient of your own loss", rtol=G.NUMERIC_RTOL,
                      expected_from="central differences of your loss")
 
@@ -163,3 +214,45 @@ def test_fc_net_dropout_test_mode(cs231n):
         raise CheckFailure(D.diagnosis("dropout-mode", "FullyConnectedNet.loss(X) (test mode) "
                                        "still drops units or scales them: at test time inverted "
                                        "dropout is the identity"), message=exc.message) from exc
+
+
+@title("FullyConnectedNet with {normalization}: params, loss and gradients")
+@pytest.mark.parametrize("normalization", ["batchnorm", "layernorm"])
+@tags("fc-net")
+@settings(max_examples=S.examples(0.2))
+@given(case=net_cases(normalized=True))
+def test_fc_net_normalized(cs231n, normalization, case):
+    """normalization="batchnorm"|"layernorm" (2019 on) or use_batchnorm=True (2017-2018):
+    gamma_i ones and beta_i zeros per hidden layer; train-mode loss and every gradient."""
+    check_loss_and_grads(cs231n, "FullyConnectedNet", case, normalization)
+
+
+@title("FullyConnectedNet with {normalization}: gradients match numerical gradients")
+@pytest.mark.parametrize("normalization", ["batchnorm", "layernorm"])
+@tags("fc-net")
+@settings(max_examples=S.examples(0.1, at_least=3))
+@given(case=net_cases(max_width=3, normalized=True))
+def test_fc_net_normalized_numerical(cs231n, normalization, case):
+    """The normalised net's grads agree with central differences of its own train-mode loss."""
+    check_numerical(cs231n, "FullyConnectedNet", case, normalization)
+
+
+@title("FullyConnectedNet with batchnorm: test mode uses the running statistics")
+@tags("fc-net", "batchnorm")
+def test_fc_net_batchnorm_test_mode(cs231n):
+    """After a training step, loss(X) (y None) scores each sample on its own: batchnorm in
+    test mode normalises with the running statistics, not the batch's."""
+    rng = np.random.default_rng(12)
+    dims = [5, 4, 4, 3]
+    net, cls = build(cs231n, "FullyConnectedNet", dims, 0.0, "batchnorm")
+    if net is None:
+        return  # a year without batchnorm
+    params, X = random_params(rng, dims, normalized=True), rng.normal(0, 1, (6, 5))
+    student_loss(net, params, X, rng.integers(0, 3, 6))  # fills the running statistics
+    scores = D.require_array(student_loss(net, params, X, None), (6, 3), what=f"{cls}.loss(X)")
+    pair = D.require_array(student_loss(net, params, X[:2], None), (2, 3), what=f"{cls}.loss(X[:2])")
+    if not D.matches(pair, scores[:2], rtol=1e-8):
+        fail("eval-mode", f"{cls}.loss(X) (test mode) scores a sample differently with other samples "
+             "in the batch: when y is None set every bn_param's mode to 'test', so batchnorm_forward "
+             "uses running_mean and running_var", message=f"first two rows of loss(X): {D.fmt(scores[:2])}"
+             f"\nloss(X[:2]): {D.fmt(pair)}")

@@ -44,11 +44,19 @@ class FullyConnectedNet(object):
         for i in range(self.num_layers):
             self.params["W%d" % (i + 1)] = weight_scale * np.random.randn(dims[i], dims[i + 1])
             self.params["b%d" % (i + 1)] = np.zeros(dims[i + 1])
+            if self.normalization and i < self.num_layers - 1:
+                self.params["gamma%d" % (i + 1)] = np.ones(dims[i + 1])
+                self.params["beta%d" % (i + 1)] = np.zeros(dims[i + 1])
         self.dropout_param = {}
         if self.use_dropout:
             self.dropout_param = {"mode": "train", "p": dropout_keep_ratio}
             if seed is not None:
                 self.dropout_param["seed"] = seed
+        self.bn_params = []
+        if self.normalization == "batchnorm":
+            self.bn_params = [{"mode": "train"} for i in range(self.num_layers - 1)]
+        if self.normalization == "layernorm":
+            self.bn_params = [{} for i in range(self.num_layers - 1)]
         for k, v in self.params.items():
             self.params[k] = v.astype(dtype)
 
@@ -57,10 +65,16 @@ class FullyConnectedNet(object):
         mode = "test" if y is None else "train"
         if self.use_dropout:
             self.dropout_param["mode"] = mode
+        if self.normalization == "batchnorm":
+            for bn_param in self.bn_params:
+                bn_param["mode"] = mode
         caches = []
         h = X
         for i in range(1, self.num_layers):
-            h, cache = affine_relu_forward(h, self.params["W%d" % i], self.params["b%d" % i])
+            if self.normalization:
+                h, cache = self._affine_norm_relu_forward(h, i)
+            else:
+                h, cache = affine_relu_forward(h, self.params["W%d" % i], self.params["b%d" % i])
             drop_cache = None
             if self.use_dropout:
                 h, drop_cache = dropout_forward(h, self.dropout_param)
@@ -80,6 +94,24 @@ class FullyConnectedNet(object):
             cache, drop_cache = caches[i - 1]
             if self.use_dropout:
                 dh = dropout_backward(dh, drop_cache)
-            dh, grads["W%d" % i], grads["b%d" % i] = affine_relu_backward(dh, cache)
+            if self.normalization:
+                dh = self._affine_norm_relu_backward(dh, cache, i, grads)
+            else:
+                dh, grads["W%d" % i], grads["b%d" % i] = affine_relu_backward(dh, cache)
             grads["W%d" % i] += self.reg * self.params["W%d" % i]
         return loss, grads
+
+    def _affine_norm_relu_forward(self, h, i):
+        a, fc_cache = affine_forward(h, self.params["W%d" % i], self.params["b%d" % i])
+        norm = batchnorm_forward if self.normalization == "batchnorm" else layernorm_forward
+        a, norm_cache = norm(a, self.params["gamma%d" % i], self.params["beta%d" % i], self.bn_params[i - 1])
+        out, relu_cache = relu_forward(a)
+        return out, (fc_cache, norm_cache, relu_cache)
+
+    def _affine_norm_relu_backward(self, dout, cache, i, grads):
+        fc_cache, norm_cache, relu_cache = cache
+        da = relu_backward(dout, relu_cache)
+        norm_backward = batchnorm_backward if self.normalization == "batchnorm" else layernorm_backward
+        da, grads["gamma%d" % i], grads["beta%d" % i] = norm_backward(da, norm_cache)
+        dx, grads["W%d" % i], grads["b%d" % i] = affine_backward(da, fc_cache)
+        return dx

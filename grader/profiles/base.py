@@ -40,6 +40,9 @@ class Profile:
     # Refuses a submission the profile recognises but cannot grade (e.g. an older release
     # of the assignment): returns the one-line reason, or None to grade it.
     refuse: Callable[[Path], str | None] | None = None
+    # Conventions that changed between releases, chosen in the rubric's [conventions]:
+    # key -> allowed values, the first the default (cs231n-fc: dropout_p keep/drop/detect).
+    conventions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def files(self) -> tuple[str, ...]:
         return tuple(module_file(m) for m in self.modules)

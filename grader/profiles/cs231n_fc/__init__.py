@@ -29,4 +29,5 @@ PROFILE = Profile(
                        "mxnet", "theano", "chainer", "mlxtend", "pandas"),
     packages=True,
     vocabulary=layout.VOCABULARY,
+    conventions=layout.CONVENTIONS,
 )

@@ -23,6 +23,11 @@ UPDATE_RULES: dict[str, dict[str, float]] = {
 #: the 2017-2020 name (whose value is a keep probability from 2018 on).
 DROPOUT_KEYWORDS: tuple[str, ...] = ("dropout_keep_ratio", "dropout")
 
+#: Conventions a rubric chooses in [conventions] (first = default). dropout_p: what
+#: dropout_param["p"] (and the net's dropout keyword) means: "keep" (2018 on), "drop" (2017),
+#: or "detect" (either, read from how dropout_forward behaves).
+CONVENTIONS: dict[str, tuple[str, ...]] = {"dropout_p": ("keep", "drop", "detect")}
+
 #: The grader's canonical words (in hints written once for every profile) -> CS231n's.
 VOCABULARY: dict[str, str] = {
     "grad_out": "dout",

@@ -82,18 +82,19 @@ def update(rule: str, w: np.ndarray, dw: np.ndarray, config: dict) -> tuple[np.n
     raise ValueError(f"unknown update rule {rule}")
 
 
-def net_loss(params: Mapping[str, np.ndarray], X: np.ndarray, y: np.ndarray | None, reg: float
-             ) -> tuple[float, Params] | np.ndarray:
-    """An affine-ReLU-...-affine-softmax net with params W1..WL (in, out), b1..bL (out,),
-    no dropout or normalisation. Returns scores (N, C) when y is None, else (loss, grads) with
-    the regulariser 0.5 * reg * sum(W**2) over weights only."""
+def net_loss(params: Mapping[str, np.ndarray], X: np.ndarray, y: np.ndarray | None, reg: float,
+             masks: list[np.ndarray] | None = None) -> tuple[float, Params] | np.ndarray:
+    """An affine-ReLU-...-affine-softmax net with params W1..WL (in, out), b1..bL (out,), no
+    normalisation; `masks` (train-mode dropout): one (N, H_i) array per hidden layer, already
+    divided by the keep probability, multiplied into each ReLU's output. Returns scores (N, C)
+    when y is None, else (loss, grads) with the regulariser 0.5 * reg * sum(W**2) over weights."""
     depth = sum(1 for k in params if k.startswith("W"))
     h, inputs = flat(X), []
     for i in range(1, depth + 1):
         inputs.append(h)
         h = h @ params[f"W{i}"] + params[f"b{i}"]
         if i < depth:
-            h = relu_forward(h)
+            h = relu_forward(h) * (masks[i - 1] if masks else 1.0)
     if y is None:
         return h
     loss, dh = softmax_loss(h, y)
@@ -102,5 +103,6 @@ def net_loss(params: Mapping[str, np.ndarray], X: np.ndarray, y: np.ndarray | No
         W, a = params[f"W{i}"], inputs[i - 1]
         loss += 0.5 * reg * float(np.sum(W * W))
         grads[f"W{i}"], grads[f"b{i}"] = a.T @ dh + reg * W, dh.sum(axis=0)
-        dh = (dh @ W.T) * (a > 0) if i > 1 else dh @ W.T
+        # a > 0 where the unit is both active and kept; the mask carries the 1/keep scaling.
+        dh = (dh @ W.T) * (a > 0) * (masks[i - 2] if masks else 1.0) if i > 1 else dh @ W.T
     return loss, grads

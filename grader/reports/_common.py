@@ -317,6 +317,10 @@ def summary_facts(view: "ReportView", quote: Callable[[str], str] = str) -> list
         facts.append(acc)
     facts.append(f"time {view.execution_time_s:.1f} s")
     facts += run_limit_facts(view.artifacts)
+    # A profile's year conventions as graded (cs231n-fc: what dropout's p meant).
+    conventions = view.artifacts.get("conventions")
+    if isinstance(conventions, list):
+        facts += [fact for fact in conventions if isinstance(fact, str)]
     if view.rubric:
         facts.append(f"rubric {quote(view.rubric)}")
     facts.append(f"seed {view.seed}")

@@ -30,4 +30,5 @@ PROFILE = Profile(
     packages=True,
     vocabulary=layout.VOCABULARY,
     conventions=layout.CONVENTIONS,
+    missing=layout.missing_provided,
 )

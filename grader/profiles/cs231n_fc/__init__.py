@@ -3,6 +3,8 @@ profiles.md. Everything about the assignment lives in this folder:
 
 - layout.py     where each component lives, update-rule defaults, year keywords (data)
 - reference.py  the trusted implementation, in the course's conventions
+- conventions.py  what dropout's p means in the year graded (rubric [conventions] dropout_p)
+- training.py   the training recipes: every update rule, and a deeper net
 - adapters.py   the student's functions through the sandbox; caches stay in the worker
 - checks/       the pytest checks (layers, dropout, update rules, nets)
 """
@@ -17,7 +19,8 @@ from grader.profiles.cs231n_fc import layout
 PROFILE = Profile(
     name="cs231n-fc",
     title="Stanford CS231n fully-connected nets (2018 on)",
-    expects=("the assignment folder holding the package cs231n/: layers.py (affine, relu, "
+    expects=("the assignment folder holding the package cs231n/ (or that package folder "
+             "itself): layers.py (affine, relu, "
              "softmax_loss, dropout; forward -> (out, cache)), optim.py (sgd, sgd_momentum, "
              "rmsprop, adam), classifiers/fc_net.py (TwoLayerNet, FullyConnectedNet); "
              "weights (in, out), biases (out,), mean losses, integer labels"),

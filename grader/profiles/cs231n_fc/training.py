@@ -109,7 +109,7 @@ class StudentNet:
                               num_classes=start[-1][0].shape[1], reg=0.0, weight_scale=1e-2,
                               dtype="float64")
         self.current = as_dict(start)
-        self.configs: dict[str, dict[str, Any]] = {k: {"learning_rate": lr} for k in self.current}
+        self.configs: dict[str, Any] = {k: {"learning_rate": lr} for k in self.current}
         self.losses: list[float] = []  # each step's batch loss (the trajectory)
 
     def step(self, X: np.ndarray, Y: np.ndarray) -> float:
@@ -117,9 +117,11 @@ class StudentNet:
         result = self.net.call("loss", X, Y.argmax(axis=1))
         loss, grads = result[0], result[1]
         for k in list(self.current):
+            # The config (velocity, cache, m, v: each as large as the weights) only ever goes
+            # back to the rule: it stays in the worker, halving each step's traffic.
             self.current[k], self.configs[k] = self.cs231n.pair(
                 self.rule, self.current[k], grads[k], self.configs[k], module=MODULES["optim"],
-                what="(next_w, config)")
+                what="(next_w, config)", keep_second=True)
             self.current[k] = np.asarray(self.current[k], dtype=np.float64)
         self.losses.append(float(loss))
         return float(loss)

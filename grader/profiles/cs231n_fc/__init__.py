@@ -1,5 +1,5 @@
-"""Stanford CS231n, the fully-connected nets assignment (2018 on); facts from docs
-profiles.md. Everything about the assignment lives in this folder:
+"""Stanford CS231n, the fully-connected nets assignment (2018 on, and 2017 under the rubric's
+[conventions]); facts from docs profiles.md. Everything about the assignment lives in this folder:
 
 - layout.py     where each component lives, update-rule defaults, year keywords (data)
 - reference.py  the trusted implementation, in the course's conventions
@@ -18,7 +18,7 @@ from grader.profiles.cs231n_fc import layout
 
 PROFILE = Profile(
     name="cs231n-fc",
-    title="Stanford CS231n fully-connected nets (2018 on)",
+    title="Stanford CS231n fully-connected nets (2018 on; 2017 with [conventions] dropout_p)",
     expects=("the assignment folder holding the package cs231n/ (or that package folder "
              "itself): layers.py (affine, relu, "
              "softmax_loss, dropout; forward -> (out, cache)), optim.py (sgd, sgd_momentum, "

@@ -94,8 +94,9 @@ def test_steps_follow_reference(runs: CS231nRuns, recipe: str) -> None:
         fail("optimizer-update", f"training {spec.trained}: the first update already differs from "
              f"the reference's ({where}): see the {spec.rule} checks", message=_describe(student, reference))
     fail("config-state", f"training {spec.trained}: the first update matches the reference's but "
-         f"later ones do not ({where}): {spec.rule} must keep its state in config and read it "
-         "back on the next call (the grader passes each parameter's returned config back)",
+         f"later ones do not ({where}); the usual cause is state: {spec.rule} must keep it in the "
+         "config it returns and read it back on the next call (the grader passes each "
+         f"parameter's returned config back, as the Solver does); see the {spec.rule} checks",
          message=_describe(student, reference))
 
 

@@ -23,6 +23,13 @@ class CS231nRuns(Runs):
     """MyTorch's experiments (same loop, batches, evaluation), with CS231n's nets; one
     experiment per recipe (training.RECIPES)."""
 
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        # Per recipe: the student's net with its start params, and the reference net (their
+        # step-by-step batch losses and final params are what the checks compare).
+        self.students: dict[str, tuple[T.StudentNet, T.Pairs]] = {}
+        self.references: dict[str, T.LocalNet] = {}
+
     def recipe(self, key: str) -> T.Recipe:
         return T.recipe(key, self.cfg)
 
@@ -31,8 +38,8 @@ class CS231nRuns(Runs):
         return self.experiment(key, recipe.hidden, recipe.lr, recipe, publish=key == "sgd")
 
     def reference_net(self, start: Any, lr: float, recipe: T.Recipe) -> T.LocalNet:
-        net = self.references[recipe.key] = T.LocalNet(start, recipe.rule, lr)
-        return net
+        self.references[recipe.key] = T.LocalNet(start, recipe.rule, lr)
+        return self.references[recipe.key]
 
     def student_net(self, start: Any, lr: float, recipe: T.Recipe) -> T.StudentNet:
         net = T.StudentNet(self.mytorch, start, recipe.rule, lr)
@@ -42,9 +49,7 @@ class CS231nRuns(Runs):
 
 @pytest.fixture(scope="session")
 def runs(cs231n, rubric, dataset, grading_seed, artifacts) -> CS231nRuns:
-    out = CS231nRuns(cs231n, rubric, dataset, grading_seed, artifacts)
-    out.students, out.references = {}, {}
-    return out
+    return CS231nRuns(cs231n, rubric, dataset, grading_seed, artifacts)
 
 
 # The first recipe is the training component's core; the others also exercise update-rules.

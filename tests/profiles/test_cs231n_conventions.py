@@ -80,3 +80,15 @@ def test_missing_course_files_say_whether_they_matter(tmp_path: Path):
     (parent / "cs231n" / "solver.py").write_text("")
     (parent / "cs231n" / "layer_utils.py").write_text("")
     assert missing_provided(parent) == []
+
+
+def test_grader_run_refuses_a_bad_dropout_p_before_grading(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from grader.cli import cli
+    from grader.exitcodes import BAD_INPUT
+
+    rubric = tmp_path / "bad.toml"
+    rubric.write_text('profile = "cs231n-fc"\n[conventions]\ndropout_p = "2017"\n')
+    done = CliRunner().invoke(cli, ["run", str(catalog.materialize(tmp_path / "a")), "--rubric", str(rubric)])
+    assert done.exit_code == BAD_INPUT and 'conventions.dropout_p = "2017" must be one of keep, drop, detect' in done.output

@@ -63,6 +63,7 @@ def package_parent(folder: Path, profile: Profile) -> Path | None:
     (the imports `cs231n.layers` need the folder to be called cs231n)."""
     if not profile.packages or not any((folder / f).is_file() for f in profile.package_files()):
         return None
+    folder = folder.resolve()  # `grader run .` from inside cs231n/: the name is needed
     tops = profile.top_packages()
     if folder.name in tops:
         return folder.parent

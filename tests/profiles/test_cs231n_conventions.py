@@ -64,6 +64,7 @@ def test_the_package_folder_resolves_to_its_parent(tmp_path: Path):
     assert package_parent(parent / "cs231n", CS231N) == parent
     assert package_parent(parent, CS231N) is None  # holds the package: graded as it is
     assert package_parent(parent / "cs231n", get_profile("default")) is None
+    assert package_parent(parent / "cs231n" / "classifiers" / "..", CS231N) == parent.resolve()
     (parent / "cs231n").rename(parent / "mine")
     with pytest.raises(ProfileError, match="rename it cs231n"):
         package_parent(parent / "mine", CS231N)

@@ -31,7 +31,8 @@ import click
 import grader
 from grader.exitcodes import GRADER_FAILURE, BadInput, GraderError, GraderFailure, exit_code_for
 from grader.results import GradingResult
-from grader.profiles import PROFILE_NAMES, ProfileError, check_layout, get_profile, module_file
+from grader.profiles import (PROFILE_NAMES, ProfileError, check_layout, get_profile, module_file,
+                             package_parent)
 from grader.rubric import Rubric, RubricError, load_rubric
 from grader.scoring import cents_text
 
@@ -109,14 +110,36 @@ def resolve_submission(path: Path, rubric: Rubric) -> Path:
         hint = "unzip it first and pass the folder" if path.suffix == ".zip" else "pass the folder that holds it"
         raise BadInput(f"submission {path} is a file, not a folder; {hint}")
     if _has_modules(path, rubric.modules):
-        return _laid_out_for(path, rubric)
+        return _with_notes(_laid_out_for(path, rubric), rubric)
+    profile = get_profile(rubric.profile)
+    try:
+        parent = package_parent(path, profile)
+    except ProfileError as exc:
+        raise BadInput(str(exc)) from None
+    if parent is not None:
+        click.echo(f"note: grading {parent} ({path.name}/ is the package itself; its parent "
+                   "holds it as the course imports it)", err=True)
+        return _with_notes(_laid_out_for(parent, rubric), rubric)
     nested = [d for d in sorted(path.iterdir())
               if d.is_dir() and not d.name.startswith((".", "__")) and _has_modules(d, rubric.modules)]
     if len(nested) == 1:
         click.echo(f"note: grading {nested[0]} (the modules are in that sub-folder)", err=True)
-        return _laid_out_for(nested[0], rubric)
+        return _with_notes(_laid_out_for(nested[0], rubric), rubric)
     _laid_out_for(path, rubric)  # another profile's layout: say which, rather than "holds none"
+    if profile.packages:
+        tops = "/, ".join(profile.top_packages())
+        raise BadInput(f"{path} neither holds the package {tops}/ ({wanted}) nor is that package "
+                       f"({', '.join(profile.package_files())}); pass the folder that holds {tops}/ "
+                       f"or the {tops}/ folder itself")
     raise BadInput(f"{path} holds none of {wanted}; {_how_to_submit(path, wanted)}")
+
+
+def _with_notes(folder: Path, rubric: Rubric) -> Path:
+    """`folder`, after a note on each course-provided file it lacks (and whether that matters)."""
+    missing = get_profile(rubric.profile).missing
+    for note in missing(folder) if missing is not None else ():
+        click.echo(f"note: {note}", err=True)
+    return folder
 
 
 #: Set by the Gradescope bundle's run_autograder: the student uploaded files and has no

@@ -21,7 +21,9 @@ The file layout (see ``rubrics/default.toml`` for a commented example)::
     [limits]        call_timeout_s, import_timeout_s, function_budget_s, train_timeout_s,
                     run_timeout_s, memory_mb, cpu_time_s, output_limit_bytes, output_budget_bytes
     [training]      dataset, n_train, n_test, hidden, activation, epochs, batch_size, lr,
-                    accuracy_margin, min_accuracy, time_budget_s
+                    accuracy_margin, min_accuracy, time_budget_s; cs231n-fc also reads
+                    rmsprop_lr, adam_lr, deep_hidden
+    [conventions]   the profile's year conventions (cs231n-fc: dropout_p = "keep" | "drop" | "detect")
     [components.<tag>]              points, visibility
     [checks."test_x.py::test_y"]    points, visibility, enabled
 
@@ -112,6 +114,10 @@ class TrainingConfig:
     accuracy_margin: float = 0.03
     min_accuracy: float = 0.85
     time_budget_s: float = 30.0
+    # cs231n-fc's extra runs: rmsprop and adam on `hidden`, and a deeper net (sgd_momentum).
+    rmsprop_lr: float = 1e-2
+    adam_lr: float = 3e-3
+    deep_hidden: tuple[int, ...] = (64, 64)
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,8 @@ class Rubric:
     include_tags: tuple[str, ...] | None = None
     public_only: bool = False
     profile: str = DEFAULT_PROFILE
+    # The profile's conventions (Profile.conventions), every key filled with its value.
+    conventions: dict[str, str] = field(default_factory=dict, hash=False)
 
     # -- questions the runner asks -------------------------------------------------
 
@@ -162,7 +170,9 @@ class Rubric:
             "forbidden_imports": list(self.forbidden_imports),
             "public_only": self.public_only,
             "limits": dataclasses.asdict(self.limits),
-            "training": {**dataclasses.asdict(self.training), "hidden": list(self.training.hidden)},
+            "training": {**dataclasses.asdict(self.training), "hidden": list(self.training.hidden),
+                         "deep_hidden": list(self.training.deep_hidden)},
+            "conventions": dict(self.conventions),
             "components": {t: dataclasses.asdict(r) for t, r in self.components.items()},
             "checks": {n: {k: v for k, v in dataclasses.asdict(r).items() if v is not None}
                        for n, r in self.checks.items()},
@@ -362,7 +372,8 @@ class _Validator:
 def _build(raw: Mapping[str, Any], *, path: Path | None, source: str) -> Rubric:
     v = _Validator(source)
     top = ("name", "profile", "modules", "seed", "hypothesis_max_examples", "forbidden_imports",
-           "public_only", "include_tags", "limits", "training", "components", "checks")
+           "public_only", "include_tags", "limits", "training", "conventions", "components",
+           "checks")
     v.unknown_keys(raw, top, "")
 
     name = v.string(raw, "name", "", "default")
@@ -389,6 +400,8 @@ def _build(raw: Mapping[str, Any], *, path: Path | None, source: str) -> Rubric:
 
     limits = _limits(v, v.table(raw, "limits", "[limits] memory_mb = 512"))
     training = _training(v, v.table(raw, "training", '[training] epochs = 8'))
+    conventions = _conventions(v, v.table(raw, "conventions", '[conventions] dropout_p = "keep"'),
+                               profile.conventions)
 
     components: dict[str, ComponentRule] = {}
     for tag, entry in v.table(raw, "components", "[components.linear] points = 15").items():
@@ -422,7 +435,7 @@ def _build(raw: Mapping[str, Any], *, path: Path | None, source: str) -> Rubric:
     return Rubric(name=name, path=path, modules=modules, limits=limits, forbidden_imports=forbidden,
                   hypothesis_max_examples=max_examples, seed=seed, training=training,
                   components=components, checks=checks, include_tags=include_tags,
-                  public_only=public_only, profile=profile.name)
+                  public_only=public_only, profile=profile.name, conventions=conventions)
 
 
 def _limits(v: _Validator, table: Mapping[str, Any]) -> Limits:
@@ -447,15 +460,11 @@ def _training(v: _Validator, table: Mapping[str, Any]) -> TrainingConfig:
     p = "training."
     d = TrainingConfig()
     v.unknown_keys(table, [f.name for f in dataclasses.fields(TrainingConfig)], p)
-    hidden = table.get("hidden", list(d.hidden))
-    if not isinstance(hidden, list) or not all(
-            isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in hidden):
-        raise v.fail(p + "hidden", hidden, "must be a list of positive layer widths", "hidden = [64]")
     return TrainingConfig(
         dataset=v.string(table, "dataset", p, d.dataset),
         n_train=v.integer(table, "n_train", p, d.n_train),
         n_test=v.integer(table, "n_test", p, d.n_test),
-        hidden=tuple(hidden),
+        hidden=_widths(v, table, "hidden", d.hidden),
         activation=v.string(table, "activation", p, d.activation, choices=ACTIVATIONS),
         epochs=v.integer(table, "epochs", p, d.epochs),
         batch_size=v.integer(table, "batch_size", p, d.batch_size),
@@ -465,7 +474,31 @@ def _training(v: _Validator, table: Mapping[str, Any]) -> TrainingConfig:
         min_accuracy=v.number(table, "min_accuracy", p, d.min_accuracy, positive=False, at_most=1.0,
                               unit=" (a fraction of the test set)"),
         time_budget_s=v.number(table, "time_budget_s", p, d.time_budget_s, unit=" (seconds)"),
+        rmsprop_lr=v.number(table, "rmsprop_lr", p, d.rmsprop_lr),
+        adam_lr=v.number(table, "adam_lr", p, d.adam_lr),
+        deep_hidden=_widths(v, table, "deep_hidden", d.deep_hidden),
     )
+
+
+def _widths(v: _Validator, table: Mapping[str, Any], key: str, default: tuple[int, ...]
+            ) -> tuple[int, ...]:
+    widths = table.get(key, list(default))
+    if not isinstance(widths, list) or not all(
+            isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in widths):
+        raise v.fail("training." + key, widths, "must be a list of positive layer widths",
+                     f"{key} = {list(default)}")
+    return tuple(widths)
+
+
+def _conventions(v: _Validator, table: Mapping[str, Any],
+                 allowed: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    """Each of the profile's conventions: the rubric's value, else the first choice."""
+    if table and not allowed:
+        raise RubricError(f"{v.source}: [conventions] is not used by this rubric's profile; "
+                          "remove it (cs231n-fc reads [conventions] dropout_p)")
+    v.unknown_keys(table, allowed, "conventions.")
+    return {key: v.string(table, key, "conventions.", choices[0], choices=choices)
+            for key, choices in allowed.items()}
 
 
 def _check_tag(v: _Validator, key: str, tag: str) -> None:

@@ -56,5 +56,22 @@ def check_layout(folder: Path, profile: Profile) -> None:
             raise ProfileError(reason)
 
 
+def package_parent(folder: Path, profile: Profile) -> Path | None:
+    """The folder to grade when `folder` IS the profile's top package (the cs231n/ folder
+    itself: __init__.py, layers.py, classifiers/): its parent, graded exactly as if passed.
+    None when `folder` is not such a package; ProfileError when it is one under another name
+    (the imports `cs231n.layers` need the folder to be called cs231n)."""
+    if not profile.packages or not any((folder / f).is_file() for f in profile.package_files()):
+        return None
+    folder = folder.resolve()  # `grader run .` from inside cs231n/: the name is needed
+    tops = profile.top_packages()
+    if folder.name in tops:
+        return folder.parent
+    raise ProfileError(
+        f"{folder} holds {', '.join(f for f in profile.package_files() if (folder / f).is_file())}: "
+        f"it looks like the package {tops[0]}/ itself, but is named '{folder.name}'; rename it "
+        f"{tops[0]} (the course imports {profile.modules[0]}) or pass the folder that holds {tops[0]}/")
+
+
 __all__ = ["Profile", "ProfileError", "DEFAULT_PROFILE", "PROFILE_NAMES", "get_profile",
-           "all_profiles", "check_layout", "module_file"]
+           "all_profiles", "check_layout", "module_file", "package_parent"]

@@ -40,9 +40,23 @@ class Profile:
     # Refuses a submission the profile recognises but cannot grade (e.g. an older release
     # of the assignment): returns the one-line reason, or None to grade it.
     refuse: Callable[[Path], str | None] | None = None
+    # Conventions that changed between releases, chosen in the rubric's [conventions]:
+    # key -> allowed values, the first the default (cs231n-fc: dropout_p keep/drop/detect).
+    conventions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Notes on files the course provides that the submission lacks, each saying whether it
+    # matters (cs231n-fc: layer_utils.py, which fc_net.py imports; solver.py, never used).
+    missing: Callable[[Path], list[str]] | None = None
 
     def files(self) -> tuple[str, ...]:
         return tuple(module_file(m) for m in self.modules)
+
+    def package_files(self) -> tuple[str, ...]:
+        """The module files relative to the top package (`layers.py` for cs231n.layers): what
+        a folder that IS the package holds."""
+        return tuple(module_file(m.split(".", 1)[1]) for m in self.modules if "." in m)
+
+    def top_packages(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m.split(".", 1)[0] for m in self.modules if "." in m))
 
     def matches(self, folder: Path) -> bool:
         """Whether `folder` is laid out for this profile (any marker file present)."""

@@ -339,6 +339,10 @@ def summary_facts(view: "ReportView", quote: Callable[[str], str] = str,
         facts.append(acc)
     facts.append(f"time {figure(view.execution_time_s) if figure else f'{view.execution_time_s:.1f}'} s")
     facts += run_limit_facts(view.artifacts)
+    # A profile's year conventions as graded (cs231n-fc: what dropout's p meant).
+    conventions = view.artifacts.get("conventions")
+    if isinstance(conventions, list):
+        facts += [fact for fact in conventions if isinstance(fact, str)]
     if view.rubric:
         facts.append(f"rubric {quote(view.rubric)}")
     facts.append(f"seed {view.seed}")

@@ -1,8 +1,10 @@
-"""Stanford CS231n, the fully-connected nets assignment (2018 on); facts from docs
-profiles.md. Everything about the assignment lives in this folder:
+"""Stanford CS231n, the fully-connected nets assignment (2018 on, and 2017 under the rubric's
+[conventions]); facts from docs profiles.md. Everything about the assignment lives in this folder:
 
 - layout.py     where each component lives, update-rule defaults, year keywords (data)
 - reference.py  the trusted implementation, in the course's conventions
+- conventions.py  what dropout's p means in the year graded (rubric [conventions] dropout_p)
+- training.py   the training recipes: every update rule, and a deeper net
 - adapters.py   the student's functions through the sandbox; caches stay in the worker
 - signatures.py batchnorm/layernorm failure signatures in the course's names
 - checks/       the pytest checks (layers, dropout, normalisation, update rules, nets)
@@ -17,10 +19,10 @@ from grader.profiles.cs231n_fc import layout
 
 PROFILE = Profile(
     name="cs231n-fc",
-    title="Stanford CS231n fully-connected nets (2018 on)",
-    expects=("the assignment folder holding the package cs231n/: layers.py (affine, relu, "
-             "softmax_loss, dropout, batchnorm and layernorm when the year has them; forward -> "
-             "(out, cache)), optim.py (sgd, sgd_momentum, "
+    title="Stanford CS231n fully-connected nets (2018 on; 2017 with [conventions] dropout_p)",
+    expects=("the assignment folder holding the package cs231n/ (or that package folder "
+             "itself): layers.py (affine, relu, softmax_loss, dropout, batchnorm and layernorm "
+             "when the year has them; forward -> (out, cache)), optim.py (sgd, sgd_momentum, "
              "rmsprop, adam), classifiers/fc_net.py (TwoLayerNet, FullyConnectedNet); "
              "weights (in, out), biases (out,), mean losses, integer labels"),
     modules=tuple(layout.MODULES.values()),
@@ -31,4 +33,6 @@ PROFILE = Profile(
                        "mxnet", "theano", "chainer", "mlxtend", "pandas"),
     packages=True,
     vocabulary=layout.VOCABULARY,
+    conventions=layout.CONVENTIONS,
+    missing=layout.missing_provided,
 )

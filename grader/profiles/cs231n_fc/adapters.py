@@ -44,9 +44,14 @@ class CS231n:
     def call(self, name: str, *args: Any, module: str = LAYERS) -> Any:
         return self.sandbox.call(module, name, *args)
 
-    def pair(self, name: str, *args: Any, module: str = LAYERS, what: str) -> tuple[Any, Any]:
-        """A function documented to return two values (a loss and dx, next_w and config)."""
-        result = self.sandbox.call(module, name, *args)
+    def pair(self, name: str, *args: Any, module: str = LAYERS, what: str,
+             keep_second: bool = False) -> tuple[Any, Any]:
+        """A function documented to return two values (a loss and dx, next_w and config);
+        `keep_second` leaves the second in the worker (a config that only goes back there)."""
+        if keep_second:
+            result = self.sandbox.call_keep(module, name, *args, keep=(1,))
+        else:
+            result = self.sandbox.call(module, name, *args)
         if type(result) is not list or len(result) != 2:
             fail("missing-api", f"{name} must return {what}, got {D.fmt(result)}")
         return result[0], result[1]

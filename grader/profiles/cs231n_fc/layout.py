@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 #: component -> the module that defines it (inside the `cs231n` package, imported as the
 #: notebooks do: `from cs231n.layers import *`).
 MODULES: dict[str, str] = {
@@ -30,6 +32,11 @@ NORMALIZATION_KEYWORDS: dict[str, tuple[tuple[str, object], ...]] = {
     "layernorm": (("normalization", "layernorm"),),
 }
 
+#: Conventions a rubric chooses in [conventions] (first = default). dropout_p: what
+#: dropout_param["p"] (and the net's dropout keyword) means: "keep" (2018 on), "drop" (2017),
+#: or "detect" (either, read from how dropout_forward behaves).
+CONVENTIONS: dict[str, tuple[str, ...]] = {"dropout_p": ("keep", "drop", "detect")}
+
 #: The grader's canonical words (in hints written once for every profile) -> CS231n's.
 VOCABULARY: dict[str, str] = {
     "grad_out": "dout",
@@ -37,3 +44,30 @@ VOCABULARY: dict[str, str] = {
     "Linear.backward": "affine_backward",
     "SGD(layers, lr)": "sgd(w, dw, config)",
 }
+
+#: Files the course provides (students do not edit them) -> why the grader cares.
+PROVIDED: dict[str, str] = {
+    "cs231n/layer_utils.py": "layer_utils",
+    "cs231n/solver.py": "solver",
+}
+
+
+def missing_provided(folder: Path) -> list[str]:
+    """A note per course-provided file `folder` lacks, saying whether grading needs it."""
+    notes = []
+    fc_net = folder / "cs231n" / "classifiers" / "fc_net.py"
+    imports = fc_net.read_text(errors="replace") if fc_net.is_file() else ""
+    for path, module in PROVIDED.items():
+        if (folder / path).is_file():
+            continue
+        if module in imports:
+            notes.append(f"{path} is missing and it matters: your classifiers/fc_net.py imports "
+                         f"{module}, so TwoLayerNet and FullyConnectedNet cannot be imported and "
+                         "their checks (and training) fail; put the course's file back unchanged")
+        elif module == "solver":
+            notes.append(f"{path} is missing; it does not matter: the grader trains with its own "
+                         "loop, never the Solver")
+        else:
+            notes.append(f"{path} is missing; it does not matter here: your fc_net.py does not "
+                         f"import {module}")
+    return notes

@@ -126,11 +126,13 @@ def norm_backward(x: np.ndarray, gamma: np.ndarray, dout: np.ndarray, axis: int,
 
 
 def net_loss(params: Mapping[str, np.ndarray], X: np.ndarray, y: np.ndarray | None, reg: float,
-             normalization: str | None = None) -> tuple[float, Params] | np.ndarray:
-    """An affine-[norm]-ReLU-...-affine-softmax net with params W1..WL (in, out), b1..bL (out,)
-    and, when normalised, gamma1..gamma(L-1), beta1.. (out,); train mode, no dropout.
-    Returns scores (N, C) when y is None, else (loss, grads) with the regulariser
-    0.5 * reg * sum(W**2) over weights only."""
+             normalization: str | None = None,
+             masks: list[np.ndarray] | None = None) -> tuple[float, Params] | np.ndarray:
+    """An affine-[norm]-ReLU-[dropout]-...-affine-softmax net with params W1..WL (in, out),
+    b1..bL (out,) and, when normalised, gamma1..gamma(L-1), beta1.. (out,); train mode.
+    `masks` (train-mode dropout): one (N, H_i) array per hidden layer, already divided by the
+    keep probability, multiplied into each ReLU's output. Returns scores (N, C) when y is
+    None, else (loss, grads) with the regulariser 0.5 * reg * sum(W**2) over weights only."""
     depth = sum(1 for k in params if k.startswith("W"))
     axis = NORM_AXIS.get(normalization or "")
     h, saved = flat(X), []  # saved[i-1]: layer i's input, affine output, normalised output
@@ -139,7 +141,7 @@ def net_loss(params: Mapping[str, np.ndarray], X: np.ndarray, y: np.ndarray | No
         z = a if axis is None or i == depth else norm_forward(a, params[f"gamma{i}"],
                                                                params[f"beta{i}"], axis)
         saved.append((h, a, z))
-        h = relu_forward(z) if i < depth else z
+        h = relu_forward(z) * (masks[i - 1] if masks else 1.0) if i < depth else z
     if y is None:
         return h
     loss, da = softmax_loss(h, y)
@@ -151,7 +153,8 @@ def net_loss(params: Mapping[str, np.ndarray], X: np.ndarray, y: np.ndarray | No
         da = da @ W.T
         if i > 1:
             _, a, z = saved[i - 2]
-            da = da * (z > 0)
+            # z > 0 where the unit is active; a dropout mask also carries the 1/keep scaling.
+            da = da * (z > 0) * (masks[i - 2] if masks else 1.0)
             if axis is not None:
                 da, grads[f"gamma{i - 1}"], grads[f"beta{i - 1}"] = norm_backward(
                     a, params[f"gamma{i - 1}"], da, axis)

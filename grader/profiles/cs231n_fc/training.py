@@ -1,15 +1,18 @@
-"""The training recipe: the student's FullyConnectedNet(hidden_dims=[64], input_dim=784,
+"""The training recipes: the student's FullyConnectedNet(hidden_dims, input_dim=784,
 num_classes=10, reg=0) trained on the MNIST subset in the grader's own loop: the grader cuts
 the batches, calls the student's `loss(X, y)` for (loss, grads), and steps every parameter
 with the student's update rule, passing each parameter's config back as the Solver does.
 
-The grader sets the initial params itself and trains the reference (reference.py) on the
-same batches from the same params; the loop, evaluation and statistics are MyTorch's
-(grader/profiles/mytorch_hw1p1/training.py: `train` with a `Net`).
+One recipe per update rule (sgd, sgd_momentum, rmsprop, adam) on [training] hidden, and a
+deeper net ([training] deep_hidden) with sgd_momentum. The grader sets the initial params
+itself and trains the reference (reference.py) on the same batches from the same params; the
+loop, evaluation and statistics are MyTorch's (grader/profiles/mytorch_hw1p1/training.py:
+`train` with a `Net`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,9 +23,50 @@ from grader.profiles.cs231n_fc.layout import MODULES, UPDATE_RULES
 
 Pairs = list[tuple[np.ndarray, np.ndarray]]  # [(W (in, out), b (out,)), ...] per layer
 
+#: The recipes' ids (the checks' parameters), in the order they run.
+RECIPES: tuple[str, ...] = ("sgd", "sgd_momentum", "rmsprop", "adam", "deep")
+DEEP_RULE = "sgd_momentum"
 
-def rule_for(momentum: float) -> str:
-    return "sgd_momentum" if momentum else "sgd"
+
+@dataclass(frozen=True)
+class Recipe:
+    key: str                  # one of RECIPES
+    rule: str                 # the update rule (optim.py's function name)
+    hidden: tuple[int, ...]   # FullyConnectedNet's hidden_dims
+    lr: float                 # config["learning_rate"]; every other key is the rule's default
+
+    @property
+    def trained(self) -> str:
+        """What was trained, in the assignment's words (for messages)."""
+        return f"FullyConnectedNet({list(self.hidden)}) with your loss and {self.rule}"
+
+
+def recipe(key: str, cfg: Any) -> Recipe:
+    """`key`'s recipe under the rubric's [training] table `cfg`."""
+    # Momentum accumulates about 1 / (1 - mu) gradients: the same effective step as sgd's lr.
+    momentum_lr = cfg.lr * (1.0 - UPDATE_RULES["sgd_momentum"]["momentum"])
+    hidden = tuple(cfg.hidden)
+    return {"sgd": Recipe(key, "sgd", hidden, cfg.lr),
+            "sgd_momentum": Recipe(key, "sgd_momentum", hidden, momentum_lr),
+            "rmsprop": Recipe(key, "rmsprop", hidden, cfg.rmsprop_lr),
+            "adam": Recipe(key, "adam", hidden, cfg.adam_lr),
+            "deep": Recipe(key, DEEP_RULE, tuple(cfg.deep_hidden), momentum_lr)}[key]
+
+
+def first_departure(student: list[float], reference: list[float], *, rtol: float = 1e-4
+                    ) -> int | None:
+    """The first step whose batch loss differs from the reference's (0-based), or None.
+
+    Both nets start from the same params and see the same batches, so in float64 the losses
+    agree to rounding until an update differs: step 0 tests the loss, step 1 the first
+    update, later steps the state the rule carries in config. Rounding (another summation
+    order, einsum for dot) moves a loss by ~1e-12; the wrong steps seen (no bias correction,
+    a lost cache or m/v/t, epsilon inside the square root) by 1e-3 and more: rtol sits
+    far from both."""
+    for i, (a, b) in enumerate(zip(student, reference)):
+        if not abs(a - b) <= rtol * max(abs(b), 1e-12):
+            return i
+    return None
 
 
 def as_dict(pairs: Pairs) -> R.Params:
@@ -39,19 +83,17 @@ def as_pairs(params: R.Params, depth: int) -> Pairs:
 class LocalNet:
     """The reference net and update rule in the grader's process. Y (N, 10) one-hot."""
 
-    def __init__(self, start: Pairs, lr: float, momentum: float) -> None:
-        self.depth, self.current = len(start), as_dict(start)
-        self.rule = rule_for(momentum)
-        base = {**UPDATE_RULES[self.rule], "learning_rate": lr}
-        if momentum:
-            base["momentum"] = momentum
-        self.configs = {k: dict(base) for k in self.current}
+    def __init__(self, start: Pairs, rule: str, lr: float) -> None:
+        self.depth, self.current, self.rule = len(start), as_dict(start), rule
+        self.configs = {k: {**UPDATE_RULES[rule], "learning_rate": lr} for k in self.current}
+        self.losses: list[float] = []  # each step's batch loss (the trajectory)
 
     def step(self, X: np.ndarray, Y: np.ndarray) -> float:
         loss, grads = R.net_loss(self.current, X, Y.argmax(axis=1), 0.0)
         for k in self.current:
             self.current[k], self.configs[k] = R.update(self.rule, self.current[k], grads[k],
                                                         self.configs[k])
+        self.losses.append(loss)
         return loss
 
     def params(self) -> Pairs:
@@ -60,30 +102,31 @@ class LocalNet:
 
 class StudentNet:
     """The student's FullyConnectedNet and update rule in the worker: one loss call and one
-    rule call per parameter each step; params and configs held by the grader between calls."""
+    rule call per parameter each step; params and configs held by the grader between calls.
+    Only learning_rate is set: the rule fills in its own defaults, as under the Solver."""
 
-    def __init__(self, cs231n: CS231n, start: Pairs, lr: float, momentum: float) -> None:
+    def __init__(self, cs231n: CS231n, start: Pairs, rule: str, lr: float) -> None:
         hidden = [W.shape[1] for W, _ in start[:-1]]
-        self.cs231n, self.depth = cs231n, len(start)
+        self.cs231n, self.depth, self.rule = cs231n, len(start), rule
         self.net = cs231n.net("FullyConnectedNet", hidden, input_dim=start[0][0].shape[0],
                               num_classes=start[-1][0].shape[1], reg=0.0, weight_scale=1e-2,
                               dtype="float64")
         self.current = as_dict(start)
-        self.rule = rule_for(momentum)
-        config: dict[str, Any] = {"learning_rate": lr}
-        if momentum:
-            config["momentum"] = momentum
-        self.configs = {k: dict(config) for k in self.current}
+        self.configs: dict[str, Any] = {k: {"learning_rate": lr} for k in self.current}
+        self.losses: list[float] = []  # each step's batch loss (the trajectory)
 
     def step(self, X: np.ndarray, Y: np.ndarray) -> float:
         self.net.set("params", self.current)
         result = self.net.call("loss", X, Y.argmax(axis=1))
         loss, grads = result[0], result[1]
         for k in list(self.current):
+            # The config (velocity, cache, m, v: each as large as the weights) only ever goes
+            # back to the rule: it stays in the worker, halving each step's traffic.
             self.current[k], self.configs[k] = self.cs231n.pair(
                 self.rule, self.current[k], grads[k], self.configs[k], module=MODULES["optim"],
-                what="(next_w, config)")
+                what="(next_w, config)", keep_second=True)
             self.current[k] = np.asarray(self.current[k], dtype=np.float64)
+        self.losses.append(float(loss))
         return float(loss)
 
     def params(self) -> Pairs:

@@ -252,3 +252,45 @@ BROKEN: tuple[tuple[str, Edits, tuple[str, ...]], ...] = (
     ("no-optim", (), (OP,)),
     ("renamed-relu-backward", one(LY, "def relu_backward(dout, cache):", "def relu_back(dout, cache):"), ()),
 )
+
+
+# -- Training with every update rule, dropout in train-mode nets, the 2017 convention ---------
+
+RMS_CACHE = 'config["cache"] = config["decay_rate"] * config["cache"] + (1 - config["decay_rate"]) * dw ** 2'
+RMS_STEP = 'next_w = w - config["learning_rate"] * dw / (np.sqrt(config["cache"]) + config["epsilon"])'
+ADAM_VHAT = 'v_hat = config["v"] / (1 - config["beta2"] ** config["t"])'
+NET_SEED = '                self.dropout_param["seed"] = seed\n'
+# The 2017 handout: p is the drop probability, FullyConnectedNet(dropout=0) means no dropout.
+DROP_2017: Edits = (
+    (LY, ((MASK, "mask = (np.random.rand(*x.shape) >= p) / (1 - p)"),)),
+    (FC, (("dropout_keep_ratio=1,", "dropout=0,"),
+          ("self.use_dropout = dropout_keep_ratio != 1", "self.use_dropout = dropout > 0"),
+          ('{"mode": "train", "p": dropout_keep_ratio}', '{"mode": "train", "p": dropout}'))),
+)
+
+TRAINING_MUTANTS: tuple[Mutant, ...] = (
+    Mutant("rmsprop-cache-not-kept", one(OP, RMS_CACHE + "\n    " + RMS_STEP,
+                                         RMS_CACHE.replace('config["cache"] =', "cache =", 1) + "\n    "
+                                         + RMS_STEP.replace('config["cache"]', "cache")),
+           "training", "divergence", "rmsprop's cache never stored in config: every step is lr * 10 * sign(dw)"),
+    Mutant("adam-state-not-returned", one(OP, ADAM_STEP, ADAM_STEP + '\n    config = {k: config[k] for k in '
+                                          '("learning_rate", "beta1", "beta2", "epsilon")}'),
+           "training", "config-state", "adam returns a config without m, v, t (it still learns)"),
+    Mutant("adam-no-bias-correction-trains", ((OP, ((ADAM_MHAT, 'm_hat = config["m"]'),
+                                                    (ADAM_VHAT, 'v_hat = config["v"]'))),),
+           "training", "optimizer-update", "adam without bias corrections: the first step is already off"),
+    Mutant("fc-dropout-seed-ignored", one(FC, NET_SEED, "                pass\n"), "fc-net", "nondeterministic",
+           "FullyConnectedNet never puts its seed into dropout_param"),
+    Mutant("fc-dropout-not-applied", one(FC, "                h, drop_cache = dropout_forward(h, self.dropout_param)\n",
+                                         "                drop_cache = (self.dropout_param, None)\n"
+                                         "                self.dropout_param['mode'] = 'test'\n"),
+           "fc-net", "dropout-mode", "FullyConnectedNet skips dropout in train mode"),
+    Mutant("dropout-2017-graded-as-keep", DROP_2017, "dropout", "dropout-mode",
+           "a 2017 submission (p = drop probability) under dropout_p = keep"),
+)
+MUTANTS = MUTANTS + TRAINING_MUTANTS
+
+#: A 2017 submission, correct in its year, graded with each rubric setting that accepts it.
+YEAR_VARIANTS: tuple[tuple[Variant, str], ...] = tuple(
+    (Variant(f"dropout-2017-{setting}", DROP_2017, f"2017: p = drop probability, dropout= keyword "
+             f"(dropout_p = {setting})", ("dropout", "fc-net")), setting) for setting in ("drop", "detect"))

@@ -1,5 +1,6 @@
-"""CS231n dropout_forward/backward: p is the KEEP probability (2018 on), inverted dropout
-(train divides the kept units by p, test is the identity), the seed honoured."""
+"""CS231n dropout_forward/backward: p is the KEEP probability (2018 on) or, under the rubric's
+[conventions] dropout_p, the DROP probability (2017); inverted dropout (train divides the kept
+units by the keep probability, test is the identity), the seed honoured."""
 
 from __future__ import annotations
 
@@ -18,22 +19,27 @@ def train(cs231n, x: np.ndarray, p: float, seed: int) -> tuple[np.ndarray, objec
 
 @title("dropout_forward: train mode keeps units with p={p}")
 @tags("dropout")
+@title("dropout_forward (train, p = {p}): keeps the right share of units, scaled inverted")
 @pytest.mark.parametrize("p", [0.25, 0.7])
-def test_dropout_train(cs231n, p):
-    """Each unit is kept with probability p and scaled by 1/p (inverted dropout)."""
+def test_dropout_train(cs231n, dropout_convention, p):
+    """Each unit is kept with the probability p stands for (keep: p; drop, 2017: 1 - p) and
+    scaled by 1/keep (inverted dropout)."""
+    keep = dropout_convention.keep(p)
     x = np.random.default_rng(1).uniform(1, 2, (40, 50))
     out, _ = train(cs231n, x, p, 0)
     kept = out != 0
-    if not np.allclose(out[kept], x[kept] / p, rtol=1e-9):
+    share = kept.mean()
+    if abs(share - (1 - keep)) < 0.05 and abs(keep - 0.5) > 0.1:
+        fail("dropout-mode", dropout_convention.confusion(p, share),
+             message=dropout_convention.fact)
+    if not np.allclose(out[kept], x[kept] / keep, rtol=1e-9):
         ratio = np.median(out[kept] / x[kept])
         fail("dropout-mode", f"kept units are scaled by {ratio:.3g}; inverted dropout divides "
-             f"them by the keep probability p = {p} at training time")
-    share = kept.mean()
-    if abs(share - (1 - p)) < 0.05 and abs(p - 0.5) > 0.1:
-        fail("dropout-mode", f"dropout_forward keeps {share:.0%} of the units with p = {p}: p is "
-             "the probability of KEEPING a unit (2018 on), not of dropping it (the 2017 handout)")
-    if abs(share - p) > 0.05:
-        fail("dropout-mode", f"dropout_forward keeps {share:.0%} of the units with p = {p}")
+             f"them by the keep probability {keep:g} at training time",
+             message=dropout_convention.fact)
+    if abs(share - keep) > 0.05:
+        fail("dropout-mode", f"dropout_forward keeps {share:.0%} of the units with p = {p}; the "
+             f"keep probability is {keep:g}", message=dropout_convention.fact)
 
 
 @title("dropout_forward: test mode returns x unchanged")

@@ -1,6 +1,7 @@
-"""MNIST with the student's FullyConnectedNet(hidden_dims=[64], input_dim=784, num_classes=10,
-reg=0), its loss and its update rules (sgd, sgd_momentum), in the grader's own loop (profile
-training.py), beside the reference trained on the same batches from the same params."""
+"""MNIST with the student's FullyConnectedNet, its loss and each of its update rules (sgd,
+sgd_momentum, rmsprop, adam on [training] hidden; sgd_momentum on deep_hidden), in the
+grader's own loop (profile training.py), beside the reference trained on the same batches
+from the same params."""
 
 from __future__ import annotations
 
@@ -11,67 +12,109 @@ import pytest
 
 from grader.checks.framework import fail, tags, title
 from grader.profiles.cs231n_fc import training as T
-from grader.profiles.mytorch_hw1p1.checks.test_training import (MOMENTUM, Runs, _describe,
-                                                                check_accuracy, check_collapse)
+from grader.profiles.mytorch_hw1p1.checks.test_training import (Runs, _describe, check_accuracy,
+                                                                check_collapse)
+
+#: Steps whose batch losses must follow the reference's (enough for any rule's state to act).
+FOLLOWED_STEPS = 20
 
 
 class CS231nRuns(Runs):
-    """MyTorch's experiments (same loop, batches, evaluation), with CS231n's nets."""
+    """MyTorch's experiments (same loop, batches, evaluation), with CS231n's nets; one
+    experiment per recipe (training.RECIPES)."""
 
-    def reference_net(self, start: Any, lr: float, momentum: float) -> T.LocalNet:
-        return T.LocalNet(start, lr, momentum)
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        # Per recipe: the student's net with its start params, and the reference net (their
+        # step-by-step batch losses and final params are what the checks compare).
+        self.students: dict[str, tuple[T.StudentNet, T.Pairs]] = {}
+        self.references: dict[str, T.LocalNet] = {}
 
-    def student_net(self, start: Any, lr: float, momentum: float) -> T.StudentNet:
-        net = T.StudentNet(self.mytorch, start, lr, momentum)
-        self.students[momentum] = (net, start)
+    def recipe(self, key: str) -> T.Recipe:
+        return T.recipe(key, self.cfg)
+
+    def run(self, key: str) -> tuple[Any, Any]:
+        recipe = self.recipe(key)
+        return self.experiment(key, recipe.hidden, recipe.lr, recipe, publish=key == "sgd")
+
+    def reference_net(self, start: Any, lr: float, recipe: T.Recipe) -> T.LocalNet:
+        self.references[recipe.key] = T.LocalNet(start, recipe.rule, lr)
+        return self.references[recipe.key]
+
+    def student_net(self, start: Any, lr: float, recipe: T.Recipe) -> T.StudentNet:
+        net = T.StudentNet(self.mytorch, start, recipe.rule, lr)
+        self.students[recipe.key] = (net, start)
         return net
 
 
 @pytest.fixture(scope="session")
 def runs(cs231n, rubric, dataset, grading_seed, artifacts) -> CS231nRuns:
-    out = CS231nRuns(cs231n, rubric, dataset, grading_seed, artifacts)
-    out.students = {}
-    return out
+    return CS231nRuns(cs231n, rubric, dataset, grading_seed, artifacts)
 
 
-WITH_AND_WITHOUT = (pytest.param(0.0, id="sgd"),
-                    pytest.param(MOMENTUM, id="sgd_momentum", marks=tags("training", "update-rules")))
-RULE = {0.0: "sgd", MOMENTUM: "sgd_momentum"}  # the Solver's update_rule, as the titles name it
+# The first recipe is the training component's core; the others also exercise update-rules.
+RECIPES = [pytest.param(key, id=key, marks=() if key == "sgd" else tags("training", "update-rules"))
+           for key in T.RECIPES]
 
 
-@title("Solver with {momentum}: the loss falls", momentum=RULE)
 @tags("training")
-@pytest.mark.parametrize("momentum", WITH_AND_WITHOUT)
-def test_loss_decreases(runs: CS231nRuns, momentum: float) -> None:
+@title("Training {recipe}: the test loss falls and stays finite")
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_loss_decreases(runs: CS231nRuns, recipe: str) -> None:
     """The test loss falls and stays finite; an update rule that never moves the weights is named."""
-    student, reference = runs.get(momentum)
-    rule = T.rule_for(momentum)
+    student, reference = runs.run(recipe)
+    spec = runs.recipe(recipe)
     if student.diverged or student.final_loss > 2.0 * student.initial_loss:
-        fail("divergence", f"training FullyConnectedNet([64]) with your loss and {rule} makes the "
-             f"loss grow (or reach inf/NaN): see the {rule} and fc-net checks",
+        fail("divergence", f"training {spec.trained} (learning_rate {spec.lr:g}) makes the loss "
+             f"grow (or reach inf/NaN): see the {spec.rule} and fc-net checks",
              message=_describe(student, reference))
-    net, start = runs.students[momentum]
+    net, start = runs.students[recipe]
     if all(np.array_equal(a, b) for pair, old in zip(net.params(), start) for a, b in zip(pair, old)):
-        fail("no-learning", f"{rule} never moves the weights: after training every parameter "
+        fail("no-learning", f"{spec.rule} never moves the weights: after training every parameter "
              "equals its initial value (return next_w, do not only edit a copy)",
              message=_describe(student, reference))
     if not student.final_loss < 0.8 * student.initial_loss:
-        fail("no-learning", f"training FullyConnectedNet([64]) with your loss and {rule} leaves "
-             f"the test loss at {student.final_loss:.3g} (from {student.initial_loss:.3g}); the "
-             f"reference reaches {reference.final_loss:.3g}", message=_describe(student, reference))
+        fail("no-learning", f"training {spec.trained} leaves the test loss at "
+             f"{student.final_loss:.3g} (from {student.initial_loss:.3g}); the reference reaches "
+             f"{reference.final_loss:.3g}", message=_describe(student, reference))
 
 
-@title("Solver with {momentum}: predicts more than one class", momentum=RULE)
 @tags("training")
-@pytest.mark.parametrize("momentum", WITH_AND_WITHOUT)
-def test_no_single_class_collapse(runs: CS231nRuns, momentum: float) -> None:
-    check_collapse(*runs.get(momentum))
+@title("Training {recipe}: the first steps follow the reference's")
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_steps_follow_reference(runs: CS231nRuns, recipe: str) -> None:
+    """Same params, same batches: the batch losses agree with the reference's step by step
+    (a rule can still learn while computing the wrong step: no bias correction, lost state)."""
+    student, reference = runs.run(recipe)
+    spec = runs.recipe(recipe)
+    mine, theirs = runs.students[recipe][0].losses, runs.references[recipe].losses
+    step = T.first_departure(mine[:FOLLOWED_STEPS], theirs[:FOLLOWED_STEPS])
+    if step is None:
+        return
+    where = f"batch loss {mine[step]:.6g} at step {step} where the reference has {theirs[step]:.6g}"
+    if step == 0:
+        fail("wrong-forward", f"training {spec.trained}: the loss of the very first batch differs "
+             f"({where}): see the fc-net checks", message=_describe(student, reference))
+    if step == 1:
+        fail("optimizer-update", f"training {spec.trained}: the first update already differs from "
+             f"the reference's ({where}): see the {spec.rule} checks", message=_describe(student, reference))
+    fail("config-state", f"training {spec.trained}: the first update matches the reference's but "
+         f"later ones do not ({where}); the usual cause is state: {spec.rule} must keep it in the "
+         "config it returns and read it back on the next call (the grader passes each "
+         f"parameter's returned config back, as the Solver does); see the {spec.rule} checks",
+         message=_describe(student, reference))
 
 
-@title("Solver with {momentum}: test accuracy reaches the bar", momentum=RULE)
 @tags("training")
-@pytest.mark.parametrize("momentum", WITH_AND_WITHOUT)
-def test_accuracy(runs: CS231nRuns, momentum: float) -> None:
+@title("Training {recipe}: predictions do not collapse to one class")
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_no_single_class_collapse(runs: CS231nRuns, recipe: str) -> None:
+    check_collapse(*runs.run(recipe))
+
+
+@tags("training")
+@title("Training {recipe}: test accuracy reaches the reference's bar")
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_accuracy(runs: CS231nRuns, recipe: str) -> None:
     """Test accuracy from the trained params reaches the bar set by the reference."""
-    check_accuracy(runs, *runs.get(momentum), trained=f"FullyConnectedNet([64]) trained with your "
-                   f"loss and {T.rule_for(momentum)}")
+    check_accuracy(runs, *runs.run(recipe), trained=f"{runs.recipe(recipe).trained} trained")

@@ -23,30 +23,36 @@ class Runs:
                  artifacts: dict[str, Any]) -> None:
         self.mytorch, self.cfg, self.dataset, self.seed = mytorch, rubric.training, dataset, seed
         self.artifacts = artifacts
-        self.done: dict[float, tuple[T.TrainRun, T.TrainRun]] = {}
+        self.done: dict[Any, tuple[T.TrainRun, T.TrainRun]] = {}
 
     def get(self, momentum: float) -> tuple[T.TrainRun, T.TrainRun]:
-        if momentum not in self.done:
-            sizes = (self.dataset.X_train.shape[1], *self.cfg.hidden, T.N_CLASSES)
+        # Momentum accumulates about 1 / (1 - mu) gradients: the same effective step size.
+        lr = self.cfg.lr * (1.0 - momentum) if momentum else self.cfg.lr
+        return self.experiment(momentum, tuple(self.cfg.hidden), lr, momentum, publish=not momentum)
+
+    def experiment(self, key: Any, hidden: tuple[int, ...], lr: float, setting: Any, *,
+                   publish: bool = False) -> tuple[T.TrainRun, T.TrainRun]:
+        """(student, reference) trained once per `key` from the same params on the same
+        batches; `setting` goes to the two nets (MyTorch: the momentum)."""
+        if key not in self.done:
+            sizes = (self.dataset.X_train.shape[1], *hidden, T.N_CLASSES)
             start = T.init_params(sizes, self.seed + 1)
-            # Momentum accumulates about 1 / (1 - mu) gradients: the same effective step size.
-            lr = self.cfg.lr * (1.0 - momentum) if momentum else self.cfg.lr
             data = (self.dataset.X_train, self.dataset.y_train, self.dataset.X_test, self.dataset.y_test)
             kwargs = dict(epochs=self.cfg.epochs, batch_size=self.cfg.batch_size, seed=self.seed + 2)
             with one_blas_thread():
-                reference = T.train(self.reference_net(start, lr, momentum), start, *data, **kwargs)
-            student = T.train(self.student_net(start, lr, momentum), start, *data, **kwargs)
-            self.done[momentum] = (student, reference)
-            if not momentum:
+                reference = T.train(self.reference_net(start, lr, setting), start, *data, **kwargs)
+            student = T.train(self.student_net(start, lr, setting), start, *data, **kwargs)
+            self.done[key] = (student, reference)
+            if publish:
                 self.publish(student, reference)
-        return self.done[momentum]
+        return self.done[key]
 
     # The two networks of one experiment (another profile's Runs overrides these).
-    def reference_net(self, start: Any, lr: float, momentum: float) -> T.Net:
-        return T.LocalNet(start, lr, momentum)
+    def reference_net(self, start: Any, lr: float, setting: Any) -> T.Net:
+        return T.LocalNet(start, lr, setting)
 
-    def student_net(self, start: Any, lr: float, momentum: float) -> T.Net:
-        return T.StudentNet(self.mytorch, start, lr, momentum)
+    def student_net(self, start: Any, lr: float, setting: Any) -> T.Net:
+        return T.StudentNet(self.mytorch, start, lr, setting)
 
     def publish(self, student: T.TrainRun, reference: T.TrainRun) -> None:
         """The plain-SGD run's curve and confusion matrix, for the report writers."""

@@ -19,7 +19,6 @@ def train(cs231n, x: np.ndarray, p: float, seed: int) -> tuple[np.ndarray, objec
 
 @title("dropout_forward: train mode keeps units with p={p}")
 @tags("dropout")
-@title("dropout_forward (train, p = {p}): keeps the right share of units, scaled inverted")
 @pytest.mark.parametrize("p", [0.25, 0.7])
 def test_dropout_train(cs231n, dropout_convention, p):
     """Each unit is kept with the probability p stands for (keep: p; drop, 2017: 1 - p) and

@@ -32,7 +32,7 @@ def seeded_masks(cs231n, p: float, n: int, widths: list[int]) -> list[np.ndarray
 
 
 @tags("fc-net", "dropout")
-@title("FullyConnectedNet with dropout (train mode): seeded loss and grads match the reference")
+@title("FullyConnectedNet: train-mode dropout loss and grads are right")
 def test_fc_net_dropout_train_mode(cs231n, dropout_convention):
     """loss(X, y) with dropout and a seed is deterministic and equals the reference net with
     the same seeded masks: the loss and every gradient."""

@@ -227,7 +227,7 @@ def test_fc_net_normalized(cs231n, normalization, case):
     check_loss_and_grads(cs231n, "FullyConnectedNet", case, normalization)
 
 
-@title("FullyConnectedNet with {normalization}: gradients match numerical gradients")
+@title("FullyConnectedNet with {normalization}: numerical gradients agree")
 @pytest.mark.parametrize("normalization", ["batchnorm", "layernorm"])
 @tags("fc-net")
 @settings(max_examples=S.examples(0.1, at_least=3))
@@ -237,7 +237,7 @@ def test_fc_net_normalized_numerical(cs231n, normalization, case):
     check_numerical(cs231n, "FullyConnectedNet", case, normalization)
 
 
-@title("FullyConnectedNet with batchnorm: test mode uses the running statistics")
+@title("FullyConnectedNet with batchnorm: test mode uses running stats")
 @tags("fc-net", "batchnorm")
 def test_fc_net_batchnorm_test_mode(cs231n):
     """After a training step, loss(X) (y None) scores each sample on its own: batchnorm in

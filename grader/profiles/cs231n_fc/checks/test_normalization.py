@@ -170,7 +170,7 @@ def test_norm_backward(cs231n, kind, name, case):
     check_param_gradient(name, "dbeta", dbeta, want[2], case, forward_first)
 
 
-@title("{name}: agrees with numerical gradients of the forward")
+@title("{name}: matches numerical gradients")
 @pytest.mark.parametrize("kind, name", BACKWARDS)
 @settings(max_examples=S.examples(0.1, at_least=3))
 @given(case=norm_cases(max_size=4))

@@ -127,6 +127,6 @@ def reap_orphans() -> list[int]:
                   if ppid == me and not procs.is_zombie(pid))
 
 
-def tests_by_check(results_json: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def gradescope_tests_by_check(results_json: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Gradescope's tests keyed by check id (`extra_data.check`); their `name` is the title."""
     return {t["extra_data"]["check"]: t for t in results_json["tests"]}

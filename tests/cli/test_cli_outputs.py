@@ -19,7 +19,7 @@ import pytest
 from grader.reports import write_report
 
 from cli_helpers import REFERENCE, SUBMISSIONS, make_result
-from grading_helpers import tests_by_check
+from grading_helpers import gradescope_tests_by_check
 
 
 def _files(folder: Path) -> set[str]:
@@ -78,7 +78,7 @@ def test_syntax_error_is_reported_against_its_file_with_pythons_reason(tmp_path:
     proc = subprocess.run(
         [sys.executable, "-m", "grader", "run", str(sub), "--rubric", str(SUBMISSIONS / "fast.toml"),
          "--format", "json"], capture_output=True, text=True, timeout=600)
-    tests = tests_by_check(json.loads(proc.stdout))
+    tests = gradescope_tests_by_check(json.loads(proc.stdout))
     hints = {name: [d["hint"] for d in t["extra_data"]["diagnoses"]] for name, t in tests.items()}
     own = hints["test_api.py::test_module_imports[losses]"]
     assert own and own[0].startswith(f"losses.py has a syntax error on line {at + 1}: "), own
@@ -100,7 +100,7 @@ def test_near_miss_never_prints_got_and_expected_alike(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "grader", "run", str(sub), "--rubric", str(SUBMISSIONS / "fast.toml"),
          "--format", "json"], capture_output=True, text=True, timeout=600)
-    tests = tests_by_check(json.loads(proc.stdout))
+    tests = gradescope_tests_by_check(json.loads(proc.stdout))
     forward = tests["test_losses.py::test_cross_entropy_forward"]
     assert forward["score"] < forward["max_score"]
     output = forward["output"]

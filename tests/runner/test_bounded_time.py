@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from grading_helpers import REPO, Edits, make_submission, tests_by_check
+from grading_helpers import REPO, Edits, make_submission, gradescope_tests_by_check
 
 from grader.reports import validate_gradescope
 from grader.rubric import Rubric, load_rubric
@@ -93,7 +93,7 @@ def grade(submission: Path, rubric: Path, out: Path, *, command: str = "run", fm
 def checks_by_name(report: str) -> dict[str, dict[str, Any]]:
     data = json.loads(report)
     assert validate_gradescope(data) == []
-    return tests_by_check(data)
+    return gradescope_tests_by_check(data)
 
 
 def full_marks(report: str) -> bool:

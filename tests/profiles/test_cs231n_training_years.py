@@ -100,8 +100,8 @@ def test_the_bare_package_grades_as_its_parent(tmp_path: Path):
     bare, from_package = graded_json(str(parent / "cs231n"), "--rubric", rubric)
     assert whole.returncode == bare.returncode == 0, bare.stderr
     assert "is the package itself" in bare.stderr
-    assert ([(c["name"], c["status"], c["score"]) for c in from_package["tests"]]
-            == [(c["name"], c["status"], c["score"]) for c in from_parent["tests"]])
+    assert ([(c["extra_data"]["check"], c["status"], c["score"]) for c in from_package["tests"]]
+            == [(c["extra_data"]["check"], c["status"], c["score"]) for c in from_parent["tests"]])
     assert from_package["score"] == from_parent["score"] > 0
 
 
@@ -134,10 +134,10 @@ def test_training_runs_through_grader_run(tmp_path: Path):
     path = catalog.materialize(tmp_path / "adam", mutant.edits)
     done, result = graded_json(str(path), "--rubric", str(rubric_file(tmp_path, ["training"])))
     assert done.returncode == 0, done.stderr  # failed checks are a grade, not an error
-    runs = {c["name"].split("[")[1].rstrip("]") for c in result["tests"]}
+    runs = {c["extra_data"]["check"].split("[")[1].rstrip("]") for c in result["tests"]}
     assert runs == {"sgd", "sgd_momentum", "rmsprop", "adam", "deep"}
     failed = [c for c in result["tests"] if c["status"] == "failed"]
-    assert [c["name"] for c in failed] == ["test_training.py::test_steps_follow_reference[adam]"]
+    assert [c["extra_data"]["check"] for c in failed] == ["test_training.py::test_steps_follow_reference[adam]"]
     assert "`config-state`" in failed[0]["output"], failed[0]["output"]
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.results import CheckResult, Diagnosis, GradingResult
+from grader.results import CheckResult, Diagnosis, GradingResult, NotAssignedPart
 
 FORMAT = "grader-submission-record/1"
 SUFFIX = ".record.json"
@@ -95,7 +95,10 @@ def result_from_dict(data: dict[str, Any]) -> GradingResult:
                          execution_time_s=float(data.get("execution_time_s", 0.0)),
                          rubric=str(data.get("rubric", "")), seed=int(data.get("seed", 0)),
                          grader_error=str(data.get("grader_error", "")),
-                         artifacts=dict(data.get("artifacts") or {}))
+                         artifacts=dict(data.get("artifacts") or {}),
+                         release=str(data.get("release", "")),
+                         release_why=str(data.get("release_why", "")),
+                         not_assigned=[NotAssignedPart(**part) for part in data.get("not_assigned", [])])
 
 
 def record_path(folder: Path, stem: str) -> Path:

@@ -11,7 +11,9 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Status = Literal["passed", "failed", "error", "skipped"]
+# "not-assigned": the release graded does not ask for what the check tests (no points
+# either way, left out of the maximum; see checks.framework.not_assigned).
+Status = Literal["passed", "failed", "error", "skipped", "not-assigned"]
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 
 
@@ -31,6 +33,10 @@ class CheckResult:
     Hypothesis found (already rendered as text), `output` the student's captured
     stdout/stderr for the failing call, truncated. `name` is the pytest id (rubrics
     and instructors use it); `title` the short sentence a student reads.
+    `beyond_course`: non-empty for a check of what the course's own tests do not test
+    (the reason, a clause a student reads); reports show these in their own group.
+    `course_misses`: set on a failed scored check whose bug the course's own tests miss
+    (a sentence the report shows).
     """
 
     name: str
@@ -46,6 +52,8 @@ class CheckResult:
     duration_s: float = 0.0
     number: str = ""
     title: str = ""
+    beyond_course: str = ""
+    course_misses: str = ""
 
     @property
     def passed(self) -> bool:
@@ -58,8 +66,25 @@ class CheckResult:
 
 
 @dataclass
+class NotAssignedPart:
+    """A component the graded release does not assign: its checks did not run and its
+    `points` (from the rubric) are not part of the maximum."""
+
+    component: str
+    reason: str
+    points: float = 0.0
+
+
+@dataclass
 class GradingResult:
-    """A whole grading run of one submission."""
+    """A whole grading run of one submission.
+
+    `release` / `release_why`: the release of the assignment graded and why (the facts
+    line: "graded as CS231n 2022 assignment1: layers.py has no batchnorm_forward");
+    empty for a profile without releases. `not_assigned`: the components that release
+    does not assign (every report lists them). `max_score` is the sum of the graded
+    checks' points, i.e. the assigned components' points.
+    """
 
     submission: str
     checks: list[CheckResult] = field(default_factory=list)
@@ -70,6 +95,9 @@ class GradingResult:
     grader_error: str = ""
     # Report data for plots: learning curve, confusion matrix, per-class counts.
     artifacts: dict[str, Any] = field(default_factory=dict)
+    release: str = ""
+    release_why: str = ""
+    not_assigned: list[NotAssignedPart] = field(default_factory=list)
 
     @property
     def score(self) -> float:

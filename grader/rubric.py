@@ -23,7 +23,9 @@ The file layout (see ``rubrics/default.toml`` for a commented example)::
     [training]      dataset, n_train, n_test, hidden, activation, epochs, batch_size, lr,
                     accuracy_margin, min_accuracy, time_budget_s; cs231n-fc also reads
                     rmsprop_lr, adam_lr, deep_hidden
-    [conventions]   the profile's year conventions (cs231n-fc: dropout_p = "keep" | "drop" | "detect")
+    score_beyond_course = false        # optional; checks marked beyond_course earn points too
+    [conventions]   the profile's year conventions (cs231n-fc: dropout_p = "keep" | "drop" | "detect");
+                    release = "<name>" grades as that release instead of the detected one
     [components.<tag>]              points, visibility
     [checks."test_x.py::test_y"]    points, visibility, enabled
 
@@ -40,6 +42,12 @@ Scoring semantics (implemented in :mod:`grader.scoring`, which the runner uses):
   its component's, then ``"visible"``. ``public_only = true`` (``grader
   check``) drops every check that is not ``"visible"``; ``include_tags``
   keeps only the checks of those components; ``enabled = false`` drops one check.
+* A check marked ``beyond_course`` (it tests what the course's own tests do not)
+  is worth 0 points in a course profile (``Profile.beyond_course_points`` False)
+  unless ``score_beyond_course = true`` or its own ``checks."<name>".points``
+  prices it; in the default profile it is scored like any other check.
+* A release (detected, or ``[conventions] release``) that does not assign a
+  component leaves that component's checks out and its points out of the total.
 """
 
 from __future__ import annotations
@@ -150,6 +158,12 @@ class Rubric:
     profile: str = DEFAULT_PROFILE
     # The profile's conventions (Profile.conventions), every key filled with its value.
     conventions: dict[str, str] = field(default_factory=dict, hash=False)
+    # The [conventions] keys the file set itself (a release's implied conventions fill the rest).
+    conventions_set: tuple[str, ...] = ()
+    # `[conventions] release`: the release to grade as ("" = detect from the submission).
+    release: str = ""
+    # Whether checks marked beyond_course earn points (None: the profile's default).
+    score_beyond_course: bool | None = None
 
     # -- questions the runner asks -------------------------------------------------
 
@@ -172,13 +186,16 @@ class Rubric:
             "limits": dataclasses.asdict(self.limits),
             "training": {**dataclasses.asdict(self.training), "hidden": list(self.training.hidden),
                          "deep_hidden": list(self.training.deep_hidden)},
-            "conventions": dict(self.conventions),
+            "conventions": ({key: self.conventions[key] for key in self.conventions_set}
+                            | ({"release": self.release} if self.release else {})),
             "components": {t: dataclasses.asdict(r) for t, r in self.components.items()},
             "checks": {n: {k: v for k, v in dataclasses.asdict(r).items() if v is not None}
                        for n, r in self.checks.items()},
         }
         if self.include_tags is not None:
             raw["include_tags"] = list(self.include_tags)
+        if self.score_beyond_course is not None:
+            raw["score_beyond_course"] = self.score_beyond_course
         return raw
 
     def with_overrides(self, **overrides: Any) -> "Rubric":
@@ -373,7 +390,7 @@ def _build(raw: Mapping[str, Any], *, path: Path | None, source: str) -> Rubric:
     v = _Validator(source)
     top = ("name", "profile", "modules", "seed", "hypothesis_max_examples", "forbidden_imports",
            "public_only", "include_tags", "limits", "training", "conventions", "components",
-           "checks")
+           "checks", "score_beyond_course")
     v.unknown_keys(raw, top, "")
 
     name = v.string(raw, "name", "", "default")
@@ -400,8 +417,11 @@ def _build(raw: Mapping[str, Any], *, path: Path | None, source: str) -> Rubric:
 
     limits = _limits(v, v.table(raw, "limits", "[limits] memory_mb = 512"))
     training = _training(v, v.table(raw, "training", '[training] epochs = 8'))
-    conventions = _conventions(v, v.table(raw, "conventions", '[conventions] dropout_p = "keep"'),
-                               profile.conventions)
+    convention_table = dict(v.table(raw, "conventions", '[conventions] dropout_p = "keep"'))
+    release = _release(v, convention_table.pop("release", None), profile)
+    conventions = _conventions(v, convention_table, profile.conventions)
+    score_beyond = (v.boolean(raw, "score_beyond_course", "", False)
+                    if "score_beyond_course" in raw else None)
 
     components: dict[str, ComponentRule] = {}
     for tag, entry in v.table(raw, "components", "[components.linear] points = 15").items():
@@ -435,7 +455,9 @@ def _build(raw: Mapping[str, Any], *, path: Path | None, source: str) -> Rubric:
     return Rubric(name=name, path=path, modules=modules, limits=limits, forbidden_imports=forbidden,
                   hypothesis_max_examples=max_examples, seed=seed, training=training,
                   components=components, checks=checks, include_tags=include_tags,
-                  public_only=public_only, profile=profile.name, conventions=conventions)
+                  public_only=public_only, profile=profile.name, conventions=conventions,
+                  conventions_set=tuple(convention_table), release=release,
+                  score_beyond_course=score_beyond)
 
 
 def _limits(v: _Validator, table: Mapping[str, Any]) -> Limits:
@@ -499,6 +521,17 @@ def _conventions(v: _Validator, table: Mapping[str, Any],
     v.unknown_keys(table, allowed, "conventions.")
     return {key: v.string(table, key, "conventions.", choices[0], choices=choices)
             for key, choices in allowed.items()}
+
+
+def _release(v: _Validator, value: Any, profile: Any) -> str:
+    """`[conventions] release`: one of the profile's release names, or "" (detect)."""
+    if value is None:
+        return ""
+    names = tuple(release.name for release in profile.releases)
+    if not names:
+        raise RubricError(f"{v.source}: conventions.release is not used by the {profile.name} "
+                          "profile (it has no releases); remove it")
+    return v.string({"release": value}, "release", "conventions.", names[0], choices=names)
 
 
 def _check_tag(v: _Validator, key: str, tag: str) -> None:

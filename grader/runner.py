@@ -82,7 +82,10 @@ def grade(submission: Path, rubric: Rubric, *, seed: int | None = None, progress
         return GradingResult(
             submission=str(submission), checks=plugin.finished_checks(),
             execution_time_s=round(time.perf_counter() - started, 3),
-            rubric=str(rubric.path or rubric.name), seed=seed, artifacts=plugin.report_data)
+            rubric=str(rubric.path or rubric.name), seed=seed, artifacts=plugin.report_data,
+            release=plugin.release.name if plugin.release else "",
+            release_why=plugin.release.why if plugin.release else "",
+            not_assigned=list(plugin.not_assigned))
 
     watchdog = None
     if on_overrun is not None:

@@ -25,6 +25,21 @@ tags = pytest.mark.tags
 #: (rubrics key on them) unchanged: `@title("{kind}: forward ...", kind={"relu": "ReLU"})`.
 title = pytest.mark.title
 
+#: `@beyond_course("the course's autograder never tests |x| ~ 1e3")` on a check (or
+#: `pytest.param(..., marks=beyond_course(...))`): the check tests what the course's own
+#: tests do not. In a course profile (one with releases) it is run and reported (pass/fail,
+#: diagnosis, hint) in its own group, "Beyond the course's own tests", and costs no points
+#: unless the rubric gives it some (`[beyond_course] points = true`, or per check id
+#: `[checks."<id>"] points = ...`). In a profile without releases (default) it is scored as
+#: any other check. The reason is one clause a student reads.
+beyond_course = pytest.mark.beyond_course
+
+#: `@course_misses("the official autograder gives 100/100 to momentum that updates the bias
+#: velocity from dLdW")` on a *scored* check: when it fails, the report says in a sentence
+#: that the course's own tests miss this bug. `CheckFailure(..., course_misses="...")` says
+#: the same for one failure only (it wins over the marker).
+course_misses = pytest.mark.course_misses
+
 
 def diagnosis(diagnosis_id: str, hint: str) -> Diagnosis:
     """A Diagnosis whose id is checked against the catalog, so a typo fails loudly in our tests."""
@@ -37,11 +52,12 @@ class CheckFailure(AssertionError):
     """A check found a bug in the submission.
 
     `credit` is the fraction of the check's points still awarded (e.g. 0.5 for a
-    correct but too slow implementation).
+    correct but too slow implementation); `course_misses`, when set, is the sentence
+    saying that the course's own tests do not catch this bug.
     """
 
     def __init__(self, *diagnoses: Diagnosis, message: str = "", example: str = "",
-                 output: str = "", credit: float = 0.0) -> None:
+                 output: str = "", credit: float = 0.0, course_misses: str = "") -> None:
         if not diagnoses:
             raise ValueError("a CheckFailure names at least one diagnosis")
         self.diagnoses = list(diagnoses)
@@ -49,11 +65,28 @@ class CheckFailure(AssertionError):
         self.example = example
         self.output = output
         self.credit = min(max(credit, 0.0), 1.0)
+        self.course_misses = course_misses
         super().__init__(self.message)
 
 
+class NotAssigned(Exception):
+    """Raised by `not_assigned`: what this check tests is not part of the assignment graded."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def fail(diagnosis_id: str, hint: str, *, message: str = "", credit: float = 0.0,
-         output: str = "", more: tuple[Diagnosis, ...] = ()) -> NoReturn:
+         output: str = "", more: tuple[Diagnosis, ...] = (), course_misses: str = "") -> NoReturn:
     """Raise a CheckFailure with one diagnosis (plus `more`)."""
     raise CheckFailure(diagnosis(diagnosis_id, hint), *more, message=message,
-                       credit=credit, output=output)
+                       credit=credit, output=output, course_misses=course_misses)
+
+
+def not_assigned(reason: str) -> NoReturn:
+    """End the check as "not-assigned" (no points either way, left out of the maximum):
+    the release graded does not ask for what it tests, in a finer way than a whole
+    component (`Release.assigned`). `reason` is one clause a student reads ("the 2017
+    handout's Adam starts t at 1")."""
+    raise NotAssigned(reason)

@@ -13,12 +13,19 @@ Hooks used (all on `GradingPlugin`, registered by `grader.runner`):
   or the run's deadline (`RunDeadlineReached`) becomes diagnoses; any other
   exception is the grader's own error (status "error": its points are left out
   of the total and the run exits 3).
-Fixtures offered to checks: `student`, `rubric`, `grading_seed`, `dataset`, `artifacts`.
+Releases and course scope (see the README, "What a profile declares"): the profile's
+release for this submission (detected, or the rubric's `[conventions] release`) decides
+which components run; the others are recorded as `not_assigned` and leave the maximum.
+Checks marked `beyond_course` are priced at 0 in a course profile unless the rubric or
+the release scores them; `not_assigned(...)` inside a check gives "not-assigned".
+Fixtures offered to checks: `student`, `rubric`, `grading_seed`, `dataset`, `artifacts`,
+`release` (the Release graded, or None).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import tempfile
 import time
@@ -30,10 +37,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from grader.checks.framework import CheckFailure
+from grader.checks.framework import CheckFailure, NotAssigned
 from grader.checks.student import Student
 from grader.profiles import get_profile
-from grader.results import CheckResult, Diagnosis
+from grader.profiles.base import Release
+from grader.results import CheckResult, Diagnosis, NotAssignedPart
 from grader.rubric import Rubric
 from grader.sandbox import Limits, Sandbox, SandboxError, StudentFailure
 from grader.sandbox.errors import CallBlocked, RunDeadlineReached
@@ -75,6 +83,13 @@ def _shown(value: Any, names: Mapping[Any, str] | None) -> Any:
         return names[value] if names is not None and value in names else value
     except TypeError:  # an unhashable parameter value (or no mapping given): shown as it is
         return value
+
+
+def marker_text(item: pytest.Item, name: str) -> str:
+    """The reason given to the closest `name` marker (beyond_course, course_misses), or ""."""
+    for marker in item.iter_markers(name):
+        return str(marker.args[0]) if marker.args else "not tested by the course's own tests"
+    return ""
 
 
 def check_name(item: pytest.Item) -> str:
@@ -125,6 +140,14 @@ class GradingPlugin:
         self.done: set[str] = set()  # checks whose outcome is final
         self._dataset = dataset
         self.profile = get_profile(rubric.profile)
+        self.release: Release | None = self.profile.release_for(submission, rubric.release)
+        if self.release is not None and self.release.conventions:
+            # The release implies its year's conventions; what the rubric set itself wins.
+            implied = {k: v for k, v in self.release.conventions.items()
+                       if k in rubric.conventions and k not in rubric.conventions_set}
+            self._rubric = dataclasses.replace(rubric, conventions={**rubric.conventions, **implied})
+        self.not_assigned: list[NotAssignedPart] = []
+        self._course_misses: dict[str, str] = {}  # check -> the marker's sentence
         # Instance attributes must not reuse a fixture's name: pytest finds the
         # fixtures by looking up attributes of this object.
         self.results: dict[str, CheckResult] = {}
@@ -142,7 +165,10 @@ class GradingPlugin:
             function_budget_s=limits.function_budget_s, memory_mb=limits.memory_mb,
             cpu_time_s=limits.cpu_time_s, output_limit_bytes=limits.output_limit_bytes,
             output_budget_bytes=limits.output_budget_bytes),
-            forbidden_imports=tuple(self._rubric.forbidden_imports), packages=self.profile.packages)
+            forbidden_imports=tuple(self._rubric.forbidden_imports), packages=self.profile.packages,
+            provided_files=self.profile.provided_files,
+            handout_imports=self.profile.handout_imports + (self.release.handout_imports if self.release else ()),
+            numpy_compat=self.profile.numpy_compat)
         sandbox.deadline = self.deadline
         self._sandbox = sandbox
         try:
@@ -178,6 +204,11 @@ class GradingPlugin:
         return self._rubric
 
     @pytest.fixture(scope="session")
+    def release(self) -> Release | None:
+        """The release graded (Profile.release_for), or None for a profile without releases."""
+        return self.release
+
+    @pytest.fixture(scope="session")
     def grading_seed(self) -> int:
         return self._seed
 
@@ -209,10 +240,14 @@ class GradingPlugin:
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
                                       items: list[pytest.Item]) -> None:
         kept: list[tuple[pytest.Item, str, list[str]]] = []  # (item, name, tags)
+        unassigned: dict[str, None] = {}
         for item in items:
             name, item_tags = check_name(item), component_of(item) or ["other"]
             rule = self._rubric.checks.get(name)
             if rule is not None and not rule.enabled:
+                continue
+            if self.release is not None and not self.release.assigns(item_tags[0]):
+                unassigned[item_tags[0]] = None
                 continue
             if self._rubric.include_tags is not None and item_tags[0] not in self._rubric.include_tags:
                 continue
@@ -220,14 +255,32 @@ class GradingPlugin:
                 continue
             kept.append((item, name, item_tags))
         items[:] = [item for item, _, _ in kept]
-        points = max_points([(name, item_tags[0]) for _, name, item_tags in kept], self._rubric)
+        beyond = {name: marker_text(item, "beyond_course") for item, name, _ in kept}
+        # A beyond-course check nobody scores is priced under no component: worth 0.
+        points = max_points([(name, "" if beyond[name] and not self._scores_beyond(name) else item_tags[0])
+                             for _, name, item_tags in kept], self._rubric)
         for number, (item, name, item_tags) in enumerate(kept, start=1):
             self.results[name] = CheckResult(
                 name=name, title=self.profile.phrase(title_of(item)), max_score=points[name],
-                tags=item_tags, number=str(number),
+                tags=item_tags, number=str(number), beyond_course=self.profile.phrase(beyond[name]),
                 visibility=visibility_of(name, item_tags[0], self._rubric))  # type: ignore[arg-type]
+            if misses := marker_text(item, "course_misses"):
+                self._course_misses[name] = self.profile.phrase(misses)
+        self.not_assigned = [
+            NotAssignedPart(component=tag, reason=self.release.why if self.release else "",
+                            points=self._rubric.components[tag].points if tag in self._rubric.components else 0.0)
+            for tag in unassigned]
         if self.progress is not None:
             self.progress.start(total=len(kept), description="checks")
+
+    def _scores_beyond(self, name: str) -> bool:
+        """Whether the beyond-course check `name` earns its component's points: the rubric says
+        so (score_beyond_course), the release's own tests test it, or the profile scores them."""
+        if self._rubric.score_beyond_course is not None:
+            return self._rubric.score_beyond_course
+        if self.release is not None and self.release.tests(name):
+            return True
+        return self.profile.beyond_course_points
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
@@ -285,6 +338,10 @@ class GradingPlugin:
             result.message = failure.message
             result.output = failure.output
             result.example = ""  # Hypothesis stopped at the refusal: no minimal example to show
+        elif isinstance(exc, NotAssigned):
+            result.status = "not-assigned"
+            result.message = self.profile.phrase(exc.reason)
+            result.example = ""
         elif isinstance(exc, CheckFailure):
             result.status = "failed"
             # Hints written once for every profile, said in the assignment's own words.
@@ -292,6 +349,8 @@ class GradingPlugin:
             result.message = self.profile.phrase(exc.message)
             result.output = exc.output or self._student_output()
             self.credits[result.name] = exc.credit
+            result.course_misses = (self.profile.phrase(exc.course_misses)
+                                    or self._course_misses.get(result.name, ""))
         elif isinstance(exc, StudentFailure):
             result.status = "failed"
             result.diagnoses = [Diagnosis(exc.diagnosis, exc.message)]
@@ -344,6 +403,8 @@ class GradingPlugin:
     # -- the outcome --------------------------------------------------------------
     def finished_checks(self) -> list[CheckResult]:
         for result in self.results.values():
+            if result.status == "not-assigned":
+                result.max_score = 0.0  # no points either way: out of the maximum too
             if result.status == "error" and result.max_score:
                 # The grader's own failure never costs the student: left out of the total.
                 result.message += (f" (this check was worth {result.max_score:g} points; they are left "

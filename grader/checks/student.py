@@ -28,6 +28,12 @@ class Student:
         return "student"
 
     @property
+    def mutated(self) -> tuple[int | str, ...]:
+        """The arguments (position, or keyword name) whose arrays the last call changed in
+        place; `grader.checks.mutation.expect_unmodified` turns them into a finding."""
+        return self.sandbox.last_mutated
+
+    @property
     def output(self) -> str:
         """What the student's code printed during the last call (truncated)."""
         return self.sandbox.last_output

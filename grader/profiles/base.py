@@ -9,11 +9,18 @@ A profile is a frozen `Profile` built by its own sub-package
   it (`rubric`);
 - which imports it forbids (`forbidden_imports`: MyTorch's GELU may use scipy);
 - how to say things in the assignment's own words (`vocabulary`: canonical
-  term -> the course's term, applied to every hint a check raises).
+  term -> the course's term, applied to every hint a check raises);
+- which release (semester, year) of the assignment a submission was written for
+  (`detect_release` -> `Release`: the components it assigns, its conventions),
+  which files are the course's own code (`provided_files`: their imports are not
+  policed), which handout imports are legal (`handout_imports`: `past.builtins`
+  gets a tiny stand-in when missing) and which calls the course's NumPy accepted
+  (`numpy_compat`, names from grader/sandbox/compat.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +30,38 @@ from typing import Callable, Mapping
 def module_file(module: str) -> str:
     """`mytorch.nn.linear` -> `mytorch/nn/linear.py` (the file a student edits)."""
     return module.replace(".", "/") + ".py"
+
+
+@dataclass(frozen=True)
+class Release:
+    """One release (semester, year, assignment) of a course's assignment, as graded.
+
+    `name`: how reports name it ("CS231n 2022 assignment1"); `why`: the fingerprints that
+    chose it, one clause a student reads ("layers.py has no batchnorm_forward and fc_net.py
+    has TwoLayerNet only"); `assigned`: the component tags this release assigns (None: every
+    component): checks of other components do not run, are listed as "not part of this
+    assignment" with `why`, and their points leave the maximum; `conventions`: values for the
+    profile's [conventions] keys this release implies (a rubric's explicit value wins);
+    `handout_imports`: imports this release's handout itself writes, legal on top of the
+    profile's `handout_imports` (e.g. ("past.builtins",) for 2021-24 assignment1).
+    """
+
+    name: str
+    why: str = ""
+    assigned: frozenset[str] | None = None
+    conventions: Mapping[str, str] = field(default_factory=dict)
+    handout_imports: tuple[str, ...] = ()
+    # Check ids (exact, or a prefix ending in "::" or "[") of beyond_course checks that this
+    # release's own tests do test (MyTorch S25 tests softmax stability): scored as usual.
+    course_tests: tuple[str, ...] = ()
+
+    def assigns(self, component: str) -> bool:
+        return self.assigned is None or component in self.assigned
+
+    def tests(self, check: str) -> bool:
+        """Whether this release's own tests test the check `check` (an id)."""
+        return any(check == t or (t.endswith(("::", "[")) and check.startswith(t))
+                   for t in self.course_tests)
 
 
 @dataclass(frozen=True)
@@ -46,6 +85,38 @@ class Profile:
     # Notes on files the course provides that the submission lacks, each saying whether it
     # matters (cs231n-fc: layer_utils.py, which fc_net.py imports; solver.py, never used).
     missing: Callable[[Path], list[str]] | None = None
+    # The release a submission was written for, from its own fingerprints (signatures, file
+    # layout, handout lines); None: one release, everything assigned. The rubric's
+    # `[conventions] release = "<name>"` picks one of `releases` (by Release.name) instead.
+    detect_release: Callable[[Path], Release] | None = None
+    releases: tuple[Release, ...] = ()
+    # Course code the student does not write (relative paths, e.g. "cs231n/fast_layers.py"):
+    # its imports are not policed. A forbidden module it imports is never loaded for real: the
+    # provided file gets an empty stand-in whose use raises, so only code that really uses it
+    # fails (and the students' own files that import the provided file still import).
+    provided_files: tuple[str, ...] = ()
+    # Imports the course's handout itself writes (every release): "builtins", "__future__",
+    # "past.builtins", "future". Of these, `past.builtins` (xrange, basestring, ...) and
+    # `future` get a tiny stand-in in the worker when the package is not installed.
+    handout_imports: tuple[str, ...] = ()
+    # NumPy 1.x calls the course's NumPy accepted and the grader's NumPy refuses, accepted in
+    # the worker (student side only); names from grader.sandbox.compat.NUMPY_COMPAT.
+    numpy_compat: tuple[str, ...] = ()
+    # Whether checks marked beyond_course earn points by default (the rubric's
+    # score_beyond_course overrides): True for the default profile (its own contract), False
+    # for a course profile, where they are reported without costing points.
+    beyond_course_points: bool = True
+
+    def release_for(self, folder: Path, chosen: str = "") -> Release | None:
+        """The release to grade `folder` as: the rubric's `chosen` name, else the detected one;
+        None when the profile has no releases (everything assigned, as before)."""
+        if chosen:
+            for release in self.releases:
+                if release.name == chosen:
+                    return dataclasses.replace(release, why="set in the rubric ([conventions] release)")
+            raise ValueError(f"unknown release {chosen!r}; releases: "
+                             + ", ".join(r.name for r in self.releases))
+        return self.detect_release(folder) if self.detect_release is not None else None
 
     def files(self) -> tuple[str, ...]:
         return tuple(module_file(m) for m in self.modules)

@@ -58,6 +58,8 @@ DEFAULT_FORBIDDEN = ("torch", "tensorflow", "jax", "autograd")
 PER_CALL_LIMITS = frozenset({"call_timeout_s", "output_limit_bytes", "max_message_bytes"})
 _ERROR_KINDS = {"exception", "import", "missing", "memory", "unsendable", "stale", "exit", "usage",
                 "blocked"}
+# Requests whose array arguments the worker watches for in-place changes (worker._WATCHED_OPS).
+_WATCHED_OPS = frozenset({"call", "method", "call_keep", "new"})
 # Requests that need a student module imported first.
 _MODULE_OPS = frozenset({"module", "new", "call", "call_keep", "module_has"})
 _SIGNAL_WORDS = {signal.SIGSEGV: "a segmentation fault", signal.SIGABRT: "an abort",
@@ -174,10 +176,15 @@ class Sandbox:
         network_isolation: bool = True,
         hide_grader: bool = True,
         packages: bool = False,
+        provided_files: tuple[str, ...] = (),
+        handout_imports: tuple[str, ...] = (),
+        numpy_compat: tuple[str, ...] = (),
     ) -> None:
         """`sandbox_uid`: the uid the worker runs as when the grader is root
         (default: a free one from 61000-61999 reserved by a lock file, so its
-        processes can all be killed without touching anyone else's)."""
+        processes can all be killed without touching anyone else's).
+        `provided_files`, `handout_imports`, `numpy_compat`: the profile's declarations
+        for the course's own code (grader/profiles/base.py), applied in the worker."""
         self.submission_dir = Path(submission_dir)
         self._base_limits = limits or Limits()
         self._overrides: list[dict[str, Any]] = []
@@ -187,6 +194,8 @@ class Sandbox:
         self._network_isolation = network_isolation
         self._hide = dirs_to_hide() if hide_grader else []
         self._packages = packages  # copy package folders too (a profile whose modules are packages)
+        self._course_code = {"provided": tuple(provided_files), "handout_imports": tuple(handout_imports),
+                             "numpy_compat": tuple(numpy_compat)}
         self._lease: UidLease | None = None
         self._worker: WorkerProcess | None = None
         self._generation = 0
@@ -208,6 +217,10 @@ class Sandbox:
         self._imported: set[str] = set()       # modules the current worker has imported
         self._told_blocks = 0                  # the ledger version the current worker knows
         self._dependencies: dict[str, list[str]] | None = None
+        # Input mutation: the arguments (position, or keyword name) whose arrays the last call
+        # changed in place, as the worker saw them; and that call, to re-run it read-only.
+        self.last_mutated: tuple[int | str, ...] = ()
+        self._last_call: tuple[dict[str, Any], str] | None = None
 
     # ------------------------------------------------------------ lifecycle
 
@@ -229,7 +242,8 @@ class Sandbox:
         config = WorkerConfig(
             submission_dir=self.submission_dir, limits=self._base_limits,
             forbidden=self.forbidden_imports, uid=self._lease.uid if self._lease else None,
-            network_isolation=self._network_isolation, hide=self._hide, packages=self._packages)
+            network_isolation=self._network_isolation, hide=self._hide, packages=self._packages,
+            **self._course_code)
         worker = WorkerProcess(config)
         hello = worker.start()
         self._worker = worker
@@ -401,6 +415,18 @@ class Sandbox:
     def ping(self) -> None:
         self._request({"op": "ping"}, None, "ping")
 
+    def locate_mutation(self, *, timeout_s: float | None = None) -> dict[str, Any] | None:
+        """Where the last call's student code writes to an argument array: the call is run once
+        more with its arrays read-only, and NumPy raises at that line. Returns {"file": the
+        submission's file, "line": int, "code": the line's text, "message": NumPy's words},
+        or None (no last call, or it wrote nothing). The re-run has the call's other effects
+        again (a layer's cache is overwritten), so use it once a mutation has been seen."""
+        if self._last_call is None:
+            return None
+        call, what = self._last_call
+        found = self._request({"op": "locate_write", "call": dict(call)}, timeout_s, what)
+        return found if isinstance(found, dict) else None
+
     def _to_wire(self, obj: Any) -> Any:
         if isinstance(obj, RemoteObject):
             if obj._sandbox is not self:
@@ -452,6 +478,9 @@ class Sandbox:
         if self.output_stats.muted:
             request["mute"] = True
         parts = channel.encode(request, self._to_wire)  # StaleHandle / EncodeError: the caller's
+        self.last_mutated = ()
+        if request["op"] in _WATCHED_OPS:
+            self._last_call = ({k: v for k, v in request.items() if k not in ("seq", "free", "mute")}, what)
         started = time.monotonic()
         try:
             payload = worker.exchange(parts, timeout, limits.output_limit_bytes)
@@ -477,6 +506,9 @@ class Sandbox:
             if "ok" in reply:
                 # A call that crosses the budget still returns its value; the next one is refused.
                 self.ledger.finished(what, elapsed, counted=counted)
+                mutated = reply.get("mutated")
+                if type(mutated) is list:
+                    self.last_mutated = tuple(k for k in mutated if type(k) in (int, str))
                 return reply["ok"]
             failure = self._failure(reply.get("err"), what)
         except ChannelViolation as exc:

@@ -91,6 +91,10 @@ class WorkerConfig:
     network_isolation: bool = True
     hide: list[str] = field(default_factory=list)
     packages: bool = False  # also copy package folders (mytorch/nn/...), not only top-level files
+    # What a profile declares for the course's own code (see grader/profiles/base.py):
+    provided: tuple[str, ...] = ()          # the course's files, relative paths (imports not policed)
+    handout_imports: tuple[str, ...] = ()   # imports the handout writes (past/future stand-ins)
+    numpy_compat: tuple[str, ...] = ()      # compat.NUMPY_COMPAT names
 
 
 def site_dirs() -> list[str]:
@@ -282,6 +286,8 @@ class WorkerProcess:
             "memory_mb": cfg.limits.memory_mb, "cpu_time_s": cfg.limits.cpu_time_s,
             "file_bytes": cfg.limits.max_file_bytes, "nproc": cfg.limits.max_processes,
             "network_isolation": cfg.network_isolation, "hide": cfg.hide,
+            "provided": list(cfg.provided), "handout_imports": list(cfg.handout_imports),
+            "numpy_compat": list(cfg.numpy_compat),
         }
         out_w = pipes["output"][1]
         try:

@@ -75,10 +75,13 @@ def child_main(cfg: dict[str, Any]) -> None:
         load("errors", "_sandbox_errors")
         load("channel", "_sandbox_channel")
         load("guard", "_sandbox_guard")
+        load("compat", "_sandbox_compat")
         load("spy", "_sandbox_spy")
         worker = load("worker", "_sandbox_worker")
         hello = {"pid": os.getpid(), "protections": harden(cfg)}
-        worker.run(cfg["chan_r"], cfg["chan_w"], cfg["src"], cfg["forbidden"], hello)
+        worker.run(cfg["chan_r"], cfg["chan_w"], cfg["src"], cfg["forbidden"], hello,
+                   provided=cfg.get("provided", []), handout_imports=cfg.get("handout_imports", []),
+                   numpy_compat=cfg.get("numpy_compat", []))
         code = 0
     except BaseException:
         try:

@@ -25,9 +25,10 @@ from typing import Any, Callable
 import numpy as np
 
 try:
-    from . import channel, guard, spy
+    from . import channel, compat, guard, spy
 except ImportError:  # loaded by path inside the worker, outside the grader package
     import _sandbox_channel as channel  # type: ignore[no-redef]
+    import _sandbox_compat as compat  # type: ignore[no-redef]
     import _sandbox_guard as guard  # type: ignore[no-redef]
     import _sandbox_spy as spy  # type: ignore[no-redef]
 
@@ -38,6 +39,11 @@ MAX_REQUEST_BYTES = 1 << 31
 
 _ndarray = np.ndarray
 _default_rng = np.random.default_rng
+
+# Requests whose top-level array arguments are watched for in-place changes (input mutation).
+_WATCHED_OPS = frozenset({"call", "method", "call_keep", "new"})
+# Arrays bigger than this are not watched (a snapshot costs a copy; ~30 us for 400 KB).
+MAX_WATCHED_BYTES = 1 << 26
 
 
 _ABSENT = object()
@@ -161,6 +167,8 @@ class Worker:
             "call_keep": self.op_call_keep,
             # A dict living here (CS231n's bn_param): the student's in-place edits stay visible.
             "mapping": lambda r: self.handle_of(dict(r["kwargs"])),
+            # Re-run a call with its arrays read-only: where the student's code writes to them.
+            "locate_write": self.op_locate_write,
         }
 
     # ------------------------------------------------------------ object table
@@ -221,6 +229,8 @@ class Worker:
             except BaseException as exc:  # SyntaxError, SystemExit, anything raised at import
                 self.forget_partial_imports(loaded)
                 raise _ImportFailed(name, exc) from None
+            finally:
+                self.guard.forget_stand_ins()
             if not (getattr(mod, "__file__", None) or "").startswith(self.src_dir):
                 raise _Missing(f"the submission has no module {_file_of(name)}")
             self.modules[name] = mod
@@ -309,6 +319,32 @@ class Worker:
         if found is None:
             raise _Usage(f"no spy on {_type_name(req['h'])}.{req['name']}; call spy() first")
         return found.take()
+
+    def op_locate_write(self, req: dict[str, Any]) -> Any:
+        """Run the request `req["call"]` (a call/method/new request) with its top-level array
+        arguments read-only; NumPy then raises at the student's line that writes to one. Returns
+        {"file", "line", "code", "message"} of the innermost submission frame, or None when the
+        call wrote nothing (or failed for another reason)."""
+        inner = req.get("call")
+        if type(inner) is not dict or inner.get("op") not in _WATCHED_OPS:
+            raise _Usage("locate_write needs a call, method, call_keep or new request")
+        for _key, array in _array_arguments(inner):
+            array.flags.writeable = False
+        try:
+            self.ops[str(inner["op"])](inner)
+        except ValueError as exc:
+            if "read-only" not in _describe(exc):
+                return None
+            frames = [f for f in traceback.extract_tb(exc.__traceback__)
+                      if f.filename.startswith(self.src_dir)]
+            if not frames:
+                return None
+            where = frames[-1]
+            return {"file": where.filename.replace(self.src_dir, ""), "line": where.lineno or 0,
+                    "code": _short((where.line or "").strip(), 160), "message": _describe(exc)}
+        except BaseException:
+            return None
+        return None
 
     def op_block(self, req: dict[str, Any]) -> Any:
         targets = req.get("targets")
@@ -477,14 +513,16 @@ class Worker:
             fn = self.ops.get(op)
             if fn is None:
                 raise _Usage(f"unknown op {op!r}")
+            watched = _snapshot(req) if op in _WATCHED_OPS else None
             result = fn(req)
+            mutated = _changed(watched) if watched else None
         except BaseException as exc:  # the student's code may raise anything
             reply = {"seq": seq, "err": self.failure(exc, self.guard.take_attempts())}
             del exc
             self.send(reply)
             return
         try:
-            self.send({"seq": seq, "ok": result})
+            self.send({"seq": seq, "ok": result, "mutated": mutated} if mutated else {"seq": seq, "ok": result})
         except channel.EncodeError as exc:
             self.send({"seq": seq, "err": {"kind": "unsendable", "diagnosis": exc.diagnosis,
                                            "exc_type": "TypeError", "message": str(exc), "traceback": ""}})
@@ -500,6 +538,35 @@ class Worker:
             if self.exit_after_reply:
                 self._flush_student_output()
                 os._exit(0)
+
+
+def _array_arguments(req: dict[str, Any]) -> list[tuple[Any, Any]]:
+    """(position or keyword, array) for each top-level plain ndarray argument of a request."""
+    found: list[tuple[Any, Any]] = []
+    args, kwargs = req.get("args"), req.get("kwargs")
+    if type(args) is list:
+        found += [(i, a) for i, a in enumerate(args) if type(a) is _ndarray]
+    if type(kwargs) is dict:
+        found += [(k, a) for k, a in kwargs.items() if type(a) is _ndarray]
+    return found
+
+
+def _snapshot(req: dict[str, Any]) -> list[tuple[Any, Any, tuple[int, ...], bytes]]:
+    """The argument arrays' bytes before the call (input mutation is a change to them)."""
+    return [(key, a, a.shape, a.tobytes()) for key, a in _array_arguments(req)
+            if a.nbytes <= MAX_WATCHED_BYTES]
+
+
+def _changed(snapshot: list[tuple[Any, Any, tuple[int, ...], bytes]]) -> list[Any]:
+    """The positions / keywords of the arguments whose arrays the call changed in place."""
+    changed = []
+    for key, a, shape, before in snapshot:
+        try:
+            if a.shape != shape or a.tobytes() != before:
+                changed.append(key)
+        except BaseException:  # resized into something unreadable: changed all the same
+            changed.append(key)
+    return changed
 
 
 def _file_of(module: str) -> str:
@@ -519,13 +586,24 @@ def _type_name(obj: Any) -> str:
         return "?"
 
 
-def run(chan_r: int, chan_w: int, src_dir: str, forbidden: list[str], hello: dict[str, Any]) -> None:
-    """Install the import guard, make the submission importable and serve until EOF."""
+def run(chan_r: int, chan_w: int, src_dir: str, forbidden: list[str], hello: dict[str, Any],
+        provided: list[str] = (), handout_imports: list[str] = (),  # type: ignore[assignment]
+        numpy_compat: list[str] = ()) -> None:  # type: ignore[assignment]
+    """Install the import guard, make the submission importable and serve until EOF.
+
+    `provided`: the course's files (relative paths) whose imports are not policed;
+    `handout_imports`: imports the handout writes (never refused; `past`/`future` stand-ins
+    when missing); `numpy_compat`: compat.NUMPY_COMPAT shims for the student's NumPy calls."""
     sys.path.insert(0, src_dir)
+    compat.apply_numpy_compat(numpy_compat)
+    compat.install_stand_ins(handout_imports)
+    allowed = {name.partition(".")[0] for name in handout_imports}
+    forbidden = [name for name in forbidden if name not in allowed]
     sys.argv = ["student"]
     # On SIGUSR1 (sent by the grader when a call times out) the C-level handler writes
     # the stack to the output pipe, even inside `while True: pass`: the hint can then
     # say where the code was. A dup of stderr, so it survives muting.
     faulthandler.register(signal.SIGUSR1, file=os.dup(2), all_threads=False)
-    import_guard = guard.install(forbidden)
+    root = src_dir.rstrip(os.sep) + os.sep
+    import_guard = guard.install(forbidden, [root + path for path in provided], root)
     Worker(chan_r, chan_w, src_dir, import_guard, hello).serve()

@@ -167,6 +167,8 @@ class CheckView:
     output: str
     duration_s: float
     title: str = ""  # the check's human title; `name` is its pytest id (rubrics key on it)
+    beyond_course: str = ""  # why the course's own tests do not test this ("" = they do)
+    course_misses: str = ""  # a failed check: the sentence saying the course's tests miss it
 
     @property
     def passed(self) -> bool:
@@ -179,8 +181,9 @@ class CheckView:
 
     @property
     def gradescope_status(self) -> str:
-        """Gradescope knows only passed/failed: errors fail; a skip passes only with full marks."""
-        if self.status == "passed":
+        """Gradescope knows only passed/failed: errors fail; a skip passes only with full marks;
+        a not-assigned check (0 of 0 points) passes, its output saying why."""
+        if self.status in ("passed", "not-assigned"):
             return "passed"
         if self.status == "skipped" and self.score >= self.max_score:
             return "passed"
@@ -214,6 +217,11 @@ class ReportView:
     # Artifact keys the run produced but this view leaves out with the withheld
     # training checks ("learning_curve.reference" for the reference's curve).
     withheld_artifacts: tuple[str, ...] = ()
+    # The release graded and why ("" for a profile without releases), and what it does not
+    # assign: (component or check title, reason, points left out of the maximum).
+    release: str = ""
+    release_why: str = ""
+    not_assigned: list[tuple[str, str, float]] = field(default_factory=list)
 
     @property
     def percent(self) -> float:
@@ -229,8 +237,21 @@ class ReportView:
 
     @property
     def attention(self) -> list[CheckView]:
-        """Shown checks that did not pass, in order: the ones a report explains."""
-        return [c for c in self.shown if not c.passed]
+        """Shown checks of the course's own scope that did not pass, in order: the ones a
+        report explains (beyond-course checks have their own group, `beyond`)."""
+        return [c for c in self.shown if not c.passed and c.status != "not-assigned"
+                and not c.beyond_course]
+
+    @property
+    def beyond(self) -> list[CheckView]:
+        """Shown checks of what the course's own tests do not test, in order."""
+        return [c for c in self.shown if c.beyond_course and c.status != "not-assigned"]
+
+    @property
+    def beyond_heading(self) -> str:
+        """The beyond-course group's heading, saying whether it costs points."""
+        scored = sum(c.max_score for c in self.beyond)
+        return BEYOND_HEADING + (f" (worth {points(scored)} points)" if scored else ": no points")
 
     @property
     def accuracy(self) -> float | None:
@@ -290,6 +311,15 @@ def _optional_fraction(value: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def not_assigned_lines(view: ReportView) -> list[str]:
+    """One line per part the graded release does not assign ("batchnorm: <reason>"), then
+    per check ended by not_assigned(...) ("<title>: <reason>")."""
+    lines = [f"{part}: {reason}" if reason else part for part, reason, _ in view.not_assigned]
+    lines += [f"{c.label}: {c.message}" if c.message else c.label
+              for c in view.shown if c.status == "not-assigned"]
+    return lines
+
+
 def _check_view(index: int, check: CheckResult) -> CheckView:
     tags = tuple(clean_line(t, 40) for t in (check.tags or []))
     return CheckView(
@@ -298,7 +328,7 @@ def _check_view(index: int, check: CheckResult) -> CheckView:
         name=clean_line(check.name) or f"check {index}",
         component=tags[0] if tags else "other",
         tags=tags,
-        status=check.status if check.status in ("passed", "failed", "error", "skipped") else "error",
+        status=check.status if check.status in STATUS_LABEL else "error",
         score=number(check.score),
         max_score=number(check.max_score),
         visibility=check.visibility if check.visibility in VISIBILITIES else "hidden",
@@ -311,6 +341,8 @@ def _check_view(index: int, check: CheckResult) -> CheckView:
         output=truncate(clean(check.output).rstrip("\n"), OUTPUT_LIMIT, OUTPUT_LINES),
         duration_s=number(check.duration_s),
         title=clean_line(check.title),
+        beyond_course=clean_line(getattr(check, "beyond_course", "")),
+        course_misses=truncate(clean(getattr(check, "course_misses", "")), MESSAGE_LIMIT, MESSAGE_LINES),
     )
 
 
@@ -319,8 +351,9 @@ def detail_blocks(check: CheckView, *, with_message: bool = True) -> list[tuple[
 
     `with_message=False` when the writer already printed the message elsewhere.
     """
-    blocks = [(MESSAGE_LABEL, check.message if with_message else ""), (EXAMPLE_LABEL, check.example),
-              (STUDENT_OUTPUT_LABEL, check.output)]
+    blocks = [(MESSAGE_LABEL, check.message if with_message else ""),
+              (COURSE_MISSES_LABEL, check.course_misses if not check.passed else ""),
+              (EXAMPLE_LABEL, check.example), (STUDENT_OUTPUT_LABEL, check.output)]
     return [(label, body) for label, body in blocks if body]
 
 
@@ -343,6 +376,8 @@ def summary_facts(view: "ReportView", quote: Callable[[str], str] = str,
     conventions = view.artifacts.get("conventions")
     if isinstance(conventions, list):
         facts += [fact for fact in conventions if isinstance(fact, str)]
+    if view.release:
+        facts.append(f"graded as {view.release}" + (f": {view.release_why}" if view.release_why else ""))
     if view.rubric:
         facts.append(f"rubric {quote(view.rubric)}")
     facts.append(f"seed {view.seed}")
@@ -392,7 +427,8 @@ def build_view(
 
     components: dict[str, list[CheckView]] = {}
     for check in shown:
-        components.setdefault(check.component, []).append(check)
+        if not check.beyond_course and check.status != "not-assigned":  # their own groups
+            components.setdefault(check.component, []).append(check)
     component_views = [
         ComponentView(
             tag=tag,
@@ -409,6 +445,8 @@ def build_view(
     counts: dict[str, int] = {}
     first: dict[str, DiagnosisView] = {}
     for check in shown:
+        if check.beyond_course:
+            continue  # their own group; the summary names bugs in what the course grades
         for d in check.diagnoses:
             counts[d.id] = counts.get(d.id, 0) + 1
             first.setdefault(d.id, d)
@@ -431,6 +469,10 @@ def build_view(
         top_diagnoses=[(first[i], counts[i]) for i in top],
         artifacts=shown_artifacts,
         withheld_artifacts=_dropped_artifacts(result.artifacts, shown_artifacts),
+        release=clean_line(getattr(result, "release", ""), 120),
+        release_why=clean_line(getattr(result, "release_why", ""), 400),
+        not_assigned=[(clean_line(part.component, 60), clean_line(part.reason, 400), number(part.points))
+                      for part in getattr(result, "not_assigned", [])],
     )
 
 
@@ -498,7 +540,11 @@ def _withheld_reasons(checks: list[CheckView]) -> list[str]:
     return sorted({_WITHHELD_REASON.get(c.visibility, "hidden") for c in checks})
 
 
-STATUS_LABEL = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
+STATUS_LABEL = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP",
+                "not-assigned": "N/A"}
+BEYOND_HEADING = "Beyond the course's own tests"
+NOT_ASSIGNED_HEADING = "Not part of this assignment"
+COURSE_MISSES_LABEL = "Not caught by the course's own tests"
 STUDENT_OUTPUT_LABEL = "Output printed by your code (your program's own stdout/stderr, not the grader's)"
 EXAMPLE_LABEL = "Smallest failing input found"
 MESSAGE_LABEL = "What went wrong"  # the check's message: what it got against what it expected

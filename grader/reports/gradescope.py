@@ -20,6 +20,7 @@ from typing import Any
 
 from grader.reports import markdown as md
 from grader.reports._common import (
+    BEYOND_HEADING,
     GRADER_ERROR_SENTENCE,
     VISIBILITIES,
     CheckView,
@@ -56,6 +57,9 @@ def _test_output(check: CheckView) -> str:
         head = "_Skipped._" + ("\n\n" + head if head else "")
     elif check.status == "error" and not head:
         head = "_The check could not run to completion._"
+    if check.beyond_course:
+        head = (f"_{md.inline(BEYOND_HEADING)}: {md.inline(check.beyond_course)}._"
+                + ("\n\n" + head if head else ""))
     return head
 
 
@@ -71,7 +75,9 @@ def _test(check: CheckView) -> dict[str, Any]:
         "tags": list(check.tags),
         "visibility": check.visibility,
         "extra_data": {"check": check.name,
-                       "diagnoses": [{"id": d.id, "hint": d.hint} for d in check.diagnoses]},
+                       "diagnoses": [{"id": d.id, "hint": d.hint} for d in check.diagnoses],
+                       **({"beyond_course": check.beyond_course} if check.beyond_course else {}),
+                       **({"course_misses": check.course_misses} if check.course_misses else {})},
     }
 
 
@@ -93,6 +99,10 @@ def _top_output(view: ReportView) -> str:
         lines = ["**Most likely problems:**", ""]
         lines += [f"- **`{md.inline(d.id)}`**: {md.trusted(d.hint)}" for d, _ in view.top_diagnoses]
         parts.append("\n".join(lines))
+    if view.release:
+        parts.append(md.inline(f"Graded as {view.release}" + (f": {view.release_why}" if view.release_why else "")
+                               + "."))
+    parts += md.scope_sections(view, level="####")
     note = view.withheld_note(about_total=False)  # Gradescope shows its own total
     if note:
         parts.append("_" + md.inline(note) + "_")
@@ -122,6 +132,12 @@ def to_gradescope(
     if view.reference_accuracy is not None:
         extra["reference_accuracy"] = round(view.reference_accuracy, 4)
     extra["top_diagnoses"] = [d.id for d, _ in view.top_diagnoses]
+    if view.release:
+        extra["release"] = {"name": view.release, "why": view.release_why}
+    if view.not_assigned:
+        # max_score above is the assigned components' points; these are left out of it.
+        extra["not_assigned"] = [{"component": part, "reason": reason, "points": round_score(worth)}
+                                 for part, reason, worth in view.not_assigned]
     return {
         "score": round_score(view.score),  # 0 on a grader error: overrides the tests' total
         # Whole seconds, as in Gradescope's example; some consumers parse it as an int.
@@ -132,7 +148,8 @@ def to_gradescope(
         # The grader's own stdout can name reference internals: instructors only.
         "stdout_visibility": "hidden",
         "extra_data": extra,
-        "tests": [_test(c) for c in view.checks],
+        # A check the release does not assign is listed in the output, not as a 0/0 test.
+        "tests": [_test(c) for c in view.checks if c.status != "not-assigned"],
     }
 
 

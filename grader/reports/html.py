@@ -16,9 +16,11 @@ from typing import Any, Callable
 
 from grader.reports import plots
 from grader.reports._common import (
+    COURSE_MISSES_LABEL,
     EXAMPLE_LABEL,
     GRADER_ERROR_SENTENCE,
     MESSAGE_LABEL,
+    NOT_ASSIGNED_HEADING,
     STATUS_LABEL,
     STUDENT_OUTPUT_LABEL,
     CheckView,
@@ -26,6 +28,7 @@ from grader.reports._common import (
     ReportView,
     artifacts_withheld_until,
     clean_line,
+    not_assigned_lines,
     passed_by_component,
     same_failures,
     points,
@@ -231,6 +234,8 @@ def _check_section(group: list[CheckView]) -> str:
     if check.message:
         both = len(fixes) < len(check.diagnoses)
         parts.append(_pre(MESSAGE_LABEL + (", and how to fix it" if both else ""), check.message))
+    if check.course_misses:
+        parts.append(f'<p class="note">{e(COURSE_MISSES_LABEL)}: {e(check.course_misses)}</p>')
     if check.example:
         parts.append(_pre(EXAMPLE_LABEL, check.example))
     if check.output:
@@ -293,6 +298,26 @@ def _top_diagnoses(view: ReportView) -> list[str]:
     return ["<h2>Most likely problems</h2>", '<ol class="top">' + "\n".join(items) + "</ol>"]
 
 
+def _scope(view: ReportView) -> list[str]:
+    """The checks beyond the course's own tests (failed ones in full), then the parts the
+    release graded does not assign."""
+    out: list[str] = []
+    if view.beyond:
+        out.append(f"<h2>{e(view.beyond_heading)}</h2>")
+        for check in view.beyond:
+            if check.passed:
+                out.append(f'<p><span class="badge passed">{STATUS_LABEL[check.status]}</span> '
+                           f'{e(check.label)} <span class="facts">({e(check.beyond_course)})</span></p>')
+            else:
+                out.append(_check_section([check]))
+                out.append(f'<p class="note">Why it is here: {e(check.beyond_course)}</p>')
+    lines = not_assigned_lines(view)
+    if lines:
+        out.append(f"<h2>{e(NOT_ASSIGNED_HEADING)} (not graded, not in the total)</h2>")
+        out.append("<ul>" + "".join(f"<li>{e(line)}</li>" for line in lines) + "</ul>")
+    return out
+
+
 def render_view(view: ReportView) -> str:
     """Score and likely problems first, then each failing check in full, then the passed ones folded."""
     body: list[str] = [f"<h1>Grading report: {e(view.submission)}</h1>"]
@@ -303,11 +328,12 @@ def render_view(view: ReportView) -> str:
     if attention:
         body.append(f"<h2>Checks that did not pass ({len(attention)})</h2>")
         body += [_check_section(group) for group in same_failures(attention)]
-    elif view.shown and not view.grader_error:
+    elif view.shown and not view.grader_error and all(c.passed for c in view.beyond):
         body.append('<p class="all-passed passed">Every check shown passed.</p>')
 
+    body += _scope(view)
     if view.components:
-        passed = sum(c.passed for c in view.shown)
+        passed = sum(c.passed for c in view.shown if not c.beyond_course)
         body.append(f"<h2>Checks passed ({passed}), by component</h2>")
         body += [_component_fold(c, checks) for c, checks in passed_by_component(view)]
 

@@ -16,7 +16,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from grader.reports._common import (
+    BEYOND_HEADING,
+    COURSE_MISSES_LABEL,
     EXAMPLE_LABEL,
+    NOT_ASSIGNED_HEADING,
     STUDENT_OUTPUT_LABEL,
     CheckView,
     ReportView,
@@ -31,6 +34,8 @@ def _body(check: CheckView) -> str:
     parts = [f"[{d.id}] {d.hint}" for d in check.diagnoses]
     if check.message:
         parts.append(check.message)
+    if check.course_misses:
+        parts.append(f"{COURSE_MISSES_LABEL}: {check.course_misses}")
     if check.example:
         parts.append(f"{EXAMPLE_LABEL}:\n{check.example}")
     if check.output:
@@ -71,7 +76,7 @@ def _testcase(suite: ET.Element, check: CheckView) -> None:
         ("max_score", str(round_score(check.max_score))),
         ("number", check.number),
         ("tags", ",".join(check.tags)),
-    ])
+    ] + ([("beyond_course", f"{BEYOND_HEADING}: {check.beyond_course}")] if check.beyond_course else []))
     if check.status in ("failed", "error"):
         kind = "failure" if check.status == "failed" else "error"
         el = ET.SubElement(case, kind, {
@@ -81,6 +86,8 @@ def _testcase(suite: ET.Element, check: CheckView) -> None:
         el.text = _body(check)
     elif check.status == "skipped":
         ET.SubElement(case, "skipped", {"message": _message(check)})
+    elif check.status == "not-assigned":
+        ET.SubElement(case, "skipped", {"message": clean_line(f"{NOT_ASSIGNED_HEADING}: {check.message}", 300)})
     if check.output:
         ET.SubElement(case, "system-out").text = check.output
 
@@ -89,7 +96,7 @@ def render_view(view: ReportView) -> str:
     cases = list(view.shown)
     failures = sum(c.status == "failed" for c in cases)
     errors = sum(c.status == "error" for c in cases) + (1 if view.grader_error else 0)
-    skipped = sum(c.status == "skipped" for c in cases)
+    skipped = sum(c.status in ("skipped", "not-assigned") for c in cases)
     counts = {
         "tests": str(len(cases) + (1 if view.grader_error else 0)),
         "failures": str(failures),
@@ -109,7 +116,9 @@ def render_view(view: ReportView) -> str:
         ("rubric", view.rubric),
         ("seed", str(view.seed)),
         ("withheld_checks", str(len(view.withheld))),
-    ])
+    ] + ([("release", f"{view.release}: {view.release_why}" if view.release_why else view.release)]
+         if view.release else [])
+      + [("not_assigned", f"{part}: {reason}") for part, reason, _ in view.not_assigned])
     if view.grader_error:
         case = ET.SubElement(suite, "testcase", {"classname": "grader", "name": "grader-error", "time": "0.000"})
         el = ET.SubElement(case, "error", {"message": clean_line(view.grader_error, 300), "type": "grader-error"})

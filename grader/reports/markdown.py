@@ -18,10 +18,13 @@ from __future__ import annotations
 import re
 
 from grader.reports._common import (
+    COURSE_MISSES_LABEL,
     EXAMPLE_LABEL,
     GRADER_ERROR_SENTENCE,
+    NOT_ASSIGNED_HEADING,
     STATUS_LABEL,
     STUDENT_OUTPUT_LABEL,
+    not_assigned_lines,
     summary_facts,
     CheckView,
     ReportView,
@@ -33,7 +36,7 @@ from grader.reports._common import (
 _INLINE_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&])")
 _BACKTICK_RUN = re.compile(r"`+")
 
-STATUS_ICON = {"passed": "✅", "failed": "❌", "error": "💥", "skipped": "⏭️"}
+STATUS_ICON = {"passed": "✅", "failed": "❌", "error": "💥", "skipped": "⏭️", "not-assigned": "➖"}
 
 
 def inline(text: str) -> str:
@@ -87,11 +90,35 @@ def check_details(check: CheckView) -> str:
             parts.append("**What went wrong:**\n\n" + fenced(check.message))
         else:
             parts.append(f"**What went wrong:** {inline(check.message)}")
+    if check.course_misses and not check.passed:
+        parts.append(f"**{COURSE_MISSES_LABEL}:** {inline(check.course_misses)}")
     if check.example:
         parts.append(f"**{EXAMPLE_LABEL}:**\n\n" + fenced(check.example))
     if check.output:
         parts.append(f"**{STUDENT_OUTPUT_LABEL}:**\n\n" + fenced(check.output))
     return "\n\n".join(parts)
+
+
+def scope_sections(view: ReportView, level: str = "###") -> list[str]:
+    """The checks beyond the course's own tests (their own group) and the parts the release
+    graded does not assign, as Markdown blocks (also used by the Gradescope writer)."""
+    out: list[str] = []
+    if view.beyond:
+        out.append(f"{level} {inline(view.beyond_heading)}")
+        for check in view.beyond:
+            icon = STATUS_ICON.get(check.status, "❌")
+            out.append(f"- {icon} {inline(check.label)} — {STATUS_LABEL[check.status]}, "
+                       f"{points(check.score)} / {points(check.max_score)} "
+                       f"(_{inline(check.beyond_course)}_)")
+            if not check.passed:
+                details = check_details(check)
+                if details:
+                    out.append(details)
+    lines = not_assigned_lines(view)
+    if lines:
+        out.append(f"{level} {NOT_ASSIGNED_HEADING} (not graded, not in the total)\n\n"
+                   + "\n".join(f"- {inline(line)}" for line in lines))
+    return out
 
 
 def score_line(view: ReportView) -> str:
@@ -145,6 +172,7 @@ def render_view(view: ReportView) -> str:
             details = check_details(check)
             if details:
                 out.append(details)
-    elif view.shown and not view.grader_error:
+    elif view.shown and not view.grader_error and all(c.passed for c in view.beyond):
         out.append("All checks shown passed. 🎉")
+    out += scope_sections(view)
     return "\n\n".join(out) + "\n"

@@ -28,12 +28,14 @@ from rich.text import Text
 
 from grader.reports._common import (
     GRADER_ERROR_SENTENCE,
+    NOT_ASSIGNED_HEADING,
     STATUS_LABEL,
     CheckView,
     DiagnosisView,
     ReportView,
     build_view,
     detail_blocks,
+    not_assigned_lines,
     summary_facts,
 )
 from grader.results import GradingResult
@@ -41,7 +43,8 @@ from grader.scoring import cents_text
 
 PLAIN_WIDTH = 100
 HEADING_WIDTH = 100
-STATUS_STYLE = {"passed": "bold green", "failed": "bold red", "error": "bold magenta", "skipped": "yellow"}
+STATUS_STYLE = {"passed": "bold green", "failed": "bold red", "error": "bold magenta", "skipped": "yellow",
+                "not-assigned": "dim"}
 
 
 def _is_tty(stream: TextIO) -> bool:
@@ -191,6 +194,23 @@ def _component_lines(view: ReportView, verbose: bool) -> list:
     return items
 
 
+def _scope_lines(view: ReportView) -> list:
+    """The checks beyond the course's own tests (each with its reason, and what went wrong),
+    then the parts not assigned by the release graded."""
+    items: list = []
+    if view.beyond:
+        items += [Text(""), Text(view.beyond_heading, style="bold")]
+        for check in view.beyond:
+            items.append(Padding(_check_details(check) if not check.passed else _check_heading(check),
+                                 (0, 0, 0, 2)))
+            items.append(Text(f"    (why here: {check.beyond_course})", style="dim"))
+    lines = not_assigned_lines(view)
+    if lines:
+        items += [Text(""), Text(f"{NOT_ASSIGNED_HEADING} (not graded, not in the total)", style="bold")]
+        items += [_hanging(Text("  - "), Text(line)) for line in lines]
+    return items
+
+
 def _renderables(view: ReportView, verbose: bool = False) -> list:
     """Failing checks first, then the components, and the summary last: the final screen."""
     items: list = []
@@ -219,6 +239,7 @@ def _renderables(view: ReportView, verbose: bool = False) -> list:
     if view.components and not view.grader_error:
         items.append(Text(""))
         items.extend(_component_lines(view, verbose))
+    items += _scope_lines(view)
 
     if view.top_diagnoses:
         items.append(Text(""))
@@ -230,7 +251,7 @@ def _renderables(view: ReportView, verbose: bool = False) -> list:
         items.append(Text(""))
         items.append(Text(GRADER_ERROR_SENTENCE, style="bold red"))
         items.append(_block("Reason", view.grader_error))
-    elif not attention and view.shown:
+    elif not attention and view.shown and all(c.passed for c in view.beyond):
         items.append(Text(""))
         items.append(Text("All checks shown passed.", style="bold green"))
 

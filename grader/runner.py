@@ -83,8 +83,8 @@ def grade(submission: Path, rubric: Rubric, *, seed: int | None = None, progress
             submission=str(submission), checks=plugin.finished_checks(),
             execution_time_s=round(time.perf_counter() - started, 3),
             rubric=str(rubric.path or rubric.name), seed=seed, artifacts=plugin.report_data,
-            release=plugin.release.name if plugin.release else "",
-            release_why=plugin.release.why if plugin.release else "",
+            release=plugin.graded_release.name if plugin.graded_release else "",
+            release_why=plugin.graded_release.why if plugin.graded_release else "",
             not_assigned=list(plugin.not_assigned))
 
     watchdog = None

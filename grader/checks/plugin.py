@@ -140,10 +140,10 @@ class GradingPlugin:
         self.done: set[str] = set()  # checks whose outcome is final
         self._dataset = dataset
         self.profile = get_profile(rubric.profile)
-        self.release: Release | None = self.profile.release_for(submission, rubric.release)
-        if self.release is not None and self.release.conventions:
+        self.graded_release: Release | None = self.profile.release_for(submission, rubric.release)
+        if self.graded_release is not None and self.graded_release.conventions:
             # The release implies its year's conventions; what the rubric set itself wins.
-            implied = {k: v for k, v in self.release.conventions.items()
+            implied = {k: v for k, v in self.graded_release.conventions.items()
                        if k in rubric.conventions and k not in rubric.conventions_set}
             self._rubric = dataclasses.replace(rubric, conventions={**rubric.conventions, **implied})
         self.not_assigned: list[NotAssignedPart] = []
@@ -167,7 +167,8 @@ class GradingPlugin:
             output_budget_bytes=limits.output_budget_bytes),
             forbidden_imports=tuple(self._rubric.forbidden_imports), packages=self.profile.packages,
             provided_files=self.profile.provided_files,
-            handout_imports=self.profile.handout_imports + (self.release.handout_imports if self.release else ()),
+            handout_imports=self.profile.handout_imports + (
+                self.graded_release.handout_imports if self.graded_release else ()),
             numpy_compat=self.profile.numpy_compat)
         sandbox.deadline = self.deadline
         self._sandbox = sandbox
@@ -206,7 +207,7 @@ class GradingPlugin:
     @pytest.fixture(scope="session")
     def release(self) -> Release | None:
         """The release graded (Profile.release_for), or None for a profile without releases."""
-        return self.release
+        return self.graded_release
 
     @pytest.fixture(scope="session")
     def grading_seed(self) -> int:
@@ -246,7 +247,7 @@ class GradingPlugin:
             rule = self._rubric.checks.get(name)
             if rule is not None and not rule.enabled:
                 continue
-            if self.release is not None and not self.release.assigns(item_tags[0]):
+            if self.graded_release is not None and not self.graded_release.assigns(item_tags[0]):
                 unassigned[item_tags[0]] = None
                 continue
             if self._rubric.include_tags is not None and item_tags[0] not in self._rubric.include_tags:
@@ -255,7 +256,9 @@ class GradingPlugin:
                 continue
             kept.append((item, name, item_tags))
         items[:] = [item for item, _, _ in kept]
-        beyond = {name: marker_text(item, "beyond_course") for item, name, _ in kept}
+        # A check the graded release's own tests do test is not beyond the course there.
+        beyond = {name: "" if self.graded_release is not None and self.graded_release.tests(name)
+                  else marker_text(item, "beyond_course") for item, name, _ in kept}
         # A beyond-course check nobody scores is priced under no component: worth 0.
         points = max_points([(name, "" if beyond[name] and not self._scores_beyond(name) else item_tags[0])
                              for _, name, item_tags in kept], self._rubric)
@@ -267,7 +270,7 @@ class GradingPlugin:
             if misses := marker_text(item, "course_misses"):
                 self._course_misses[name] = self.profile.phrase(misses)
         self.not_assigned = [
-            NotAssignedPart(component=tag, reason=self.release.why if self.release else "",
+            NotAssignedPart(component=tag, reason=self.graded_release.why if self.graded_release else "",
                             points=self._rubric.components[tag].points if tag in self._rubric.components else 0.0)
             for tag in unassigned]
         if self.progress is not None:
@@ -275,11 +278,9 @@ class GradingPlugin:
 
     def _scores_beyond(self, name: str) -> bool:
         """Whether the beyond-course check `name` earns its component's points: the rubric says
-        so (score_beyond_course), the release's own tests test it, or the profile scores them."""
+        so (score_beyond_course), else the profile's default."""
         if self._rubric.score_beyond_course is not None:
             return self._rubric.score_beyond_course
-        if self.release is not None and self.release.tests(name):
-            return True
         return self.profile.beyond_course_points
 
     @pytest.hookimpl(tryfirst=True)

@@ -364,7 +364,8 @@ def summary_facts(view: "ReportView", quote: Callable[[str], str] = str,
     `quote` formats the (user-supplied) rubric path for the writer's markup; `figure`
     writes a percentage or a number of seconds in the writer's precision (default: 1 decimal).
     """
-    facts = [f"{sum(c.passed for c in view.shown)} of {len(view.shown)} checks passed"]
+    graded = [c for c in view.shown if c.status != "not-assigned"]
+    facts = [f"{sum(c.passed for c in graded)} of {len(graded)} checks passed"]
     if view.accuracy is not None:
         acc = f"test accuracy {_percent(view.accuracy, figure)}"
         if view.reference_accuracy is not None:

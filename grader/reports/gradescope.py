@@ -87,7 +87,8 @@ def _top_output(view: ReportView) -> str:
             f"**{GRADER_ERROR_SENTENCE}**",
             "**Reason:**\n\n" + md.fenced(view.grader_error),
         ])
-    parts = [f"{sum(c.passed for c in view.shown)} of {len(view.shown)} checks shown passed."]
+    graded = [c for c in view.shown if c.status != "not-assigned"]
+    parts = [f"{sum(c.passed for c in graded)} of {len(graded)} checks shown passed."]
     if view.accuracy is not None:
         acc = f"Test accuracy after training: {md.percent(100 * view.accuracy)}"
         if view.reference_accuracy is not None:

@@ -310,7 +310,7 @@ def _scope(view: ReportView) -> list[str]:
                            f'{e(check.label)} <span class="facts">({e(check.beyond_course)})</span></p>')
             else:
                 out.append(_check_section([check]))
-                out.append(f'<p class="note">Why it is here: {e(check.beyond_course)}</p>')
+                out.append(f'<p class="note">{e(check.beyond_course)}</p>')
     lines = not_assigned_lines(view)
     if lines:
         out.append(f"<h2>{e(NOT_ASSIGNED_HEADING)} (not graded, not in the total)</h2>")

@@ -203,7 +203,7 @@ def _scope_lines(view: ReportView) -> list:
         for check in view.beyond:
             items.append(Padding(_check_details(check) if not check.passed else _check_heading(check),
                                  (0, 0, 0, 2)))
-            items.append(Text(f"    (why here: {check.beyond_course})", style="dim"))
+            items.append(Text(f"    ({check.beyond_course})", style="dim"))
     lines = not_assigned_lines(view)
     if lines:
         items += [Text(""), Text(f"{NOT_ASSIGNED_HEADING} (not graded, not in the total)", style="bold")]

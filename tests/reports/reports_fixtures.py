@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from grader.results import CheckResult, Diagnosis, GradingResult
+from grader.results import CheckResult, Diagnosis, GradingResult, NotAssignedPart
 
 _PNG_DATA = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
 
@@ -149,4 +149,42 @@ def grader_error() -> GradingResult:
     )
 
 
-RESULTS = {"all_passed": all_passed, "mixed": mixed, "grader_error": grader_error}
+def course_scope() -> GradingResult:
+    """A course profile's run: a release graded, a component it does not assign, checks
+    beyond the course's own tests (one failing, no points), a check-level not-assigned,
+    and a scored failure the course's own tests miss."""
+    return GradingResult(
+        submission="dana/assignment1",
+        checks=[
+            CheckResult("test_layers.py::test_relu_forward", 5, 5, tags=["relu"], number="1",
+                        title="relu_forward: values"),
+            CheckResult("test_optim.py::test_momentum", 5, 0, status="failed", tags=["momentum"],
+                        number="2", title="sgd_momentum: one step",
+                        diagnoses=[Diagnosis("momentum-state", "the bias velocity is updated from "
+                                             "dw: use db for the bias")],
+                        message="v for b differs from mu * v - lr * db",
+                        course_misses="the course's autograder gives 100/100 to this bug"),
+            CheckResult("test_layers.py::test_relu_keeps_input", 0, 0, status="failed", tags=["relu"],
+                        number="3", title="relu_forward: leaves x unchanged",
+                        beyond_course="the course's own tests never look at x after the call",
+                        diagnoses=[Diagnosis("input-mutation", "relu_forward changes its input x in "
+                                             "place at cs231n/layers.py line 12: `x[x < 0] = 0`")]),
+            CheckResult("test_layers.py::test_softmax_large", 0, 0, tags=["softmax"], number="4",
+                        title="softmax_loss: large scores",
+                        beyond_course="the course's own tests never try |x| near 1e3"),
+            CheckResult("test_layers.py::test_copy", 0, 0, status="not-assigned", tags=["relu"],
+                        number="5", title="relu_forward: returns a copy",
+                        message="the 2022 handout says nothing about copies"),
+        ],
+        execution_time_s=3.2,
+        rubric="cs231n-fc",
+        seed=7,
+        release="CS231n 2022 assignment1",
+        release_why="layers.py has no batchnorm_forward and fc_net.py has TwoLayerNet only",
+        not_assigned=[NotAssignedPart("batchnorm", "layers.py has no batchnorm_forward and fc_net.py "
+                                      "has TwoLayerNet only", 10.0)],
+    )
+
+
+RESULTS = {"all_passed": all_passed, "mixed": mixed, "grader_error": grader_error,
+           "course_scope": course_scope}

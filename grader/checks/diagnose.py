@@ -675,39 +675,15 @@ def _distinguish(actual: object, expected: object) -> tuple[str, str, str]:
                        f"{NEAR_MISS_CAUSES}")
 
 
-# -- inputs modified in place (seen through the sandbox's spies) --------------------------
-def input_mutation_signature(log: list, sent: np.ndarray, *, what: str) -> Diagnosis | None:
-    """The worker's spy fingerprints the first array argument *after* the call returns; if it
-    differs from the array the grader sent, the method modified its argument in place."""
-    from grader.sandbox.spy import fingerprint
-
-    if not log:
-        return None
-    seen = log[-1].get("fingerprint") if isinstance(log[-1], dict) else None
-    if seen is None:
-        return None
-    seen = np.asarray(seen, dtype=np.float64)
-    expected = fingerprint(np.asarray(sent, dtype=np.float64))
-    if seen.shape == expected.shape and np.allclose(seen, expected, rtol=1e-12, atol=1e-300,
-                                                    equal_nan=True):
-        return None
-    return diagnosis("input-mutation", f"{what} modifies the array it is given in place (e.g. "
-                     "x -= ..., x *= ..., np.maximum(x, 0, out=x)); compute into a new array and "
-                     "leave the caller's input unchanged")
-
-
+# -- inputs modified in place (seen by the worker: Sandbox.last_mutated) -----------------
 def call_watched(remote, method: str, *args, what: str):
-    """`remote.call(method, *args)` under a spy; raises input-mutation if args[0] came back changed."""
-    from grader.sandbox import StudentFailure
+    """`remote.call(method, *args)`; raises input-mutation, naming the student's line, if the call
+    changed one of its argument arrays in place (one mechanism for every profile: the worker
+    compares the arguments before and after each call, see grader.checks.mutation)."""
+    from grader.checks.mutation import expect_unmodified
 
-    try:
-        remote.spy(method)
-    except StudentFailure:  # e.g. a class with __slots__: no instance dict to hold the spy
-        return remote.call(method, *args)
     result = remote.call(method, *args)
-    found = input_mutation_signature(remote.spy_log(method), args[0], what=what)
-    if found is not None:
-        raise CheckFailure(found)
+    expect_unmodified(remote._sandbox, what=what)
     return result
 
 

@@ -207,6 +207,15 @@ def test_stale_gradient_signatures():
     assert D.accumulated_signature(G, fresh, fresh, what="dW") is None
 
 
+# -- SGD -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("after,lr,expected", [
+    (lambda W, g: W - 0.3 * g, 0.3, None),
+    (lambda W, g: W + 0.3 * g, 0.3, "optimizer-direction"),
+    (lambda W, g: W, 0.3, "optimizer-skips-parameters"),
+    (lambda W, g: W - 0.1 * g, 0.3, "optimizer-update"),
+    (lambda W, g: W - 0.1 * g, 0.0, "optimizer-update"),
+    (lambda W, g: W, 0.0, None),
+])
 def test_sgd_signature(after, lr, expected):
     W = RNG.uniform(-1, 1, (4, 3))
     g = RNG.uniform(-1, 1, (4, 3))

@@ -1,4 +1,5 @@
-"""Sandbox figures: worker start, small-call round trip, a 784x128 float64 array both ways.
+"""Sandbox figures: worker start, small-call round trip, a 784x128 float64 array both ways,
+and one way (the argument watched for in-place changes).
 
     python bench/bench_sandbox.py
 
@@ -22,6 +23,9 @@ import numpy as np
 
 def echo(x):
     return x
+
+def rows(x):
+    return x.shape[0]
 
 def noop():
     return None
@@ -65,6 +69,13 @@ def main() -> int:
                 y = sb.call("bench", "echo", x)
                 big.append(time.perf_counter() - t)
             assert np.array_equal(x, y)
+            # One way only: what the worker's input-mutation watch (a copy of the argument
+            # before the call, compared after it) adds shows here, not hidden by the reply.
+            one_way = []
+            for _ in range(200):
+                t = time.perf_counter()
+                sb.call("bench", "rows", x)
+                one_way.append(time.perf_counter() - t)
             restarts = []
             for _ in range(5):
                 t = time.perf_counter()
@@ -77,6 +88,7 @@ def main() -> int:
     row("small call round trip (median)", statistics.median(small), 200e-6, "us")
     print(f"{'small call round trip (p99)':<34} {sorted(small)[int(0.99 * len(small))] * 1e6:10.1f} us  (no target; shared machine)")
     row("784x128 float64 both ways (median)", statistics.median(big), 5e-3)
+    row("784x128 float64 in, watched (median)", statistics.median(one_way), 2e-3)
     return 0
 
 

@@ -185,6 +185,14 @@ def test_the_rubric_can_choose_the_release_and_score_beyond_course(tmp_path):
     assert result["not_assigned"] == []
 
 
+def test_the_rubric_can_price_one_beyond_course_check(tmp_path):
+    result = grade(tmp_path, V1_BUGGY,
+                   tables='[checks."test_scope.py::test_relu_keeps_input"]\npoints = 2\n')
+    mutation = by_test(result)["test_relu_keeps_input"]
+    assert (mutation["max_score"], mutation["score"], mutation["status"]) == (2.0, 0.0, "failed")
+    assert by_test(result)["test_relu_large_inputs"]["max_score"] == 0  # the others stay free
+
+
 # -- the rubric's keys, without grading ------------------------------------------------------
 
 @pytest.fixture
@@ -210,6 +218,20 @@ def test_release_and_score_beyond_course_survive_overrides(scope_profile):
                                         tables='[conventions]\nrelease = "v2"\n'))
     again = rubric.with_overrides(seed=3)
     assert (again.release, again.score_beyond_course, again.seed) == ("v2", False, 3)
+
+
+def test_a_release_implies_its_conventions_unless_the_rubric_sets_them(scope_profile, tmp_path):
+    from grader.checks.plugin import GradingPlugin
+
+    folder = write(tmp_path / "v2", V2_CLEAN)
+    implied = GradingPlugin(folder, loads_rubric(RUBRIC.format(top="", tables="")), 0)
+    assert implied.graded_release.name == "v2"
+    assert implied._rubric.conventions == {"slope": "steep"}
+    chosen = loads_rubric(RUBRIC.format(top="", tables='[conventions]\nslope = "flat"\n'))
+    assert GradingPlugin(folder, chosen, 0)._rubric.conventions == {"slope": "flat"}
+    v1 = write(tmp_path / "v1", V1_BUGGY)
+    assert GradingPlugin(v1, loads_rubric(RUBRIC.format(top="", tables="")), 0)._rubric.conventions \
+        == {"slope": "flat"}  # v1 implies nothing: the profile's default
 
 
 def test_a_profile_without_releases_refuses_the_key():

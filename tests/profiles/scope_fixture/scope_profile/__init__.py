@@ -14,7 +14,7 @@ from grader.profiles.base import Profile, Release
 
 V1 = Release(name="v1", why="layers.py defines affine_forward")
 V2 = Release(name="v2", why="layers.py has no affine_forward (the v2 handout moved it)",
-             assigned=frozenset({"relu"}),
+             assigned=frozenset({"relu"}), conventions={"slope": "steep"},
              course_tests=("test_scope.py::test_relu_large_inputs",))
 
 
@@ -38,4 +38,5 @@ PROFILE = Profile(
     handout_imports=("past.builtins",),
     numpy_compat=("reshape-newshape",),
     beyond_course_points=False,
+    conventions={"slope": ("flat", "steep")},
 )

@@ -187,7 +187,7 @@ def _component_lines(view: ReportView, verbose: bool) -> list:
         items.append(_hanging(Text("  "), Text(
             f"{comp.tag}  {cents_text(comp.score)} / {cents_text(comp.max_score)}  ", "bold") + detail))
         for check in view.shown:
-            if check.component == comp.tag:
+            if check.component == comp.tag and not check.beyond_course and check.status != "not-assigned":
                 items.append(Padding(_check_heading(check), (0, 0, 0, 4)))
     if not verbose:
         items.append(grid)

@@ -9,12 +9,14 @@ A file the course provides (`provided`: absolute paths, e.g. CS231n's fast_layer
 which imports torch) is not policed: a forbidden module it imports is never loaded, it gets
 an empty stand-in whose first use raises `ProvidedCodeUnavailable`, so only the code that
 really needs the module fails, and the student's files that import the provided one still
-import. Stand-ins are dropped from sys.modules after each import (`forget_stand_ins`), so the
+import. Likewise a provided file the submission lacks, or one that raises when imported,
+becomes a stand-in for what it does not define, naming the file when used. Stand-ins are dropped from sys.modules after each import (`forget_stand_ins`), so the
 student's own `import torch` is still refused. Stdlib only.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib.abc import Loader, MetaPathFinder
 from importlib.machinery import ModuleSpec
@@ -36,34 +38,51 @@ class ProvidedCodeUnavailable(ImportError):
 
 
 class _StandIn(ModuleType):
-    """What a provided file gets for a forbidden import: any attribute is another stand-in
-    (so `from torch import nn` still imports), and calling one raises."""
+    """What stands for code the worker cannot load: any attribute is another stand-in (so
+    `from torch import nn` still imports), and calling one raises, saying why (`_why`)."""
 
     def __getattr__(self, attr: str) -> Any:
         if attr.startswith("__"):
             raise AttributeError(attr)
         child = _StandIn(f"{self.__name__}.{attr}")
-        child.__dict__["_importer"] = self.__dict__.get("_importer", "?")
+        child.__dict__["_why"] = self.__dict__.get("_why", "cannot run here")
         return child
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        raise ProvidedCodeUnavailable(
-            f"the course's {self.__dict__.get('_importer', '?')} uses '{self.__name__}', which "
-            "the grader does not load; this part cannot run here")
+        raise ProvidedCodeUnavailable(f"'{self.__name__}' {self.__dict__.get('_why', 'cannot run here')}")
 
 
 class _StandInLoader(Loader):
-    def __init__(self, importer: str) -> None:
-        self.importer = importer
+    def __init__(self, why: str) -> None:
+        self.why = why
 
     def create_module(self, spec: ModuleSpec) -> ModuleType:
         module = _StandIn(spec.name)
-        module.__dict__["_importer"] = self.importer
+        module.__dict__["_why"] = self.why
         module.__path__ = []  # `import torch.nn` from a provided file gets a stand-in too
         return module
 
     def exec_module(self, module: ModuleType) -> None:
         pass
+
+
+class _ForgivingLoader(Loader):
+    """Loads a provided file; if it raises, the module becomes a stand-in for what it did not
+    define, so the student's files that import it still import."""
+
+    def __init__(self, inner: Any, file: str) -> None:
+        self.inner, self.file = inner, file
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        return self.inner.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        try:
+            self.inner.exec_module(module)
+        except Exception as exc:  # the course's own file: never the student's fault
+            module.__class__ = _StandIn
+            module.__dict__["_why"] = (f"comes from the course's {self.file}, which cannot be imported "
+                                       f"here ({type(exc).__name__}: {exc}); this part cannot run")
 
 
 class ImportGuard(MetaPathFinder):
@@ -73,6 +92,10 @@ class ImportGuard(MetaPathFinder):
         self.attempts: list[str] = []
         self.provided = frozenset(provided)  # absolute paths of the course's provided files
         self.src_dir = src_dir
+        # "cs231n.fast_layers" -> its absolute path, for the files that are modules.
+        self.provided_modules = {
+            path.replace(src_dir, "", 1).removesuffix(".py").replace(os.sep, "."): path
+            for path in provided if path.endswith(".py") and not path.endswith("__init__.py")}
 
     def find_spec(self, fullname: str, path: object = None,
                   target: ModuleType | None = None) -> ModuleSpec | None:
@@ -80,11 +103,34 @@ class ImportGuard(MetaPathFinder):
         if top in self.forbidden or top.startswith(PRIVATE_PREFIX):
             importer = self._provided_importer() if not top.startswith(PRIVATE_PREFIX) else None
             if importer is not None and top not in ALWAYS_FORBIDDEN:
-                return ModuleSpec(fullname, _StandInLoader(importer), is_package=True)
+                why = (f"is used by the course's {importer}, but the grader does not load "
+                       f"'{top}'; this part cannot run here")
+                return ModuleSpec(fullname, _StandInLoader(why), is_package=True)
             self.attempts.append(top)
             raise ForbiddenImportError(
                 f"importing '{top}' is not allowed in this assignment", name=fullname)
+        if fullname in self.provided_modules:
+            return self._provided_spec(fullname, path, target)
         return None  # let the normal finders look
+
+    def _provided_spec(self, fullname: str, path: Any, target: Any) -> ModuleSpec | None:
+        """A provided file the submission lacks: a stand-in saying so; one it has: loaded
+        so that its failure only costs what uses it."""
+        file = self.provided_modules[fullname]
+        shown = file.replace(self.src_dir, "", 1)
+        if not os.path.isfile(file):
+            return ModuleSpec(fullname, _StandInLoader(
+                f"comes from the course's {shown}, which the submission does not have: put the "
+                "course's file back"), is_package=False)
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _ForgivingLoader(spec.loader, shown)
+                return spec
+        return None
 
     def _provided_importer(self) -> str | None:
         """The provided file (relative path) whose import statement is running, else None:

@@ -178,7 +178,8 @@ def test_a_provided_file_may_import_a_forbidden_module_without_loading_it(sandbo
     assert sb.call("layer_utils", "torch_loaded") is False
     with pytest.raises(StudentException) as used:
         sb.call("layer_utils", "gpu", X)  # only what really needs torch fails, and says why
-    assert "fast_layers.py uses 'torch.tensor', which the grader does not load" in used.value.message
+    assert "'torch.tensor' is used by the course's fast_layers.py, but the grader does not load" \
+        in used.value.message
     with pytest.raises(StudentImportError) as cheat:
         sb.import_module("cheat")  # the student's own import of torch is still refused
     assert cheat.value.diagnosis == "forbidden-import"
@@ -189,6 +190,25 @@ def test_without_the_declaration_the_provided_file_is_policed(sandbox, tmp_path)
     with pytest.raises(StudentImportError) as caught:
         sb.import_module("layer_utils")
     assert caught.value.diagnosis == "forbidden-import"
+
+
+def test_a_missing_or_broken_provided_file_costs_only_what_uses_it(sandbox, tmp_path):
+    files = {"layer_utils.py": textwrap.dedent(PROVIDED["layer_utils.py"]) + "\n\ndef own(x):\n    return x + 1\n",
+             "explicit.py": "from fast_layers import on_gpu\n\n\ndef gpu(x):\n    return on_gpu(x)\n"}
+    missing = sandbox(write(tmp_path / "missing", files), provided_files=("fast_layers.py",))
+    assert np.array_equal(missing.call("layer_utils", "own", X), X + 1)  # still imports
+    with pytest.raises(StudentException):
+        missing.call("layer_utils", "gpu", X)  # `import *` of a missing file brings no names
+    with pytest.raises(StudentException) as caught:
+        missing.call("explicit", "gpu", X)
+    assert "course's fast_layers.py, which the submission does not have" in caught.value.message
+
+    files["fast_layers.py"] = "def double(x):\n    return 2 * x\n\n\nraise RuntimeError('needs a GPU')\n"
+    broken = sandbox(write(tmp_path / "broken", files), provided_files=("fast_layers.py",))
+    assert np.array_equal(broken.call("layer_utils", "twice", X), 2 * X)  # defined before the failure
+    with pytest.raises(StudentException) as caught:
+        broken.call("explicit", "gpu", X)
+    assert "fast_layers.py, which cannot be imported here (RuntimeError: needs a GPU)" in caught.value.message
 
 
 HANDOUT = {

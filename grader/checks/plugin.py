@@ -269,10 +269,11 @@ class GradingPlugin:
                 visibility=visibility_of(name, item_tags[0], self._rubric))  # type: ignore[arg-type]
             if misses := marker_text(item, "course_misses"):
                 self._course_misses[name] = self.profile.phrase(misses)
-        self.not_assigned = [
-            NotAssignedPart(component=tag, reason=self.graded_release.why if self.graded_release else "",
-                            points=self._rubric.components[tag].points if tag in self._rubric.components else 0.0)
-            for tag in unassigned]
+        why = self.graded_release.why if self.graded_release else ""
+        priced = self._rubric.components
+        self.not_assigned = [NotAssignedPart(component=tag, reason=why,
+                                             points=priced[tag].points if tag in priced else 0.0)
+                             for tag in unassigned]
         if self.progress is not None:
             self.progress.start(total=len(kept), description="checks")
 

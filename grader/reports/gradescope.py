@@ -101,8 +101,8 @@ def _top_output(view: ReportView) -> str:
         lines += [f"- **`{md.inline(d.id)}`**: {md.trusted(d.hint)}" for d, _ in view.top_diagnoses]
         parts.append("\n".join(lines))
     if view.release:
-        parts.append(md.inline(f"Graded as {view.release}" + (f": {view.release_why}" if view.release_why else "")
-                               + "."))
+        why = f": {view.release_why}" if view.release_why else ""
+        parts.append(md.inline(f"Graded as {view.release}{why}."))
     parts += md.scope_sections(view, level="####")
     note = view.withheld_note(about_total=False)  # Gradescope shows its own total
     if note:

@@ -87,7 +87,8 @@ def _testcase(suite: ET.Element, check: CheckView) -> None:
     elif check.status == "skipped":
         ET.SubElement(case, "skipped", {"message": _message(check)})
     elif check.status == "not-assigned":
-        ET.SubElement(case, "skipped", {"message": clean_line(f"{NOT_ASSIGNED_HEADING}: {check.message}", 300)})
+        reason = clean_line(f"{NOT_ASSIGNED_HEADING}: {check.message}", 300)
+        ET.SubElement(case, "skipped", {"message": reason})
     if check.output:
         ET.SubElement(case, "system-out").text = check.output
 

@@ -10,7 +10,8 @@ which imports torch) is not policed: a forbidden module it imports is never load
 an empty stand-in whose first use raises `ProvidedCodeUnavailable`, so only the code that
 really needs the module fails, and the student's files that import the provided one still
 import. Likewise a provided file the submission lacks, or one that raises when imported,
-becomes a stand-in for what it does not define, naming the file when used. Stand-ins are dropped from sys.modules after each import (`forget_stand_ins`), so the
+becomes a stand-in for what it does not define, naming the file when used. Stand-ins
+are dropped from sys.modules after each import (`forget_stand_ins`), so the
 student's own `import torch` is still refused. Stdlib only.
 """
 

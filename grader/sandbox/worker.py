@@ -523,7 +523,10 @@ class Worker:
             self.send(reply)
             return
         try:
-            self.send({"seq": seq, "ok": result, "mutated": mutated} if mutated else {"seq": seq, "ok": result})
+            reply = {"seq": seq, "ok": result}
+            if mutated:
+                reply["mutated"] = mutated  # only then: the common reply stays as it was
+            self.send(reply)
         except channel.EncodeError as exc:
             self.send({"seq": seq, "err": {"kind": "unsendable", "diagnosis": exc.diagnosis,
                                            "exc_type": "TypeError", "message": str(exc), "traceback": ""}})

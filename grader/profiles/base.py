@@ -46,6 +46,9 @@ class Profile:
     # Notes on files the course provides that the submission lacks, each saying whether it
     # matters (cs231n-fc: layer_utils.py, which fc_net.py imports; solver.py, never used).
     missing: Callable[[Path], list[str]] | None = None
+    # A correct submission, relative to the source checkout, that `grader bundle` ships for
+    # the image's smoke test (never in the wheel: students can install that).
+    solution: str | None = None
 
     def files(self) -> tuple[str, ...]:
         return tuple(module_file(m) for m in self.modules)

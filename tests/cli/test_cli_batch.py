@@ -123,11 +123,9 @@ def test_timeout_kills_the_grading_and_its_sandbox(tmp_path: Path, monkeypatch: 
     sub = make_submission(tmp_path / "slow", "hanging")
     became_subreaper = set_child_subreaper(True)
     try:
-        started = time.monotonic()
         row = grade_one("slow", sub, rubric_file=FAST, reports_dir=tmp_path, timeout_s=4)
         assert row.status == "timeout" and row.error == "timeout: not graded within 4 s"
         assert row.score == 0
-        assert time.monotonic() - started < 20
         assert len(groups) == 1 and members_of_group(groups[0]) == []
         if became_subreaper:
             deadline = time.monotonic() + 10

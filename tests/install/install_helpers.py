@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -43,6 +46,13 @@ def expected_wheel_files() -> set[str]:
     return expected
 
 
+def venv_env(**extra: str) -> dict[str, str]:
+    """The environment for a command of an installed grader: nothing that would make
+    Python import this checkout instead (PYTHONPATH, as a developer's shell may set)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSAFEPATH")}
+    return {**env, **extra}
+
+
 def make_venv(where: Path) -> Path:
     """A fresh virtual environment that borrows this interpreter's site-packages for the
     dependencies (no download); its bin/ folder."""
@@ -75,3 +85,46 @@ def diagnosed(results: dict, component: str, diagnosis: str) -> bool:
     return any(component in t.get("tags", []) and t["score"] < t["max_score"]
                and diagnosis in [d["id"] for d in t["extra_data"].get("diagnoses", [])]
                for t in results["tests"])
+
+
+# -- upgrades are safe: the same submission, seed and rubric keep their scores -----------
+
+PINNED = Path(__file__).resolve().parent / "pinned_scores.json"
+#: Checks whose score depends on the machine's speed (time budgets) are not pinned.
+_UNPINNED_TAGS = {"performance"}
+
+
+def check_scores(results: dict) -> dict[str, float]:
+    return {t["extra_data"]["check"]: round(t["score"], 2) for t in results["tests"]
+            if not _UNPINNED_TAGS & set(t.get("tags", []))}
+
+
+def grader_version() -> str:
+    import grader
+
+    return grader.__version__
+
+
+def check_pinned_scores(profile: str, results: dict) -> None:
+    """Fail when a buggy fixture's per-check scores moved without a new version and a
+    CHANGELOG.md entry: a course that upgrades between two gradings of one assignment must
+    get the same grades, or be told why. GRADER_UPDATE_GOLDEN=1 re-pins."""
+    pinned = json.loads(PINNED.read_text()) if PINNED.is_file() else {"version": None, "scores": {}}
+    scores = check_scores(results)
+    if os.environ.get("GRADER_UPDATE_GOLDEN", "") not in ("", "0"):
+        pinned["version"] = grader_version()
+        pinned["scores"][profile] = scores
+        PINNED.write_text(json.dumps(pinned, indent=1, sort_keys=True) + "\n")
+        return
+    before = pinned["scores"].get(profile)
+    assert before is not None, f"no pinned scores for {profile}: run with GRADER_UPDATE_GOLDEN=1"
+    if before == scores:
+        return
+    moved = sorted(c for c in set(before) | set(scores) if before.get(c) != scores.get(c))
+    version = grader_version()
+    changelog = (REPO / "CHANGELOG.md").read_text()
+    assert version != pinned["version"] and re.search(rf"^## {re.escape(version)}\b", changelog, re.M), (
+        f"{profile}: the same submission, seed and rubric now score differently on {len(moved)} "
+        f"checks ({', '.join(moved[:5])}): a course that upgrades the grader between two gradings "
+        f"would see grades change. If that is intended, bump grader.__version__, say "
+        f"why under '## <version>' in CHANGELOG.md, then re-pin with GRADER_UPDATE_GOLDEN=1")

@@ -12,7 +12,6 @@ each test first proves that `grader` itself is imported from the environment.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -21,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from install_helpers import (BUGGY, PROFILES, REPO, SOLUTIONS, buggy_submission, diagnosed,
-                             expected_wheel_files, make_venv)
+from install_helpers import (BUGGY, PROFILES, REPO, SOLUTIONS, buggy_submission, check_pinned_scores,
+                             diagnosed, expected_wheel_files, make_venv, venv_env)
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +41,7 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtual environment with the wheel installed (not editable); its bin/ folder."""
     venv = make_venv(tmp_path_factory.mktemp("venv") / "venv")
     done = subprocess.run([str(venv / "python"), "-m", "pip", "install", "--no-deps", "-q", str(wheel)],
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, env=venv_env(), timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return venv
 
@@ -59,15 +58,20 @@ def test_the_wheel_carries_every_module_and_data_file(wheel: Path):
 def test_the_installed_grader_is_the_wheel_and_lists_every_profile(installed: Path):
     where = subprocess.run([str(installed / "python"), "-c",
                             "import grader, reference; print(grader.__file__); print(reference.__file__)"],
-                           capture_output=True, text=True, cwd="/", timeout=120)
+                           capture_output=True, text=True, cwd="/", env=venv_env(), timeout=120)
     assert where.returncode == 0, where.stderr
     site = str(installed.parent / "lib")
     assert all(line.startswith(site) for line in where.stdout.split()), where.stdout
     listed = subprocess.run([str(installed / "grader"), "profiles"], capture_output=True, text=True,
-                            cwd="/", timeout=120)
+                            cwd="/", env=venv_env(), timeout=120)
     assert listed.returncode == 0, listed.stderr
     for profile in PROFILES:
         assert profile in listed.stdout
+    import grader
+
+    version = subprocess.run([str(installed / "grader"), "--version"], capture_output=True, text=True,
+                             cwd="/", env=venv_env(), timeout=120)
+    assert grader.__version__ in version.stdout
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -76,7 +80,7 @@ def test_the_installed_grader_names_a_bug_in_each_profile(profile: str, installe
     report = tmp_path / "report.json"
     done = subprocess.run([str(installed / "grader"), "run", str(submission), "--profile", profile,
                            "--format", "json", "--output", str(report)],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=900)
+                          capture_output=True, text=True, cwd=tmp_path, env=venv_env(), timeout=900)
     assert done.returncode == 0, done.stderr
     results = json.loads(report.read_text())
     assert results["score"] < results["extra_data"]["max_score"]
@@ -84,6 +88,7 @@ def test_the_installed_grader_names_a_bug_in_each_profile(profile: str, installe
     # The smallest failing input Hypothesis found reaches the report (any Hypothesis version).
     assert any("Smallest failing input found" in t["output"] for t in results["tests"]
                if t["status"] == "failed")
+    check_pinned_scores(profile, results)
 
 
 @pytest.mark.parametrize("profile", PROFILES)
@@ -101,7 +106,7 @@ def test_the_gradescope_bundle_installs_smoke_tests_and_grades(profile: str, tmp
     for script in ("setup.sh", "run_autograder"):
         (root / "source" / script).chmod(0o755)
     make_venv(root / "venv")  # setup.sh keeps a working venv: this one sees site-packages
-    env = {**os.environ, "GRADER_AUTOGRADER_ROOT": str(root)}
+    env = venv_env(GRADER_AUTOGRADER_ROOT=str(root))
 
     setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True, text=True,
                            env=env, cwd=root, timeout=900)
@@ -109,7 +114,7 @@ def test_the_gradescope_bundle_installs_smoke_tests_and_grades(profile: str, tmp
     assert "the correct solution got full marks" in setup.stdout
     assert not (root / "source" / "solution").exists(), "the solution must not stay readable"
     where = subprocess.run([str(root / "venv" / "bin" / "python"), "-c", "import grader; print(grader.__file__)"],
-                           capture_output=True, text=True, cwd="/", timeout=120)
+                           capture_output=True, text=True, cwd="/", env=venv_env(), timeout=120)
     assert where.stdout.startswith(str(root / "venv" / "lib")), where.stdout
 
     buggy_submission(profile, root / "submission")
@@ -142,6 +147,6 @@ def test_a_bundle_whose_solution_loses_points_fails_setup(tmp_path: Path):
     zipfile.ZipFile(bundle.path).extractall(root / "source")
     make_venv(root / "venv")
     setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True, text=True,
-                           env={**os.environ, "GRADER_AUTOGRADER_ROOT": str(root)}, cwd=root, timeout=900)
+                           env=venv_env(GRADER_AUTOGRADER_ROOT=str(root)), cwd=root, timeout=900)
     assert setup.returncode != 0
     assert "did not get full marks (grader exit 1" in setup.stderr

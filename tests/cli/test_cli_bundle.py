@@ -165,3 +165,18 @@ def test_a_profile_without_a_solution_asks_for_one(tmp_path: Path, monkeypatch: 
     monkeypatch.setattr(grader.bundle, "get_profile", lambda name: profile)
     with pytest.raises(BundleError, match="pass --solution DIR"):
         build_gradescope_bundle(tmp_path / "x.zip", load_rubric(None))
+
+
+def test_run_autograder_refuses_another_profiles_layout_with_the_reason(bundle: Path, tmp_path: Path) -> None:
+    """A CS231n folder under the default bundle: 0 with the profile named, not a near-zero grade."""
+    root = tmp_path / "ag"
+    script = _fake_autograder(bundle, root)
+    (root / "submission").rmdir()
+    shutil.copytree(REPO / "tests" / "profiles" / "cs231n" / "solution", root / "submission",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    done = subprocess.run([str(script)], cwd=root, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert results["score"] == 0.0 and results["tests"] == []
+    assert results["output"].startswith("Your submission could not be graded:")
+    assert "cs231n-fc" in results["output"]

@@ -46,6 +46,17 @@ def expected_wheel_files() -> set[str]:
     return expected
 
 
+def readme_workflow_commands() -> list[str]:
+    """The `run:` steps of README.md's GitHub Actions recipe that grade (not the install)."""
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("### GitHub Classroom / Actions"):]
+    block = section[section.index("```yaml") + len("```yaml"):]
+    block = block[:block.index("```")]
+    steps = [line.split("run:", 1)[1].split("#", 1)[0].strip() for line in block.splitlines()
+             if "run:" in line]
+    return [step for step in steps if step.startswith("grader ")]
+
+
 def venv_env(**extra: str) -> dict[str, str]:
     """The environment for a command of an installed grader: nothing that would make
     Python import this checkout instead (PYTHONPATH, as a developer's shell may set)."""

@@ -12,6 +12,7 @@ each test first proves that `grader` itself is imported from the environment.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,8 @@ from pathlib import Path
 import pytest
 
 from install_helpers import (BUGGY, PROFILES, REPO, SOLUTIONS, buggy_submission, check_pinned_scores,
-                             diagnosed, expected_wheel_files, make_venv, venv_env)
+                             diagnosed, expected_wheel_files, make_venv, readme_workflow_commands,
+                             venv_env)
 
 pytestmark = pytest.mark.slow
 
@@ -150,3 +152,20 @@ def test_a_bundle_whose_solution_loses_points_fails_setup(tmp_path: Path):
                            env=venv_env(GRADER_AUTOGRADER_ROOT=str(root)), cwd=root, timeout=900)
     assert setup.returncode != 0
     assert "did not get full marks (grader exit 1" in setup.stderr
+
+
+def test_the_readme_github_actions_recipe_runs_with_the_installed_grader(installed: Path, tmp_path: Path):
+    """The README's workflow steps, run as GitHub would (less the Python set-up and the pip
+    install, which the wheel stands in for) in a student's repository with one bug."""
+    steps = readme_workflow_commands()
+    assert any("--format markdown" in s for s in steps) and any("--format junit" in s for s in steps)
+    repo = buggy_submission("default", tmp_path / "student-repo")
+    summary = tmp_path / "summary.md"
+    env = venv_env(GITHUB_STEP_SUMMARY=str(summary), PATH=f"{installed}:{os.environ['PATH']}")
+    codes = [subprocess.run(["bash", "-c", step], cwd=repo, env=env, capture_output=True, text=True,
+                            timeout=900).returncode for step in steps]
+    assert all(code in (0, 1) for code in codes), codes  # graded: 1 only below --fail-under
+    text = summary.read_text()
+    assert "bias-gradient-not-summed" in text and "Smallest failing input found" in text
+    junit = (repo / "grader-junit.xml").read_text()
+    assert "<failure" in junit and "<testsuite" in junit

@@ -109,8 +109,10 @@ def resolve_submission(path: Path, rubric: Rubric) -> Path:
     if not path.is_dir():
         hint = "unzip it first and pass the folder" if path.suffix == ".zip" else "pass the folder that holds it"
         raise BadInput(f"submission {path} is a file, not a folder; {hint}")
+    # Another profile's layout, at the top, as its package or in a sub-folder: say which.
+    _laid_out_for(path, rubric)
     if _has_modules(path, rubric.modules):
-        return _with_notes(_laid_out_for(path, rubric), rubric)
+        return _with_notes(path, rubric)
     profile = get_profile(rubric.profile)
     try:
         parent = package_parent(path, profile)
@@ -125,7 +127,6 @@ def resolve_submission(path: Path, rubric: Rubric) -> Path:
     if len(nested) == 1:
         click.echo(f"note: grading {nested[0]} (the modules are in that sub-folder)", err=True)
         return _with_notes(_laid_out_for(nested[0], rubric), rubric)
-    _laid_out_for(path, rubric)  # another profile's layout: say which, rather than "holds none"
     if profile.packages:
         tops = "/, ".join(profile.top_packages())
         raise BadInput(f"{path} neither holds the package {tops}/ ({wanted}) nor is that package "
@@ -556,15 +557,19 @@ def bundle_group() -> None:
 @click.option("--rubric", "rubric_path", metavar="RUBRIC", help="Rubric TOML file or built-in name.")
 @click.option("--data", metavar="PATH",
               help="An MNIST .npz file or IDX folder to ship in the zip and grade with.")
+@click.option("--solution", type=click.Path(file_okay=False, path_type=Path),
+              help="A correct submission setup.sh must grade with full marks before the image is "
+                   "used (default: the profile's own).")
 @PROFILE_OPTION
 def bundle_gradescope_cmd(out: Path, rubric_path: str | None, data: str | None,
-                          profile: str | None) -> None:
-    """Build a Gradescope autograder zip (setup.sh, run_autograder, rubric, grader source)."""
+                          solution: Path | None, profile: str | None) -> None:
+    """Build a Gradescope autograder zip (setup.sh, run_autograder, rubric, grader source,
+    and a correct solution for the image's smoke test)."""
     from grader.bundle import BundleError, build_gradescope_bundle
 
     rubric = _load_rubric(rubric_path, profile)
     try:
-        info = build_gradescope_bundle(out, rubric, data=Path(data) if data else None)
+        info = build_gradescope_bundle(out, rubric, data=Path(data) if data else None, solution=solution)
     except BundleError as exc:
         raise BadInput(str(exc)) from None
     click.echo(f"wrote {out} ({info.n_files} files, {info.size_bytes / 1e6:.1f} MB), rubric {rubric.name}")

@@ -101,10 +101,23 @@ def name_of(nodeid: str) -> str:
     return nodeid.split("/")[-1]
 
 
-def falsifying_example(exc: BaseException) -> str:
-    """Hypothesis attaches the minimal failing input to the exception as a note."""
-    notes = getattr(exc, "__notes__", None) or []
-    return "\n".join(n for n in notes if "Falsifying" in n or "example" in n.lower())
+def falsifying_example(exc: BaseException, item: pytest.Item) -> str:
+    """The smallest failing input Hypothesis found, for a check that is a Hypothesis test.
+
+    Hypothesis attaches it to the exception as PEP 678 notes (`__notes__`, a Python API),
+    with the test's arguments and each `data.draw`. Their wording is Hypothesis's own and
+    changed ("Falsifying example:" up to 6.15x, "Failing test case:" since), so no wording
+    is matched: every note but the advice on reproducing the failure is the example.
+    """
+    # `test.hypothesis` is Hypothesis's documented handle on a @given test (inner_test).
+    if getattr(getattr(item, "obj", None), "hypothesis", None) is None:
+        return ""
+    notes = [n for n in getattr(exc, "__notes__", None) or [] if isinstance(n, str)]
+    return "\n".join(n for n in notes if not n.lstrip().startswith(_REPRODUCE_ADVICE)).strip()
+
+
+# Notes Hypothesis adds that tell a developer how to replay the failure, not what failed.
+_REPRODUCE_ADVICE = ("You can reproduce", "You can add @seed", "@reproduce_failure")
 
 
 # What NumPy says when it cannot read a value as a numeric array: the student's code
@@ -323,7 +336,7 @@ class GradingPlugin:
             return
         if result.status != "passed":
             return  # the first failure (setup or call) is the one worth reporting
-        result.example = falsifying_example(exc)
+        result.example = falsifying_example(exc, item)
         if isinstance(exc, RunDeadlineReached):
             self.deadline_hit = self.deadline_hit or result.name
             result.status = "failed"

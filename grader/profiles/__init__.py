@@ -12,6 +12,7 @@ import importlib
 from pathlib import Path
 
 from grader.profiles.base import Profile, module_file
+from grader.profiles.layouts import Layout, better_layout, layout_in, recognise
 
 DEFAULT_PROFILE = "default"
 # name -> sub-package; imported lazily so `grader --help` stays fast.
@@ -40,17 +41,17 @@ def all_profiles() -> list[Profile]:
 
 
 def check_layout(folder: Path, profile: Profile) -> None:
-    """Raise ProfileError when `folder` is laid out for another profile (and not this one),
-    or when the profile recognises it but refuses it (an unsupported release)."""
-    if not profile.matches(folder):
-        for other in all_profiles():
-            if other.name != profile.name and other.matches(folder):
-                found = next(m for m in other.markers if (folder / m).is_file())
-                raise ProfileError(
-                    f"{folder} is laid out for the {other.name} profile ({found}), not "
-                    f"{profile.name}: grade it with --profile {other.name}")
-        return
-    if profile.refuse is not None:
+    """Raise ProfileError when `folder` is laid out for another profile better than for this
+    one (at its top, as the other's package, or in its one sub-folder), or when the profile
+    recognises it but refuses it (an unsupported release)."""
+    other = better_layout(folder, profile, all_profiles())
+    if other is not None:
+        flag = "--profile default (or no --profile)" if other.profile == DEFAULT_PROFILE else \
+            f"--profile {other.profile}"
+        raise ProfileError(
+            f"{folder} is laid out for the {other.profile} profile ({other.describe()}), not "
+            f"{profile.name}: grade it with {flag}")
+    if profile.refuse is not None and profile.matches(folder):
         reason = profile.refuse(folder)
         if reason:
             raise ProfileError(reason)
@@ -74,4 +75,5 @@ def package_parent(folder: Path, profile: Profile) -> Path | None:
 
 
 __all__ = ["Profile", "ProfileError", "DEFAULT_PROFILE", "PROFILE_NAMES", "get_profile",
-           "all_profiles", "check_layout", "module_file", "package_parent"]
+           "all_profiles", "check_layout", "module_file", "package_parent", "Layout", "layout_in",
+           "recognise"]

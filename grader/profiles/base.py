@@ -106,6 +106,9 @@ class Profile:
     # score_beyond_course overrides): True for the default profile (its own contract), False
     # for a course profile, where they are reported without costing points.
     beyond_course_points: bool = True
+    # A correct submission, relative to the source checkout, that `grader bundle` ships for
+    # the image's smoke test (never in the wheel: students can install that).
+    solution: str | None = None
 
     def release_for(self, folder: Path, chosen: str = "") -> Release | None:
         """The release to grade `folder` as: the rubric's `chosen` name, else the detected one;

@@ -46,6 +46,9 @@ UID_RANGE = range(61000, 62000)
 UID_LOCK_DIR = Path(tempfile.gettempdir()) / "grader-sandbox-uids"
 # What faulthandler writes before the stack of the worker's thread.
 STACK_HEADER = "Stack (most recent call first):"
+# The dump's last line: the outermost frame (the supervisor's module), or faulthandler's
+# "  ..." when the stack is deeper than it prints.
+_STACK_END = re.compile(rb'supervisor\.py", line \d+ in <module>\n|\n  \.\.\.\n')
 
 
 class WorkerGone(Exception):
@@ -391,11 +394,14 @@ class WorkerProcess:
                         self.stop()
                         raise WorkerGone("died", self.status)
 
-    def _dump_stack(self, wait_s: float = 1.0) -> None:
+    def _dump_stack(self, wait_s: float = 3.0) -> None:
         """Ask a worker that timed out where it is; sets `stack` to faulthandler's text, or ''.
 
-        The worker's SIGUSR1 handler writes its stack to the output pipe. What is
-        read meanwhile still counts as the student's output; the last 64 KiB are
+        The worker's SIGUSR1 handler writes its stack to the output pipe, a few bytes per
+        write, from the innermost frame out to the supervisor's `<module>`: the dump is read
+        until that last frame, so the student's frame is there however loaded the machine
+        (the wait ends early once it is; `wait_s` bounds a worker that never answers). What
+        is read meanwhile still counts as the student's output; the last 64 KiB are
         searched for the stack.
         """
         self.stack = ""
@@ -420,9 +426,12 @@ class WorkerProcess:
             self.output.feed(data)
             tail = (tail + data)[-(1 << 16):]
             found = tail.rfind(STACK_HEADER.encode())
-            if found >= 0 and tail.endswith(b"\n"):
+            if found >= 0 and _STACK_END.search(tail, found):
                 self.stack = tail[found:].decode("utf-8", "replace")
-                break
+                return
+        found = tail.rfind(STACK_HEADER.encode())
+        if found >= 0:  # cut short: the frames that did arrive still say where it was
+            self.stack = tail[found:].decode("utf-8", "replace")
 
     def _write_some(self, pending: list[memoryview]) -> None:
         while pending:

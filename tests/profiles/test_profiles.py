@@ -113,4 +113,57 @@ def test_bundle_for_a_profile_ships_its_rubric(tmp_path: Path):
     with zipfile.ZipFile(out) as bundle:
         assert 'profile = "mytorch-hw1p1"' in bundle.read("rubric.toml").decode()
         setup = bundle.read("setup.sh").decode()
-    assert "grader-src/reference" not in setup and "load_rubric" in setup
+        shipped = set(bundle.namelist())
+    # The smoke test grades the course's own correct solution, shipped as solution/.
+    assert "solution/mytorch/nn/linear.py" in shipped and "solution/layers.py" not in shipped
+    assert 'run "$SRC/solution"' in setup and "--fail-under 100" in setup
+
+
+# -- layouts recognised both ways ---------------------------------------------------------
+
+_SOLUTIONS = {"default": REFERENCE,
+              "mytorch-hw1p1": Path(__file__).resolve().parent / "mytorch" / "solution",
+              "cs231n-fc": Path(__file__).resolve().parent / "cs231n" / "solution"}
+
+
+def _laid_out(profile: str, how: str, tmp_path: Path) -> Path:
+    """`profile`'s solution as a student hands it in: as it is, or zipped as one folder."""
+    import shutil
+
+    if how == "as-is":
+        return _SOLUTIONS[profile]
+    dest = tmp_path / "submission" / "hw"
+    shutil.copytree(_SOLUTIONS[profile], dest, ignore=shutil.ignore_patterns("__pycache__"))
+    return dest.parent
+
+
+@pytest.mark.parametrize("how", ["as-is", "in-a-folder"])
+@pytest.mark.parametrize("asked", PROFILE_NAMES)
+@pytest.mark.parametrize("laid_out_for", PROFILE_NAMES)
+def test_every_profile_refuses_every_other_profiles_layout(laid_out_for: str, asked: str, how: str,
+                                                         tmp_path: Path):
+    folder = _laid_out(laid_out_for, how, tmp_path)
+    if asked == laid_out_for:
+        check_layout(folder, get_profile(asked))
+        return
+    with pytest.raises(ProfileError, match=f"grade it with --profile {laid_out_for}") as refused:
+        check_layout(folder, get_profile(asked))
+    assert "rename" not in str(refused.value)
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+@pytest.mark.parametrize(("laid_out_for", "asked"),
+                         [(a, b) for a in PROFILE_NAMES for b in PROFILE_NAMES if a != b])
+def test_the_cli_refuses_another_profiles_layout_before_grading(laid_out_for: str, asked: str, command: str):
+    result = CliRunner().invoke(cli, [command, str(_SOLUTIONS[laid_out_for]), "--profile", asked])
+    assert result.exit_code == BAD_INPUT, result.output
+    assert f"grade it with --profile {laid_out_for}" in result.stderr
+    assert "rename" not in result.stderr and "Traceback" not in result.output
+
+
+def test_the_cs231n_package_itself_is_refused_by_the_other_profiles(tmp_path: Path):
+    package = _SOLUTIONS["cs231n-fc"] / "cs231n"
+    for asked in ("default", "mytorch-hw1p1"):
+        with pytest.raises(ProfileError, match="package itself.*grade it with --profile cs231n-fc"):
+            check_layout(package, get_profile(asked))
+    check_layout(package, get_profile("cs231n-fc"))

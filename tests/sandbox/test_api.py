@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -125,19 +124,16 @@ def test_timeouts_per_call_and_by_context(sandbox):
     lin = sb.new("layers", "Linear")
     with sb.limits(call_timeout_s=0.3) as limits:
         assert limits.call_timeout_s == 0.3
-        start = time.monotonic()
-        with pytest.raises(StudentTimeout):
+        with pytest.raises(StudentTimeout) as hung:
             lin.call("forward", 1)
-        assert time.monotonic() - start < 2
+        assert "within 0.3 s" in hung.value.message  # the context's limit, not the default 3 s
     assert sb.current_limits.call_timeout_s == 3.0
     with pytest.raises(ValueError):
         with sb.limits(memory_mb=100):
             pass
     # The hung method is refused at once from now on; the class itself still works.
-    start = time.monotonic()
-    with pytest.raises(CallBlocked) as refused:
+    with pytest.raises(CallBlocked) as refused:  # a second run would hang: StudentTimeout
         sb.new("layers", "Linear").call("forward", 1)
-    assert time.monotonic() - start < 1
     assert refused.value.diagnosis == "timeout" and "Linear.forward()" in refused.value.message
     # The old handle died with the worker.
     with pytest.raises(StaleHandle):
@@ -209,14 +205,15 @@ def test_a_module_is_an_object_whose_functions_can_be_spied_on(sandbox):
     assert len(losses.spy_log("softmax")) == 1
 
 
-def test_many_calls_are_fast(sandbox):
+def test_many_calls_reuse_one_worker(sandbox):
+    """Calls are round trips to one long-lived worker (bench/ measures their cost)."""
     sb = sandbox(GOOD)
     lin = sb.new("layers", "Linear", 3, 5)
     x = np.ones((2, 3))
-    start = time.perf_counter()
+    first = lin.call("forward", x)
     for _ in range(300):
-        lin.call("forward", x)
-    assert (time.perf_counter() - start) / 300 < 0.005
+        assert np.array_equal(lin.call("forward", x), first)
+    assert sb.starts == 1
 
 
 def test_protections_are_reported(sandbox):

@@ -29,6 +29,7 @@ PROFILE = Profile(
     markers=("cs231n/layers.py", "cs231n/classifiers/fc_net.py"),
     checks_dir=Path(__file__).resolve().parent / "checks",
     rubric="cs231n-fc",
+    solution="tests/profiles/cs231n/solution",
     forbidden_imports=("torch", "tensorflow", "keras", "jax", "sklearn", "autograd", "cupy",
                        "mxnet", "theano", "chainer", "mlxtend", "pandas"),
     packages=True,

@@ -20,6 +20,7 @@ PROFILE = Profile(
     markers=("layers.py", "losses.py", "optim.py", "network.py"),
     checks_dir=_CHECKS,
     rubric="default",
+    solution="reference",
     # What a rubric without `forbidden_imports` forbids, as before profiles existed.
     forbidden_imports=tuple(DEFAULT_FORBIDDEN),
 )

@@ -28,6 +28,7 @@ PROFILE = Profile(
     markers=("mytorch/nn/linear.py", "mytorch/nn/activation.py", "models/mlp.py"),
     checks_dir=Path(__file__).resolve().parent / "checks",
     rubric="mytorch-hw1p1",
+    solution="tests/profiles/mytorch/solution",
     # scipy stays allowed: the handout's GELU may use scipy.special.erf.
     forbidden_imports=("torch", "tensorflow", "keras", "jax", "sklearn", "autograd", "cupy",
                        "mxnet", "theano", "chainer", "mlxtend", "pandas"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from grader.checks.framework import CheckFailure, diagnosis
+from grader.sandbox import StudentFailure
 
 
 def changed_arguments(sandbox_or_student: Any, names: Sequence[str] = ()) -> list[str]:
@@ -46,7 +47,10 @@ def expect_unmodified(sandbox_or_student: Any, *, what: str, names: Sequence[str
         return
     changed = [names[k] if isinstance(k, int) and k < len(names) else
                (f"argument {k + 1}" if isinstance(k, int) else str(k)) for k in kept]
-    site = sandbox.locate_mutation()
+    try:
+        site = sandbox.locate_mutation()
+    except StudentFailure:  # the re-run itself failed (a time-out, a lost worker): no line then
+        site = None
     where = (f" at {site['file']} line {site['line']}: `{site['code']}`"
              if site and site.get("code") else "")
     arrays = " and ".join(changed)

@@ -19,6 +19,7 @@ Fixtures offered to checks: `student`, `rubric`, `grading_seed`, `dataset`, `art
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import tempfile
 import time
@@ -229,6 +230,12 @@ class GradingPlugin:
         if self.progress is not None:
             self.progress.start(total=len(kept), description="checks")
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        # Everything alive now (modules, pytest, Hypothesis, the checks) lives for the whole
+        # run: frozen, the cyclic collector stops rescanning it at every full collection
+        # among the many short-lived objects of Hypothesis's examples. run_checks unfreezes.
+        gc.freeze()
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
         name = check_name(item)
@@ -376,8 +383,11 @@ def checks_args(checks_dir: Path) -> list[str]:
 def run_checks(plugin: GradingPlugin) -> int:
     """Run every check module of the profile in-process under `plugin`; returns pytest's exit code."""
     started = time.perf_counter()
-    with _hypothesis_storage():
-        code = pytest.main(checks_args(plugin.profile.checks_dir), plugins=[plugin])
+    try:
+        with _hypothesis_storage():
+            code = pytest.main(checks_args(plugin.profile.checks_dir), plugins=[plugin])
+    finally:
+        gc.unfreeze()  # a process that grades many submissions frees each run's objects
     plugin.report_data.setdefault("checks_wall_time_s", round(time.perf_counter() - started, 3))
     return int(code)
 

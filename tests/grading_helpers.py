@@ -111,6 +111,42 @@ def assert_full_marks(result: dict[str, Any], style: str = "") -> None:
     assert result["score"] == result["max_score"] > 0
 
 
+
+# -- golden diagnoses: what each catalog mutant is caught as, recorded once ----------
+# A faster grader (fewer examples, batched calls, two workers) must not change what
+# a mutant is caught as. tests/golden/<catalog>.json records, per mutant, every
+# (component, diagnosis id) pair of its failed checks; the catalog tests compare
+# the results they already graded with it. After an intended change in what a
+# check diagnoses, rewrite the file with GRADER_UPDATE_GOLDEN=1 and review the diff.
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def caught_as(result: dict[str, Any]) -> list[str]:
+    """Sorted "component:diagnosis" pairs of every check that did not pass ("component:error"
+    for a check that hit a grader error), so a mutant's catch is one comparable list."""
+    pairs = set()
+    for c in result["checks"]:
+        if c["status"] == "passed":
+            continue
+        tag = (c["tags"] or ["?"])[0]
+        if c["status"] == "error":
+            pairs.add(f"{tag}:error")
+        pairs.update(f"{tag}:{d['id']}" for d in c["diagnoses"])
+    return sorted(pairs)
+
+
+def assert_matches_golden(catalog_name: str, graded: dict[str, dict[str, Any]], names: list[str]) -> None:
+    """Every named result is caught exactly as tests/golden/<catalog_name>.json recorded."""
+    path = GOLDEN / f"{catalog_name}.json"
+    now = {name: caught_as(graded[name]) for name in names}
+    if os.environ.get("GRADER_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(now, indent=1, sort_keys=True) + "\n")
+    golden = json.loads(path.read_text())
+    assert sorted(golden) == sorted(now), f"mutants added or removed: rerun with GRADER_UPDATE_GOLDEN=1"
+    changed = {name: {"golden": golden[name], "now": now[name]} for name in names if golden[name] != now[name]}
+    assert not changed, f"caught differently than recorded in {path.name}:\n" + json.dumps(changed, indent=1)
+
 # -- processes that outlive a grading run ------------------------------------------
 # The test process becomes a child subreaper, so whatever a killed or finished
 # grader leaves behind is re-parented here, where the test can see it.

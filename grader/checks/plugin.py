@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import os
 import tempfile
 import time
@@ -250,6 +251,11 @@ class GradingPlugin:
             # No explain phase: its line-coverage notes mean nothing to a student.
             phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink])
         settings.load_profile("grading")
+        # No report reads pytest's traceback text of a failed check (this plugin records the
+        # outcome itself), and its default "long" style parses the AST of every file in the
+        # traceback: ~0.2 s per failed check, most of the untouched template's time. --tb
+        # belongs to the terminal plugin, which is off: the option is set here instead.
+        config.option.tbstyle = "native"
 
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
                                       items: list[pytest.Item]) -> None:
@@ -296,6 +302,12 @@ class GradingPlugin:
         if self._rubric.score_beyond_course is not None:
             return self._rubric.score_beyond_course
         return self.profile.beyond_course_points
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        # Everything alive now (modules, pytest, Hypothesis, the checks) lives for the whole
+        # run: frozen, the cyclic collector stops rescanning it at every full collection
+        # among the many short-lived objects of Hypothesis's examples. run_checks unfreezes.
+        gc.freeze()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
@@ -432,19 +444,31 @@ class GradingPlugin:
         return list(self.results.values())
 
 
+#: Built-in pytest plugins that cost time in a grading run and serve none of its checks
+#: (no check reads logs, unraisable exceptions, or writes junit/doctest/pastebin output).
+UNUSED_PYTEST_PLUGINS = ("unraisableexception", "threadexception", "logging", "junitxml", "doctest",
+                         "pastebin", "setuponly", "setupplan", "stepwise", "faulthandler")
+
+
 def checks_args(checks_dir: Path) -> list[str]:
     """pytest's arguments to run (or, with "--collect-only" added, list) a check folder."""
     return [str(checks_dir), "--rootdir", str(checks_dir), "-c", str(CHECKS_DIR / "pytest.ini"),
             # Plugins a grading machine may have installed that would reorder the checks or
             # write into the current folder (pytest-benchmark's .benchmarks/).
-            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly", "-p", "no:benchmark"]
+            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly", "-p", "no:benchmark",
+            # pytest's own plugins a grading run never uses. unraisableexception alone calls
+            # gc.collect() five times at the end of the session (~0.5 s over Hypothesis's objects).
+            *(arg for plugin in UNUSED_PYTEST_PLUGINS for arg in ("-p", f"no:{plugin}"))]
 
 
 def run_checks(plugin: GradingPlugin) -> int:
     """Run every check module of the profile in-process under `plugin`; returns pytest's exit code."""
     started = time.perf_counter()
-    with _hypothesis_storage():
-        code = pytest.main(checks_args(plugin.profile.checks_dir), plugins=[plugin])
+    try:
+        with _hypothesis_storage():
+            code = pytest.main(checks_args(plugin.profile.checks_dir), plugins=[plugin])
+    finally:
+        gc.unfreeze()  # a process that grades many submissions frees each run's objects
     plugin.report_data.setdefault("checks_wall_time_s", round(time.perf_counter() - started, 3))
     return int(code)
 

@@ -6,8 +6,9 @@ The same ``(y, n, seed)`` always gives the same indices: scikit-learn's
 ``StratifiedShuffleSplit`` draws from ``RandomState(seed)`` (MT19937), whose
 stream numpy keeps stable across versions and platforms.
 
-scikit-learn is imported inside the functions: ``grader --help`` and the
-sandbox worker never pay for it.
+scikit-learn is imported inside the functions, and only when a draw is not
+already in the split cache (grader/data/split_cache.py): ``grader --help``, the
+sandbox worker and a warm grading run never pay for it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import operator
 import numpy as np
 
 from grader.data.errors import DataError
+from grader.data.split_cache import cached_draw, store_draw
 
 # RandomState accepts seeds in [0, 2**32); larger rubric seeds wrap around.
 _SEED_RANGE = 2 ** 32
@@ -66,10 +68,15 @@ def _draw(y: np.ndarray, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """
     state = seed % _SEED_RANGE
     if can_stratify(y, n):
-        from sklearn.model_selection import StratifiedShuffleSplit
+        order = cached_draw(y, n, state)
+        if order is None:
+            from sklearn.model_selection import StratifiedShuffleSplit
 
-        splitter = StratifiedShuffleSplit(n_splits=1, test_size=n, random_state=state)
-        rest, chosen = next(splitter.split(np.zeros((len(y), 1)), y))
+            splitter = StratifiedShuffleSplit(n_splits=1, test_size=n, random_state=state)
+            rest, chosen = next(splitter.split(np.zeros((len(y), 1)), y))
+            order = np.concatenate([chosen, rest]).astype(np.int64, copy=False)
+            store_draw(y, n, state, order)
+        chosen, rest = order[:n], order[n:]
     else:
         order = np.random.RandomState(state).permutation(len(y))
         chosen, rest = order[:n], order[n:]

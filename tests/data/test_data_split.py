@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -138,3 +142,35 @@ def test_can_stratify_matches_what_scikit_learn_accepts() -> None:
         except ValueError:
             accepted = False
         assert can_stratify(y, n) == accepted, (y, n)
+
+
+# -- the split cache: warm runs skip scikit-learn, never change a split --------------
+
+def test_cached_split_is_the_one_scikit_learn_draws(monkeypatch) -> None:
+    cold = stratified_split(BALANCED, 4000, 1000, seed=7)
+    assert list(Path(os.environ["GRADER_CACHE_DIR"], "splits").glob("*.npy")), "nothing cached"
+    # A warm draw must come from the cache alone: scikit-learn made unimportable.
+    monkeypatch.setitem(sys.modules, "sklearn.model_selection", None)
+    warm = stratified_split(BALANCED, 4000, 1000, seed=7)
+    assert np.array_equal(cold[0], warm[0]) and np.array_equal(cold[1], warm[1])
+    with pytest.raises(ImportError):  # a draw never cached still needs scikit-learn
+        stratified_split(BALANCED, 4000, 1000, seed=8)
+
+
+def test_damaged_split_cache_is_recomputed_not_trusted() -> None:
+    expected = stratified_subset(BALANCED, 1000, seed=5)
+    files = list(Path(os.environ["GRADER_CACHE_DIR"], "splits").glob("*.npy"))
+    assert len(files) == 1
+    np.save(files[0], np.zeros(5000, dtype=np.int64))  # right shape, not a permutation
+    assert np.array_equal(stratified_subset(BALANCED, 1000, seed=5), expected)
+    files[0].write_bytes(b"garbage")
+    assert np.array_equal(stratified_subset(BALANCED, 1000, seed=5), expected)
+
+
+def test_other_labels_size_or_seed_never_share_a_cached_draw() -> None:
+    other = np.roll(BALANCED, 1)
+    a = stratified_subset(BALANCED, 1000, seed=5)
+    assert not np.array_equal(stratified_subset(other, 1000, seed=5), a)
+    assert len(stratified_subset(BALANCED, 900, seed=5)) == 900
+    assert not np.array_equal(stratified_subset(BALANCED, 1000, seed=6), a)
+    assert len(list(Path(os.environ["GRADER_CACHE_DIR"], "splits").glob("*.npy"))) == 4

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from grading_helpers import assert_caught, assert_full_marks, describe, grade_in_subprocesses, job
+from grading_helpers import assert_caught, assert_full_marks, assert_matches_golden, describe, grade_in_subprocesses, job
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -68,3 +68,9 @@ def test_reference_gets_full_marks(graded):
 def test_catalog_is_large_enough():
     assert len(catalog.MUTANTS) >= 40 and len(catalog.VARIANTS) >= 10
     assert len({m.name for m in catalog.MUTANTS}) == len(catalog.MUTANTS)
+
+
+def test_every_submission_is_caught_as_recorded(graded):
+    """Same (component, diagnosis) pairs per mutant as tests/golden/default.json, and nothing
+    failing for the correct ones: what a speed-up of the grader must never change."""
+    assert_matches_golden("default", graded, sorted(graded))

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from grading_helpers import assert_caught, assert_full_marks, describe, grade_in_subprocesses, job
+from grading_helpers import assert_caught, assert_full_marks, assert_matches_golden, describe, grade_in_subprocesses, job
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "cs231n"))
 
@@ -85,3 +85,9 @@ def test_catalog_is_large_enough():
     assert len(catalog.MUTANTS) >= 30 and len(catalog.VARIANTS) >= 8
     assert len({m.name for m in catalog.MUTANTS}) == len(catalog.MUTANTS)
     assert {m.tag for m in catalog.MUTANTS} >= {*catalog.COMPONENTS, "training"}
+
+
+def test_every_submission_is_caught_as_recorded(graded):
+    """Same (component, diagnosis) pairs per mutant as tests/golden/cs231n.json, and nothing
+    failing for the correct ones: what a speed-up of the grader must never change."""
+    assert_matches_golden("cs231n", graded, sorted(graded))

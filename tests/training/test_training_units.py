@@ -16,6 +16,7 @@ from grader.training.instrument import (FingerprintTable, Trace, build_trace, cl
                                         epochs_verdict, shuffle_stats, shuffle_verdict, split_epochs,
                                         training_forwards, update_verdict)
 from grader.training.loop import LocalDriver, grader_loop
+from grader.training import stats
 from grader.training.stats import (accuracy, collapse_stats, confusion_matrix, cross_entropy,
                                    per_class_recall_precision,
                                    cross_entropy_grad, finite_history, json_floats)
@@ -380,3 +381,29 @@ def test_history_contract(history, problem) -> None:
 
     found = history_problem(history, 3)
     assert (problem in found and found) if problem else found == ""
+
+
+# -- the metrics, counted with NumPy, equal scikit-learn's (which is no longer imported) --
+
+@pytest.mark.parametrize("seed", range(6))
+def test_metrics_equal_scikit_learns(seed: int) -> None:
+    from sklearn import metrics
+
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 10, size=300)
+    pred = np.where(rng.random(300) < 0.7, y, rng.integers(-1, 12, size=300))  # some unknown classes
+    if seed == 0:
+        pred[:] = 3  # one class only: the others have no prediction (precision 0, not NaN)
+    assert stats.accuracy(pred, y) == metrics.accuracy_score(y, pred)
+    assert np.array_equal(stats.confusion_matrix(y, pred),
+                          metrics.confusion_matrix(y, pred, labels=np.arange(10)))
+    precision, recall, _, _ = metrics.precision_recall_fscore_support(
+        y, pred, labels=np.arange(10), average=None, zero_division=0)
+    assert stats.per_class_recall_precision(y, pred) == ([float(r) for r in recall],
+                                                          [float(p) for p in precision])
+
+
+def test_metrics_of_fractional_or_empty_predictions() -> None:
+    y = np.array([1, 2, 3])
+    assert stats.accuracy(np.array([1.0, 2.5, np.nan]), y) == pytest.approx(1 / 3)
+    assert stats.confusion_matrix(np.array([], dtype=int), np.array([], dtype=int)).sum() == 0

@@ -257,7 +257,7 @@ def test_run_deadline_ends_the_run_with_complete_reports(tmp_path: Path) -> None
         outcomes = dict(zip(FORMATS, pool.map(
             lambda fmt: grade(sub, rubric, tmp_path / f"report.{fmt}", fmt=fmt), FORMATS)))
     for fmt, outcome in outcomes.items():
-        assert outcome["code"] == 0, (fmt, outcome["stderr"]), (fmt, outcome["seconds"])  # the bench: <= 25 s unloaded
+        assert outcome["code"] == 0, (fmt, outcome["stderr"])
         assert outcome["report"], fmt
     tests = checks_by_name(outcomes["json"]["report"])
     # The check running at the deadline says what it was running (on an unloaded machine the

@@ -83,6 +83,7 @@ def grade(submission: Path, rubric: Path, out: Path, *, command: str = "run", fm
     """`grader run` (or `grader check`) in a subprocess: the exit code, seconds and report."""
     args = ([command, str(submission), "--rubric", str(rubric), "--format", fmt, "--output", str(out)]
             if command == "run" else [command, str(submission), "--rubric", str(rubric)])
+    started = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "grader", *args], capture_output=True, text=True,
                           timeout=timeout_s, cwd=REPO)
     return {"code": proc.returncode, "seconds": time.monotonic() - started, "stderr": proc.stderr,

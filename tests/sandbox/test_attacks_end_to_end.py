@@ -108,6 +108,7 @@ def grade(sub: Path, tags: tuple[str, ...], work: Path) -> dict[str, Any]:
     rubric = work / f"{sub.name}.toml"
     rubric.write_text(rubric_text(tags))
     output = work / f"{sub.name}.json"
+    started = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "grader", "run", str(sub), "--rubric", str(rubric),
                            "--format", "json", "--output", str(output)],
                           capture_output=True, text=True, timeout=WALL_LIMIT_S * 2, cwd=REPO)

@@ -19,6 +19,9 @@ from mytorch_catalog import Edits, Mutant, one  # noqa: E402,F401
 
 SOLUTION = Path(__file__).resolve().parent / "solution"
 LY, OP, FC = "cs231n/layers.py", "cs231n/optim.py", "cs231n/classifiers/fc_net.py"
+#: Mutants whose bug only a check beyond the course's own tests finds: reported, no points
+#: lost (a course profile scores beyond-course checks only when the rubric says so).
+BEYOND_COURSE = frozenset({"softmax-unstable", "softmax-in-place", "relu-in-place"})
 COMPONENTS = ["affine", "relu", "losses", "dropout", "update-rules", "two-layer-net", "fc-net", "batchnorm",
               "layernorm"]
 
@@ -76,6 +79,12 @@ MUTANTS: tuple[Mutant, ...] = (
            "dx = softmax only"),
     Mutant("softmax-unstable", one(LY, "shifted = x - np.max(x, axis=1, keepdims=True)", "shifted = x"),
            "losses", "softmax-overflow", "no max subtracted"),
+    Mutant("softmax-in-place", one(LY, "shifted = x - np.max(x, axis=1, keepdims=True)",
+                                   "x -= np.max(x, axis=1, keepdims=True)\n    shifted = x"),
+           "losses", "input-mutation", "softmax_loss shifts the caller's scores in place"),
+    Mutant("relu-in-place", one(LY, "    out = np.maximum(0, x)\n    cache = x\n",
+                                "    cache = x.copy()\n    np.maximum(0, x, out=x)\n    out = x\n"),
+           "relu", "input-mutation", "relu_forward overwrites x"),
     Mutant("svm-margin-zero", one(LY, "margins = np.maximum(0, x - correct + 1.0)",
                                   "margins = np.maximum(0, x - correct)"), "losses", "wrong-forward",
            "hinge without the margin 1"),

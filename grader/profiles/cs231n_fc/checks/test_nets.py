@@ -237,6 +237,26 @@ def test_fc_net_normalized_numerical(cs231n, normalization, case):
     check_numerical(cs231n, "FullyConnectedNet", case, normalization)
 
 
+def test_mode_scores(net, params: R.Params, X: np.ndarray) -> np.ndarray | None:
+    """The scores batchnorm's test mode gives with the running statistics the student's own
+    net keeps in `bn_params` (one dict per hidden layer); None when it keeps none (a net that
+    never ran batchnorm_forward in train mode)."""
+    bn_params = net.get("bn_params")
+    depth = sum(1 for k in params if k.startswith("W"))
+    if not isinstance(bn_params, list) or len(bn_params) < depth - 1:
+        return None
+    h = X.reshape(X.shape[0], -1)
+    for i in range(1, depth):
+        stats = bn_params[i - 1]
+        if not isinstance(stats, dict) or not {"running_mean", "running_var"} <= set(stats):
+            return None
+        a = h @ params[f"W{i}"] + params[f"b{i}"]
+        normed = (a - np.asarray(stats["running_mean"])) / np.sqrt(
+            np.asarray(stats["running_var"]) + float(stats.get("eps", 1e-5)))
+        h = np.maximum(params[f"gamma{i}"] * normed + params[f"beta{i}"], 0)
+    return h @ params[f"W{depth}"] + params[f"b{depth}"]
+
+
 @title("FullyConnectedNet with batchnorm: test mode uses running stats")
 @tags("fc-net", "batchnorm")
 def test_fc_net_batchnorm_test_mode(cs231n):
@@ -251,6 +271,12 @@ def test_fc_net_batchnorm_test_mode(cs231n):
     student_loss(net, params, X, rng.integers(0, 3, 6))  # fills the running statistics
     scores = D.require_array(student_loss(net, params, X, None), (6, 3), what=f"{cls}.loss(X)")
     pair = D.require_array(student_loss(net, params, X[:2], None), (2, 3), what=f"{cls}.loss(X[:2])")
+    want = test_mode_scores(net, params, X)
+    if want is None or not D.matches(scores, want, rtol=1e-6):
+        fail("eval-mode", f"{cls}.loss(X) (test mode) does not normalise each hidden layer with its "
+             "bn_params' running_mean and running_var: when y is None set every bn_param's mode "
+             "to 'test' and pass it to batchnorm_forward",
+             message=f"loss(X): {D.fmt(scores)}\nexpected from your running statistics: {D.fmt(want)}")
     if not D.matches(pair, scores[:2], rtol=1e-8):
         fail("eval-mode", f"{cls}.loss(X) (test mode) scores a sample differently with other samples "
              "in the batch: when y is None set every bn_param's mode to 'test', so batchnorm_forward "

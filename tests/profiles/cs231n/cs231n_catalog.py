@@ -250,6 +250,16 @@ VARIANTS: tuple[Variant, ...] = (
             ("update-rules",)),
     Variant("adam-explicit-t", one(OP, '    config["t"] += 1\n', '    config["t"] = config["t"] + 1\n'),
             "t = t + 1", ("update-rules",)),
+    # The 2017 handout's default: config.setdefault("t", 1), then t += 1 before use.
+    Variant("adam-t-from-1", one(OP, 'config.setdefault("t", 0)', 'config.setdefault("t", 1)'),
+            "t starts at 1 (2017 handout)", ("update-rules",)),
+    # The bias corrections folded into the step size (epsilon then sits on sqrt(v), not on
+    # sqrt(v_hat)): w differs from the textbook form's by ~1e-7 where v is small.
+    Variant("adam-folded-corrections", one(OP, ADAM_STEP,
+                                           'step = config["learning_rate"] * np.sqrt(1 - config["beta2"] ** config["t"]) / '
+                                           '(1 - config["beta1"] ** config["t"])\n'
+                                           '    next_w = w - step * config["m"] / (np.sqrt(config["v"]) + config["epsilon"])'),
+            "bias corrections folded into the step size", ("update-rules",)),
     Variant("mask-bool", ((LY, ((MASK, "mask = np.random.rand(*x.shape) < p"),
                                 ("        out = x * mask\n", "        out = x * mask / p\n"),
                                 ("        return dout * mask", '        return dout * mask / dropout_param["p"]'))),),

@@ -71,8 +71,9 @@ def missing_provided(folder: Path) -> list[str]:
             continue
         if module in imports:
             notes.append(f"{path} is missing and it matters: your classifiers/fc_net.py imports "
-                         f"{module}, so TwoLayerNet and FullyConnectedNet cannot be imported and "
-                         "their checks (and training) fail; put the course's file back unchanged")
+                         f"{module}, so the parts of TwoLayerNet and FullyConnectedNet that call "
+                         "its functions fail (and training with them); put the course's file back "
+                         "unchanged")
         elif module == "solver":
             notes.append(f"{path} is missing; it does not matter: the grader trains with its own "
                          "loop, never the Solver")

@@ -95,6 +95,12 @@ def test_batchnorm_running_stats(cs231n, case, fresh):
     got = (after.get("running_mean"), after.get("running_var"))
     momentum = R.BN_MOMENTUM if case.momentum is None else case.momentum
     want = R.running_stats(case.x, *before, momentum)
+    # A running_var averaged from var + eps (the forward's own denominator) is off by
+    # (1 - momentum) * eps, far below anything test mode can show (the notebooks accept it).
+    eps = R.BN_EPS if case.eps is None else case.eps
+    with_eps = (want[0], want[1] + (1 - momentum) * eps)
+    if all(D.matches(g, w, rtol=G.REFERENCE_RTOL) for g, w in zip(got, with_eps)):
+        return
     if not all(D.matches(g, w, rtol=G.REFERENCE_RTOL) for g, w in zip(got, want)):
         D.raise_first([SIG.running_stats_signature(case.x, momentum, before, got)],
                       message=f"bn_param after the call: {sorted(after)}")

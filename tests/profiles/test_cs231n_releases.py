@@ -29,7 +29,7 @@ def folder(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 BOTH = "class TwoLayerNet(object):\n    pass\n\n\nclass FullyConnectedNet(object):\n    pass\n"
-LAYERS = {"cs231n/layers.py": "def affine_forward(x, w, b):\n    pass\n"}
+LAYERS = {"cs231n/layers.py": "def affine_forward(x, w, b):\n    pass\n\n\ndef layernorm_forward(x, gamma, beta, ln_param):\n    pass\n"}
 
 
 @pytest.mark.parametrize("files, release", [
@@ -38,6 +38,9 @@ LAYERS = {"cs231n/layers.py": "def affine_forward(x, w, b):\n    pass\n"}
       "cs231n/classifiers/k_nearest_neighbor.py": "", "knn.ipynb": "{}"}, R.OLD_A1),
     # 2016-2020 assignment2: both nets beside the conv layers
     ({**LAYERS, "cs231n/classifiers/fc_net.py": BOTH, "cs231n/fast_layers.py": "import torch\n"}, R.OLD_A2),
+    # 2017 assignment2: no layernorm yet; dropout's p read from the student's dropout_forward
+    ({"cs231n/layers.py": "def dropout_forward(x, dropout_param):\n    pass\n",
+      "cs231n/classifiers/fc_net.py": BOTH, "cs231n/fast_layers.py": ""}, R.OLD_A2_2017),
     # 2021-2024 assignment1: TwoLayerNet only
     ({**LAYERS, "cs231n/classifiers/fc_net.py": "class TwoLayerNet(object):\n    pass\n",
       "two_layer_net.ipynb": "{}"}, R.MID_A1),
@@ -47,7 +50,7 @@ LAYERS = {"cs231n/layers.py": "def affine_forward(x, w, b):\n    pass\n"}
     # 2025+ assignment1: both nets with assignment1's classifiers
     ({**LAYERS, "cs231n/classifiers/fc_net.py": BOTH, "cs231n/classifiers/softmax.py": "",
       "FullyConnectedNets.ipynb": "{}"}, R.NEW_A1),
-], ids=["2016-20-a1", "2016-20-a2", "2021-24-a1", "2021-24-a2", "2025-a1"])
+], ids=["2016-20-a1", "2016-20-a2", "2017-a2", "2021-24-a1", "2021-24-a2", "2025-a1"])
 def test_release_from_the_folders_files(tmp_path, files, release):
     assert R.detect(folder(tmp_path, files)) == release
 

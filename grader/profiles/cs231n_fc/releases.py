@@ -46,6 +46,11 @@ OLD_A2 = Release(
     why="fc_net.py defines TwoLayerNet and FullyConnectedNet and the folder holds none of "
         "assignment1's classifiers (the 2016-2020 assignment2)",
     assigned=ALL - {"neural-net"})
+OLD_A2_2017 = Release(
+    "CS231n 2017 assignment2",
+    why="fc_net.py defines both nets and layers.py has no layernorm_forward (the 2017 "
+        "assignment2, whose dropout_param['p'] is read from how dropout_forward behaves)",
+    assigned=ALL - {"neural-net"}, conventions={"dropout_p": "detect"})
 MID_A1 = Release(
     "CS231n 2021-2024 assignment1",
     why="fc_net.py defines TwoLayerNet only (the 2021-2024 assignment1: layers, losses and "
@@ -73,7 +78,7 @@ EVERYTHING = Release("CS231n fully-connected nets (all parts)",
                      why="no assignment's fingerprints found, so every part is graded",
                      assigned=ALL - {"neural-net"})
 
-RELEASES = (OLD_A1, OLD_A2, MID_A1, MID_A2, NEW_A1, NEW_A2, EVERYTHING)
+RELEASES = (OLD_A1, OLD_A2_2017, OLD_A2, MID_A1, MID_A2, NEW_A1, NEW_A2, EVERYTHING)
 
 
 def _classes(path: Path) -> set[str]:
@@ -93,7 +98,11 @@ def detect(folder: Path) -> Release:
         return OLD_A1
     first, second = _any(folder, ASSIGNMENT1_FILES), _any(folder, ASSIGNMENT2_FILES)
     if {"TwoLayerNet", "FullyConnectedNet"} <= nets:
-        return NEW_A1 if first and not second else OLD_A2
+        if first and not second:
+            return NEW_A1
+        layers = package / "layers.py"
+        text = layers.read_text(errors="replace") if layers.is_file() else ""
+        return OLD_A2 if "def layernorm_forward" in text else OLD_A2_2017
     if "TwoLayerNet" in nets:
         return MID_A1
     if "FullyConnectedNet" in nets:

@@ -120,6 +120,13 @@ def check_loss_and_grads(cs231n, cls: str, case, normalization: str | None = Non
     if not D.matches(loss, want_loss, rtol=1e-8):
         if reg and D.matches(loss, want_loss - penalty, rtol=1e-8):
             fail("regularization", f"{cls}'s loss leaves out the regulariser 0.5 * reg * sum(W**2)")
+        for name in (k for k in params if k.startswith("W")) if reg else ():
+            if D.matches(loss, want_loss - 0.5 * reg * float(np.sum(params[name] ** 2)), rtol=1e-8):
+                fail("regularization", f"{cls}'s loss leaves {name} out of the regulariser "
+                     "0.5 * reg * sum(W**2), which sums over every layer's weights "
+                     "(a loop over range(1, num_layers) stops one layer short)",
+                     course_misses="the notebook's gradient check passes: the loss and its "
+                                   "gradient leave out the same weights")
         if reg and any(D.matches(loss, want_loss + c * penalty, rtol=1e-8) for c in (1.0, -0.5)):
             fail("regularization", f"{cls}'s loss has the regulariser with the wrong factor: it is "
                  "0.5 * reg * sum(W**2) over the weights only")

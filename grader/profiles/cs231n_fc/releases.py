@@ -37,6 +37,12 @@ ASSIGNMENT1_FILES = ("cs231n/classifiers/k_nearest_neighbor.py", "cs231n/classif
 ASSIGNMENT2_FILES = ("cs231n/fast_layers.py", "cs231n/im2col.py", "cs231n/classifiers/cnn.py",
                      "ConvolutionalNetworks.ipynb", "BatchNormalization.ipynb", "Dropout.ipynb")
 
+#: Beyond-course checks that every year's notebooks do test, if indirectly: their numerical
+#: gradient checks call relu_forward and softmax_loss again and again on the same x, so a
+#: function that edits x in place fails them (dev set: AnirudhM1/CS231n-2022-Solutions'
+#: softmax_loss, notebook error 0.33).
+NOTEBOOK_TESTS = ("test_layers.py::test_relu_keeps_input", "test_layers.py::test_softmax_loss_keeps_input")
+
 OLD_A1 = Release(
     "CS231n 2016-2020 assignment1",
     why="it holds classifiers/neural_net.py and no layers.py (the 2016-2020 assignment1)",
@@ -45,38 +51,38 @@ OLD_A2 = Release(
     "CS231n 2016-2020 assignment2",
     why="fc_net.py defines TwoLayerNet and FullyConnectedNet and the folder holds none of "
         "assignment1's classifiers (the 2016-2020 assignment2)",
-    assigned=ALL - {"neural-net"})
+    assigned=ALL - {"neural-net"}, course_tests=NOTEBOOK_TESTS)
 OLD_A2_2017 = Release(
     "CS231n 2017 assignment2",
     why="fc_net.py defines both nets and layers.py has no layernorm_forward (the 2017 "
         "assignment2, whose dropout_param['p'] is read from how dropout_forward behaves)",
-    assigned=ALL - {"neural-net"}, conventions={"dropout_p": "detect"})
+    assigned=ALL - {"neural-net"}, conventions={"dropout_p": "detect"}, course_tests=NOTEBOOK_TESTS)
 MID_A1 = Release(
     "CS231n 2021-2024 assignment1",
     why="fc_net.py defines TwoLayerNet only (the 2021-2024 assignment1: layers, losses and "
         "TwoLayerNet; FullyConnectedNet, the update rules, dropout and normalisation come in "
         "assignment2)",
-    assigned=frozenset({"affine", "relu", "losses", "two-layer-net"}))
+    assigned=frozenset({"affine", "relu", "losses", "two-layer-net"}), course_tests=NOTEBOOK_TESTS)
 MID_A2 = Release(
     "CS231n 2021-2024 assignment2",
     why="fc_net.py defines FullyConnectedNet only (the 2021-2024 assignment2; TwoLayerNet was "
         "assignment1's)",
-    assigned=ALL - {"two-layer-net", "neural-net"})
+    assigned=ALL - {"two-layer-net", "neural-net"}, course_tests=NOTEBOOK_TESTS)
 NEW_A1 = Release(
     "CS231n 2025+ assignment1",
     why="assignment1's files with FullyConnectedNet in fc_net.py (2025 on: layers, both nets "
         "and the update rules; dropout and normalisation come in assignment2)",
     assigned=frozenset({"affine", "relu", "losses", "two-layer-net", "fc-net", "update-rules",
-                        "training"}))
+                        "training"}), course_tests=NOTEBOOK_TESTS)
 NEW_A2 = Release(
     "CS231n 2025+ assignment2",
     why="assignment2's files with FullyConnectedNet only and no TwoLayerNet (2025 on: dropout "
         "and normalisation, on the layers copied over from assignment1)",
-    assigned=ALL - {"two-layer-net", "neural-net"})
+    assigned=ALL - {"two-layer-net", "neural-net"}, course_tests=NOTEBOOK_TESTS)
 #: Nothing recognisable: every fully-connected part is graded, as before releases existed.
 EVERYTHING = Release("CS231n fully-connected nets (all parts)",
                      why="no assignment's fingerprints found, so every part is graded",
-                     assigned=ALL - {"neural-net"})
+                     assigned=ALL - {"neural-net"}, course_tests=NOTEBOOK_TESTS)
 
 #: Releases whose notebooks never ask for svm_loss (2025 on), though layers.py keeps its stub.
 WITHOUT_SVM = frozenset({NEW_A1.name, NEW_A2.name})

@@ -29,6 +29,14 @@ def require_assigned(release, component: str, what: str) -> None:
         not_assigned(f"{what} is not part of {release.name}")
 
 
+def row_as_vector(value, shape: tuple[int, ...]):
+    """A bias (or its gradient) kept as a (1, n) row where (n,) is expected, read as (n,):
+    it broadcasts the same way and the notebooks' checks accept it (2017 TwoLayerNets)."""
+    if (isinstance(value, np.ndarray) and len(shape) == 1 and value.shape == (1, shape[0])):
+        return value.reshape(shape)
+    return value
+
+
 def random_params(rng: np.random.Generator, dims: list[int], normalized: bool = False) -> R.Params:
     """W_i (in, out), b_i (out,) for dims (input, hidden..., classes); normalised, also
     gamma_i, beta_i (hidden,) away from their initial ones and zeros."""
@@ -91,7 +99,8 @@ def check_params(net, dims: list[int], cls: str, normalized: bool = False) -> No
                 fail("missing-api", f"{cls}.params has no '{name}' (keys {sorted(params)}): "
                      "weights W1..WL (in, out), biases b1..bL (out,)"
                      + (", and gamma_i, beta_i for each hidden layer i" if normalized else ""))
-            value = D.require_array(params[name], shape, what=f"{cls}.params['{name}']")
+            value = D.require_array(row_as_vector(params[name], shape), shape,
+                                    what=f"{cls}.params['{name}']")
             if start is not None and not np.array_equal(value, np.full(shape, start)):
                 fail("init-scale", f"{cls}.params['{name}'] starts at {D.fmt(value)}: gamma starts "
                      "at ones and beta at zeros, so the normalised layer begins as the identity")
@@ -142,7 +151,8 @@ def check_loss_and_grads(cs231n, cls: str, case, normalization: str | None = Non
     for name, want in want_grads.items():
         if name not in grads:
             fail("missing-api", f"{cls}'s grads has no '{name}': grads is keyed like params")
-        got = D.require_array(grads[name], want.shape, what=f"{cls}'s grads['{name}']")
+        got = D.require_array(row_as_vector(grads[name], want.shape), want.shape,
+                              what=f"{cls}'s grads['{name}']")
         if name.startswith("W") and reg and not D.matches(got, want, rtol=1e-8):
             for c, how in ((0.0, "leaves out"), (2.0, "doubles"), (0.5, "halves")):
                 if D.matches(got, want + (c - 1.0) * reg * params[name], rtol=1e-8):
@@ -166,7 +176,7 @@ def check_numerical(cs231n, cls: str, case, normalization: str | None = None) ->
         numeric[name] = G.numeric_vjp(f, value, 1.0)
     floor = gradient_floor(numeric, normalization)
     for name, want in numeric.items():
-        expect_close(grads.get(name), want, what=f"{cls}'s grads['{name}']", atol=floor,
+        expect_close(row_as_vector(grads.get(name), want.shape), want, what=f"{cls}'s grads['{name}']", atol=floor,
                      formula="the gradient of your own loss", rtol=G.NUMERIC_RTOL,
                      expected_from="central differences of your loss")
 

@@ -129,6 +129,11 @@ def test_batchnorm_test_mode(cs231n, case):
                for key, before in (("running_mean", rm), ("running_var", rv))):
         fail("running-statistics", "batchnorm_forward in test mode changes bn_param's running_mean "
              "or running_var: only train mode updates them")
+    # eps added outside the root, sqrt(running_var) + eps, moves out by ~eps / std: the
+    # notebooks accept it and no test-time prediction changes, so neither does the grade.
+    eps_outside = case.gamma * (case.x - rm) / (np.sqrt(rv) + eps) + case.beta
+    if D.matches(np.asarray(out, dtype=np.float64), eps_outside, rtol=1e-9):
+        return
     expect_close(out, R.batchnorm_test(case.x, case.gamma, case.beta, rm, rv, eps),
                  what="batchnorm_forward's out in test mode", diagnosis_id="wrong-forward",
                  formula="gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta",

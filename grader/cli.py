@@ -127,6 +127,13 @@ def resolve_submission(path: Path, rubric: Rubric) -> Path:
     if len(nested) == 1:
         click.echo(f"note: grading {nested[0]} (the modules are in that sub-folder)", err=True)
         return _with_notes(_laid_out_for(nested[0], rubric), rubric)
+    if len(nested) > 1:
+        # A repository root holding several assignments (assignment1/, assignment2/): grading
+        # one of them with the other's parts missing would mislead; name each folder instead.
+        names = ", ".join(f"{d.name}/" for d in nested)
+        flag = "" if rubric.profile == "default" else f" --profile {rubric.profile}"
+        raise BadInput(f"{path} holds several assignments ({names}); grade each on its own, "
+                       f"e.g. grader run {nested[0]}{flag}")
     if profile.packages:
         tops = "/, ".join(profile.top_packages())
         raise BadInput(f"{path} neither holds the package {tops}/ ({wanted}) nor is that package "

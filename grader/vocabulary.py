@@ -12,7 +12,7 @@ TAGS: tuple[str, ...] = (
     "sgd", "mlp", "training", "robustness", "performance",
     # Components of assignment profiles (README "Grading an existing assignment").
     "activations", "identity", "gelu", "losses", "momentum", "batchnorm", "mlp0", "mlp1", "mlp4",
-    "affine", "dropout", "update-rules", "two-layer-net", "fc-net", "layernorm",
+    "affine", "dropout", "update-rules", "two-layer-net", "fc-net", "layernorm", "neural-net",
 )
 
 DIAGNOSIS_IDS: frozenset[str] = frozenset({

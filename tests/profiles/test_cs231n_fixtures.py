@@ -49,7 +49,21 @@ def test_solution_gets_full_marks(graded):
 
 @pytest.mark.parametrize("mutant", catalog.MUTANTS, ids=[m.name for m in catalog.MUTANTS])
 def test_mutant_is_caught(graded, mutant):
-    assert_caught(graded[mutant.name], tag=mutant.tag, diagnosis=mutant.diagnosis, bug=mutant.bug)
+    if mutant.name in catalog.BEYOND_COURSE:
+        assert_reported_without_points(graded[mutant.name], tag=mutant.tag,
+                                       diagnosis=mutant.diagnosis, bug=mutant.bug)
+    else:
+        assert_caught(graded[mutant.name], tag=mutant.tag, diagnosis=mutant.diagnosis, bug=mutant.bug)
+
+
+def assert_reported_without_points(result: dict, *, tag: str, diagnosis: str, bug: str) -> None:
+    """A bug the course's own tests never look for: a failed beyond-course check of `tag`
+    diagnosed `diagnosis` names it, and it costs nothing (issue 20: points for what the course
+    asks)."""
+    hits = [c for c in result["checks"] if c["status"] == "failed" and c["tags"][:1] == [tag]
+            and diagnosis in [d["id"] for d in c["diagnoses"]]]
+    assert hits and all(c["beyond_course"] for c in hits), f"{bug}\n{describe(result)}"
+    assert result["score"] == result["max_score"] > 0, f"{bug}: beyond-course cost points\n{describe(result)}"
 
 
 @pytest.mark.parametrize("variant", catalog.VARIANTS, ids=[v.name for v in catalog.VARIANTS])
@@ -58,8 +72,12 @@ def test_correct_variant_gets_full_marks(graded, variant):
 
 
 def _by_component(result: dict) -> dict[str, set[str]]:
+    """Statuses per component, leaving out the input-mutation checks: they call only the
+    forward, which a broken backward does not break."""
     out: dict[str, set[str]] = {}
     for c in result["checks"]:
+        if "keeps_input" in c["name"]:
+            continue
         out.setdefault(c["tags"][0], set()).add(c["status"])
     return out
 

@@ -84,7 +84,8 @@ def rubric_file(folder: Path, tags: list[str], dropout_p: str = "keep") -> Path:
     text = (catalog.SOLUTION.parents[3] / "rubrics" / "cs231n-fc.toml").read_text()
     text = text.replace("public_only = false", f"public_only = false\ninclude_tags = {json.dumps(tags)}")
     path = folder / "rubric.toml"
-    path.write_text(text.replace('dropout_p = "keep"', f'dropout_p = "{dropout_p}"'))
+    # The built-in rubric leaves dropout_p unset (a release may imply it); set it explicitly.
+    path.write_text(text.replace('# dropout_p = "keep"', f'dropout_p = "{dropout_p}"'))
     return path
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.profiles.base import Profile
-from grader.profiles.cs231n_fc import layout
+from grader.profiles.cs231n_fc import layout, releases
 
 PROFILE = Profile(
     name="cs231n-fc",
@@ -26,7 +26,7 @@ PROFILE = Profile(
              "rmsprop, adam), classifiers/fc_net.py (TwoLayerNet, FullyConnectedNet); "
              "weights (in, out), biases (out,), mean losses, integer labels"),
     modules=tuple(layout.MODULES.values()),
-    markers=("cs231n/layers.py", "cs231n/classifiers/fc_net.py"),
+    markers=("cs231n/layers.py", "cs231n/classifiers/fc_net.py", "cs231n/classifiers/neural_net.py"),
     checks_dir=Path(__file__).resolve().parent / "checks",
     rubric="cs231n-fc",
     solution="tests/profiles/cs231n/solution",
@@ -36,4 +36,14 @@ PROFILE = Profile(
     vocabulary=layout.VOCABULARY,
     conventions=layout.CONVENTIONS,
     missing=layout.missing_provided,
+    # The year and assignment, from the folder's own files (releases.py): only what it assigns
+    # is graded; the rubric may name one instead ([conventions] release).
+    detect_release=releases.detect,
+    releases=releases.RELEASES,
+    # Course code the student does not write: fast_layers.py imports torch in 2025 on.
+    provided_files=layout.PROVIDED_FILES,
+    # Every year's handout writes these lines itself (2021-24 assignment1: past.builtins).
+    handout_imports=("builtins", "__future__", "past.builtins", "future"),
+    numpy_compat=("reshape-newshape",),
+    beyond_course_points=False,
 )

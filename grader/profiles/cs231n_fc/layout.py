@@ -11,7 +11,16 @@ MODULES: dict[str, str] = {
     "layer_utils": "cs231n.layer_utils",
     "optim": "cs231n.optim",
     "fc_net": "cs231n.classifiers.fc_net",
+    # 2016-2020 assignment1's TwoLayerNet (loss(X, y=None, reg=0.0)), graded as "neural-net".
+    "neural_net": "cs231n.classifiers.neural_net",
 }
+
+#: Course files the student does not write, whose imports are never policed (2025 on
+#: fast_layers.py imports torch); a missing one becomes a stand-in, so only what uses it fails.
+PROVIDED_FILES: tuple[str, ...] = (
+    "cs231n/fast_layers.py", "cs231n/im2col.py", "cs231n/solver.py", "cs231n/data_utils.py",
+    "cs231n/gradient_check.py", "cs231n/vis_utils.py", "cs231n/layer_utils.py",
+)
 
 #: Update rules and the defaults each fills into `config` when a key is missing.
 UPDATE_RULES: dict[str, dict[str, float]] = {
@@ -62,8 +71,9 @@ def missing_provided(folder: Path) -> list[str]:
             continue
         if module in imports:
             notes.append(f"{path} is missing and it matters: your classifiers/fc_net.py imports "
-                         f"{module}, so TwoLayerNet and FullyConnectedNet cannot be imported and "
-                         "their checks (and training) fail; put the course's file back unchanged")
+                         f"{module}, so the parts of TwoLayerNet and FullyConnectedNet that call "
+                         "its functions fail (and training with them); put the course's file back "
+                         "unchanged")
         elif module == "solver":
             notes.append(f"{path} is missing; it does not matter: the grader trains with its own "
                          "loop, never the Solver")

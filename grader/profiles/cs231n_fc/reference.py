@@ -59,7 +59,8 @@ def svm_loss(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
 
 
 def update(rule: str, w: np.ndarray, dw: np.ndarray, config: dict) -> tuple[np.ndarray, dict]:
-    """One step of an update rule; `config` holds the defaults already (copied, not edited)."""
+    """One step of an update rule; `config` holds the defaults already (copied, not edited).
+    Adam with `config["folded"]` true: the efficient form with the corrections in the step."""
     c = dict(config)
     lr = c["learning_rate"]
     if rule == "sgd":
@@ -77,6 +78,11 @@ def update(rule: str, w: np.ndarray, dw: np.ndarray, config: dict) -> tuple[np.n
         m = c["beta1"] * c.get("m", np.zeros_like(w)) + (1 - c["beta1"]) * dw
         v = c["beta2"] * c.get("v", np.zeros_like(w)) + (1 - c["beta2"]) * dw ** 2
         c.update(t=t, m=m, v=v)
+        if c.get("folded"):
+            # The form some course staff write (Kingma & Ba's section 2 efficient version): the
+            # bias corrections in the step size, epsilon on sqrt(v) rather than sqrt(v_hat).
+            step = lr * np.sqrt(1 - c["beta2"] ** t) / (1 - c["beta1"] ** t)
+            return w - step * m / (np.sqrt(v) + c["epsilon"]), c
         m_hat, v_hat = m / (1 - c["beta1"] ** t), v / (1 - c["beta2"] ** t)
         return w - lr * m_hat / (np.sqrt(v_hat) + c["epsilon"]), c
     raise ValueError(f"unknown update rule {rule}")

@@ -53,20 +53,8 @@ def recipe(key: str, cfg: Any) -> Recipe:
             "deep": Recipe(key, DEEP_RULE, tuple(cfg.deep_hidden), momentum_lr)}[key]
 
 
-def first_departure(student: list[float], reference: list[float], *, rtol: float = 1e-4
-                    ) -> int | None:
-    """The first step whose batch loss differs from the reference's (0-based), or None.
-
-    Both nets start from the same params and see the same batches, so in float64 the losses
-    agree to rounding until an update differs: step 0 tests the loss, step 1 the first
-    update, later steps the state the rule carries in config. Rounding (another summation
-    order, einsum for dot) moves a loss by ~1e-12; the wrong steps seen (no bias correction,
-    a lost cache or m/v/t, epsilon inside the square root) by 1e-3 and more: rtol sits
-    far from both."""
-    for i, (a, b) in enumerate(zip(student, reference)):
-        if not abs(a - b) <= rtol * max(abs(b), 1e-12):
-            return i
-    return None
+#: Steps whose updates are traced and compared with the rule (enough for its state to act).
+TRACED_STEPS = 20
 
 
 def as_dict(pairs: Pairs) -> R.Params:
@@ -114,8 +102,12 @@ class StudentNet:
         self.current = as_dict(start)
         self.configs: dict[str, Any] = {k: {"learning_rate": lr} for k in self.current}
         self.losses: list[float] = []  # each step's batch loss (the trajectory)
+        # The first TRACED_STEPS steps as (params before, the student's own grads, params
+        # after): the update rule is judged on these, apart from the loss and grads.
+        self.trace: list[tuple[R.Params, R.Params, R.Params]] = []
 
     def step(self, X: np.ndarray, Y: np.ndarray) -> float:
+        before = {k: v.copy() for k, v in self.current.items()}
         self.net.set("params", self.current)
         result = self.net.call("loss", X, Y.argmax(axis=1))
         loss, grads = result[0], result[1]
@@ -126,6 +118,9 @@ class StudentNet:
                 self.rule, self.current[k], grads[k], self.configs[k], module=MODULES["optim"],
                 what="(next_w, config)", keep_second=True)
             self.current[k] = np.asarray(self.current[k], dtype=np.float64)
+        if len(self.trace) < TRACED_STEPS and isinstance(grads, dict):
+            self.trace.append((before, {k: np.asarray(grads[k], dtype=np.float64) for k in before},
+                               {k: v.copy() for k, v in self.current.items()}))
         self.losses.append(float(loss))
         return float(loss)
 

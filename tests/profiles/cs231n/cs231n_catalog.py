@@ -19,6 +19,11 @@ from mytorch_catalog import Edits, Mutant, one  # noqa: E402,F401
 
 SOLUTION = Path(__file__).resolve().parent / "solution"
 LY, OP, FC = "cs231n/layers.py", "cs231n/optim.py", "cs231n/classifiers/fc_net.py"
+#: Mutants whose bug only a check beyond the course's own tests finds: reported, no points
+#: lost (a course profile scores beyond-course checks only when the rubric says so). An
+#: in-place relu_forward or softmax_loss is not among them: the notebooks' numerical gradient
+#: checks fail on it, so every release scores those checks (releases.NOTEBOOK_TESTS).
+BEYOND_COURSE = frozenset({"softmax-unstable"})
 COMPONENTS = ["affine", "relu", "losses", "dropout", "update-rules", "two-layer-net", "fc-net", "batchnorm",
               "layernorm"]
 
@@ -76,6 +81,12 @@ MUTANTS: tuple[Mutant, ...] = (
            "dx = softmax only"),
     Mutant("softmax-unstable", one(LY, "shifted = x - np.max(x, axis=1, keepdims=True)", "shifted = x"),
            "losses", "softmax-overflow", "no max subtracted"),
+    Mutant("softmax-in-place", one(LY, "shifted = x - np.max(x, axis=1, keepdims=True)",
+                                   "x -= np.max(x, axis=1, keepdims=True)\n    shifted = x"),
+           "losses", "input-mutation", "softmax_loss shifts the caller's scores in place"),
+    Mutant("relu-in-place", one(LY, "    out = np.maximum(0, x)\n    cache = x\n",
+                                "    cache = x.copy()\n    np.maximum(0, x, out=x)\n    out = x\n"),
+           "relu", "input-mutation", "relu_forward overwrites x"),
     Mutant("svm-margin-zero", one(LY, "margins = np.maximum(0, x - correct + 1.0)",
                                   "margins = np.maximum(0, x - correct)"), "losses", "wrong-forward",
            "hinge without the margin 1"),
@@ -191,6 +202,13 @@ NORM_MUTANTS: tuple[Mutant, ...] = (
            "fc-net", "init-scale", "gamma initialised to zeros"),
     Mutant("fc-bn-train-mode-at-test", one(FC, '                bn_param["mode"] = mode\n', "                pass\n"),
            "fc-net", "eval-mode", "the net's batchnorm layers stay in train mode when y is None"),
+    Mutant("fc-reg-skips-last-layer", ((FC, (("for i in range(1, L + 1):\n            W = self.params",
+                                                "for i in range(1, L):\n            W = self.params"),
+                                               ('        grads["W%d" % L] += self.reg * self.params["W%d" % L]\n', ""))),),
+           "fc-net", "regularization", "the regulariser stops one layer short (loss and grads alike)"),
+    Mutant("fc-bn-skipped-at-test", one(FC, "            if self.normalization:\n                h, cache = self._affine_norm",
+                                        "            if self.normalization and mode == \"train\":\n                h, cache = self._affine_norm"),
+           "fc-net", "eval-mode", "the net leaves its batchnorm layers out when y is None"),
     Mutant("fc-norm-no-dgamma", one(FC, 'da, grads["gamma%d" % i], grads["beta%d" % i] = norm_backward(',
                                     'da, _, grads["beta%d" % i] = norm_backward('),
            "fc-net", "missing-api", "the normalised net returns no gradient for gamma"),
@@ -238,6 +256,16 @@ VARIANTS: tuple[Variant, ...] = (
             ("update-rules",)),
     Variant("adam-explicit-t", one(OP, '    config["t"] += 1\n', '    config["t"] = config["t"] + 1\n'),
             "t = t + 1", ("update-rules",)),
+    # The 2017 handout's default: config.setdefault("t", 1), then t += 1 before use.
+    Variant("adam-t-from-1", one(OP, 'config.setdefault("t", 0)', 'config.setdefault("t", 1)'),
+            "t starts at 1 (2017 handout)", ("update-rules",)),
+    # The bias corrections folded into the step size (epsilon then sits on sqrt(v), not on
+    # sqrt(v_hat)): w differs from the textbook form's by ~1e-7 where v is small.
+    Variant("adam-folded-corrections", one(OP, ADAM_STEP,
+                                           'step = config["learning_rate"] * np.sqrt(1 - config["beta2"] ** config["t"]) / '
+                                           '(1 - config["beta1"] ** config["t"])\n'
+                                           '    next_w = w - step * config["m"] / (np.sqrt(config["v"]) + config["epsilon"])'),
+            "bias corrections folded into the step size", ("update-rules",)),
     Variant("mask-bool", ((LY, ((MASK, "mask = np.random.rand(*x.shape) < p"),
                                 ("        out = x * mask\n", "        out = x * mask / p\n"),
                                 ("        return dout * mask", '        return dout * mask / dropout_param["p"]'))),),

@@ -13,8 +13,10 @@ from hypothesis import given, settings
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
-from grader.checks.framework import tags, title
+from grader.checks.framework import beyond_course, not_assigned, tags, title
+from grader.checks.mutation import expect_unmodified
 from grader.profiles.cs231n_fc import reference as R
+from grader.profiles.cs231n_fc.releases import WITHOUT_SVM
 from grader.profiles.cs231n_fc.checks.cases import affine_cases, arrays, scores
 from grader.profiles.mytorch_hw1p1.checking import expect_close
 
@@ -112,6 +114,7 @@ def test_softmax_loss(cs231n, case):
 
 @title("softmax_loss: finite for scores up to 1e3")
 @tags("losses", "softmax")
+@beyond_course("the course's notebooks only try scores near 0 (0.001 * randn)")
 def test_softmax_loss_large_scores(cs231n):
     """Scores of magnitude 1000 give a finite loss (max subtracted before exp)."""
     x = np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 999.0]])
@@ -122,9 +125,34 @@ def test_softmax_loss_large_scores(cs231n):
 @tags("losses")
 @settings(max_examples=S.examples(0.3))
 @given(case=scores())
-def test_svm_loss(cs231n, case):
+def test_svm_loss(cs231n, release, case):
     """Mean multiclass hinge loss with margin 1 (2017-2024 handouts). A year without svm_loss
-    passes: a skip would cost its points, and the function is not part of that year's work."""
+    passes: a skip would cost its points, and the function is not part of that year's work.
+    From 2025 on layers.py keeps the stub but no notebook asks for it: not assigned."""
+    if release is not None and release.name in WITHOUT_SVM:
+        not_assigned(f"svm_loss is not part of {release.name} (no SVM notebook from 2025 on)")
     if not cs231n.has("cs231n.layers", "svm_loss"):
         return
     check_loss(cs231n, "svm_loss", case)
+
+
+@title("relu_forward leaves its input unchanged")
+@tags("relu")
+@beyond_course("the course's notebooks never look at x after the call (an in-place edit shows "
+               "there only as a failed numerical gradient check)")
+def test_relu_keeps_input(cs231n):
+    """relu_forward(x) computes into a new array: editing x in place changes the caller's x."""
+    x = np.array([[-1.5, 0.5, 2.0], [3.0, -0.25, -4.0]])
+    cs231n.forward("relu_forward", x)
+    expect_unmodified(cs231n, what="relu_forward", names=["x"])
+
+
+@title("softmax_loss leaves its scores unchanged")
+@tags("losses", "softmax")
+@beyond_course("the course's notebooks never look at x after the call (an in-place edit shows "
+               "there only as a failed numerical gradient check)")
+def test_softmax_loss_keeps_input(cs231n):
+    """softmax_loss(x, y) must not shift or exponentiate x in place."""
+    x = np.array([[2.0, -1.0, 0.5], [0.25, 3.0, -2.0]])
+    cs231n.pair("softmax_loss", x, np.array([0, 2]), what="(loss, dx)")
+    expect_unmodified(cs231n, what="softmax_loss", names=["x", "y"])

@@ -11,7 +11,7 @@ import numpy as np
 from grader.checks import diagnose as D
 from grader.checks.framework import fail, tags, title
 from grader.profiles.cs231n_fc import reference as R
-from grader.profiles.cs231n_fc.checks.test_nets import student_loss
+from grader.profiles.cs231n_fc.checks.test_nets import require_assigned, student_loss
 from grader.profiles.mytorch_hw1p1.checking import expect_close
 
 KEEP, SEED = 0.6, 5
@@ -33,9 +33,10 @@ def seeded_masks(cs231n, p: float, n: int, widths: list[int]) -> list[np.ndarray
 
 @tags("fc-net", "dropout")
 @title("FullyConnectedNet: train-mode dropout loss and grads are right")
-def test_fc_net_dropout_train_mode(cs231n, dropout_convention):
+def test_fc_net_dropout_train_mode(cs231n, release, dropout_convention):
     """loss(X, y) with dropout and a seed is deterministic and equals the reference net with
     the same seeded masks: the loss and every gradient."""
+    require_assigned(release, "dropout", "FullyConnectedNet's dropout")
     rng = np.random.default_rng(12)
     dims = [6, 5, 4, 3]
     params = {}

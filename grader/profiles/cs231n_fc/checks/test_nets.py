@@ -15,11 +15,26 @@ from hypothesis import strategies as st
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
-from grader.checks.framework import CheckFailure, fail, tags, title
+from grader.checks.framework import CheckFailure, fail, not_assigned, tags, title
 from grader.profiles.cs231n_fc import reference as R
 from grader.profiles.cs231n_fc.adapters import LAYERS
 from grader.profiles.cs231n_fc.layout import NORMALIZATION_KEYWORDS
 from grader.profiles.mytorch_hw1p1.checking import expect_close
+
+
+def require_assigned(release, component: str, what: str) -> None:
+    """A part of FullyConnectedNet that this year's assignment does not ask for yet (2025 on,
+    assignment1: the net without dropout or normalisation) is not graded."""
+    if release is not None and not release.assigns(component):
+        not_assigned(f"{what} is not part of {release.name}")
+
+
+def row_as_vector(value, shape: tuple[int, ...]):
+    """A bias (or its gradient) kept as a (1, n) row where (n,) is expected, read as (n,):
+    it broadcasts the same way and the notebooks' checks accept it (2017 TwoLayerNets)."""
+    if (isinstance(value, np.ndarray) and len(shape) == 1 and value.shape == (1, shape[0])):
+        return value.reshape(shape)
+    return value
 
 
 def random_params(rng: np.random.Generator, dims: list[int], normalized: bool = False) -> R.Params:
@@ -84,7 +99,8 @@ def check_params(net, dims: list[int], cls: str, normalized: bool = False) -> No
                 fail("missing-api", f"{cls}.params has no '{name}' (keys {sorted(params)}): "
                      "weights W1..WL (in, out), biases b1..bL (out,)"
                      + (", and gamma_i, beta_i for each hidden layer i" if normalized else ""))
-            value = D.require_array(params[name], shape, what=f"{cls}.params['{name}']")
+            value = D.require_array(row_as_vector(params[name], shape), shape,
+                                    what=f"{cls}.params['{name}']")
             if start is not None and not np.array_equal(value, np.full(shape, start)):
                 fail("init-scale", f"{cls}.params['{name}'] starts at {D.fmt(value)}: gamma starts "
                      "at ones and beta at zeros, so the normalised layer begins as the identity")
@@ -120,6 +136,13 @@ def check_loss_and_grads(cs231n, cls: str, case, normalization: str | None = Non
     if not D.matches(loss, want_loss, rtol=1e-8):
         if reg and D.matches(loss, want_loss - penalty, rtol=1e-8):
             fail("regularization", f"{cls}'s loss leaves out the regulariser 0.5 * reg * sum(W**2)")
+        for name in (k for k in params if k.startswith("W")) if reg else ():
+            if D.matches(loss, want_loss - 0.5 * reg * float(np.sum(params[name] ** 2)), rtol=1e-8):
+                fail("regularization", f"{cls}'s loss leaves {name} out of the regulariser "
+                     "0.5 * reg * sum(W**2), which sums over every layer's weights "
+                     "(a loop over range(1, num_layers) stops one layer short)",
+                     course_misses="the notebook's gradient check passes: the loss and its "
+                                   "gradient leave out the same weights")
         if reg and any(D.matches(loss, want_loss + c * penalty, rtol=1e-8) for c in (1.0, -0.5)):
             fail("regularization", f"{cls}'s loss has the regulariser with the wrong factor: it is "
                  "0.5 * reg * sum(W**2) over the weights only")
@@ -128,7 +151,8 @@ def check_loss_and_grads(cs231n, cls: str, case, normalization: str | None = Non
     for name, want in want_grads.items():
         if name not in grads:
             fail("missing-api", f"{cls}'s grads has no '{name}': grads is keyed like params")
-        got = D.require_array(grads[name], want.shape, what=f"{cls}'s grads['{name}']")
+        got = D.require_array(row_as_vector(grads[name], want.shape), want.shape,
+                              what=f"{cls}'s grads['{name}']")
         if name.startswith("W") and reg and not D.matches(got, want, rtol=1e-8):
             for c, how in ((0.0, "leaves out"), (2.0, "doubles"), (0.5, "halves")):
                 if D.matches(got, want + (c - 1.0) * reg * params[name], rtol=1e-8):
@@ -152,7 +176,7 @@ def check_numerical(cs231n, cls: str, case, normalization: str | None = None) ->
         numeric[name] = G.numeric_vjp(f, value, 1.0)
     floor = gradient_floor(numeric, normalization)
     for name, want in numeric.items():
-        expect_close(grads.get(name), want, what=f"{cls}'s grads['{name}']", atol=floor,
+        expect_close(row_as_vector(grads.get(name), want.shape), want, what=f"{cls}'s grads['{name}']", atol=floor,
                      formula="the gradient of your own loss", rtol=G.NUMERIC_RTOL,
                      expected_from="central differences of your loss")
 
@@ -195,8 +219,9 @@ def test_fc_net_numerical(cs231n, case):
 
 @title("FullyConnectedNet: no dropout in test mode")
 @tags("fc-net", "dropout")
-def test_fc_net_dropout_test_mode(cs231n):
+def test_fc_net_dropout_test_mode(cs231n, release):
     """With dropout, loss(X) (y None: test mode) is deterministic and equals the net without it."""
+    require_assigned(release, "dropout", "FullyConnectedNet's dropout")
     rng = np.random.default_rng(11)
     dims = [5, 4, 4, 3]
     params = {}
@@ -221,9 +246,10 @@ def test_fc_net_dropout_test_mode(cs231n):
 @tags("fc-net")
 @settings(max_examples=S.examples(0.2))
 @given(case=net_cases(normalized=True))
-def test_fc_net_normalized(cs231n, normalization, case):
+def test_fc_net_normalized(cs231n, release, normalization, case):
     """normalization="batchnorm"|"layernorm" (2019 on) or use_batchnorm=True (2017-2018):
     gamma_i ones and beta_i zeros per hidden layer; train-mode loss and every gradient."""
+    require_assigned(release, normalization, f"FullyConnectedNet with {normalization}")
     check_loss_and_grads(cs231n, "FullyConnectedNet", case, normalization)
 
 
@@ -232,16 +258,41 @@ def test_fc_net_normalized(cs231n, normalization, case):
 @tags("fc-net")
 @settings(max_examples=S.examples(0.1, at_least=3))
 @given(case=net_cases(max_width=3, normalized=True))
-def test_fc_net_normalized_numerical(cs231n, normalization, case):
+def test_fc_net_normalized_numerical(cs231n, release, normalization, case):
     """The normalised net's grads agree with central differences of its own train-mode loss."""
+    require_assigned(release, normalization, f"FullyConnectedNet with {normalization}")
     check_numerical(cs231n, "FullyConnectedNet", case, normalization)
+
+
+def test_mode_scores(net, params: R.Params, X: np.ndarray, eps_outside: bool = False
+                     ) -> np.ndarray | None:
+    """The scores batchnorm's test mode gives with the running statistics the student's own
+    net keeps in `bn_params` (one dict per hidden layer); None when it keeps none (a net that
+    never ran batchnorm_forward in train mode)."""
+    bn_params = net.get("bn_params")
+    depth = sum(1 for k in params if k.startswith("W"))
+    if not isinstance(bn_params, list) or len(bn_params) < depth - 1:
+        return None
+    h = X.reshape(X.shape[0], -1)
+    for i in range(1, depth):
+        stats = bn_params[i - 1]
+        if not isinstance(stats, dict) or not {"running_mean", "running_var"} <= set(stats):
+            return None
+        a = h @ params[f"W{i}"] + params[f"b{i}"]
+        var, eps = np.asarray(stats["running_var"]), float(stats.get("eps", 1e-5))
+        # eps outside the root: a placement batchnorm_forward's own check accepts.
+        std = np.sqrt(var) + eps if eps_outside else np.sqrt(var + eps)
+        normed = (a - np.asarray(stats["running_mean"])) / std
+        h = np.maximum(params[f"gamma{i}"] * normed + params[f"beta{i}"], 0)
+    return h @ params[f"W{depth}"] + params[f"b{depth}"]
 
 
 @title("FullyConnectedNet with batchnorm: test mode uses running stats")
 @tags("fc-net", "batchnorm")
-def test_fc_net_batchnorm_test_mode(cs231n):
+def test_fc_net_batchnorm_test_mode(cs231n, release):
     """After a training step, loss(X) (y None) scores each sample on its own: batchnorm in
     test mode normalises with the running statistics, not the batch's."""
+    require_assigned(release, "batchnorm", "FullyConnectedNet with batchnorm")
     rng = np.random.default_rng(12)
     dims = [5, 4, 4, 3]
     net, cls = build(cs231n, "FullyConnectedNet", dims, 0.0, "batchnorm")
@@ -251,6 +302,13 @@ def test_fc_net_batchnorm_test_mode(cs231n):
     student_loss(net, params, X, rng.integers(0, 3, 6))  # fills the running statistics
     scores = D.require_array(student_loss(net, params, X, None), (6, 3), what=f"{cls}.loss(X)")
     pair = D.require_array(student_loss(net, params, X[:2], None), (2, 3), what=f"{cls}.loss(X[:2])")
+    want = test_mode_scores(net, params, X)
+    outside = test_mode_scores(net, params, X, eps_outside=True)
+    if want is None or not (D.matches(scores, want, rtol=1e-6) or D.matches(scores, outside, rtol=1e-6)):
+        fail("eval-mode", f"{cls}.loss(X) (test mode) does not normalise each hidden layer with its "
+             "bn_params' running_mean and running_var: when y is None set every bn_param's mode "
+             "to 'test' and pass it to batchnorm_forward",
+             message=f"loss(X): {D.fmt(scores)}\nexpected from your running statistics: {D.fmt(want)}")
     if not D.matches(pair, scores[:2], rtol=1e-8):
         fail("eval-mode", f"{cls}.loss(X) (test mode) scores a sample differently with other samples "
              "in the batch: when y is None set every bn_param's mode to 'test', so batchnorm_forward "

@@ -95,6 +95,12 @@ def test_batchnorm_running_stats(cs231n, case, fresh):
     got = (after.get("running_mean"), after.get("running_var"))
     momentum = R.BN_MOMENTUM if case.momentum is None else case.momentum
     want = R.running_stats(case.x, *before, momentum)
+    # A running_var averaged from var + eps (the forward's own denominator) is off by
+    # (1 - momentum) * eps, far below anything test mode can show (the notebooks accept it).
+    eps = R.BN_EPS if case.eps is None else case.eps
+    with_eps = (want[0], want[1] + (1 - momentum) * eps)
+    if all(D.matches(g, w, rtol=G.REFERENCE_RTOL) for g, w in zip(got, with_eps)):
+        return
     if not all(D.matches(g, w, rtol=G.REFERENCE_RTOL) for g, w in zip(got, want)):
         D.raise_first([SIG.running_stats_signature(case.x, momentum, before, got)],
                       message=f"bn_param after the call: {sorted(after)}")
@@ -123,6 +129,11 @@ def test_batchnorm_test_mode(cs231n, case):
                for key, before in (("running_mean", rm), ("running_var", rv))):
         fail("running-statistics", "batchnorm_forward in test mode changes bn_param's running_mean "
              "or running_var: only train mode updates them")
+    # eps added outside the root, sqrt(running_var) + eps, moves out by ~eps / std: the
+    # notebooks accept it and no test-time prediction changes, so neither does the grade.
+    eps_outside = case.gamma * (case.x - rm) / (np.sqrt(rv) + eps) + case.beta
+    if D.matches(np.asarray(out, dtype=np.float64), eps_outside, rtol=1e-9):
+        return
     expect_close(out, R.batchnorm_test(case.x, case.gamma, case.beta, rm, rv, eps),
                  what="batchnorm_forward's out in test mode", diagnosis_id="wrong-forward",
                  formula="gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta",
@@ -141,6 +152,13 @@ def check_param_gradient(name: str, which: str, value: object, expected: np.ndar
                  signatures=(forward_first, found))
 
 
+def as_vectors(grads: list) -> list:
+    """(dx, dgamma, dbeta) with a (1, D) dgamma or dbeta read as (D,): the notebooks'
+    rel_error broadcasts it, so the course accepts it (a gamma kept 2-D gives one)."""
+    return [g.reshape(-1) if i and isinstance(g, np.ndarray) and g.ndim == 2 and g.shape[0] == 1
+            else g for i, g in enumerate(grads)]
+
+
 @title("{name}: dx, dgamma, dbeta match the reference")
 @pytest.mark.parametrize("kind, name", BACKWARDS)
 @settings(max_examples=S.examples(0.3))
@@ -151,7 +169,7 @@ def test_norm_backward(cs231n, kind, name, case):
     if absent(cs231n, f"{kind}_forward") or absent(cs231n, name):
         return
     out, cache, _ = train_forward(cs231n, kind, case)
-    dx, dgamma, dbeta = cs231n.triple(name, case.dout, cache)
+    dx, dgamma, dbeta = as_vectors(cs231n.triple(name, case.dout, cache))
     eps = eps_of(case)
     want = R.norm_backward(case.x, case.gamma, case.dout, R.NORM_AXIS[kind], eps)
 
@@ -188,6 +206,6 @@ def test_norm_numerical(cs231n, kind, name, case):
                G.numeric_vjp(lambda g_: forward(gamma_=g_), gamma, v),
                G.numeric_vjp(lambda b_: forward(beta_=b_), beta, v))
     _, cache, _ = train_forward(cs231n, kind, case)
-    for value, want, what in zip(cs231n.triple(name, v, cache), numeric, ("dx", "dgamma", "dbeta")):
+    for value, want, what in zip(as_vectors(cs231n.triple(name, v, cache)), numeric, ("dx", "dgamma", "dbeta")):
         expect_close(value, want, what=f"{name}'s {what}", formula="the chain rule",
                      rtol=G.NUMERIC_RTOL, expected_from=f"central differences of your {kind}_forward")

@@ -264,7 +264,7 @@ def test_fc_net_normalized_numerical(cs231n, release, normalization, case):
     check_numerical(cs231n, "FullyConnectedNet", case, normalization)
 
 
-def test_mode_scores(net, params: R.Params, X: np.ndarray, eps_outside: bool = False
+def scores_in_test_mode(net, params: R.Params, X: np.ndarray, eps_outside: bool = False
                      ) -> np.ndarray | None:
     """The scores batchnorm's test mode gives with the running statistics the student's own
     net keeps in `bn_params` (one dict per hidden layer); None when it keeps none (a net that
@@ -302,8 +302,8 @@ def test_fc_net_batchnorm_test_mode(cs231n, release):
     student_loss(net, params, X, rng.integers(0, 3, 6))  # fills the running statistics
     scores = D.require_array(student_loss(net, params, X, None), (6, 3), what=f"{cls}.loss(X)")
     pair = D.require_array(student_loss(net, params, X[:2], None), (2, 3), what=f"{cls}.loss(X[:2])")
-    want = test_mode_scores(net, params, X)
-    outside = test_mode_scores(net, params, X, eps_outside=True)
+    want = scores_in_test_mode(net, params, X)
+    outside = scores_in_test_mode(net, params, X, eps_outside=True)
     if want is None or not (D.matches(scores, want, rtol=1e-6) or D.matches(scores, outside, rtol=1e-6)):
         fail("eval-mode", f"{cls}.loss(X) (test mode) does not normalise each hidden layer with its "
              "bn_params' running_mean and running_var: when y is None set every bn_param's mode "

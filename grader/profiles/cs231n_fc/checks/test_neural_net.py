@@ -49,7 +49,7 @@ def bias_as_vector(value, n: int, what: str) -> np.ndarray:
     return D.require_array(array, (n,), what=what)
 
 
-@title("neural_net.TwoLayerNet: scores, loss with reg * sum(W**2), and grads")
+@title("neural_net.TwoLayerNet: scores, loss with L2 reg, and grads")
 @tags("neural-net")
 @settings(max_examples=S.examples(0.3))
 @given(case=net_cases(max_depth=2))

@@ -50,10 +50,6 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the zip format's epoch: deterministic arch
 # Paths inside the Gradescope container, under a root the scripts read from ROOT_ENV.
 AUTOGRADER = "/autograder"
 ROOT_ENV = "GRADER_AUTOGRADER_ROOT"
-SOURCE = f"{AUTOGRADER}/source"
-VENV = f"{AUTOGRADER}/venv"
-CACHE = f"{AUTOGRADER}/cache"
-RESULTS = f"{AUTOGRADER}/results/results.json"
 # The scripts' own spelling of those paths: the root first, from the environment.
 _SCRIPT_PATHS = "\n".join([
     f'AG="${{{ROOT_ENV}:-{AUTOGRADER}}}"',

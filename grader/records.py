@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.results import CheckResult, Diagnosis, GradingResult, NotAssignedPart
+from grader.results import CheckResult, Diagnosis, Frame, GradingResult, NotAssignedPart
 
 FORMAT = "grader-submission-record/1"
 SUFFIX = ".record.json"
@@ -90,6 +90,7 @@ def result_from_dict(data: dict[str, Any]) -> GradingResult:
     for raw in data.get("checks", []):
         fields = dict(raw)
         fields["diagnoses"] = [Diagnosis(**d) for d in fields.get("diagnoses", [])]
+        fields["frames"] = [Frame(**f) for f in fields.get("frames", [])]
         checks.append(CheckResult(**fields))
     return GradingResult(submission=str(data["submission"]), checks=checks,
                          execution_time_s=float(data.get("execution_time_s", 0.0)),

@@ -25,6 +25,21 @@ class Diagnosis:
     hint: str
 
 
+@dataclass(frozen=True)
+class Frame:
+    """One line of the student's code on the way to an exception: `file` relative to the
+    submission folder, `line` number, the `function` it is in and the line's `code`."""
+
+    file: str
+    line: int
+    function: str = ""
+    code: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}, line {self.line}" + (f", in {self.function}" if self.function else "")
+        return f"{where}: {self.code}" if self.code else where
+
+
 @dataclass
 class CheckResult:
     """The outcome of one check (one pytest test) of a submission.
@@ -37,6 +52,8 @@ class CheckResult:
     (the reason, a clause a student reads); reports show these in their own group.
     `course_misses`: set on a failed scored check whose bug the course's own tests miss
     (a sentence the report shows).
+    `frames`: when the student's code raised, its own frames, outermost first (the last
+    is the line that raised); grader and library frames are left out.
     """
 
     name: str
@@ -54,6 +71,7 @@ class CheckResult:
     title: str = ""
     beyond_course: str = ""
     course_misses: str = ""
+    frames: list[Frame] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:

@@ -42,7 +42,7 @@ from grader.checks.framework import CheckFailure, NotAssigned
 from grader.checks.student import Student
 from grader.profiles import get_profile
 from grader.profiles.base import Release
-from grader.results import CheckResult, Diagnosis, NotAssignedPart
+from grader.results import CheckResult, Diagnosis, Frame, NotAssignedPart
 from grader.rubric import Rubric
 from grader.sandbox import Limits, Sandbox, SandboxError, StudentFailure
 from grader.sandbox.errors import CallBlocked, RunDeadlineReached
@@ -125,6 +125,24 @@ _REPRODUCE_ADVICE = ("You can reproduce", "You can add @seed", "@reproduce_failu
 # returned a ragged list, a string, a dict... where the contract wants an ndarray.
 _UNREADABLE_VALUE = ("setting an array element with a sequence", "inhomogeneous",
                      "could not convert", "float() argument must be", "invalid literal for")
+
+
+def student_frames(exc: BaseException) -> list[Frame]:
+    """The student's own frames behind a failed check: those of the StudentException it
+    raised, or that a check caught and turned into a CheckFailure (its cause or context),
+    or that first blocked a function (CallBlocked)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, CallBlocked):
+            current = current.first
+            continue
+        frames = getattr(current, "frames", None)
+        if isinstance(current, StudentFailure) and frames:
+            return [Frame(*frame) for frame in frames]
+        current = current.__cause__ or current.__context__
+    return []
 
 
 def unreadable_student_value(exc: BaseException) -> Diagnosis | None:
@@ -349,6 +367,7 @@ class GradingPlugin:
         if result.status != "passed":
             return  # the first failure (setup or call) is the one worth reporting
         result.example = falsifying_example(exc, item)
+        result.frames = student_frames(exc)
         if isinstance(exc, RunDeadlineReached):
             self.deadline_hit = self.deadline_hit or result.name
             result.status = "failed"

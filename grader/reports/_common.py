@@ -149,6 +149,39 @@ class DiagnosisView:
 
 
 @dataclass(frozen=True)
+class FrameView:
+    """One line of the student's code on the way to an exception, cleaned for any format."""
+
+    file: str
+    line: int
+    function: str
+    code: str
+
+
+#: How many of the innermost student frames a report shows (`-v` shows every one sent).
+FRAMES_SHOWN = 3
+
+
+def where_text(check: "CheckView", limit: int | None = FRAMES_SHOWN) -> str:
+    """The student's frames as Python prints them, innermost last:
+
+        network.py, line 80, in train
+            opt.step()
+
+    `limit` keeps the innermost ones (None: all), saying how many earlier calls it left out."""
+    frames = check.frames if limit is None else check.frames[-limit:]
+    lines = []
+    if len(frames) < len(check.frames):
+        left = len(check.frames) - len(frames)
+        lines.append(f"({left} earlier call{'s' if left > 1 else ''} in your code not shown; -v shows them)")
+    for f in frames:
+        lines.append(f"{f.file}, line {f.line}" + (f", in {f.function}" if f.function else ""))
+        if f.code:
+            lines.append(f"    {f.code}")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
 class CheckView:
     """One check with every string cleaned and truncated, ready for any format."""
 
@@ -169,6 +202,8 @@ class CheckView:
     title: str = ""  # the check's human title; `name` is its pytest id (rubrics key on it)
     beyond_course: str = ""  # why the course's own tests do not test this ("" = they do)
     course_misses: str = ""  # a failed check: the sentence saying the course's tests miss it
+    # Where the student's code raised: its own frames, outermost first, each cleaned.
+    frames: tuple[FrameView, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -343,15 +378,29 @@ def _check_view(index: int, check: CheckResult) -> CheckView:
         title=clean_line(check.title),
         beyond_course=clean_line(getattr(check, "beyond_course", "")),
         course_misses=truncate(clean(getattr(check, "course_misses", "")), MESSAGE_LIMIT, MESSAGE_LINES),
+        frames=_frame_views(getattr(check, "frames", None) or []),
     )
 
 
-def detail_blocks(check: CheckView, *, with_message: bool = True) -> list[tuple[str, str]]:
+def _frame_views(frames: list[Any]) -> tuple[FrameView, ...]:
+    """The student's frames, each part cleaned of control characters and bounded."""
+    views = []
+    for f in frames[-12:]:
+        views.append(FrameView(clean_line(getattr(f, "file", ""), 120) or "?", int(number(getattr(f, "line", 0))),
+                               clean_line(getattr(f, "function", ""), 60),
+                               clean_line(getattr(f, "code", ""), 120)))
+    return tuple(views)
+
+
+def detail_blocks(check: CheckView, *, with_message: bool = True,
+                  frames: int | None = FRAMES_SHOWN) -> list[tuple[str, str]]:
     """The labelled texts under a check that did not pass, in the order reports show them.
 
-    `with_message=False` when the writer already printed the message elsewhere.
+    `with_message=False` when the writer already printed the message elsewhere; `frames`:
+    how many of the student's innermost frames to show (None: all).
     """
     blocks = [(MESSAGE_LABEL, check.message if with_message else ""),
+              (WHERE_LABEL, where_text(check, frames) if check.frames else ""),
               (COURSE_MISSES_LABEL, check.course_misses if not check.passed else ""),
               (EXAMPLE_LABEL, check.example), (STUDENT_OUTPUT_LABEL, check.output)]
     return [(label, body) for label, body in blocks if body]
@@ -548,6 +597,7 @@ NOT_ASSIGNED_HEADING = "Not part of this assignment"
 COURSE_MISSES_LABEL = "Not caught by the course's own tests"
 STUDENT_OUTPUT_LABEL = "Output printed by your code (your program's own stdout/stderr, not the grader's)"
 EXAMPLE_LABEL = "Smallest failing input found"
+WHERE_LABEL = "Where in your code"  # the student's frames, innermost last
 MESSAGE_LABEL = "What went wrong"  # the check's message: what it got against what it expected
 GRADER_ERROR_SENTENCE = (
     "The grader itself failed while grading this submission, so the score is 0 for now. "

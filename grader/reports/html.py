@@ -20,6 +20,8 @@ from grader.reports._common import (
     EXAMPLE_LABEL,
     GRADER_ERROR_SENTENCE,
     MESSAGE_LABEL,
+    WHERE_LABEL,
+    where_text,
     NOT_ASSIGNED_HEADING,
     STATUS_LABEL,
     STUDENT_OUTPUT_LABEL,
@@ -234,6 +236,8 @@ def _check_section(group: list[CheckView]) -> str:
     if check.message:
         both = len(fixes) < len(check.diagnoses)
         parts.append(_pre(MESSAGE_LABEL + (", and how to fix it" if both else ""), check.message))
+    if check.frames:
+        parts.append(_pre(WHERE_LABEL, where_text(check)))
     if check.course_misses:
         parts.append(f'<p class="note">{e(COURSE_MISSES_LABEL)}: {e(check.course_misses)}</p>')
     if check.example:

@@ -19,6 +19,8 @@ from grader.reports._common import (
     BEYOND_HEADING,
     COURSE_MISSES_LABEL,
     EXAMPLE_LABEL,
+    WHERE_LABEL,
+    where_text,
     NOT_ASSIGNED_HEADING,
     STUDENT_OUTPUT_LABEL,
     CheckView,
@@ -34,6 +36,8 @@ def _body(check: CheckView) -> str:
     parts = [f"[{d.id}] {d.hint}" for d in check.diagnoses]
     if check.message:
         parts.append(check.message)
+    if check.frames:
+        parts.append(f"{WHERE_LABEL}:\n{where_text(check)}")
     if check.course_misses:
         parts.append(f"{COURSE_MISSES_LABEL}: {check.course_misses}")
     if check.example:

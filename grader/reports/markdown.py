@@ -20,6 +20,8 @@ import re
 from grader.reports._common import (
     COURSE_MISSES_LABEL,
     EXAMPLE_LABEL,
+    WHERE_LABEL,
+    where_text,
     GRADER_ERROR_SENTENCE,
     NOT_ASSIGNED_HEADING,
     STATUS_LABEL,
@@ -90,6 +92,8 @@ def check_details(check: CheckView) -> str:
             parts.append("**What went wrong:**\n\n" + fenced(check.message))
         else:
             parts.append(f"**What went wrong:** {inline(check.message)}")
+    if check.frames:
+        parts.append(f"**{WHERE_LABEL}:**\n\n" + fenced(where_text(check)))
     if check.course_misses and not check.passed:
         parts.append(f"**{COURSE_MISSES_LABEL}:** {inline(check.course_misses)}")
     if check.example:

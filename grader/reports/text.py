@@ -34,6 +34,7 @@ from grader.reports._common import (
     DiagnosisView,
     ReportView,
     build_view,
+    FRAMES_SHOWN,
     detail_blocks,
     not_assigned_lines,
     summary_facts,
@@ -143,7 +144,7 @@ def _check_heading(check: CheckView) -> Constrain:
     return Constrain(grid, HEADING_WIDTH)
 
 
-def _check_details(check: CheckView) -> Group:
+def _check_details(check: CheckView, verbose: bool = False) -> Group:
     """What went wrong in one check, each sentence once.
 
     A diagnosis hint is often the check's message itself (or its start, with
@@ -161,7 +162,8 @@ def _check_details(check: CheckView) -> Group:
             head.append((", " if i else "") + d.id, "bold red")
         head.append(f": {check.message}")
         lines.append(_hanging(Text("- "), head))
-    lines += [_block(label, body) for label, body in detail_blocks(check, with_message=not absorbed)]
+    lines += [_block(label, body) for label, body in detail_blocks(check, with_message=not absorbed,
+                                                                 frames=None if verbose else FRAMES_SHOWN)]
     return Group(_check_heading(check), Padding(Group(*lines), (0, 0, 0, 2)))
 
 
@@ -230,7 +232,7 @@ def _renderables(view: ReportView, verbose: bool = False) -> list:
         # instead of repeating the same paragraph.
         same = first_seen.setdefault(_details_key(check), check.number)
         if same == check.number:
-            items.append(_check_details(check))
+            items.append(_check_details(check, verbose))
         else:
             items.append(Group(_check_heading(check), Text(f"  Same problem as {same}, above.", style="dim")))
 

@@ -351,7 +351,7 @@ class Sandbox:
                 raise StudentImportError(
                     f"{_file_of(module)} imports {_file_of(dependency)}, which does not import: {exc.message}",
                     exc_type=exc.exc_type, traceback=exc.traceback, diagnosis=exc.diagnosis,
-                    output=exc.output) from None
+                    output=exc.output, frames=exc.frames) from None
         limit = self.current_limits.import_timeout_s if timeout_s is None else timeout_s
         self._request({"op": "import", "module": module}, limit, what, counted=False)
         self._imported.add(module)
@@ -602,6 +602,7 @@ class Sandbox:
             raise ChannelViolation("the worker sent a malformed error report")
         kind, out = err["kind"], self.last_output
         message, exc_type, tb = err.get("message", ""), err.get("exc_type", ""), err.get("traceback", "")
+        frames = _frames(err.get("frames"))
         diagnosis = err.get("diagnosis", "")
         if kind == "usage":
             return ValueError(f"sandbox request {what} is malformed: {message}")
@@ -623,13 +624,35 @@ class Sandbox:
                                     diagnosis="missing-api", output=out)
         if kind == "import":
             diag = diagnosis if diagnosis in ("import-error", "forbidden-import", "missing-api") else "import-error"
-            return StudentImportError(f"{message}.", exc_type=exc_type, traceback=tb, diagnosis=diag, output=out)
+            return StudentImportError(f"{message}.", exc_type=exc_type, traceback=tb, diagnosis=diag, output=out,
+                                      frames=frames)
         if diagnosis == "forbidden-import":
             return StudentException(f"{what}: {message}.", exc_type=exc_type, traceback=tb,
-                                    diagnosis="forbidden-import", output=out)
+                                    diagnosis="forbidden-import", output=out, frames=frames)
         diag = "missing-api" if exc_type == "NotImplementedError" else "crash"
         text = f"{what} raised {exc_type}" + (f": {message}" if message else "") + "."
-        return StudentException(text, exc_type=exc_type, traceback=tb, diagnosis=diag, output=out)
+        return StudentException(text, exc_type=exc_type, traceback=tb, diagnosis=diag, output=out,
+                                frames=frames)
+
+
+#: The most frames an error report may carry (the worker sends at most 12).
+_MAX_FRAMES = 32
+
+
+def _frames(raw: Any) -> tuple[tuple[str, int, str, str], ...]:
+    """The worker's frames ([file, line, function, text] lists), checked to be exactly that
+    plain data; anything else is a malformed report."""
+    if raw is None:
+        return ()
+    if type(raw) is not list or len(raw) > _MAX_FRAMES:
+        raise ChannelViolation("the worker sent a malformed error report")
+    frames = []
+    for item in raw:
+        if (type(item) is not list or len(item) != 4 or type(item[0]) is not str or type(item[1]) is not int
+                or type(item[2]) is not str or type(item[3]) is not str):
+            raise ChannelViolation("the worker sent a malformed error report")
+        frames.append((item[0][:300], item[1], item[2][:100], item[3][:200]))
+    return tuple(frames)
 
 
 __all__ = ["Sandbox", "RemoteObject", "Limits", "Rng", "DEFAULT_FORBIDDEN"]

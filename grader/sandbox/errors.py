@@ -29,8 +29,13 @@ class StudentFailure(Exception):
         return f"[{self.diagnosis}] {self.message}"
 
 
+#: One of the student's own frames: (file relative to the submission, line, function, line's text).
+Frame = tuple[str, int, str, str]
+
+
 class StudentException(StudentFailure):
-    """The student's code raised; `exc_type` is the exception class name."""
+    """The student's code raised; `exc_type` is the exception class name; `frames` the
+    submission's own frames of the traceback, outermost first (the last is where it raised)."""
 
     def __init__(
         self,
@@ -40,10 +45,12 @@ class StudentException(StudentFailure):
         traceback: str = "",
         diagnosis: str | None = None,
         output: str = "",
+        frames: tuple[Frame, ...] = (),
     ) -> None:
         super().__init__(message, diagnosis=diagnosis, output=output)
         self.exc_type = exc_type
         self.traceback = traceback
+        self.frames = tuple(frames)
 
 
 class StudentImportError(StudentException):

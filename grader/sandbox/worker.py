@@ -34,6 +34,8 @@ except ImportError:  # loaded by path inside the worker, outside the grader pack
 
 MAX_MESSAGE = 200
 MAX_TRACEBACK = 8000
+#: At most this many of the student's frames travel with an error (the innermost ones).
+MAX_FRAMES = 12
 # Requests come from the grader, which is trusted; the cap only bounds mistakes.
 MAX_REQUEST_BYTES = 1 << 31
 
@@ -412,6 +414,23 @@ class Worker:
         text = "".join(lines).replace(self.src_dir, "")
         return _short(text, MAX_TRACEBACK)
 
+    def student_frames(self, exc: BaseException) -> list[list[Any]]:
+        """The submission's own frames of `exc`, outermost first, as plain data:
+        [file relative to the submission, line number, function, the line's text]. Grader,
+        sandbox and library frames are left out; a syntax error's own line is the last."""
+        frames: list[list[Any]] = []
+        try:
+            for f in traceback.extract_tb(exc.__traceback__):
+                if f.filename.startswith(self.src_dir):
+                    frames.append([f.filename.replace(self.src_dir, "").lstrip("/"), int(f.lineno or 0),
+                                   _short(str(f.name), 80), _short((f.line or "").strip(), 160)])
+            if isinstance(exc, SyntaxError) and exc.filename and exc.filename.startswith(self.src_dir):
+                frames.append([exc.filename.replace(self.src_dir, "").lstrip("/"), int(exc.lineno or 0),
+                               "<module>", _short((exc.text or "").strip(), 160)])
+        except BaseException:  # a student object that breaks traceback extraction: no frames
+            return []
+        return frames[-MAX_FRAMES:]
+
     def culprit_file(self, exc: BaseException) -> str:
         """The submission file where an import failed (the innermost frame there), or ''."""
         if isinstance(exc, SyntaxError) and exc.filename:
@@ -420,6 +439,13 @@ class Worker:
         return frames[-1].filename.replace(self.src_dir, "") if frames else ""
 
     def failure(self, exc: BaseException, forbidden: list[str]) -> dict[str, Any]:
+        reply = self._failure(exc, forbidden)
+        if reply.get("traceback"):
+            # Where in the student's files it happened, for the reports (plain data, no pickles).
+            reply["frames"] = self.student_frames(exc.cause if isinstance(exc, _ImportFailed) else exc)
+        return reply
+
+    def _failure(self, exc: BaseException, forbidden: list[str]) -> dict[str, Any]:
         if isinstance(exc, _ImportFailed):
             return self.import_failure(exc.module, exc.cause, forbidden)
         exc_type = type(exc).__name__

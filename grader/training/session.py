@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from grader.checks import diagnose as D
 from grader.sandbox import Rng, StudentFailure
 from grader.sandbox.errors import CallBlocked
 from grader.training import calibration as cal
@@ -192,8 +193,25 @@ class TrainingSession:
 
     def train(self, model: Any, X: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int,
               lr: float, seed: int, timeout_s: float) -> Any:
-        return self.student.call("network", "train", model, X, y, epochs=epochs, batch_size=batch_size,
-                                 lr=lr, rng=Rng(seed), timeout_s=timeout_s)
+        try:
+            return self.student.call("network", "train", model, X, y, epochs=epochs, batch_size=batch_size,
+                                     lr=lr, rng=Rng(seed), timeout_s=timeout_s)
+        except StudentFailure as exc:
+            # A shape error here is often the optimizer tripping over a gradient that
+            # Linear.backward made with the wrong shape: name that gradient, not the optimizer.
+            blamed = self._blame_gradients(model, exc)
+            if blamed is None:
+                raise
+            raise blamed from exc
+
+    def _blame_gradients(self, model: Any, exc: StudentFailure) -> StudentFailure | None:
+        if not D.is_shape_error(exc):
+            return None
+        try:
+            linears = RemoteDriver(model).linears
+        except (StudentFailure, LinearLayersMissing):
+            return None
+        return D.blame_gradients(exc, linears, (("dW", "W"), ("db", "b")))
 
     def params(self, model: Any) -> Params:
         return self.orient(RemoteDriver(model).params())
@@ -237,8 +255,8 @@ class TrainingSession:
         X, y = self.X(n_probe)
         model = self.new_model(self.s(90))
         # Warm-up on two rows: a train() that hangs is found here, within one call's limit.
-        self.student.call("network", "train", model, X[:2], y[:2], epochs=1, batch_size=2,
-                          lr=0.0, rng=Rng(self.s(91)), timeout_s=float(self.limits.call_timeout_s))
+        self.train(model, X[:2], y[:2], epochs=1, batch_size=2, lr=0.0, seed=self.s(91),
+                   timeout_s=float(self.limits.call_timeout_s))
         probe_timeout = float(min(self.hard_timeout, max(5.0, budget / 2)))
         started = time.perf_counter()
         # A probe that does not finish is a train() that never finished: StudentTimeout,

@@ -16,7 +16,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from grader.checks import diagnose as D
 from grader.profiles.mytorch_hw1p1 import reference as R
+from grader.sandbox import StudentException
 from grader.training.calibration import ref_predict
 from grader.training.stats import (CollapseStats, accuracy, collapse_stats, confusion_matrix,
                                    cross_entropy)
@@ -75,7 +77,15 @@ class StudentNet:
         logits = second.forward(self.relu.forward(first.forward(X)))
         loss = self.loss.forward(logits, Y)
         first.backward(self.relu.backward(second.backward(self.loss.backward())))
-        self.optimizer.call("step")
+        try:
+            self.optimizer.call("step")
+        except StudentException as exc:
+            # SGD tripping over a gradient of the wrong shape: blame Linear.backward, not SGD.
+            blamed = D.blame_gradients(exc, [face.handle for face in self.linears],
+                                       (("dLdW", "W"), ("dLdb", "b")))
+            if blamed is None:
+                raise
+            raise blamed from exc
         return float(loss)
 
     def params(self) -> R.Params:

@@ -66,6 +66,7 @@ def grade(submission: Path, rubric: Rubric, *, seed: int | None = None, progress
     """
     # Imported here so that `grader --help` and usage errors stay fast.
     from grader.checks.plugin import GradingPlugin, run_checks
+    from grader.firstrun import first_run_artifact
 
     submission = Path(submission).resolve()
     validate_submission(submission, rubric)
@@ -105,7 +106,11 @@ def grade(submission: Path, rubric: Rubric, *, seed: int | None = None, progress
         raise GraderError(plugin.grader_failure or
                           f"the grader's checks could not run (pytest exit code {code}); "
                           "reinstall the grader, and report this if it persists")
-    return result_so_far()
+    result = result_so_far()
+    first_run = first_run_artifact(submission, rubric.modules, result.checks)
+    if first_run is not None:
+        result.artifacts["first_run"] = first_run
+    return result
 
 
 def _load_data(rubric: Rubric, seed: int) -> Any:

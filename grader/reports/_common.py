@@ -544,7 +544,8 @@ def _shown_artifacts(result: GradingResult, withheld: list[CheckView]) -> dict[s
     return kept
 
 
-_RUN_ARTIFACTS = ("run_deadline", "student_output", "blocked_functions")
+# "first_run": which stubs remain; shown only when every check shown failed as missing.
+_RUN_ARTIFACTS = ("run_deadline", "student_output", "blocked_functions", "first_run")
 
 
 def _dropped_artifacts(artifacts: Any, kept: dict[str, Any]) -> tuple[str, ...]:
@@ -603,3 +604,59 @@ GRADER_ERROR_SENTENCE = (
     "The grader itself failed while grading this submission, so the score is 0 for now. "
     "This is a problem with the grading infrastructure: please contact the course staff."
 )
+
+
+# -- the first run: nothing implemented yet (grader.firstrun) ----------------------------
+FIRST_RUN_HEADING = "Nothing is implemented yet"
+FIRST_RUN_INTRO = ("Every function of the assignment still raises NotImplementedError (the template's "
+                   "stubs), so no check could look at your code yet. Implement them in this order, "
+                   "the handout's, and run the checks again after each one:")
+FIRST_RUN_CHECKS = ("What the checks will look at: each function against a reference on random "
+                    "shapes and inputs (every backward against numerical gradients), then your "
+                    "network trained on MNIST. Points per part:")
+FIRST_RUN_PER_CHECK = "Not implemented yet: see the first steps at the top of the report."
+
+
+@dataclass(frozen=True)
+class FirstRunView:
+    """What to implement first: (file, the stubs in it in order, whether the file is missing),
+    in the handout's order; and the parts the checks grade, with their points."""
+
+    steps: list[tuple[str, list[str], bool]]
+    components: list[ComponentView]
+
+    def step_lines(self) -> list[str]:
+        """"1. layers.py: Linear.__init__, Linear.forward, ... (start here)", one per file."""
+        lines = []
+        for i, (file, todo, missing) in enumerate(self.steps, 1):
+            what = "the file is missing: create it" if missing else ", ".join(todo)
+            lines.append(f"{i}. {file}: {what}" + (" (start here)" if i == 1 else ""))
+        return lines
+
+    def component_lines(self) -> list[str]:
+        return [f"{c.tag}: {c.max_score:.2f} points, {c.total} check{'s' if c.total != 1 else ''}"
+                for c in self.components]
+
+
+def first_run(view: ReportView) -> FirstRunView | None:
+    """The first-run report's content when nothing is implemented yet (and every check shown
+    failed as missing), else None."""
+    data = view.artifacts.get("first_run")
+    if not isinstance(data, dict) or not isinstance(data.get("steps"), list) or view.grader_error:
+        return None
+    if any(c.passed and "api" not in c.tags for c in view.shown) or not view.attention:
+        return None
+    if any(d.id != "missing-api" for c in view.attention for d in c.diagnoses):
+        return None
+    steps = []
+    for step in data["steps"][:40]:
+        if isinstance(step, dict):
+            todo = [clean_line(t, 80) for t in (step.get("todo") or [])[:60]]
+            steps.append((clean_line(step.get("file", ""), 120) or "?", todo, bool(step.get("missing"))))
+    return FirstRunView(steps, [c for c in view.components if c.max_score > 0])
+
+
+def first_run_text(first: FirstRunView) -> str:
+    """The first-run report as plain text (JUnit, and a fallback for any writer)."""
+    return "\n".join([f"{FIRST_RUN_HEADING}.", FIRST_RUN_INTRO, *first.step_lines(), "",
+                      FIRST_RUN_CHECKS, *(f"  {line}" for line in first.component_lines())])

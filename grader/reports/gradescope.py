@@ -21,11 +21,13 @@ from typing import Any
 from grader.reports import markdown as md
 from grader.reports._common import (
     BEYOND_HEADING,
+    FIRST_RUN_PER_CHECK,
     GRADER_ERROR_SENTENCE,
     VISIBILITIES,
     CheckView,
     ReportView,
     build_view,
+    first_run,
     round_score,
 )
 from grader.results import GradingResult
@@ -46,6 +48,7 @@ TEST_KEYS = (
 _OPTIONAL_TOP_LEVEL = ("test_output_format", "test_name_format", "leaderboard")
 _OPTIONAL_TEST = ("name_format",)
 
+_FIRST_RUN_PER_CHECK = md.inline(FIRST_RUN_PER_CHECK)
 _DIAGNOSIS_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -63,14 +66,15 @@ def _test_output(check: CheckView) -> str:
     return head
 
 
-def _test(check: CheckView) -> dict[str, Any]:
+def _test(check: CheckView, first_run: bool = False) -> dict[str, Any]:
     return {
         "name": check.label,
         "number": check.number,
         "score": round_score(check.score),
         "max_score": round_score(check.max_score),
         "status": check.gradescope_status,
-        "output": _test_output(check),
+        # Nothing implemented yet: the top of the report says what to do, once.
+        "output": _FIRST_RUN_PER_CHECK if first_run and not check.passed else _test_output(check),
         "output_format": "md",
         "tags": list(check.tags),
         "visibility": check.visibility,
@@ -88,6 +92,10 @@ def _top_output(view: ReportView) -> str:
             "**Reason:**\n\n" + md.fenced(view.grader_error),
         ])
     graded = [c for c in view.shown if c.status != "not-assigned"]
+    first = first_run(view)
+    if first:
+        note = view.withheld_note(about_total=False)
+        return md.first_run_markdown(first, level="####") + (f"\n\n_{md.inline(note)}_" if note else "")
     parts = [f"{sum(c.passed for c in graded)} of {len(graded)} checks shown passed."]
     if view.accuracy is not None:
         acc = f"Test accuracy after training: {md.percent(100 * view.accuracy)}"
@@ -150,7 +158,7 @@ def to_gradescope(
         "stdout_visibility": "hidden",
         "extra_data": extra,
         # A check the release does not assign is listed in the output, not as a 0/0 test.
-        "tests": [_test(c) for c in view.checks if c.status != "not-assigned"],
+        "tests": [_test(c, first_run(view) is not None) for c in view.checks if c.status != "not-assigned"],
     }
 
 

@@ -18,6 +18,11 @@ from grader.reports import plots
 from grader.reports._common import (
     COURSE_MISSES_LABEL,
     EXAMPLE_LABEL,
+    FIRST_RUN_CHECKS,
+    FIRST_RUN_HEADING,
+    FIRST_RUN_INTRO,
+    FirstRunView,
+    first_run,
     GRADER_ERROR_SENTENCE,
     MESSAGE_LABEL,
     WHERE_LABEL,
@@ -322,17 +327,29 @@ def _scope(view: ReportView) -> list[str]:
     return out
 
 
+def _first_run(first: FirstRunView) -> list[str]:
+    """The first-run report: what to implement first, then what the checks will look at."""
+    steps = "".join(f"<li>{e(line.split(' ', 1)[1])}</li>" for line in first.step_lines())
+    parts = "".join(f"<li>{e(line)}</li>" for line in first.component_lines())
+    return [f"<h2>{e(FIRST_RUN_HEADING)}</h2>", f"<p>{e(FIRST_RUN_INTRO)}</p>", f"<ol>{steps}</ol>",
+            f"<p>{e(FIRST_RUN_CHECKS)}</p>", f"<ul>{parts}</ul>"]
+
+
 def render_view(view: ReportView) -> str:
     """Score and likely problems first, then each failing check in full, then the passed ones folded."""
     body: list[str] = [f"<h1>Grading report: {e(view.submission)}</h1>"]
     body += _score_card(view)
-    body += _top_diagnoses(view)
+    first = first_run(view)
+    if first:
+        body += _first_run(first)
+    else:
+        body += _top_diagnoses(view)
 
-    attention = view.attention
+    attention = [] if first else view.attention
     if attention:
         body.append(f"<h2>Checks that did not pass ({len(attention)})</h2>")
         body += [_check_section(group) for group in same_failures(attention)]
-    elif view.shown and not view.grader_error and all(c.passed for c in view.beyond):
+    elif view.shown and not view.grader_error and not first and all(c.passed for c in view.beyond):
         body.append('<p class="all-passed passed">Every check shown passed.</p>')
 
     body += _scope(view)

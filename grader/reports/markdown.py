@@ -20,6 +20,11 @@ import re
 from grader.reports._common import (
     COURSE_MISSES_LABEL,
     EXAMPLE_LABEL,
+    FIRST_RUN_CHECKS,
+    FIRST_RUN_HEADING,
+    FIRST_RUN_INTRO,
+    FirstRunView,
+    first_run,
     WHERE_LABEL,
     where_text,
     GRADER_ERROR_SENTENCE,
@@ -103,6 +108,15 @@ def check_details(check: CheckView) -> str:
     return "\n\n".join(parts)
 
 
+def first_run_markdown(first: FirstRunView, level: str = "###") -> str:
+    """The first-run report: what to implement first, then what the checks will look at."""
+    lines = [f"{level} {FIRST_RUN_HEADING}", "", inline(FIRST_RUN_INTRO), ""]
+    lines += [inline(line).replace("\\.", ".", 1) for line in first.step_lines()]
+    lines += ["", inline(FIRST_RUN_CHECKS), ""]
+    lines += [f"- {inline(line)}" for line in first.component_lines()]
+    return "\n".join(lines)
+
+
 def scope_sections(view: ReportView, level: str = "###") -> list[str]:
     """The checks beyond the course's own tests (their own group) and the parts the release
     graded does not assign, as Markdown blocks (also used by the Gradescope writer)."""
@@ -149,7 +163,7 @@ def render_view(view: ReportView) -> str:
     if note:
         out.append(f"_{inline(note)}_")
 
-    if view.top_diagnoses:
+    if view.top_diagnoses and not first_run(view):
         lines = ["### Most likely problems"]
         lines += [f"- **`{inline(d.id)}`** (in {n} check{'s' if n != 1 else ''}): {trusted(d.hint)}"
                   for d, n in view.top_diagnoses]
@@ -161,7 +175,10 @@ def render_view(view: ReportView) -> str:
             ["Digit"] + [str(d) for d in range(len(rows[0][1]))],
             [[label] + [percent(100 * v) for v in values] for label, values in rows]))
 
-    attention = view.attention
+    first = first_run(view)
+    attention = [] if first else view.attention
+    if first:
+        out.append(first_run_markdown(first))
     if attention:
         out.append("### Checks that did not pass")
         for check in attention:
@@ -176,7 +193,7 @@ def render_view(view: ReportView) -> str:
             details = check_details(check)
             if details:
                 out.append(details)
-    elif view.shown and not view.grader_error and all(c.passed for c in view.beyond):
+    elif view.shown and not view.grader_error and not first and all(c.passed for c in view.beyond):
         out.append("All checks shown passed. 🎉")
     out += scope_sections(view)
     return "\n\n".join(out) + "\n"

@@ -34,7 +34,12 @@ from grader.reports._common import (
     DiagnosisView,
     ReportView,
     build_view,
+    FIRST_RUN_CHECKS,
+    FIRST_RUN_HEADING,
+    FIRST_RUN_INTRO,
     FRAMES_SHOWN,
+    FirstRunView,
+    first_run,
     detail_blocks,
     not_assigned_lines,
     summary_facts,
@@ -221,7 +226,10 @@ def _renderables(view: ReportView, verbose: bool = False) -> list:
     head.append(view.submission)
     items.append(head)
 
-    attention = view.attention
+    first = first_run(view)
+    attention = [] if first else view.attention
+    if first:
+        items += _first_run_lines(first)
     if attention:
         items.append(Text(""))
         items.append(Text(f"Checks that did not pass ({len(attention)})", style="bold underline"))
@@ -238,12 +246,12 @@ def _renderables(view: ReportView, verbose: bool = False) -> list:
 
     # After a grader error every component scores 0 whatever its checks did:
     # the lines would contradict themselves ("all passed", 0 points).
-    if view.components and not view.grader_error:
+    if view.components and not view.grader_error and not first:
         items.append(Text(""))
         items.extend(_component_lines(view, verbose))
     items += _scope_lines(view)
 
-    if view.top_diagnoses:
+    if view.top_diagnoses and not first:
         items.append(Text(""))
         items.append(Text("Most likely problems:", style="bold"))
         for d, n in view.top_diagnoses:
@@ -253,7 +261,7 @@ def _renderables(view: ReportView, verbose: bool = False) -> list:
         items.append(Text(""))
         items.append(Text(GRADER_ERROR_SENTENCE, style="bold red"))
         items.append(_block("Reason", view.grader_error))
-    elif not attention and view.shown and all(c.passed for c in view.beyond):
+    elif not view.attention and view.shown and all(c.passed for c in view.beyond):
         items.append(Text(""))
         items.append(Text("All checks shown passed.", style="bold green"))
 
@@ -264,6 +272,17 @@ def _renderables(view: ReportView, verbose: bool = False) -> list:
     note = view.withheld_note(amount=cents_text)
     if note:
         items.append(Text(note, style="italic"))
+    return items
+
+
+def _first_run_lines(first: FirstRunView) -> list:
+    """The first-run report: what to implement first, and what the checks will look at."""
+    items: list = [Text(""), Text(FIRST_RUN_HEADING, style="bold underline"), Text(FIRST_RUN_INTRO)]
+    for line in first.step_lines():
+        number, rest = line.split(" ", 1)
+        items.append(_hanging(Text(f"  {number} "), Text(rest)))
+    items += [Text(""), Text(FIRST_RUN_CHECKS)]
+    items += [Text(f"  {line}") for line in first.component_lines()]
     return items
 
 

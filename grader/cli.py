@@ -415,12 +415,24 @@ def run_cmd(submission: Path, rubric_path: str | None, fmt: str, output: Path | 
                               summary=batch_summary, show_hidden=show_hidden, verbose=verbose)
     # The report owns stdout when it is written there, so the summary goes to stderr.
     click.echo(_summary_line(result, output, show_hidden), err=True)
-    code = exit_code_for(result, fail_under)
-    _explain_exit(result, code, fail_under)
+    # --fail-under compares the figure the student's report shows (over the checks shown).
+    percent = _student_percent(result, show_hidden)
+    code = exit_code_for(result, fail_under, percent)
+    _explain_exit(result, code, fail_under, percent)
     sys.exit(code)
 
 
-def _explain_exit(result: GradingResult, code: int, fail_under: float | None) -> None:
+def _student_percent(result: GradingResult, show_hidden: bool) -> float:
+    try:
+        from grader.reports.text import student_percent
+
+        return student_percent(result, show_hidden=show_hidden)
+    except Exception:  # the report stack is broken (reported elsewhere): the total
+        return result.percent
+
+
+def _explain_exit(result: GradingResult, code: int, fail_under: float | None,
+                  percent: float | None = None) -> None:
     """One line on stderr for a non-zero exit, so a CI log says why the job failed."""
     broken = [c.name for c in result.checks if c.status == "error"]
     if code == GRADER_FAILURE and broken:
@@ -428,7 +440,9 @@ def _explain_exit(result: GradingResult, code: int, fail_under: float | None) ->
                    f"{', ...' if len(broken) > 3 else ''}); their points are left out of the total. "
                    "Please report it with the report attached.", err=True)
     elif code and fail_under is not None:
-        click.echo(f"score {result.percent:.1f}% is below --fail-under {fail_under:g}%", err=True)
+        seen = result.percent if percent is None else percent
+        # 2 decimals: 89.96% must not read as the 90.0% a threshold of 90 rejects.
+        click.echo(f"score {seen:.2f}% is below --fail-under {fail_under:g}%", err=True)
 
 
 @cli.command("check")

@@ -66,16 +66,18 @@ class GraderFailure(click.ClickException):
         return f"the grader itself failed: {self.message}"
 
 
-def exit_code_for(result: "GradingResult", fail_under: float | None) -> int:
+def exit_code_for(result: "GradingResult", fail_under: float | None, percent: float | None = None) -> int:
     """The exit code of a finished grading run.
 
     `fail_under` is a percentage of the maximum score (0-100), like
     ``coverage --fail-under``: a score strictly below it exits 1. A grader
     failure (``result.grader_error``, or any check in status "error") always
-    wins and exits 3.
+    wins and exits 3. `percent`: the figure to compare, the one the student's report shows
+    (over the checks shown); default the total over every check.
     """
     if result.grader_error or any(check.status == "error" for check in result.checks):
         return GRADER_FAILURE
-    if fail_under is not None and result.percent < fail_under - 1e-9:
+    seen = result.percent if percent is None else percent
+    if fail_under is not None and seen < fail_under - 1e-9:
         return BELOW_THRESHOLD
     return OK

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from grader.results import CheckResult, GradingResult
+from grader.scoring import cents_text
 
 # Limits on student-controlled text. A submission that prints megabytes, or a
 # Hypothesis example with a huge array, must not produce a report that
@@ -115,9 +116,9 @@ def number(value: Any) -> float:
 
 
 def points(value: float) -> str:
-    """Points for humans: `2`, `1.5`, `0.33`."""
-    text = f"{number(value):.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    """Points for humans, always with 2 decimals (`2.00`, `1.50`, `87.10`): the one precision
+    every report, the CLI's summary and `grader check` print a score in (scoring.cents_text)."""
+    return cents_text(number(value))
 
 
 def round_score(value: Any) -> float:
@@ -162,18 +163,19 @@ class FrameView:
 FRAMES_SHOWN = 3
 
 
-def where_text(check: "CheckView", limit: int | None = FRAMES_SHOWN) -> str:
+def where_text(check: "CheckView", limit: int | None = FRAMES_SHOWN, more: str = "") -> str:
     """The student's frames as Python prints them, innermost last:
 
         network.py, line 80, in train
             opt.step()
 
-    `limit` keeps the innermost ones (None: all), saying how many earlier calls it left out."""
+    `limit` keeps the innermost ones (None: all), saying how many earlier calls it left out
+    (and `more`, how to see them, where the format has a way)."""
     frames = check.frames if limit is None else check.frames[-limit:]
     lines = []
     if len(frames) < len(check.frames):
         left = len(check.frames) - len(frames)
-        lines.append(f"({left} earlier call{'s' if left > 1 else ''} in your code not shown; -v shows them)")
+        lines.append(f"({left} earlier call{'s' if left > 1 else ''} in your code not shown{more})")
     for f in frames:
         lines.append(f"{f.file}, line {f.line}" + (f", in {f.function}" if f.function else ""))
         if f.code:
@@ -269,6 +271,12 @@ class ReportView:
     @property
     def shown_max_score(self) -> float:
         return sum(c.max_score for c in self.shown)
+
+    @property
+    def shown_percent(self) -> float:
+        """The percentage the student reads: over the checks shown (all of them when none is
+        withheld). `--fail-under` compares this figure, never one that counts withheld checks."""
+        return 100.0 * self.shown_score / self.shown_max_score if self.shown_max_score else 0.0
 
     @property
     def attention(self) -> list[CheckView]:
@@ -400,7 +408,7 @@ def detail_blocks(check: CheckView, *, with_message: bool = True,
     how many of the student's innermost frames to show (None: all).
     """
     blocks = [(MESSAGE_LABEL, check.message if with_message else ""),
-              (WHERE_LABEL, where_text(check, frames) if check.frames else ""),
+              (WHERE_LABEL, where_text(check, frames, "; -v shows them") if check.frames else ""),
               (COURSE_MISSES_LABEL, check.course_misses if not check.passed else ""),
               (EXAMPLE_LABEL, check.example), (STUDENT_OUTPUT_LABEL, check.output)]
     return [(label, body) for label, body in blocks if body]

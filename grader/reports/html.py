@@ -275,7 +275,7 @@ def _component_fold(component: ComponentView, passed: list[CheckView]) -> str:
 
 def _score_card(view: ReportView) -> list[str]:
     if view.grader_error:
-        score, got, out_of = f"Score: 0 / {points(view.max_score)} (grader error)", 0.0, view.max_score
+        score, got, out_of = f"Score: {points(0)} / {points(view.max_score)} (grader error)", 0.0, view.max_score
     elif view.withheld:
         got, out_of = view.shown_score, view.shown_max_score
         score = f"Score on the checks shown: {points(got)} / {points(out_of)}"

@@ -35,6 +35,7 @@ from grader.reports._common import (
     summary_facts,
     CheckView,
     ReportView,
+    number,
     points,
 )
 
@@ -63,9 +64,15 @@ def fenced(text: str, lang: str = "text") -> str:
     return f"{fence}{lang}\n{text}\n{fence}"
 
 
+def figure(value: float) -> str:
+    """A measurement that is not a score (a percentage, seconds): "83.33", "100", "12.35"."""
+    text = f"{number(value):.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def percent(value: float) -> str:
-    """A percentage (0..100) in the report's precision: "83.33%", "100%"."""
-    return f"{points(value)}%"
+    """A percentage (0..100): "83.33%", "100%"."""
+    return f"{figure(value)}%"
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -141,7 +148,7 @@ def scope_sections(view: ReportView, level: str = "###") -> list[str]:
 
 def score_line(view: ReportView) -> str:
     if view.grader_error:
-        return f"**Score: 0 / {points(view.max_score)}** (grader error)"
+        return f"**Score: {points(0)} / {points(view.max_score)}** (grader error)"
     if view.withheld:
         return (f"**Score on the checks shown: {points(view.shown_score)} / "
                 f"{points(view.shown_max_score)}**")
@@ -154,7 +161,7 @@ def render_view(view: ReportView) -> str:
         out.append(f"> ⚠️ {GRADER_ERROR_SENTENCE}")
         out.append("**Reason:**\n\n" + fenced(view.grader_error))
 
-    facts = summary_facts(view, inline, points)
+    facts = summary_facts(view, inline, figure)
     out.append(" · ".join(facts))
 
     if view.components:

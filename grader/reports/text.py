@@ -97,20 +97,22 @@ def score_sentence(view: ReportView) -> str:
 
 
 def summary_line(result: GradingResult, *, show_hidden: bool = False, where: str = "") -> str:
-    """The CLI's one-line summary (stderr): the total over every check, in the report's precision.
-
-    When the report withholds checks its score differs from this total, so
-    the line says in words how the two relate instead of printing a second,
-    unexplained number.
-    """
+    """The CLI's one-line summary (stderr), in the report's precision: the same figure the
+    report shows, so over the checks shown when some are withheld (saying how many)."""
     view = build_view(result, show_hidden=show_hidden)
-    line = f"score {cents_text(view.score)} / {cents_text(view.max_score)} ({view.percent:.1f}%)"
     if view.withheld and not view.grader_error:
-        n, m = len(view.checks), len(view.withheld)
-        line += (f" over all {n} checks; the report shows {n - m} of them "
-                 f"({cents_text(view.shown_score)} / {cents_text(view.shown_max_score)}), "
-                 f"not the {m} withheld")
-    return line + where
+        # A CI job log is the student's to read: the figure their report shows, nothing
+        # about how the withheld checks went (staff: --show-hidden).
+        m = len(view.withheld)
+        return (f"score on the {len(view.shown)} checks shown {cents_text(view.shown_score)} / "
+                f"{cents_text(view.shown_max_score)} ({view.shown_percent:.1f}%); {m} more "
+                f"check{'s are' if m != 1 else ' is'} withheld{where}")
+    return f"score {cents_text(view.score)} / {cents_text(view.max_score)} ({view.percent:.1f}%){where}"
+
+
+def student_percent(result: GradingResult, *, show_hidden: bool = False) -> float:
+    """The percentage the student's report shows (over the checks shown)."""
+    return build_view(result, show_hidden=show_hidden).shown_percent
 
 
 def _hanging(prefix: Text, body: Text) -> Table:

@@ -56,7 +56,7 @@ def test_top_level_output_never_mentions_withheld_checks() -> None:
     assert "3 more checks" in obj["output"]
     assert "| mse |" not in obj["output"]
     published = to_gradescope(mixed(), published=True)
-    assert "| mse | 0 / 1 | 0 / 1 |" in published["output"]
+    assert "| mse | 0.00 / 1.00 | 0 / 1 |" in published["output"]
     assert "2 more checks" in published["output"]
     assert "input-mutation" not in published["output"]
 

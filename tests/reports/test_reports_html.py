@@ -117,7 +117,7 @@ def test_passed_checks_fold_into_one_line_per_component_with_its_points() -> Non
     html = render(all_passed(), "html")
     folds = re.findall(r'<details class="component"><summary>(.*?)</summary>', html)
     assert len(folds) == 7  # api, linear, relu, softmax, cross-entropy, sgd, training
-    assert folds[1] == ('<strong>linear</strong> <span class="pts">8 / 8 points</span> '
+    assert folds[1] == ('<strong>linear</strong> <span class="pts">8.00 / 8.00 points</span> '
                         '<span class="facts">· 2 of 2 checks passed</span>')
     assert "Every check shown passed." in html and "<h2>Checks that did not pass" not in html
 
@@ -126,7 +126,7 @@ def test_a_component_with_nothing_passed_still_has_its_line() -> None:
     html = render(mixed(), "html")
     softmax = re.search(r'<details class="component"><summary><strong>softmax</strong>(.*?)</details>', html,
                         re.S).group(1)
-    assert "0 / 2 points" in softmax and "0 of 1 check passed" in softmax
+    assert "0.00 / 2.00 points" in softmax and "0 of 1 check passed" in softmax
     assert "1 check of this component did not pass: see above." in softmax
 
 
@@ -188,7 +188,7 @@ def test_diverged_curve_is_called_out() -> None:
 
 def test_empty_result_renders() -> None:
     html = render(GradingResult("empty.py"), "html")
-    assert "Score: 0 / 0" in html
+    assert "Score: 0.00 / 0.00" in html
 
 
 def test_per_digit_recall_row_names_the_digits_never_right() -> None:

@@ -51,28 +51,28 @@ def test_summary_table_and_failed_checks() -> None:
     text = render(mixed(), "markdown")
     html = _html(text)
     assert "<table>" in html
-    assert "<td>linear</td>" in html and "<td>0 / 5</td>" in html
+    assert "<td>linear</td>" in html and "<td>0.00 / 5.00</td>" in html
     assert "### Checks that did not pass" in text
     assert "**`bias-gradient-not-summed`**" in text
     assert "Sum the bias gradient over the batch axis" in text
-    assert "Score on the checks shown: 6.5 / 23" in text  # hidden checks not counted
+    assert "Score on the checks shown: 6.50 / 23.00" in text  # hidden checks not counted
     assert "SECRET" not in text and "AFTER-DUE" not in text and "PUBLISHED-ONLY" not in text
     assert "bob/\\<b\\>mlp\\</b\\>.py" in text
 
 
 def test_after_due_date_reveals_after_due_date_checks_only() -> None:
     text = render(mixed(), "markdown", after_due_date=True)
-    assert "| performance | 3 / 3 | 1 / 1 |" in text
+    assert "| performance | 3.00 / 3.00 | 1 / 1 |" in text
     assert "PUBLISHED-ONLY" not in text and "SECRET" not in text
 
 
 def test_all_passed_and_grader_error() -> None:
     ok = render(all_passed(), "markdown")
-    assert "**Score: 28 / 28 (100%)**" in ok
+    assert "**Score: 28.00 / 28.00 (100%)**" in ok
     assert "All checks shown passed" in ok
     assert "did not pass" not in ok
     err = render(grader_error(), "markdown")
-    assert "**Score: 0 / 5** (grader error)" in err
+    assert "**Score: 0.00 / 5.00** (grader error)" in err
     assert "BrokenPipeError" in err
     assert "All checks shown passed" not in err
 

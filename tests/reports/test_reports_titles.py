@@ -55,7 +55,7 @@ def test_markdown_has_one_precision_of_two_decimals() -> None:
     result.artifacts = {"test_accuracy": 0.98765, "reference_accuracy": 0.5}
     result.execution_time_s = 12.3456
     text = render(result, "markdown")
-    assert "1.33 / 2" in text
+    assert "1.33 / 2.00" in text
     assert "test accuracy 98.77% (reference 50%)" in text and "time 12.35 s" in text
-    assert "**Score: 3.33 / 4 (83.33%)**" in text
+    assert "**Score: 3.33 / 4.00 (83.33%)**" in text
     assert json.loads(render(result, "json"))["tests"][0]["score"] == round(4 / 3, 4)

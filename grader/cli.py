@@ -22,6 +22,7 @@ import os
 import shutil
 import sys
 import time
+import textwrap
 import traceback
 from pathlib import Path
 from typing import IO, Any
@@ -367,16 +368,26 @@ def _debug_enabled() -> bool:
 # --------------------------------------------------------------------------- commands
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Help wraps at the terminal's width, at most HELP_WIDTH columns; every command's one-line
+# summary in `grader --help` fits 80 columns whole (tests/cli/test_cli_help.py).
+HELP_WIDTH = 100
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": HELP_WIDTH})
 @click.version_option(grader.__version__, prog_name="grader")
 def cli() -> None:
     """Autograder for neural networks written from scratch in NumPy.
+
+    \b
+    Examples:
+        grader init my-mlp && grader check my-mlp
+        grader run SUBMISSION --format html -o report.html
 
     Exit codes: 0 graded, 1 below --fail-under, 2 bad input, 3 the grader failed.
     """
 
 
-@cli.command("run")
+@cli.command("run", short_help="Grade one submission folder and write a report.")
 @click.argument("submission", type=click.Path(path_type=Path))
 @click.option("--rubric", "rubric_path", metavar="RUBRIC",
               help="Rubric TOML file, or a built-in name (default, selfcheck).  [default: default]")
@@ -403,10 +414,12 @@ def run_cmd(submission: Path, rubric_path: str | None, fmt: str, output: Path | 
     """Grade the SUBMISSION folder and write a report.
 
     The report goes to stdout, or to --output; a one-line score summary goes to
-    stderr. Example for Gradescope:
+    stderr.
 
     \b
-        grader run /autograder/submission --format json -o /autograder/results/results.json
+    Example (Gradescope's run_autograder):
+        grader run /autograder/submission --format json \\
+            -o /autograder/results/results.json
     """
     rubric = _apply_data(_load_rubric(rubric_path, profile), data)
     submission = resolve_submission(submission, rubric)
@@ -445,16 +458,22 @@ def _explain_exit(result: GradingResult, code: int, fail_under: float | None,
         click.echo(f"score {seen:.2f}% is below --fail-under {fail_under:g}%", err=True)
 
 
-@cli.command("check")
+@cli.command("check", short_help="Self-check your submission: the public checks only.")
 @click.argument("directory", default=".", type=click.Path(path_type=Path))
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Override the self-check's seed.")
-@click.option("--rubric", "rubric_path", metavar="RUBRIC", hidden=True,
-              help="Rubric for the self-check (public checks only).  [default: selfcheck]")
+@click.option("--rubric", "rubric_path", metavar="RUBRIC",
+              help="Rubric TOML file or built-in name; only its public checks run.  "
+                   "[default: selfcheck, or the profile's rubric]")
 @VERBOSE_OPTION
 @PROFILE_OPTION
 def check_cmd(directory: Path, seed: int | None, rubric_path: str | None, verbose: bool,
               profile: str | None) -> None:
-    """Run the quick public self-check on your submission (default: this folder)."""
+    """Run the quick public self-check on your submission (default: this folder).
+
+    \b
+    Example:
+        grader check my-mlp
+    """
     # public_only is forced: a self-check must never reveal hidden checks.
     if rubric_path is None and profile in (None, "default"):
         rubric_path = "selfcheck"
@@ -468,11 +487,16 @@ def check_cmd(directory: Path, seed: int | None, rubric_path: str | None, verbos
     sys.exit(code)
 
 
-@cli.command("init")
+@cli.command("init", short_help="Start a submission from the student template.")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
 def init_cmd(directory: Path, force: bool) -> None:
-    """Start a submission in DIRECTORY from the student template."""
+    """Start a submission in DIRECTORY from the student template.
+
+    \b
+    Example:
+        grader init my-mlp
+    """
     template = student_template_dir()
     files = sorted(p for p in template.iterdir() if p.is_file() and not p.name.startswith("."))
     if directory.exists() and not directory.is_dir():
@@ -503,7 +527,7 @@ def student_template_dir() -> Path:
     return template
 
 
-@cli.command("batch")
+@cli.command("batch", short_help="Grade a class in parallel: gradebook CSV, class report.")
 @click.argument("dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Submissions graded at the same time.")
@@ -531,6 +555,10 @@ def batch_cmd(dirs: tuple[Path, ...], jobs: int, out: Path, rubric_path: str | N
     gets a row with its error and score 0, and never affects the others.
     The class report (class.html, class.json) goes into --reports-dir, or
     beside the gradebook without it.
+
+    \b
+    Example:
+        grader batch submissions/ --jobs 4 --reports-dir reports/
     """
     from grader.batch import BatchError, run_batch
 
@@ -548,12 +576,18 @@ def batch_cmd(dirs: tuple[Path, ...], jobs: int, out: Path, rubric_path: str | N
                             f"see the 'error' column of {out}")
 
 
-@cli.command("class")
+@cli.command("class", short_help="Rebuild the class report from saved records.")
 @click.argument("reports_dir", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for class.html and class.json [default: REPORTS_DIR].")
 def class_cmd(reports_dir: Path, out_dir: Path | None) -> None:
-    """Rebuild the class report from the records a `grader batch --reports-dir` saved (no re-grading)."""
+    """Rebuild the class report from the records a `grader batch --reports-dir` saved
+    (no re-grading).
+
+    \b
+    Example:
+        grader class reports/ --out class-report/
+    """
     from grader.records import RecordError
     from grader.reports.classreport import rebuild_class_report
 
@@ -567,12 +601,17 @@ def class_cmd(reports_dir: Path, out_dir: Path | None) -> None:
     click.echo(f"class report of {f.n_submissions} submissions ({f.n_graded} graded): {report.html}")
 
 
-@cli.group("bundle")
+@cli.group("bundle", short_help="Package the grader for an autograding platform.")
 def bundle_group() -> None:
-    """Package the grader for an autograding platform."""
+    """Package the grader for an autograding platform.
+
+    \b
+    Example:
+        grader bundle gradescope --out autograder.zip
+    """
 
 
-@bundle_group.command("gradescope")
+@bundle_group.command("gradescope", short_help="Build a Gradescope autograder zip.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("autograder.zip"),
               show_default=True, help="Zip file to write.")
 @click.option("--rubric", "rubric_path", metavar="RUBRIC", help="Rubric TOML file or built-in name.")
@@ -585,7 +624,12 @@ def bundle_group() -> None:
 def bundle_gradescope_cmd(out: Path, rubric_path: str | None, data: str | None,
                           solution: Path | None, profile: str | None) -> None:
     """Build a Gradescope autograder zip (setup.sh, run_autograder, rubric, grader source,
-    and a correct solution for the image's smoke test)."""
+    and a correct solution for the image's smoke test).
+
+    \b
+    Example:
+        grader bundle gradescope --profile mytorch-hw1p1 --out autograder.zip
+    """
     from grader.bundle import BundleError, build_gradescope_bundle
 
     rubric = _load_rubric(rubric_path, profile)
@@ -597,15 +641,26 @@ def bundle_gradescope_cmd(out: Path, rubric_path: str | None, data: str | None,
     click.echo("upload it under Configure Autograder -> Zip file upload (Ubuntu base image)")
 
 
-@cli.command("profiles")
+@cli.command("profiles", short_help="List the assignment profiles and what each expects.")
 def profiles_cmd() -> None:
-    """List the assignment profiles and what each expects of a submission."""
+    """List the assignment profiles and what each expects of a submission.
+
+    \b
+    Example:
+        grader profiles
+    """
     from grader.profiles import all_profiles
 
+    # Wrapped to HELP_WIDTH by words, continuation lines under their label's text.
     for profile in all_profiles():
-        click.echo(f"{profile.name}: {profile.title}")
-        click.echo(f"    expects: {profile.expects}")
-        click.echo(f"    rubric:  {profile.rubric} (grader run SUB --profile {profile.name})")
+        click.echo(_wrapped(f"{profile.name}: {profile.title}", ""))
+        click.echo(_wrapped(f"    expects: {profile.expects}", " " * 13))
+        click.echo(_wrapped(f"    rubric:  {profile.rubric} (grader run SUB --profile {profile.name})", " " * 13))
+
+
+def _wrapped(line: str, indent: str) -> str:
+    return textwrap.fill(line, width=HELP_WIDTH, subsequent_indent=indent, break_on_hyphens=False,
+                         break_long_words=False)
 
 
 def _attach_data_group() -> None:

@@ -14,10 +14,12 @@ from grader.data.errors import DataError
 from grader.data.load import load_dataset
 from grader.exitcodes import BadInput  # a click.ClickException that exits 2 (bad input), the CLI-wide code
 
-data_group = click.Group("data", help="Download, cache and inspect MNIST.")
+data_group = click.Group("data", short_help="Download, cache and inspect MNIST.",
+                         help="Download, cache and inspect MNIST.\n\n\b\nExample:\n    grader data download && "
+                              "grader run SUBMISSION --data mnist")
 
 
-@data_group.command("download")
+@data_group.command("download", short_help="Download the full MNIST into the cache.")
 @click.option("--dest", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the 4 MNIST .gz files [default: the grader cache's mnist/ folder].")
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per network operation.")
@@ -27,7 +29,12 @@ data_group = click.Group("data", help="Download, cache and inspect MNIST.")
               help="openml: scikit-learn's fetch_openml; mirrors: the official .gz files; "
                    "auto: OpenML, then the mirrors.")
 def download_cmd(dest: Path | None, timeout: float, mirrors: tuple[str, ...], source: str) -> None:
-    """Download the full official MNIST (OpenML or the mirrors), verifying it."""
+    """Download the full official MNIST (OpenML or the mirrors), verifying it.
+
+    \b
+    Example:
+        grader data download --source mirrors
+    """
     try:
         folder = fetch_full_mnist(dest, source=source, mirrors=mirrors or MIRRORS, timeout=timeout,
                                   progress=click.echo)
@@ -37,13 +44,18 @@ def download_cmd(dest: Path | None, timeout: float, mirrors: tuple[str, ...], so
     click.echo(f"MNIST is in {folder}; use it with {hint}")
 
 
-@data_group.command("info")
+@data_group.command("info", short_help="Print sizes and per-class counts of a data set.")
 @click.argument("source", required=False)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--n-train", type=click.IntRange(min=1), default=None)
 @click.option("--n-test", type=click.IntRange(min=1), default=None)
 def info_cmd(source: str | None, seed: int, n_train: int | None, n_test: int | None) -> None:
-    """Print sizes and per-class counts of SOURCE (default: the embedded subset)."""
+    """Print sizes and per-class counts of SOURCE (default: the embedded subset).
+
+    \b
+    Example:
+        grader data info mnist --n-train 10000
+    """
     try:
         ds = load_dataset(source, seed=seed, n_train=n_train, n_test=n_test)
     except DataError as exc:
@@ -63,7 +75,12 @@ def info_cmd(source: str | None, seed: int, n_train: int | None, n_test: int | N
 @data_group.command("cache-embedded")
 @click.option("--force", is_flag=True, help="Rebuild even if a valid cache exists.")
 def cache_embedded_cmd(force: bool) -> None:
-    """Build the .npz cache of the embedded 5,000-image subset."""
+    """Build the .npz cache of the embedded 5,000-image subset.
+
+    \b
+    Example:
+        grader data cache-embedded --force
+    """
     try:
         path = build_embedded_cache(force=force)
     except DataError as exc:

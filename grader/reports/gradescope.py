@@ -81,7 +81,10 @@ def _test(check: CheckView, first_run: bool = False) -> dict[str, Any]:
         "extra_data": {"check": check.name,
                        "diagnoses": [{"id": d.id, "hint": d.hint} for d in check.diagnoses],
                        **({"beyond_course": check.beyond_course} if check.beyond_course else {}),
-                       **({"course_misses": check.course_misses} if check.course_misses else {})},
+                       **({"course_misses": check.course_misses} if check.course_misses else {}),
+                       # where the student's code raised, outermost first, for tools that read it
+                       **({"frames": [{"file": f.file, "line": f.line, "function": f.function, "code": f.code}
+                                      for f in check.frames]} if check.frames else {})},
     }
 
 

@@ -52,6 +52,10 @@ def test_gradescope_shows_the_line_in_the_tests_output():
     tests = json.loads(render(crashed(), "json"))["tests"]
     crash = next(t for t in tests if "loss falls" in t["name"])
     _innermost_shown(crash["output"])
+    # and as data, every frame, for tools that read results.json
+    assert crash["extra_data"]["frames"][-1] == {"file": "optim.py", "line": 22, "function": "step",
+                                                 "code": "layer.b -= self.lr * layer.db"}
+    assert len(crash["extra_data"]["frames"]) == len(FRAMES)
 
 
 @pytest.mark.parametrize("width", [80, 100])

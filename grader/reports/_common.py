@@ -396,7 +396,7 @@ def _frame_views(frames: list[Any]) -> tuple[FrameView, ...]:
     for f in frames[-12:]:
         views.append(FrameView(clean_line(getattr(f, "file", ""), 120) or "?", int(number(getattr(f, "line", 0))),
                                clean_line(getattr(f, "function", ""), 60),
-                               clean_line(getattr(f, "code", ""), 120)))
+                               clean_line(getattr(f, "code", ""), 160)))
     return tuple(views)
 
 

@@ -33,17 +33,23 @@ def nothing_implemented(checks: Sequence[CheckResult]) -> bool:
     return not any(c.passed and "api" not in c.tags for c in graded)
 
 
-def first_steps(submission: Path, modules: Sequence[str]) -> list[dict[str, Any]]:
+def first_steps(submission: Path, modules: Sequence[str],
+                checks: Sequence[CheckResult] = ()) -> list[dict[str, Any]]:
     """Per file, in the handout's order, the functions and methods still to write:
-    [{"file": "layers.py", "todo": ["Linear.__init__", "Linear.forward", ...]}, ...]; a file
-    that is missing is listed with an empty `todo`."""
+    [{"file": "layers.py", "todo": ["Linear.__init__", "Linear.forward", ...]}, ...]. A missing
+    file is listed (empty `todo`, "missing") when a failed check says it is missing: a module
+    the graded release does not assign (its checks not run) is left out."""
+    said = " ".join(c.message for c in checks if not c.passed)
     steps = []
     for module in modules:
         path = Path(submission) / module_file(module)
         if not path.is_file():
-            steps.append({"file": module_file(module), "todo": [], "missing": True})
+            if module_file(module) in said:
+                steps.append({"file": module_file(module), "todo": [], "missing": True})
             continue
-        todo = stubs_in_order(path)
+        # A helper of the student's own (`_helper`) is not what the handout asks for first.
+        todo = [name for name in stubs_in_order(path) if not name.split(".")[-1].startswith("_")
+                or name.endswith(".__init__")]
         if todo:
             steps.append({"file": module_file(module), "todo": todo})
     return steps
@@ -54,4 +60,4 @@ def first_run_artifact(submission: Path, modules: Sequence[str],
     """The "first_run" artifact for a submission where nothing is implemented, else None."""
     if not nothing_implemented(checks):
         return None
-    return {"steps": first_steps(submission, modules)}
+    return {"steps": first_steps(submission, modules, checks)}

@@ -3,6 +3,7 @@ gradient was used blames the code that made it (issue 22), in the terminal and i
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -83,3 +84,31 @@ def test_mytorch_transposed_dLdW_blames_linear_not_sgd(tmp_path):
     assert "dLdW has shape (784, 64); the contract is (64, 784)" in output
     assert "Fix Linear.backward" in output
     assert "mytorch/optim/sgd.py, line" in output
+
+
+def _stubbed(src: Path, dest: Path) -> Path:
+    """A copy of `src` whose every method body only raises NotImplementedError (a template)."""
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    for path in dest.rglob("*.py"):
+        if path.name == "__init__.py":
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef):
+                        item.body = [ast.Raise(exc=ast.Name("NotImplementedError", ast.Load()))]
+        path.write_text(ast.unparse(ast.fix_missing_locations(tree)))
+    return dest
+
+
+@pytest.mark.slow
+def test_a_mytorch_template_gets_the_first_run_report_in_the_handouts_order(tmp_path):
+    sub = _stubbed(MYTORCH_SOLUTION, tmp_path / "handout")
+    done = grader("run", str(sub), "--profile", "mytorch-hw1p1")
+    assert done.returncode == 0, done.stderr
+    report = done.stdout
+    assert "Nothing is implemented yet" in report and "[FAIL]" not in report
+    assert "1. mytorch/nn/linear.py: Linear.__init__, Linear.forward, Linear.backward (start here)" in report
+    assert report.index("mytorch/nn/linear.py") < report.index("mytorch/optim/sgd.py") \
+        < report.index("models/mlp.py")

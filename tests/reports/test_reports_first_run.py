@@ -78,7 +78,10 @@ def test_first_steps_follow_the_modules_then_the_file(tmp_path):
         "    def backward(self, g):\n        raise NotImplementedError('Linear.backward')\n"
         "def helper():\n    raise NotImplementedError\n")
     (tmp_path / "optim.py").write_text("def step():\n    return 1\n")
-    steps = first_steps(tmp_path, ["layers", "optim", "network"])
+    missing = CheckResult("test_api.py::test_module_imports[network]", 1.0, status="failed",
+                          message="the submission has no network.py.")
+    steps = first_steps(tmp_path, ["layers", "optim", "network", "extras"], [missing])
+    # a missing file is listed when a check says so; one no check asks for (extras) is not
     assert steps == [{"file": "layers.py", "todo": ["Linear.__init__", "Linear.backward", "helper"]},
                      {"file": "network.py", "todo": [], "missing": True}]
 

@@ -112,3 +112,20 @@ def test_a_mytorch_template_gets_the_first_run_report_in_the_handouts_order(tmp_
     assert "1. mytorch/nn/linear.py: Linear.__init__, Linear.forward, Linear.backward (start here)" in report
     assert report.index("mytorch/nn/linear.py") < report.index("mytorch/optim/sgd.py") \
         < report.index("models/mlp.py")
+
+
+CS231N_SOLUTION = REPO / "tests" / "profiles" / "cs231n" / "solution"
+
+
+@pytest.mark.slow
+def test_cs231n_bias_gradient_with_the_batch_axis_blames_the_loss_not_the_update_rule(tmp_path):
+    sub = edited(CS231N_SOLUTION, tmp_path / "sub", "cs231n/layers.py", "db = np.sum(dout, axis=0)", "db = dout")
+    out = tmp_path / "results.json"
+    tests = graded_tests(grader("run", str(sub), "--profile", "cs231n-fc", "--format", "json", "-o", str(out)),
+                         out)
+    training = [t for t in tests if "training" in t["tags"] and t["status"] == "failed"]
+    assert training
+    for test in training:
+        ids = [d["id"] for d in test["extra_data"]["diagnoses"]]
+        assert ids == ["shape-mismatch"], (test["name"], ids)
+        assert "grads['b1'] has shape" in test["output"] and "Fix FullyConnectedNet.loss" in test["output"]

@@ -17,9 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from grader.checks import diagnose as D
 from grader.profiles.cs231n_fc import reference as R
 from grader.profiles.cs231n_fc.adapters import CS231n
 from grader.profiles.cs231n_fc.layout import MODULES, UPDATE_RULES
+from grader.sandbox import StudentException
 
 Pairs = list[tuple[np.ndarray, np.ndarray]]  # [(W (in, out), b (out,)), ...] per layer
 
@@ -111,6 +113,15 @@ class StudentNet:
         self.net.set("params", self.current)
         result = self.net.call("loss", X, Y.argmax(axis=1))
         loss, grads = result[0], result[1]
+        if isinstance(grads, dict):
+            # A gradient of the wrong shape would trip the update rule (or, broadcast into the
+            # parameter, the next loss call): name the loss that made it, not where it tripped.
+            problem = D.gradient_shape_problem(
+                [("FullyConnectedNet.loss", f"grads['{k}']", f"params['{k}']", grads.get(k), value)
+                 for k, value in self.current.items()])
+            if problem:
+                raise StudentException(f"{problem}. Fix FullyConnectedNet.loss (its backward pass).",
+                                       exc_type="", diagnosis="shape-mismatch")
         for k in list(self.current):
             # The config (velocity, cache, m, v: each as large as the weights) only ever goes
             # back to the rule: it stays in the worker, halving each step's traffic.

@@ -431,7 +431,7 @@ def run_cmd(submission: Path, rubric_path: str | None, fmt: str, output: Path | 
     # --fail-under compares the figure the student's report shows (over the checks shown).
     percent = _student_percent(result, show_hidden)
     code = exit_code_for(result, fail_under, percent)
-    _explain_exit(result, code, fail_under, percent)
+    _explain_exit(result, code, fail_under, percent, show_hidden)
     sys.exit(code)
 
 
@@ -445,13 +445,15 @@ def _student_percent(result: GradingResult, show_hidden: bool) -> float:
 
 
 def _explain_exit(result: GradingResult, code: int, fail_under: float | None,
-                  percent: float | None = None) -> None:
+                  percent: float | None = None, show_hidden: bool = False) -> None:
     """One line on stderr for a non-zero exit, so a CI log says why the job failed."""
     broken = [c.name for c in result.checks if c.status == "error"]
+    # A withheld check is not named (a CI job log is the student's to read): only counted.
+    named = [c.name for c in result.checks if c.status == "error" and (show_hidden or c.visibility == "visible")]
     if code == GRADER_FAILURE and broken:
-        click.echo(f"the grader itself failed in {len(broken)} check(s) ({', '.join(broken[:3])}"
-                   f"{', ...' if len(broken) > 3 else ''}); their points are left out of the total. "
-                   "Please report it with the report attached.", err=True)
+        names = ", ".join(named[:3]) + (", ..." if len(named) > 3 else "") if named else "withheld checks"
+        click.echo(f"the grader itself failed in {len(broken)} check(s) ({names}); their points are left "
+                   "out of the total. Please report it with the report attached.", err=True)
     elif code and fail_under is not None:
         seen = result.percent if percent is None else percent
         # 2 decimals: 89.96% must not read as the 90.0% a threshold of 90 rejects.

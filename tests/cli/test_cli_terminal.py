@@ -166,3 +166,16 @@ def test_fail_under_compares_the_figure_the_student_sees(cli_runner: CliRunner, 
     assert cli_runner.invoke(cli, ["run", str(submission), "--fail-under", "66"]).exit_code == 0
     # staff, with every check shown, compare the total
     assert cli_runner.invoke(cli, ["run", str(submission), "--fail-under", "70", "--show-hidden"]).exit_code == 0
+
+
+def test_a_grader_failure_in_a_withheld_check_is_counted_not_named(cli_runner: CliRunner, fake_grade,
+                                                                   submission: Path) -> None:
+    result = make_result(passed=2, failed=0)
+    result.checks.append(CheckResult("test_perf.py::test_secret_budget", 0.0, 0.0, status="error",
+                                     tags=["performance"], visibility="hidden"))
+    fake_grade(result)
+    done = cli_runner.invoke(cli, ["run", str(submission)])
+    assert done.exit_code == 3
+    assert "failed in 1 check(s) (withheld checks)" in done.stderr and "secret" not in done.stderr
+    staff = cli_runner.invoke(cli, ["run", str(submission), "--show-hidden"])
+    assert "test_perf.py::test_secret_budget" in staff.stderr

@@ -303,6 +303,8 @@ class Sandbox:
 
     @property
     def current_limits(self) -> Limits:
+        if not self._overrides:
+            return self._base_limits  # the common case: no copy per call (~15 us each)
         merged: dict[str, Any] = {}
         for o in self._overrides:
             merged.update(o)

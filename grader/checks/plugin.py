@@ -214,6 +214,14 @@ class GradingPlugin:
                 break
         sandbox.ledger.context = self.running  # the check whose setup started the sandbox
 
+    @pytest.fixture(autouse=True)
+    def _deferred_requests_sent(self) -> Iterator[None]:
+        """After each check, send the student calls it deferred (Sandbox.flush): their failure
+        is this check's, never the next one's."""
+        yield
+        if self._sandbox is not None:
+            self._sandbox.flush()
+
     @pytest.fixture(scope="session")
     def rubric(self) -> Rubric:
         return self._rubric

@@ -39,6 +39,8 @@ import weakref
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
+
 from . import channel
 from .channel import Handle, Rng
 from .errors import (
@@ -91,6 +93,19 @@ class OutputStats:
             self.by_context[context] = self.by_context.get(context, 0) + discarded
 
 
+def _snapshot(value: Any) -> Any:
+    """`value` with every ndarray in its lists, tuples and dicts copied (a deferred request is
+    encoded later, and must send what the caller passed, not what it became)."""
+    t = type(value)
+    if t is np.ndarray:
+        return value.copy()
+    if t is list or t is tuple:
+        return t(_snapshot(v) for v in value)
+    if t is dict:
+        return {k: _snapshot(v) for k, v in value.items()}
+    return value
+
+
 def _file_of(module: str) -> str:
     """The file a student edits for `module`: layers.py, mytorch/nn/linear.py."""
     return module.replace(".", "/") + ".py"
@@ -119,8 +134,10 @@ class RemoteObject:
 
     def set(self, name: str, value: Any, *, timeout_s: float | None = None) -> None:
         """Set the attribute `name`; deferred to the next request unless `timeout_s` is given
-        (see the module's docstring). `value` is sent as it is then: pass a copy you keep."""
-        request = {"op": "setattr", "h": self, "name": name, "value": value}
+        (see the module's docstring). The worker gets `value` as it is now: its arrays are
+        copied here, so changing them before the next request changes nothing."""
+        request = {"op": "setattr", "h": self, "name": name,
+                   "value": value if timeout_s is not None else _snapshot(value)}
         what = f"setting {self.type_name}.{name}"
         if timeout_s is None:
             self._sandbox._defer(request, what)

@@ -337,3 +337,17 @@ def test_a_set_on_an_object_of_a_replaced_worker_fails_where_it_is_made(sandbox,
         box.set("x", 2.0)
     fresh = sb.new("box", "Box")
     assert not fresh.has("x")
+
+
+def test_a_deferred_set_sends_the_value_as_it_was_when_set(sandbox, tmp_path):
+    (tmp_path / "box.py").write_text(SETTERS)
+    sb = sandbox(tmp_path)
+    box = sb.new("box", "Box")
+    W = np.zeros((2, 2))
+    params = {"W": W, "list": [W]}
+    box.set("W", W)
+    box.set("params", params)
+    W += 1.0  # after the set, before the request that carries it
+    assert np.array_equal(box.get("W"), np.zeros((2, 2)))
+    sent = box.get("params")
+    assert np.array_equal(sent["W"], np.zeros((2, 2))) and np.array_equal(sent["list"][0], np.zeros((2, 2)))

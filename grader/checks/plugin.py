@@ -220,7 +220,10 @@ class GradingPlugin:
         is this check's, never the next one's."""
         yield
         if self._sandbox is not None:
-            self._sandbox.flush()
+            try:
+                self._sandbox.flush()
+            except RunDeadlineReached:
+                pass  # the run is over: no check runs after this one to see what they set
 
     @pytest.fixture(scope="session")
     def rubric(self) -> Rubric:

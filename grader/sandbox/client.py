@@ -128,9 +128,15 @@ class RemoteObject:
             {"op": "method", "h": self, "name": name, "args": list(args), "kwargs": kwargs},
             timeout_s, f"{self.type_name}.{name}()", target={"type": self.type_name, "attr": name})
 
-    def get(self, name: str, *, timeout_s: float | None = None) -> Any:
-        return self._sandbox._request({"op": "getattr", "h": self, "name": name}, timeout_s,
-                                      f"reading {self.type_name}.{name}")
+    def get(self, name: str, *args: Any, timeout_s: float | None = None) -> Any:
+        """The attribute `name`; `get(name, default)` returns `default` when it does not exist
+        (one round trip, where `has` then `get` took two)."""
+        if len(args) > 1:
+            raise TypeError("get(name[, default]) takes at most one default")
+        request = {"op": "getattr", "h": self, "name": name}
+        if args:
+            request["default"] = args[0]
+        return self._sandbox._request(request, timeout_s, f"reading {self.type_name}.{name}")
 
     def set(self, name: str, value: Any, *, timeout_s: float | None = None) -> None:
         """Set the attribute `name`; deferred to the next request unless `timeout_s` is given

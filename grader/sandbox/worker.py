@@ -295,6 +295,10 @@ class Worker:
 
     def op_getattr(self, req: dict[str, Any]) -> Any:
         obj = req["h"]
+        if "default" in req:  # like getattr(obj, name, default): only AttributeError means absent
+            if type(req["name"]) is not str:
+                raise _Usage(f"bad attribute name {req['name']!r}")
+            return getattr(obj, req["name"], req["default"])
         return self.attr(obj, req["name"], _type_name(obj))
 
     def op_setattr(self, req: dict[str, Any]) -> Any:

@@ -351,3 +351,16 @@ def test_a_deferred_set_sends_the_value_as_it_was_when_set(sandbox, tmp_path):
     assert np.array_equal(box.get("W"), np.zeros((2, 2)))
     sent = box.get("params")
     assert np.array_equal(sent["W"], np.zeros((2, 2))) and np.array_equal(sent["list"][0], np.zeros((2, 2)))
+
+
+def test_get_with_a_default_is_one_round_trip_and_runs_the_property_once(sandbox, tmp_path):
+    (tmp_path / "box.py").write_text(SETTERS)
+    sb = sandbox(tmp_path)
+    box = sb.new("box", "Box")
+    seq = sb._seq
+    assert box.get("nothing", None) is None and box.get("log", None) == []
+    assert box.get("strict", 5) == 0  # present: its value, not the default
+    assert sb._seq == seq + 3
+    with pytest.raises(StudentException) as info:
+        box.get("nothing")
+    assert info.value.diagnosis == "missing-api"

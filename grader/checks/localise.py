@@ -171,9 +171,9 @@ def localise(layers: Sequence[Any], reference: Sequence[Any], x: np.ndarray, gra
             checks = [("dx", got, want)]
             dW = None
             if at.kind == "linear":
-                dW = layer.get("dW") if layer.has("dW") else None
+                dW = layer.get("dW", None)
                 checks += [("dW", dW, ref_layer.dW),
-                           ("db", layer.get("db") if layer.has("db") else None, ref_layer.db)]
+                           ("db", layer.get("db", None), ref_layer.db)]
             for name, value, expected in checks:
                 if not _differs(value, expected):
                     continue

@@ -273,7 +273,7 @@ def check_mlp_gradients(net: Structure, params, dx, expected_dx, expected_params
     count = len(net.linears)
     for i, (layer, (ref_dW, ref_db)) in enumerate(zip(net.linears, expected_params)):
         for name, want in (("dW", ref_dW), ("db", ref_db)):
-            got = layer.get(name) if layer.has(name) else None
+            got = layer.get(name, None)
             what = f"Linear {i + 1} of {count}'s {name}"
             if got is None:
                 fail("wrong-gradient", f"after MLP.backward, {what} is not set: backward must run "

@@ -7,8 +7,11 @@ or Handles to table entries. Everything the student can do wrong ends in an
 "err" response the grader turns into a typed StudentFailure; the worker only
 exits on EOF, on a sys.exit from student code, or when killed.
 
-Requests:   {"op": ..., "seq": n, "free": [handle ids to drop], ...}
-Responses:  {"seq": n, "ok": value} | {"seq": n, "err": {...}}
+Requests:   {"op": ..., "seq": n, "free": [handle ids to drop], "before": [deferred requests], ...}
+Responses:  {"seq": n, "ok": value} | {"seq": n, "err": {...}} | {"seq": n, "err": {...}, "at": i}
+"before" holds requests the grader did not wait for (setattr), run first and in order;
+the first one that fails is answered with its error and its index "at", and nothing after
+it runs.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ _default_rng = np.random.default_rng
 
 # Requests whose top-level array arguments are watched for in-place changes (input mutation).
 _WATCHED_OPS = frozenset({"call", "method", "call_keep", "new"})
+# Requests the grader may defer to travel in another's "before" list (their reply is None).
+_DEFERRABLE_OPS = frozenset({"setattr"})
 # Arrays bigger than this are not watched (their copy would stay in the worker's memory).
 MAX_WATCHED_BYTES = 1 << 24
 
@@ -146,6 +151,7 @@ class Worker:
         self.exit_after_reply = False
         self.blocked_targets: list[dict[str, str]] = []
         self.discarded: _DiscardedOutput | None = None
+        self.deferred_at: int | None = None  # the "before" request running (run_deferred)
         self.ops: dict[str, Callable[[dict[str, Any]], Any]] = {
             "ping": lambda r: None,
             "import": self.op_import,
@@ -291,6 +297,10 @@ class Worker:
 
     def op_getattr(self, req: dict[str, Any]) -> Any:
         obj = req["h"]
+        if "default" in req:  # like getattr(obj, name, default): only AttributeError means absent
+            if type(req["name"]) is not str:
+                raise _Usage(f"bad attribute name {req['name']!r}")
+            return getattr(obj, req["name"], req["default"])
         return self.attr(obj, req["name"], _type_name(obj))
 
     def op_setattr(self, req: dict[str, Any]) -> Any:
@@ -524,9 +534,22 @@ class Worker:
             except BaseException:
                 pass
 
+    def run_deferred(self, before: Any) -> None:
+        """Run the requests of a "before" list in order; `self.deferred_at` is the index of the
+        one running (None once all have run), for the error reply of the one that fails."""
+        if type(before) is not list:
+            raise _Usage("'before' must be a list of requests")
+        for index, earlier in enumerate(before):
+            self.deferred_at = index
+            if type(earlier) is not dict or earlier.get("op") not in _DEFERRABLE_OPS:
+                raise _Usage("only setattr requests may be deferred")
+            self.ops[earlier["op"]](earlier)
+        self.deferred_at = None
+
     def handle(self, payload: bytearray) -> None:
         seq = None
         op = "?"
+        self.deferred_at = None
         self.guard.take_attempts()
         try:
             req = channel.decode(payload, on_handle=self.lookup, on_rng=_default_rng, copy_arrays=False)
@@ -536,6 +559,8 @@ class Worker:
             if req.get("mute") is True:
                 self.mute()
             self.release(req.get("free"))
+            if "before" in req:
+                self.run_deferred(req["before"])
             op = str(req.get("op"))
             fn = self.ops.get(op)
             if fn is None:
@@ -545,6 +570,8 @@ class Worker:
             mutated = self.watch.changed(watched) if watched else None
         except BaseException as exc:  # the student's code may raise anything
             reply = {"seq": seq, "err": self.failure(exc, self.guard.take_attempts())}
+            if self.deferred_at is not None:
+                reply["at"] = self.deferred_at  # a deferred request failed, not this one
             del exc
             self.send(reply)
             return

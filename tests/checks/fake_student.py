@@ -65,8 +65,8 @@ class FakeRemote:
     def call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         return FakeSandbox.current.run(getattr(self._obj, method), args, kwargs)
 
-    def get(self, attr: str) -> Any:
-        return _to_grader(getattr(self._obj, attr))
+    def get(self, attr: str, *default: Any) -> Any:
+        return _to_grader(getattr(self._obj, attr, *default))
 
     def set(self, attr: str, value: Any) -> None:
         setattr(self._obj, attr, _to_worker(value))

@@ -21,8 +21,8 @@ class Local:
     def call(self, name, *args):
         return getattr(self.obj, name)(*args)
 
-    def get(self, name):
-        return getattr(self.obj, name)
+    def get(self, name, *default):
+        return getattr(self.obj, name, *default)
 
     def has(self, name):
         return hasattr(self.obj, name)

@@ -252,3 +252,115 @@ def test_a_relative_import_is_explained(sandbox, tmp_path):
     assert caught.value.diagnosis == "import-error"
     assert "from layers import Linear" in caught.value.message
     sb.import_module("layers")  # the other module is unaffected
+
+
+SETTERS = '''
+import numpy as np
+
+class Box:
+    def __init__(self):
+        self.log = []
+
+    @property
+    def strict(self):
+        return 0
+
+    @strict.setter
+    def strict(self, value):
+        raise ValueError("strict refuses " + str(value))
+
+    def record(self, name, value):
+        self.log.append(name)
+
+    def seen(self):
+        return list(self.log)
+'''
+
+
+def test_set_is_deferred_to_the_next_request_and_runs_first_in_order(sandbox, tmp_path):
+    (tmp_path / "box.py").write_text(SETTERS)
+    sb = sandbox(tmp_path)
+    box = sb.new("box", "Box")
+    box.set("a", np.arange(3.0))
+    box.set("b", 2.0)
+    box.set("a", np.zeros(2))  # the later set wins, as it would have one round trip at a time
+    seq = sb._seq
+    assert box.get("b") == 2.0 and sb._seq == seq + 1  # three sets and the read: one round trip
+    assert np.array_equal(box.get("a"), np.zeros(2))
+    assert sb.ledger.records["setting Box.a"].calls == 2
+
+
+def test_a_deferred_set_that_raises_is_reported_as_itself_and_stops_the_rest(sandbox, tmp_path):
+    (tmp_path / "box.py").write_text(SETTERS)
+    sb = sandbox(tmp_path)
+    box = sb.new("box", "Box")
+    box.set("strict", 7)
+    box.set("after", 1.0)
+    with pytest.raises(StudentException) as info:
+        box.call("record", "x", 1)
+    assert info.value.message.startswith("setting Box.strict raised ValueError: strict refuses 7")
+    assert info.value.diagnosis == "crash"
+    # Neither the set after it nor the call it travelled with ran; the next request is fresh.
+    assert box.call("seen") == [] and not box.has("after")
+
+
+def test_flush_sends_the_deferred_sets_and_raises_their_failure(sandbox, tmp_path):
+    (tmp_path / "box.py").write_text(SETTERS)
+    sb = sandbox(tmp_path)
+    box = sb.new("box", "Box")
+    box.set("fine", 1.0)
+    sb.flush()
+    seq = sb._seq
+    sb.flush()  # nothing pending: no round trip
+    assert sb._seq == seq
+    box.set("strict", 1)
+    with pytest.raises(StudentException, match="setting Box.strict raised ValueError"):
+        sb.flush()
+    assert box.get("fine") == 1.0
+
+
+def test_a_set_with_its_own_time_limit_is_sent_at_once(sandbox, tmp_path):
+    (tmp_path / "box.py").write_text(SETTERS)
+    sb = sandbox(tmp_path)
+    box = sb.new("box", "Box")
+    with pytest.raises(StudentException, match="strict refuses 3"):
+        box.set("strict", 3, timeout_s=5)
+
+
+def test_a_set_on_an_object_of_a_replaced_worker_fails_where_it_is_made(sandbox, tmp_path):
+    (tmp_path / "box.py").write_text(SETTERS)
+    sb = sandbox(tmp_path)
+    box = sb.new("box", "Box")
+    box.set("x", 1.0)
+    sb.restart()  # the pending set goes with the old worker's objects
+    with pytest.raises(StaleHandle):
+        box.set("x", 2.0)
+    fresh = sb.new("box", "Box")
+    assert not fresh.has("x")
+
+
+def test_a_deferred_set_sends_the_value_as_it_was_when_set(sandbox, tmp_path):
+    (tmp_path / "box.py").write_text(SETTERS)
+    sb = sandbox(tmp_path)
+    box = sb.new("box", "Box")
+    W = np.zeros((2, 2))
+    params = {"W": W, "list": [W]}
+    box.set("W", W)
+    box.set("params", params)
+    W += 1.0  # after the set, before the request that carries it
+    assert np.array_equal(box.get("W"), np.zeros((2, 2)))
+    sent = box.get("params")
+    assert np.array_equal(sent["W"], np.zeros((2, 2))) and np.array_equal(sent["list"][0], np.zeros((2, 2)))
+
+
+def test_get_with_a_default_is_one_round_trip_and_runs_the_property_once(sandbox, tmp_path):
+    (tmp_path / "box.py").write_text(SETTERS)
+    sb = sandbox(tmp_path)
+    box = sb.new("box", "Box")
+    seq = sb._seq
+    assert box.get("nothing", None) is None and box.get("log", None) == []
+    assert box.get("strict", 5) == 0  # present: its value, not the default
+    assert sb._seq == seq + 3
+    with pytest.raises(StudentException) as info:
+        box.get("nothing")
+    assert info.value.diagnosis == "missing-api"

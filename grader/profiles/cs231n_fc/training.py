@@ -107,9 +107,15 @@ class StudentNet:
         # The first TRACED_STEPS steps as (params before, the student's own grads, params
         # after): the update rule is judged on these, apart from the loss and grads.
         self.trace: list[tuple[R.Params, R.Params, R.Params]] = []
+        self._traced_last = False  # whether the last step went into the trace
 
     def step(self, X: np.ndarray, Y: np.ndarray) -> float:
-        before = {k: v.copy() for k, v in self.current.items()}
+        tracing = len(self.trace) < TRACED_STEPS
+        # The params before a traced step are the last traced step's params after it: the
+        # same arrays, shared rather than copied (a third of the trace's ~25 MB per recipe).
+        before = (self.trace[-1][2] if self.trace and self._traced_last
+                  else {k: v.copy() for k, v in self.current.items()}) if tracing else {}
+        self._traced_last = False  # until this step is in the trace (a step may raise half-way)
         self.net.set("params", self.current)
         result = self.net.call("loss", X, Y.argmax(axis=1))
         loss, grads = result[0], result[1]
@@ -129,7 +135,8 @@ class StudentNet:
                 self.rule, self.current[k], grads[k], self.configs[k], module=MODULES["optim"],
                 what="(next_w, config)", keep_second=True)
             self.current[k] = np.asarray(self.current[k], dtype=np.float64)
-        if len(self.trace) < TRACED_STEPS and isinstance(grads, dict):
+        self._traced_last = tracing and isinstance(grads, dict)
+        if self._traced_last:
             self.trace.append((before, {k: np.asarray(grads[k], dtype=np.float64) for k in before},
                                {k: v.copy() for k, v in self.current.items()}))
         self.losses.append(float(loss))

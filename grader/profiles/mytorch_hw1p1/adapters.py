@@ -5,7 +5,8 @@ Each face wraps a RemoteObject (or builds one) and translates at the boundary:
 - gradients out: MyTorch dLdW (out, in), dLdb (out, 1) -> canonical (in, out), (out,),
   after checking the MyTorch shapes and naming a wrong one in MyTorch's words;
 - labels in: integer labels -> one-hot Y (N, C);
-- per-feature BatchNorm vectors (1, C) <-> (C,).
+- per-feature BatchNorm vectors (1, C) <-> (C,);
+- a 2.0.x submission (convention api = "2.0.x", v2.py) into 3.0.x units (v2_adapters.py).
 Nothing here compares values: the checks do, against reference.py.
 """
 
@@ -16,9 +17,11 @@ from typing import Any
 import numpy as np
 
 from grader.checks import diagnose as D
-from grader.checks.framework import CheckFailure, diagnosis
+from grader.checks.framework import CheckFailure, diagnosis, not_assigned
 from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1 import signatures as MS
+from grader.profiles.mytorch_hw1p1 import v2
+from grader.profiles.mytorch_hw1p1 import v2_adapters as V2
 from grader.profiles.mytorch_hw1p1.layout import MODULES
 from grader.sandbox import StudentException
 
@@ -48,10 +51,11 @@ def student_array(value: object, shape: tuple[int, ...], *, what: str) -> np.nda
 class LinearFace:
     """A student Linear(in, out) with canonical parameters W (in, out), b (out,)."""
 
-    def __init__(self, remote: Any, fan_in: int, fan_out: int) -> None:
+    def __init__(self, remote: Any, fan_in: int, fan_out: int, *, legacy: bool = False) -> None:
         self.handle = remote  # the raw RemoteObject, to hand to the student's SGD
         self.remote = D.Guarded(remote, "Linear", LINEAR_SHAPES)
         self.fan_in, self.fan_out = fan_in, fan_out
+        self.legacy = legacy  # 2.0.x: dLdW, dLdb averaged over the batch
 
     def set_params(self, W: np.ndarray, b: np.ndarray) -> None:
         self.remote.set("W", np.ascontiguousarray(W.T))
@@ -74,17 +78,29 @@ class LinearFace:
         raw_b = self.remote.get("dLdb")
         dLdb = D.require_array(raw_b, (self.fan_out, 1), what="Linear.dLdb",
                                extra=lambda: MS.bias_gradient_signature(raw_b, dLdZ))
+        if self.legacy:
+            n = dLdZ.shape[0]
+            dLdW, dLdb = V2.linear_gradient(dLdW, n), V2.linear_gradient(dLdb, n)
         return dLdW.T.copy(), dLdb.reshape(-1).copy()
 
 
 class ActivationFace:
-    def __init__(self, remote: Any, name: str) -> None:
+    def __init__(self, remote: Any, name: str, *, legacy: bool = False) -> None:
         self.remote, self.name = remote, name
+        self.legacy = legacy  # 2.0.x: backward() takes no argument and returns dA/dZ
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         return self.remote.call("forward", Z)
 
+    def backward_watched(self, dLdA: np.ndarray) -> np.ndarray:
+        """backward, raising input-mutation if the call edits its argument in place."""
+        if self.legacy:
+            return V2.activation_backward(self.remote, self.name, dLdA, watched=True)
+        return D.call_watched(self.remote, "backward", dLdA, what=f"{self.name}.backward")
+
     def backward(self, dLdA: np.ndarray) -> np.ndarray:
+        if self.legacy:
+            return V2.activation_backward(self.remote, self.name, dLdA)
         try:
             return self.remote.call("backward", dLdA)
         except StudentException as exc:
@@ -96,15 +112,20 @@ class ActivationFace:
 class LossFace:
     """MSELoss or CrossEntropyLoss; `forward(A, Y)` takes the one-hot Y the course uses."""
 
-    def __init__(self, remote: Any, name: str) -> None:
+    def __init__(self, remote: Any, name: str, *, legacy: bool = False) -> None:
         self.remote, self.name = remote, name
+        self.legacy = legacy  # 2.0.x: MSE halved, cross-entropy's gradient without 1/N
+        self.batch = 1
 
     def forward(self, A: np.ndarray, Y: np.ndarray) -> float:
-        value = self.remote.call("forward", A, Y)
-        return D.require_scalar(value, what=f"{self.name}.forward")
+        self.batch = A.shape[0]
+        value = D.require_scalar(self.remote.call("forward", A, Y), what=f"{self.name}.forward")
+        return V2.loss_value(self.name, value) if self.legacy else value
 
-    def backward(self) -> np.ndarray:
-        return self.remote.call("backward")
+    def backward(self, *, native: bool = False) -> np.ndarray:
+        """dLdA in 3.0.x units, or (`native`) as the student's own Linear expects it."""
+        grad = self.remote.call("backward")
+        return V2.loss_gradient(self.name, grad, self.batch) if self.legacy and not native else grad
 
 
 class BatchNormFace:
@@ -132,47 +153,68 @@ class BatchNormFace:
 class ModelFace:
     """MLP0 / MLP1 / MLP4: its `layers`, the Linear ones as LinearFaces."""
 
-    def __init__(self, remote: Any, name: str, widths: tuple[int, ...]) -> None:
+    def __init__(self, remote: Any, name: str, widths: tuple[int, ...], *, legacy: bool = False) -> None:
         self.remote, self.name, self.widths = remote, name, widths
+        self.legacy = legacy  # 2.0.x: layers holds the Linears only, the ReLUs are in f
         layers = remote.get("layers")
         if not isinstance(layers, list):
             raise CheckFailure(diagnosis("missing-api", f"{name}.layers is a {type(layers).__name__}; "
                                          "it must be the list of layers, Linear then ReLU, in order"))
         self.layers = layers
         self.types = [getattr(layer, "type_name", type(layer).__name__) for layer in layers]
-        self.linears = [LinearFace(layer, a, b) for layer, a, b in
+        self.linears = [LinearFace(layer, a, b, legacy=legacy) for layer, a, b in
                         zip([l for l, t in zip(layers, self.types) if t == "Linear"],
                             widths[:-1], widths[1:])]
 
     def forward(self, A0: np.ndarray) -> np.ndarray:
         return self.remote.call("forward", A0)
 
+    def expected_types(self) -> list[str]:
+        """The layer list the handout's model holds."""
+        n = len(self.widths) - 1
+        return ["Linear"] * n if self.legacy else ["Linear", "ReLU"] * n
+
+    def linear_index(self, i: int) -> int:
+        """Where the i-th Linear sits in `layers`."""
+        return i if self.legacy else 2 * i
+
     def backward(self, dLdA: np.ndarray) -> np.ndarray:
-        return self.remote.call("backward", dLdA)
+        result = self.remote.call("backward", dLdA)
+        if self.legacy and (result is None or not D._numeric(result)):
+            # The 2.0.x autograder reads the debug attribute, not the return value.
+            kept = V2.model_dLdA0(self.remote, self.name)
+            return kept if kept is not None else result
+        return result
 
 
 class MyTorch:
     """Builds the faces of one submission (the `mytorch` fixture of the checks)."""
 
-    def __init__(self, student: Any) -> None:
+    def __init__(self, student: Any, api: str = v2.V3_API) -> None:
         self.student = student
+        self.legacy = v2.is_v2(api)  # the 2.0.x handout (v2.py)
 
     def linear(self, fan_in: int, fan_out: int, **kwargs: Any) -> LinearFace:
         return LinearFace(self.student.new(MODULES["linear"], "Linear", fan_in, fan_out, **kwargs),
-                          fan_in, fan_out)
+                          fan_in, fan_out, legacy=self.legacy)
 
     def activation(self, name: str) -> ActivationFace:
-        return ActivationFace(self.student.new(MODULES["activation"], name), name)
+        if self.legacy and name not in v2.ACTIVATIONS:
+            not_assigned(v2.not_in_release(name))
+        return ActivationFace(self.student.new(MODULES["activation"], name), name, legacy=self.legacy)
 
     def loss(self, name: str) -> LossFace:
-        return LossFace(self.student.new(MODULES["loss"], name), name)
+        return LossFace(self.student.new(MODULES["loss"], name), name, legacy=self.legacy)
 
     def batchnorm(self, features: int, **kwargs: Any) -> BatchNormFace:
         return BatchNormFace(self.student.new(MODULES["batchnorm"], "BatchNorm1d", features, **kwargs),
                              features)
 
     def model(self, name: str, widths: tuple[int, ...], **kwargs: Any) -> ModelFace:
-        return ModelFace(self.student.new(MODULES["mlp"], name, **kwargs), name, widths)
+        if self.legacy:
+            kwargs.setdefault("debug", True)  # as the 2.0.x autograder builds them
+        return ModelFace(self.student.new(MODULES["mlp"], name, **kwargs), name, widths,
+                         legacy=self.legacy)
 
     def sgd_layers(self, params: R.Params) -> list[Any]:
         """Plain layer objects in the worker holding MyTorch-shaped W, b (gradients set later)."""

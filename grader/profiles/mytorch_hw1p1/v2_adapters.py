@@ -1,0 +1,69 @@
+"""A 2.0.x student's values in the 3.0.x units the checks and reference.py use.
+
+The faces in adapters.py call these when the convention `api` is "2.0.x" (v2.py), so one set
+of checks grades both releases. Every conversion is exact and linear, so a wrong value stays
+wrong by the same factor (a scale signature still names it):
+- activation backward() -> dA/dZ: the face multiplies by dLdA (as the 2.0.x MLP does);
+- Linear dLdW, dLdb averaged over the batch: times N;
+- MSELoss SSE / (2 N C) and (A - Y) / (N C): times 2;
+- CrossEntropyLoss dLdA = softmax(A) - Y: divided by N.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from grader.checks import diagnose as D
+from grader.checks.framework import CheckFailure
+from grader.profiles.mytorch_hw1p1 import v2
+from grader.sandbox import StudentException
+
+#: Factor from the 2.0.1 handout's MSELoss (value and gradient) to 3.0.x's.
+MSE_FACTOR = 2.0
+
+
+def wants_dLdA(exc: StudentException) -> bool:
+    """backward() refused to run without an argument: a 3.0.x-style backward(dLdA)."""
+    return exc.exc_type == "TypeError" and "required positional argument" in exc.message
+
+
+def activation_backward(remote: Any, name: str, dLdA: np.ndarray, *, watched: bool = False) -> np.ndarray:
+    """dLdZ (N, C) = dLdA (N, C) * the student's dA/dZ from backward() (no argument)."""
+    try:
+        dAdZ = (D.call_watched(remote, "backward", what=f"{name}.backward") if watched
+                else remote.call("backward"))
+    except StudentException as exc:
+        if wants_dLdA(exc):
+            raise CheckFailure(v2.v3_activation_signature(name)) from None
+        raise
+    arr = D.require_array(dAdZ, dLdA.shape, what=f"{name}.backward's dA/dZ")
+    return dLdA * np.asarray(arr, dtype=np.float64)
+
+
+def linear_gradient(value: np.ndarray, n: int) -> np.ndarray:
+    """A Linear parameter gradient averaged over a batch of n, as the 3.0.x sum."""
+    return value * n
+
+
+def loss_value(name: str, value: float) -> float:
+    return value * MSE_FACTOR if name == "MSELoss" else value
+
+
+def loss_gradient(name: str, grad: object, n: int) -> object:
+    """dLdA (N, C) of the 2.0.x loss, as 3.0.x's gradient of the mean loss (left as it is when
+    it is not an array: the check names that)."""
+    if not D._numeric(grad) or np.asarray(grad).ndim != 2:
+        return grad
+    arr = np.asarray(grad, dtype=np.float64)
+    return arr * MSE_FACTOR if name == "MSELoss" else arr / n
+
+
+def model_dLdA0(remote: Any, name: str) -> object:
+    """What the 2.0.x autograder reads as dLdA0 after backward: the debug attribute dLdA0
+    (MLP0, MLP1) or dLdA[0] (MLP4); None when the model kept neither."""
+    if name == "MLP4":
+        listed = remote.get("dLdA") if remote.has("dLdA") else None
+        return listed[0] if isinstance(listed, list) and listed else None
+    return remote.get("dLdA0") if remote.has("dLdA0") else None

@@ -3,6 +3,7 @@ docs profiles.md. Everything about the assignment lives in this folder:
 
 - layout.py     where each component lives, its names and shapes (data)
 - legacy.py     recognises the 2.0.x conventions and refuses them with a message
+- releases.py   which 3.0.x build (F23-F24, S25, S26) a folder was written for
 - reference.py  the trusted implementation, in MyTorch's own conventions
 - adapters.py   the student's objects seen in the grader's canonical shapes
 - signatures.py diagnoses only MyTorch has (running statistics, momentum, 2.0.x scale)
@@ -15,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.profiles.base import Profile
-from grader.profiles.mytorch_hw1p1 import layout
+from grader.profiles.mytorch_hw1p1 import layout, releases
 from grader.profiles.mytorch_hw1p1.legacy import refuse_legacy
 
 PROFILE = Profile(
@@ -35,4 +36,8 @@ PROFILE = Profile(
     packages=True,
     vocabulary=layout.VOCABULARY,
     refuse=refuse_legacy,
+    # The semester's autograder build, from the folder's own files (releases.py); the rubric
+    # may name one instead ([conventions] release).
+    detect_release=releases.detect,
+    releases=releases.RELEASES,
 )

@@ -2,7 +2,8 @@
 docs profiles.md. Everything about the assignment lives in this folder:
 
 - layout.py     where each component lives, its names and shapes (data)
-- legacy.py     recognises the 2.0.x conventions and refuses them with a message
+- v2.py         the 2.0.x release (S22-S23): fingerprints, its conventions, its hints
+- v2_adapters.py  a 2.0.x student's values in 3.0.x units, so one set of checks grades both
 - releases.py   which 3.0.x build (F23-F24, S25, S26) a folder was written for
 - reference.py  the trusted implementation, in MyTorch's own conventions
 - adapters.py   the student's objects seen in the grader's canonical shapes
@@ -16,12 +17,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.profiles.base import Profile
-from grader.profiles.mytorch_hw1p1 import layout, releases
-from grader.profiles.mytorch_hw1p1.legacy import refuse_legacy
+from grader.profiles.mytorch_hw1p1 import layout, releases, v2
 
 PROFILE = Profile(
     name="mytorch-hw1p1",
-    title="CMU 11-785 HW1P1 MyTorch, autograder 3.0.x (F23-S25)",
+    title="CMU 11-785 HW1P1 MyTorch, autograder 3.0.x (F23-S26) and 2.0.x (S22-S23)",
     expects=("the handout folder with packages: mytorch/nn/{linear,activation,loss,batchnorm}.py, "
              "mytorch/optim/sgd.py, models/mlp.py; W (out, in), b (out, 1), dLdW/dLdb summed over "
              "the batch, one-hot labels, activation backward(dLdA), SGD(model, lr, momentum)"),
@@ -35,7 +35,9 @@ PROFILE = Profile(
                        "mxnet", "theano", "chainer", "mlxtend", "pandas"),
     packages=True,
     vocabulary=layout.VOCABULARY,
-    refuse=refuse_legacy,
+    # The handout's gradient conventions: "3.0.x", or "2.0.x" (S22-S23, v2.py), implied by
+    # the release graded; the adapters translate a 2.0.x submission into 3.0.x units.
+    conventions={v2.API: v2.APIS},
     # The semester's autograder build, from the folder's own files (releases.py); the rubric
     # may name one instead ([conventions] release).
     detect_release=releases.detect,

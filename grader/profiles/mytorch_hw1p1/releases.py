@@ -12,7 +12,8 @@ accepts):
 Fingerprints, from the handout's own lines (students rarely delete them): the S25 Softmax
 stub's "How can we handle large overflow values?" note, an autograder/ folder beside mytorch/
 (where the S25 build ships its script), and a `Swish` class in activation.py (S26). The
-2.0.x handouts (S22-S23) are told apart by legacy.py (activation backward() with no dLdA).
+2.0.x handouts (S22-S23) are told apart first, by v2.py (its autograder's version line,
+activation backward() with no dLdA, the MLPs' 2.0.x debug names).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import re
 from pathlib import Path
 
 from grader.profiles.base import Release
+from grader.profiles.mytorch_hw1p1 import v2
 
 ACTIVATION_FILE = "mytorch/nn/activation.py"
 #: Where the S25 and S26 handouts ship the autograder (F23-F24: at the folder's root).
@@ -49,7 +51,7 @@ S26 = Release(
         "learnable beta)",
     course_tests=SOFTMAX_STABILITY)
 
-RELEASES = (V3, S25, S26)
+RELEASES = (V3, S25, S26, v2.V2)
 
 #: Releases whose autograder fails a Tanh that calls np.tanh (the writeup asks for exp).
 FORBIDS_NP_TANH = frozenset({S25.name, S26.name})
@@ -74,6 +76,9 @@ def _read(path: Path) -> str:
 
 def detect(folder: Path) -> Release:
     """The release `folder` (the one holding mytorch/ and models/) was written for."""
+    legacy = v2.detect(folder)
+    if legacy is not None:
+        return legacy
     activation = _read(folder / ACTIVATION_FILE)
     if re.search(r"^class\s+Swish\b", activation, flags=re.MULTILINE):
         return S26

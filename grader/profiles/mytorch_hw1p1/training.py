@@ -74,7 +74,8 @@ class StudentNet:
         first, second = self.linears
         logits = second.forward(self.relu.forward(first.forward(X)))
         loss = self.loss.forward(logits, Y)
-        first.backward(self.relu.backward(second.backward(self.loss.backward())))
+        # The loss's gradient as the student's own Linear expects it (2.0.x: no 1/N).
+        first.backward(self.relu.backward(second.backward(self.loss.backward(native=True))))
         self.optimizer.call("step")
         return float(loss)
 

@@ -38,8 +38,15 @@ def activation_backward(remote: Any, name: str, dLdA: np.ndarray, *, watched: bo
         if wants_dLdA(exc):
             raise CheckFailure(v2.v3_activation_signature(name)) from None
         raise
-    arr = D.require_array(dAdZ, dLdA.shape, what=f"{name}.backward's dA/dZ")
-    return dLdA * np.asarray(arr, dtype=np.float64)
+    if not D._numeric(dAdZ) or np.asarray(dAdZ).shape != dLdA.shape:
+        D.require_array(dAdZ, dLdA.shape, what=f"{name}.backward's dA/dZ")  # raises, naming it
+    arr = np.asarray(dAdZ)
+    # The handout's own Identity builds dA/dZ as float32 (dtype="f") and the course accepts any
+    # numbers (ReLU's 0/1 may be ints or bools); float32 stays float32, so the checks judge it
+    # at float32's precision as the course does.
+    if arr.dtype == np.float32:
+        return (dLdA * arr).astype(np.float32)
+    return dLdA * arr.astype(np.float64)
 
 
 def linear_gradient(value: np.ndarray, n: int) -> np.ndarray:
@@ -56,7 +63,7 @@ def loss_gradient(name: str, grad: object, n: int) -> object:
     it is not an array: the check names that)."""
     if not D._numeric(grad) or np.asarray(grad).ndim != 2:
         return grad
-    arr = np.asarray(grad, dtype=np.float64)
+    arr = np.asarray(grad)  # float32 stays float32 (judged at its precision by the checks)
     return arr * MSE_FACTOR if name == "MSELoss" else arr / n
 
 

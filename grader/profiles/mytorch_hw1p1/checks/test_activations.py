@@ -153,7 +153,7 @@ def test_inputs_unchanged(mytorch, name, case):
     """forward leaves Z and backward leaves dLdA unchanged; a second backward gives the same dLdZ."""
     face = mytorch.activation(name)
     D.call_watched(face.remote, "forward", case.x, what=f"{name}.forward")
-    first = D.call_watched(face.remote, "backward", case.grad_out, what=f"{name}.backward")
+    first = face.backward_watched(case.grad_out)
     expect_unchanged(first, face.backward(case.grad_out), what="dLdZ", call=f"{name}.backward")
 
 

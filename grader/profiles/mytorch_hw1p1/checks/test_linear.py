@@ -16,6 +16,7 @@ from grader.checks import strategies as S
 from grader.checks.framework import CheckFailure, fail, tags, title
 from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1 import signatures as MS
+from grader.profiles.mytorch_hw1p1 import v2
 from grader.profiles.mytorch_hw1p1.adapters import student_array
 from grader.profiles.mytorch_hw1p1.checking import expect_close, expect_overwritten, expect_unchanged
 from grader.sandbox import StudentException
@@ -49,12 +50,15 @@ def check_backward(layer, case: S.LinearCase, *, expected=None, rtol: float = G.
     dLdA = layer.backward(case.grad_out)
     dW, db = layer.grads(case.grad_out)
     want = expected or R.linear_backward(case.x, case.W, case.grad_out)
+    # 2.0.x (v2.py): the adapter compares its averaged gradients times N, in 3.0.x units.
+    scale = v2.linear_scale_signature if layer.legacy else MS.legacy_scale_signature
+    formulas = v2.FORMULAS if layer.legacy else {}
     for got, ref, what, formula in ((dLdA, want[0], "Linear.backward's dLdA", "dLdA = dLdZ @ W"),
                                     (dW, want[1], "Linear.dLdW", "dLdW = dLdZ.T @ A"),
                                     (db, want[2], "Linear.dLdb", "dLdb = dLdZ.T @ ones((N, 1))")):
-        expect_close(got, ref, what=what, formula=formula, n=n, rtol=rtol, expected_from=expected_from,
-                     signatures=(lambda got=got, ref=ref, what=what:
-                                 MS.legacy_scale_signature(got, ref, what=what, n=n),))
+        expect_close(got, ref, what=what, formula=formulas.get(what, formula), n=n, rtol=rtol,
+                     expected_from=expected_from,
+                     signatures=(lambda got=got, ref=ref, what=what: scale(got, ref, what=what, n=n),))
     return dLdA, dW, db
 
 

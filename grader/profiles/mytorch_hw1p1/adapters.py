@@ -180,8 +180,9 @@ class ModelFace:
 
     def backward(self, dLdA: np.ndarray) -> np.ndarray:
         result = self.remote.call("backward", dLdA)
-        if self.legacy and (result is None or not D._numeric(result)):
-            # The 2.0.x autograder reads the debug attribute, not the return value.
+        if self.legacy:
+            # The 2.0.x autograder reads the debug attribute (built with debug=True), never the
+            # return value: grade what it reads, the return value only when nothing is kept.
             kept = V2.model_dLdA0(self.remote, self.name)
             return kept if kept is not None else result
         return result

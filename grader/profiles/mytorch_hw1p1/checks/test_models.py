@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from grader.checks import strategies as S
 from grader.checks.framework import fail, tags, title
 from grader.profiles.mytorch_hw1p1 import reference as R
+from grader.profiles.mytorch_hw1p1.adapters import student_array
 from grader.profiles.mytorch_hw1p1.checking import expect_close
 from grader.profiles.mytorch_hw1p1.layout import MODELS
 from grader.sandbox import StudentException
@@ -39,7 +40,9 @@ def built(mytorch, name: str, params: R.Params | None = None):
         fail("missing-api", f"{name}.layers holds {model.types}; the handout's {name} is "
              f"{expected} with widths {' -> '.join(map(str, widths))}")
     for i, face in enumerate(model.linears):
-        W, _ = face.params()  # checks the (out, in) and (out, 1) shapes, in MyTorch's words
+        # The widths, in MyTorch's words; the initial b's shape is the Linear check's finding
+        # (the grader sets b itself, as the course does), not charged again in every model.
+        student_array(face.remote.get("W"), (face.fan_out, face.fan_in), what=f"{name}'s Linear.W")
         if params is not None:
             face.set_params(*params[i])
     return model

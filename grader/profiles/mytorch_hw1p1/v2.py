@@ -34,10 +34,11 @@ V2 = Release(
     "MyTorch 2.0.x S22-S23",
     why="activation backward() takes no dLdA (the 2.0.x handout: dA/dZ returned, dLdW averaged "
         "over the batch, graded as the 2.0.1 autograder grades it)",
-    conventions={API: V2_API})
+    conventions={API: V2_API}, absent=frozenset({"gelu", "softmax"}))
 
 ACTIVATION_FILE = "mytorch/nn/activation.py"
 MLP_FILE = "models/mlp.py"
+LINEAR_FILE = "mytorch/nn/linear.py"
 #: Where the handout ships its autograder (the file name some students renamed is not known).
 AUTOGRADER_FILES = ("hw1p1_autograder.py", "autograder/hw1p1_autograder.py")
 _ELEMENTWISE = ("Identity", "Sigmoid", "Tanh", "ReLU")
@@ -45,6 +46,7 @@ _ELEMENTWISE = ("Identity", "Sigmoid", "Tanh", "ReLU")
 ACTIVATIONS = _ELEMENTWISE
 #: Debug names only the 2.0.x MLPs keep (3.0.x keeps Z0, A1, dLdZ0, dLdA0 only).
 _MLP_NAMES = re.compile(r"\bdA1dZ0\b|\bself\.f\s*=")
+_LINEAR_NAMES = re.compile(r"\bself\.dZdA\b")
 _VERSION = re.compile(r"""autograder_version\s*=\s*['"](\d+)\.""")
 
 
@@ -90,7 +92,9 @@ def autograder_major(folder: Path) -> int | None:
 def detect(folder: Path) -> Release | None:
     """V2 (with the fingerprint that chose it) when `folder` was written for a 2.0.x handout,
     else None. The course's autograder version decides when present; then the activations'
-    backward arity (a stub class without methods says nothing); then the MLP debug names."""
+    backward arity when they agree (none takes dLdA: 2.0.x; all do: 3.0.x); when they are
+    mixed (one written in the other release's way) or stubs without methods, the handout's
+    own names in models/mlp.py and linear.py decide."""
     major = autograder_major(folder)
     if major is not None:
         return _v2(f"{AUTOGRADER_FILES[0]} declares autograder_version 2.x") if major == 2 else None
@@ -98,17 +102,19 @@ def detect(folder: Path) -> Release | None:
     elementwise = [arities[name] for name in _ELEMENTWISE if name in arities]
     if elementwise and all(n == 0 for n in elementwise):
         return V2
-    if elementwise:
+    if elementwise and all(n >= 1 for n in elementwise):
         return None
     if _MLP_NAMES.search(_read(folder / MLP_FILE)):
         return _v2(f"{MLP_FILE} keeps the 2.0.x handout's names (dA1dZ0, the ReLU list self.f)")
+    if _LINEAR_NAMES.search(_read(folder / LINEAR_FILE)):
+        return _v2(f"{LINEAR_FILE} keeps the 2.0.x handout's debug names (dZdA, dZdW, dZdb)")
     return None
 
 
 def _v2(clue: str) -> Release:
     return Release(V2.name, why=f"{clue} (the 2.0.x handout: dA/dZ returned, dLdW averaged over "
                    "the batch, graded as the 2.0.1 autograder grades it)",
-                   assigned=V2.assigned, conventions=V2.conventions)
+                   assigned=V2.assigned, conventions=V2.conventions, absent=V2.absent)
 
 
 # -- what the 2.0.x handout says, for hints -------------------------------------------------

@@ -59,7 +59,7 @@ SIGMOID_BACK = "    def backward(self):\n        return self.A * (1.0 - self.A)"
 MSE_FWD = "return float(sse[0, 0]) / (2 * self.N * self.C)"
 MSE_BACK = "return (self.A - self.Y) / (self.N * self.C)"
 CE_BACK = "return self.softmax - self.Y"
-MLP0_CHAIN = "dLdZ0 = dLdA1 * dA1dZ0"
+MLP0_CHAIN = "dLdZ0 = dLdA1 * dA1dZ0\n        dLdA0 = self.layers[0].backward(dLdZ0)\n        if self.debug:\n            self.dA1dZ0, self.dLdZ0, self.dLdA0 = dA1dZ0, dLdZ0, dLdA0\n        return dLdA0\n\n\nclass MLP1"
 SGD_VW = "self.v_W[i] = self.mu * self.v_W[i] + self.l[i].dLdW"
 SGD_STEP_W = "self.l[i].W = self.l[i].W - self.lr * self.v_W[i]"
 
@@ -78,7 +78,7 @@ MUTANTS: tuple[Mutant, ...] = (
     # Averaging done twice, and other 2.0.x slips.
     Mutant("linear-averaged-twice", one(L, AVG_W, "self.dLdW = dLdW / self.N / self.N"),
            "linear", "gradient-scale", "dLdW divided by N twice"),
-    Mutant("mlp0-forgets-relu-derivative", one(M, MLP0_CHAIN, "dLdZ0 = dLdA1"), "mlp0",
+    Mutant("mlp0-forgets-relu-derivative", one(M, MLP0_CHAIN, MLP0_CHAIN.replace("dLdA1 * dA1dZ0", "dLdA1", 1)), "mlp0",
            "wrong-gradient", "MLP0.backward never multiplies by dA1/dZ0"),
     Mutant("relu-derivative-is-A", one(A, "return (self.A > 0).astype(float)", "return self.A"),
            "activations", "wrong-gradient", "ReLU backward returns A instead of 0/1"),

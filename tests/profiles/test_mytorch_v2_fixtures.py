@@ -1,0 +1,74 @@
+"""mytorch-hw1p1 on 2.0.x submissions (S22-S23), graded as the 2.0.1 autograder grades them:
+the 2.0.x solution gets full marks (training included, GELU and Softmax not part of the
+assignment), the handout's stub gets nothing, every 2.0.x mutant loses points on its
+component with its diagnosis (those the course's own tests pass say so), every correct
+variant gets full marks.
+
+Submissions: tests/profiles/mytorch_v2/ (written in the 2.0.x handout's style).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from grading_helpers import assert_caught, assert_full_marks, describe, grade_in_subprocesses, job
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "mytorch_v2"))
+
+import mytorch_v2_catalog as catalog  # noqa: E402
+
+RUBRIC = "mytorch-hw1p1"
+COMPONENTS = {"linear", "activations", "losses", "sgd", "batchnorm", "mlp0", "mlp1", "mlp4", "training"}
+RELEASE = "MyTorch 2.0.x S22-S23"
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    root = tmp_path_factory.mktemp("mytorch_v2")
+    jobs = [job("solution", catalog.materialize(root / "solution"), rubric=RUBRIC, cost=12),
+            job("stub", catalog.materialize(root / "stub", solution=catalog.STUB), rubric=RUBRIC, cost=6)]
+    for mutant in catalog.MUTANTS:
+        jobs.append(job(mutant.name, catalog.materialize(root / mutant.name, mutant.edits),
+                        rubric=RUBRIC, include_tags=[mutant.tag], cost=1))
+    for variant in catalog.VARIANTS:
+        jobs.append(job(f"ok-{variant.name}", catalog.materialize(root / f"ok-{variant.name}", variant.edits),
+                        rubric=RUBRIC, include_tags=variant.tags, cost=len(variant.tags)))
+    return grade_in_subprocesses(jobs, root, processes=2)
+
+
+def test_solution_gets_full_marks_as_2_0_x(graded):
+    result = graded["solution"]
+    assert {c["tags"][0] for c in result["checks"]} == COMPONENTS, describe(result)
+    assert_full_marks(result)
+    assert result["release"] == RELEASE and "no dLdA" in result["release_why"]
+    # The handout has no GELU or Softmax: listed, not graded, and activations keep their 10.
+    assert {part["component"] for part in result["not_assigned"]} == {"gelu", "softmax"}
+    activations = sum(c["max_score"] for c in result["checks"] if c["tags"][0] == "activations")
+    assert activations == pytest.approx(10.0)
+    assert result["max_score"] == pytest.approx(115.0)
+
+
+def test_stub_gets_nothing(graded):
+    result = graded["stub"]
+    assert not result["error"] and result["release"] == RELEASE, describe(result)
+    assert all(c["status"] != "error" for c in result["checks"]), describe(result)
+    earned = {c["tags"][0] for c in result["checks"] if c["score"] > 0}
+    # Only what the handout itself writes may pass: Identity, BatchNorm's initial state.
+    assert earned <= {"activations", "batchnorm"}, describe(result)
+    assert result["score"] < 0.05 * result["max_score"], describe(result)
+
+
+@pytest.mark.parametrize("mutant", catalog.MUTANTS, ids=[m.name for m in catalog.MUTANTS])
+def test_mutant_is_caught(graded, mutant: catalog.Mutant):
+    result = graded[mutant.name]
+    assert_caught(result, tag=mutant.tag, diagnosis=mutant.diagnosis, bug=mutant.bug)
+    missed = [c for c in result["checks"] if c["status"] == "failed" and c.get("course_misses")]
+    assert bool(missed) == mutant.missed, describe(result)
+
+
+@pytest.mark.parametrize("variant", catalog.VARIANTS, ids=[v.name for v in catalog.VARIANTS])
+def test_correct_variant_gets_full_marks(graded, variant: catalog.Variant):
+    assert_full_marks(graded[f"ok-{variant.name}"], variant.style)

@@ -42,4 +42,7 @@ PROFILE = Profile(
     # may name one instead ([conventions] release).
     detect_release=releases.detect,
     releases=releases.RELEASES,
+    # Checks of what no build of the course's autograder tests (|x| ~ 1e3, inputs edited in
+    # place) are reported without costing points; the rubric's score_beyond_course prices them.
+    beyond_course_points=False,
 )

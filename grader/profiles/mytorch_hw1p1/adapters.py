@@ -12,7 +12,8 @@ Nothing here compares values: the checks do, against reference.py.
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 
@@ -22,8 +23,12 @@ from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1 import signatures as MS
 from grader.profiles.mytorch_hw1p1 import v2
 from grader.profiles.mytorch_hw1p1 import v2_adapters as V2
+from grader.profiles.mytorch_hw1p1.checking import course_array, course_scalar
+from grader.profiles.base import module_file
 from grader.profiles.mytorch_hw1p1.layout import MODULES
 from grader.sandbox import StudentException
+
+T = TypeVar("T")
 
 LINEAR_SHAPES = ("Linear multiplies arrays of incompatible shapes: forward is Z = A @ W.T + b.T "
                  "(N, out), backward returns dLdA = dLdZ @ W (N, in) and sets dLdW = dLdZ.T @ A "
@@ -43,9 +48,10 @@ def backward_signature_failure(what: str) -> CheckFailure:
 
 
 def student_array(value: object, shape: tuple[int, ...], *, what: str) -> np.ndarray:
-    """A float64 array of the MyTorch `shape`, or a CheckFailure naming the problem."""
-    return D.require_array(value, shape, what=what,
-                           extra=lambda: MS.mytorch_shape_signature(value, shape, what=what))
+    """A float64 array of the MyTorch `shape` (float32 accepted, as the course does), or a
+    CheckFailure naming the problem."""
+    return course_array(value, shape, what=what,
+                        extra=lambda: MS.mytorch_shape_signature(value, shape, what=what))[0]
 
 
 class LinearFace:
@@ -117,9 +123,22 @@ class LossFace:
         self.legacy = legacy  # 2.0.x: MSE halved, cross-entropy's gradient without 1/N
         self.batch = 1
 
-    def forward(self, A: np.ndarray, Y: np.ndarray) -> float:
+    def forward(self, A: np.ndarray, Y: np.ndarray, *, strict: bool = False) -> float:
+        """The loss value (2.0.x: in 3.0.x units, v2_adapters.py). A loss that is not a single
+        number is charged once, by the forward check (`strict`); elsewhere its mean stands in,
+        so the gradient checks judge backward."""
         self.batch = A.shape[0]
-        value = D.require_scalar(self.remote.call("forward", A, Y), what=f"{self.name}.forward")
+        value = self.remote.call("forward", A, Y)
+        if strict:
+            return self._units(course_scalar(value, what=f"{self.name}.forward"))
+        try:
+            return self._units(course_scalar(value, what=f"{self.name}.forward"))
+        except CheckFailure:
+            if value is None or not D._numeric(value) or np.asarray(value).size == 0:
+                raise
+            return self._units(float(np.mean(np.asarray(value, dtype=np.float64))))
+
+    def _units(self, value: float) -> float:
         return V2.loss_value(self.name, value) if self.legacy else value
 
     def backward(self, *, native: bool = False) -> np.ndarray:
@@ -139,6 +158,16 @@ class BatchNormFace:
     def get(self, name: str) -> np.ndarray:
         value = student_array(self.remote.get(name), (1, self.features), what=f"BatchNorm1d.{name}")
         return value.reshape(-1).copy()
+
+    def gradient(self, name: str, extra=None) -> np.ndarray:
+        """dLdBW or dLdBb as (C,): the handout's (1, C) or a flat (C,), which the course's
+        autograder never reads (it checks BZ and dLdZ only), so either is right."""
+        raw = self.remote.get(name)
+        if raw is not None and D._numeric(raw) and np.asarray(raw).shape == (self.features,):
+            return course_array(raw, (self.features,), what=f"BatchNorm1d.{name}")[0].copy()
+        arr = course_array(raw, (1, self.features), what=f"BatchNorm1d.{name}",
+                           extra=None if extra is None else lambda: extra(raw))[0]
+        return arr.reshape(-1).copy()
 
     def set(self, name: str, value: np.ndarray) -> None:
         self.remote.set(name, value.reshape(1, -1).copy())
@@ -183,9 +212,35 @@ class ModelFace:
         if self.legacy:
             # The 2.0.x autograder reads the debug attribute (built with debug=True), never the
             # return value: grade what it reads, the return value only when nothing is kept.
-            kept = V2.model_dLdA0(self.remote, self.name)
+            kept = self.debug_dLdA0()
             return kept if kept is not None else result
         return result
+
+    def debug_dLdA0(self) -> object:
+        """dLdA0 as the course's autograder reads it from a model built with debug=True:
+        `dLdA0` (MLP0, MLP1) or `dLdA[0]` (MLP4's list); None when neither is kept."""
+        for name in ("dLdA0", "dLdA"):
+            if not self.remote.has(name):
+                continue
+            value = self.remote.get(name)
+            if isinstance(value, (list, tuple)):
+                value = value[0] if value else None
+            if value is not None:
+                return value
+        return None
+
+
+#: Where a handout kept the models: models/mlp.py (3.0.x) or mytorch/models/mlp.py (some
+#: 2.0.x and early handouts; the course's autograder imports whichever its handout has).
+MLP_MODULES = (MODULES["mlp"], "mytorch.models.mlp")
+
+
+def mlp_module(folder: Path) -> str:
+    """The module holding MLP0/1/4 in `folder`: the first of MLP_MODULES whose file exists."""
+    for module in MLP_MODULES:
+        if (folder / module_file(module)).is_file():
+            return module
+    return MLP_MODULES[0]
 
 
 class MyTorch:
@@ -214,8 +269,8 @@ class MyTorch:
     def model(self, name: str, widths: tuple[int, ...], **kwargs: Any) -> ModelFace:
         if self.legacy:
             kwargs.setdefault("debug", True)  # as the 2.0.x autograder builds them
-        return ModelFace(self.student.new(MODULES["mlp"], name, **kwargs), name, widths,
-                         legacy=self.legacy)
+        module = mlp_module(Path(self.student.sandbox.submission_dir))
+        return ModelFace(self.student.new(module, name, **kwargs), name, widths, legacy=self.legacy)
 
     def sgd_layers(self, params: R.Params) -> list[Any]:
         """Plain layer objects in the worker holding MyTorch-shaped W, b (gradients set later)."""
@@ -223,6 +278,29 @@ class MyTorch:
         return [sandbox.namespace(W=np.ascontiguousarray(W.T), b=b.reshape(-1, 1).copy())
                 for W, b in params]
 
-    def sgd(self, layers: list[Any], **kwargs: Any) -> Any:
-        model = self.student.sandbox.namespace(layers=layers)
+    def sgd(self, layers: list[Any], *, interleaved: bool = True, **kwargs: Any) -> Any:
+        """SGD(model, **kwargs) on a model whose `layers` hold `layers` (objects with W, b),
+        `interleaved` with activation stand-ins (no W) as the handout's MLPs are, or alone as
+        the course's SGD test has them (see with_either_layout)."""
+        sandbox = self.student.sandbox
+        if interleaved:
+            layers = [item for layer in layers for item in (layer, sandbox.namespace(kind="ReLU"))]
+        model = sandbox.namespace(layers=layers)
         return self.student.new(MODULES["sgd"], "SGD", model, **kwargs)
+
+
+def with_either_layout(run: Callable[[bool], T]) -> T:
+    """`run(interleaved)` with the handout's model layout (Linear, activation, ...) and, if the
+    student's SGD fails there, with the Linear layers alone (the course's SGD test has one
+    layer and no activation, so code walking every layer passes it; code picking
+    layers[::2] needs the interleaving). Code failing both raises the failure of the layout
+    it ran through (a wrong value) rather than the one it crashed on."""
+    try:
+        return run(True)
+    except (StudentException, CheckFailure) as first:
+        try:
+            return run(False)
+        except (StudentException, CheckFailure) as second:
+            ran = second if isinstance(first, StudentException) and isinstance(second, CheckFailure) \
+                else first
+            raise ran from None

@@ -66,11 +66,3 @@ def loss_gradient(name: str, grad: object, n: int) -> object:
     arr = np.asarray(grad)  # float32 stays float32 (judged at its precision by the checks)
     return arr * MSE_FACTOR if name == "MSELoss" else arr / n
 
-
-def model_dLdA0(remote: Any, name: str) -> object:
-    """What the 2.0.x autograder reads as dLdA0 after backward: the debug attribute dLdA0
-    (MLP0, MLP1) or dLdA[0] (MLP4); None when the model kept neither."""
-    if name == "MLP4":
-        listed = remote.get("dLdA") if remote.has("dLdA") else None
-        return listed[0] if isinstance(listed, list) and listed else None
-    return remote.get("dLdA0") if remote.has("dLdA0") else None

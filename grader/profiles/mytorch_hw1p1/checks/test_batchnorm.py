@@ -1,6 +1,11 @@
 """MyTorch BatchNorm1d(num_features, alpha=0.9): training mode (batch statistics, running
 statistics updated), eval mode (running statistics, nothing updated), backward (dLdZ, and
-dLdBW, dLdBb (1, C) summed over the batch). eps = 1e-8; variance is the biased one."""
+dLdBW, dLdBb summed over the batch). eps = 1e-8; variance is the biased one.
+
+The course's autograder checks three values: eval-mode BZ with the initial running statistics
+(0 and 1), training-mode BZ, and dLdZ. It never reads dLdBW or dLdBb (so (C,) is as right as
+the handout's (1, C)), nor the running statistics after an update: bugs there are charged
+here and the report says the course's tests miss them."""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from hypothesis import strategies as st
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
-from grader.checks.framework import CheckFailure, fail, tags, title
+from grader.checks.framework import CheckFailure, beyond_course, course_misses, fail, tags, title
 from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1 import signatures as MS
 from grader.profiles.mytorch_hw1p1.checking import expect_close, expect_unchanged
@@ -66,6 +71,8 @@ def test_forward_training(mytorch, case):
 
 @title("BatchNorm1d: running_M and running_V are updated")
 @tags("batchnorm")
+@course_misses("the course's autograder never reads running_M or running_V after a training "
+               "forward (its eval test uses their initial values, 0 and 1)")
 @settings(max_examples=S.examples(0.3))
 @given(case=bn_cases())
 def test_running_statistics(mytorch, case):
@@ -88,6 +95,8 @@ def test_running_statistics(mytorch, case):
 
 @title("BatchNorm1d: eval forward uses running statistics")
 @tags("batchnorm")
+@course_misses("the course's eval test uses running_M = 0 and running_V = 1, where many wrong "
+               "formulas (an operator-precedence slip, eps outside the root) give the same BZ")
 @settings(max_examples=S.examples(0.3))
 @given(case=bn_cases())
 def test_eval_mode(mytorch, case):
@@ -109,6 +118,7 @@ def test_eval_mode(mytorch, case):
 
 @title("BatchNorm1d: backward gives dLdZ, dLdBW and dLdBb")
 @tags("batchnorm")
+@course_misses("the course's autograder never reads dLdBW or dLdBb, only dLdZ")
 @settings(max_examples=S.examples(0.4))
 @given(case=bn_cases())
 def test_backward(mytorch, case):
@@ -119,12 +129,14 @@ def test_backward(mytorch, case):
     dLdZ = face.backward(g)
     want = R.batchnorm_backward(Z, BW, g)
     NZ = (Z - Z.mean(axis=0)) / np.sqrt(Z.var(axis=0) + 1e-8)
-    for name, formula, expected, extra in (
-            ("dLdBW", "dLdBW = sum(dLdBZ * NZ, axis=0)", want[1], dLdBZ_kept(g * NZ, "dLdBW")),
-            ("dLdBb", "dLdBb = sum(dLdBZ, axis=0)", want[2], dLdBZ_kept(g, "dLdBb"))):
-        raw = face.remote.get(name)
-        arr = D.require_array(raw, (1, BW.size), what=f"BatchNorm1d.{name}", extra=lambda raw=raw, e=extra: e(raw))
-        expect_close(arr.reshape(-1), expected, what=f"BatchNorm1d.{name}", formula=formula, n=Z.shape[0])
+    grads = {name: face.gradient(name, extra) for name, extra in
+             (("dLdBW", dLdBZ_kept(g * NZ, "dLdBW")), ("dLdBb", dLdBZ_kept(g, "dLdBb")))}
+    for name, formula, expected, other in (
+            ("dLdBW", "dLdBW = sum(dLdBZ * NZ, axis=0)", want[1], want[2]),
+            ("dLdBb", "dLdBb = sum(dLdBZ, axis=0)", want[2], want[1])):
+        arr = grads[name]
+        expect_close(arr, expected, what=f"BatchNorm1d.{name}", formula=formula, n=Z.shape[0],
+                     signatures=(lambda arr=arr, other=other: swapped(arr, other),))
     expect_close(dLdZ, want[0], what="BatchNorm1d.backward's dLdZ", n=Z.shape[0], rtol=1e-6,
                  formula="the chain rule through NZ, the batch mean M and the variance V",
                  signatures=(lambda: D.diagnosis(
@@ -133,12 +145,24 @@ def test_backward(mytorch, case):
                      if D.matches(dLdZ, g * BW / np.sqrt(Z.var(axis=0) + 1e-8)) else None,))
 
 
+def swapped(actual: np.ndarray, other: np.ndarray):
+    """dLdBW holding dLdBb's value and the other way round (a swapped assignment)."""
+    if D.matches(actual, other) and not D.matches(other, np.zeros_like(other)):
+        return D.diagnosis("wrong-gradient", "BatchNorm1d.dLdBW and dLdBb are swapped: dLdBW = "
+                           "sum(dLdBZ * NZ, axis=0) (BW scales NZ), dLdBb = sum(dLdBZ, axis=0)")
+    return None
+
+
 def dLdBZ_kept(per_row: np.ndarray, name: str):
     """A parameter gradient that keeps the batch axis: (N, C) instead of the summed (1, C)."""
     def signature(raw: object):
         if D.matches(raw, per_row):
             return D.diagnosis("bias-gradient-not-summed", f"BatchNorm1d.{name} keeps the batch "
                                "axis: sum over the rows, np.sum(..., axis=0, keepdims=True), (1, C)")
+        if np.asarray(raw).size == 1 and D.matches(np.asarray(raw).reshape(-1)[0], per_row.sum()):
+            return D.diagnosis("bias-gradient-not-summed", f"BatchNorm1d.{name} sums over the "
+                               "features too (np.sum without axis): sum over the batch only, "
+                               "np.sum(..., axis=0, keepdims=True), one value per feature (1, C)")
         return None
     return signature
 
@@ -166,6 +190,7 @@ def test_gradient_numerical(mytorch, case):
 
 
 @title("BatchNorm1d: forward and backward keep inputs")
+@beyond_course("the course's autograder never checks that inputs are left unchanged")
 @tags("batchnorm", "robustness")
 @settings(max_examples=S.examples(0.2))
 @given(case=bn_cases())

@@ -13,12 +13,14 @@ from hypothesis import strategies as st
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
-from grader.checks.framework import CheckFailure, course_misses, fail, tags, title
+from grader.checks.framework import CheckFailure, beyond_course, course_misses, fail, tags, title
 from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1 import signatures as MS
 from grader.profiles.mytorch_hw1p1 import v2
 from grader.profiles.mytorch_hw1p1.adapters import student_array
-from grader.profiles.mytorch_hw1p1.checking import expect_close, expect_overwritten, expect_unchanged
+from grader.profiles.mytorch_hw1p1.checking import (COURSE_SHAPES, NUMERIC_ATOL, ONE_SAMPLE, expect_close,
+                                                    expect_overwritten,
+                                                    expect_unchanged)
 from grader.sandbox import StudentException
 
 
@@ -43,7 +45,7 @@ def check_forward(layer, case: S.LinearCase) -> np.ndarray:
 
 
 def check_backward(layer, case: S.LinearCase, *, expected=None, rtol: float = G.REFERENCE_RTOL,
-                   expected_from: str = "the definition") -> tuple[np.ndarray, ...]:
+                   expected_from: str = "the definition", atol: float = G.ATOL) -> tuple[np.ndarray, ...]:
     """Compare dLdA, dLdW, dLdb (canonical through the adapter) with `expected` (default: the
     reference's) after one backward; returns the student's three."""
     n = case.x.shape[0]
@@ -57,15 +59,15 @@ def check_backward(layer, case: S.LinearCase, *, expected=None, rtol: float = G.
                                     (dW, want[1], "Linear.dLdW", "dLdW = dLdZ.T @ A"),
                                     (db, want[2], "Linear.dLdb", "dLdb = dLdZ.T @ ones((N, 1))")):
         expect_close(got, ref, what=what, formula=formulas.get(what, formula), n=n, rtol=rtol,
-                     expected_from=expected_from,
+                     expected_from=expected_from, atol=atol,
                      signatures=(lambda got=got, ref=ref, what=what: scale(got, ref, what=what, n=n),))
     return dLdA, dW, db
 
 
 @title("Linear: constructor makes W (out, in) and b (out, 1)")
 @tags("linear")
-@course_misses("the course's autograder sets W and b itself before every test, so it never sees "
-               "the shapes the constructor gives them")
+@course_misses("the course's autograder sets W and b itself before every Linear and MLP test, "
+               "so it never sees the shapes the constructor makes")
 def test_constructor(mytorch):
     """Linear(in, out) holds W (out, in) and b (out, 1); Linear(in, out, debug=True) works."""
     layer = mytorch.linear(3, 5)
@@ -83,7 +85,7 @@ def test_constructor(mytorch):
 @title("Linear: forward computes A @ W.T + b.T")
 @tags("linear")
 @settings(max_examples=S.examples(0.4))
-@given(case=S.linear_cases())
+@given(case=S.linear_cases(**COURSE_SHAPES))
 def test_forward(mytorch, case):
     """Z = A @ W.T + b.T, shape (N, out), float64."""
     check_forward(linear_with(mytorch, case), case)
@@ -92,7 +94,7 @@ def test_forward(mytorch, case):
 @title("Linear: backward gives dLdA, dLdW and dLdb")
 @tags("linear")
 @settings(max_examples=S.examples(0.5))
-@given(case=S.linear_cases())
+@given(case=S.linear_cases(**COURSE_SHAPES))
 def test_backward(mytorch, case):
     """dLdA = dLdZ @ W; dLdW = dLdZ.T @ A (out, in) and dLdb (out, 1) summed over the batch."""
     layer = linear_with(mytorch, case)
@@ -103,7 +105,7 @@ def test_backward(mytorch, case):
 @title("Linear: backward matches numerical gradients")
 @tags("linear")
 @settings(max_examples=S.examples(0.25))
-@given(case=S.linear_cases(max_batch=4, max_features=5))
+@given(case=S.linear_cases(max_batch=4, max_features=5, **COURSE_SHAPES))
 def test_gradient_numerical(mytorch, case):
     """dLdA, dLdW and dLdb agree with central differences of the student's own forward."""
     layer = linear_with(mytorch, case)
@@ -122,7 +124,7 @@ def test_gradient_numerical(mytorch, case):
     layer.set_params(W, b)
     layer.forward(x)
     try:
-        check_backward(layer, case, expected=numeric, rtol=G.NUMERIC_RTOL,
+        check_backward(layer, case, expected=numeric, rtol=G.NUMERIC_RTOL, atol=NUMERIC_ATOL,
                        expected_from="central differences of your forward")
     except CheckFailure as exc:
         if exc.diagnoses[0].id in ("wrong-gradient", "gradient-scale"):
@@ -137,7 +139,7 @@ def test_gradient_numerical(mytorch, case):
 @title("Linear: a sample's Z ignores its batch mates")
 @tags("linear", "robustness")
 @settings(max_examples=S.examples(0.25))
-@given(case=S.linear_cases(min_batch=2), data=st.data())
+@given(case=S.linear_cases(**COURSE_SHAPES), data=st.data())
 def test_batch_independence(mytorch, case, data):
     """A sample's Z does not depend on its batch mates."""
     layer = linear_with(mytorch, case)
@@ -152,8 +154,10 @@ def test_batch_independence(mytorch, case, data):
 
 @title("Linear: a second backward overwrites, never adds")
 @tags("linear", "robustness")
+@course_misses("the course's autograder calls each backward once, so gradients that pile up "
+               "over calls (+=) pass it")
 @settings(max_examples=S.examples(0.3))
-@given(case=S.linear_cases())
+@given(case=S.linear_cases(**COURSE_SHAPES))
 def test_repeated_backward(mytorch, case):
     """forward/backward leave A and dLdZ unchanged; a second backward overwrites dLdW and dLdb;
     a backward after a new forward uses only the new batch."""
@@ -180,3 +184,16 @@ def test_repeated_backward(mytorch, case):
         if stale is not None:
             raise CheckFailure(stale) from exc
         raise
+
+
+@title("Linear: a batch of one sample gives Z (1, out)")
+@tags("linear")
+@beyond_course(ONE_SAMPLE)
+def test_one_sample(mytorch):
+    """forward of a (1, 3) batch returns Z (1, 2); backward returns dLdA (1, 3) (no np.squeeze)."""
+    rng = np.random.default_rng(11)
+    case = S.LinearCase(rng.uniform(-2, 2, (1, 3)), rng.uniform(-1, 1, (3, 2)), rng.uniform(-1, 1, 2),
+                        rng.uniform(-1, 1, (1, 2)))
+    layer = linear_with(mytorch, case)
+    check_forward(layer, case)
+    check_backward(layer, case)

@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from grader.profiles import get_profile
 from grader.profiles.mytorch_hw1p1 import releases, v2, v2_adapters

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from grading_helpers import assert_caught, assert_full_marks, describe, grade_in_subprocesses, job
+from grading_helpers import assert_caught, describe, grade_in_subprocesses, job
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "mytorch_v2"))
 
@@ -39,10 +39,17 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     return grade_in_subprocesses(jobs, root, processes=2)
 
 
+def assert_full_marks_as_2_0_x(result: dict, style: str = "") -> None:
+    """Every check passed, or was ended as not part of 2.0.x (e.g. S25's np.tanh rule)."""
+    assert not result["error"], describe(result)
+    assert all(c["status"] in ("passed", "not-assigned") for c in result["checks"]), f"{style}\n{describe(result)}"
+    assert result["score"] == result["max_score"] > 0
+
+
 def test_solution_gets_full_marks_as_2_0_x(graded):
     result = graded["solution"]
     assert {c["tags"][0] for c in result["checks"]} == COMPONENTS, describe(result)
-    assert_full_marks(result)
+    assert_full_marks_as_2_0_x(result)
     assert result["release"] == RELEASE and "no dLdA" in result["release_why"]
     # The handout has no GELU or Softmax: listed, not graded, and activations keep their 10.
     assert {part["component"] for part in result["not_assigned"]} == {"gelu", "softmax"}
@@ -55,20 +62,22 @@ def test_stub_gets_nothing(graded):
     result = graded["stub"]
     assert not result["error"] and result["release"] == RELEASE, describe(result)
     assert all(c["status"] != "error" for c in result["checks"]), describe(result)
-    earned = {c["tags"][0] for c in result["checks"] if c["score"] > 0}
+    earned = {c["title"] for c in result["checks"] if c["score"] > 0}
     # Only what the handout itself writes may pass: Identity, BatchNorm's initial state.
-    assert earned <= {"activations", "batchnorm"}, describe(result)
-    assert result["score"] < 0.05 * result["max_score"], describe(result)
+    assert all(t.startswith(("Identity:", "BatchNorm1d: initial")) for t in earned), describe(result)
+    assert result["score"] < 0.1 * result["max_score"], describe(result)
 
 
 @pytest.mark.parametrize("mutant", catalog.MUTANTS, ids=[m.name for m in catalog.MUTANTS])
 def test_mutant_is_caught(graded, mutant: catalog.Mutant):
     result = graded[mutant.name]
     assert_caught(result, tag=mutant.tag, diagnosis=mutant.diagnosis, bug=mutant.bug)
-    missed = [c for c in result["checks"] if c["status"] == "failed" and c.get("course_misses")]
-    assert bool(missed) == mutant.missed, describe(result)
+    # The checks that name the bug say whether the course's own test of the component sees it.
+    naming = [c for c in result["checks"] if c["status"] == "failed" and c["tags"][:1] == [mutant.tag]
+              and mutant.diagnosis in [d["id"] for d in c["diagnoses"]]]
+    assert all(bool(c.get("course_misses")) == mutant.missed for c in naming), describe(result)
 
 
 @pytest.mark.parametrize("variant", catalog.VARIANTS, ids=[v.name for v in catalog.VARIANTS])
 def test_correct_variant_gets_full_marks(graded, variant: catalog.Variant):
-    assert_full_marks(graded[f"ok-{variant.name}"], variant.style)
+    assert_full_marks_as_2_0_x(graded[f"ok-{variant.name}"], variant.style)

@@ -24,8 +24,16 @@ from grader.sandbox import StudentFailure
 #: The course's loss example: a batch of 4 with 2 classes (the same A and Y for both losses).
 LOSS_A = np.arange(-4.0, 4.0).reshape(4, 2)
 LOSS_Y = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+#: The course's Linear example: A (4, 2), W (3, 2) in MyTorch's (out, in), b (3, 1), dLdZ (4, 3);
+#: its Linear section checks Z and dLdA (and the debug dZdA, dZdW, dZdb), never dLdW or dLdb.
+LINEAR_A = np.arange(-4.0, 4.0).reshape(4, 2)
+LINEAR_W = np.array([[-2.0, -1.0], [0.0, 1.0], [2.0, 3.0]]).T  # canonical (in, out)
+LINEAR_B = np.array([-1.0, 0.0, 1.0])
+LINEAR_DLDZ = np.arange(-4.0, 8.0).reshape(4, 3)
 TOLERANCE = 1e-4
 
+LINEAR_MISSED = ("the 2.0.1 autograder's Linear section checks Z and dLdA only; it reads dLdW "
+                 "and dLdb through its MLP sections")
 LOSS_MISSED = ("the 2.0.1 autograder tests {name} on one fixed 4 x 2 batch only, where this "
                "code gives the right numbers")
 
@@ -48,6 +56,19 @@ def missed_by_course(legacy: bool, replay: Callable[[], bool], sentence: str) ->
         if legacy and not exc.course_misses and _passes(replay):
             exc.course_misses = sentence
         raise
+
+
+def linear_passes(mytorch: Any) -> bool:
+    """The course's Linear section: Z and dLdA on its fixed example."""
+    layer = mytorch.linear(2, 3, debug=True)
+    layer.set_params(LINEAR_W, LINEAR_B)
+    Z = np.asarray(layer.forward(LINEAR_A), dtype=np.float64)
+    dLdA = np.asarray(layer.backward(LINEAR_DLDZ), dtype=np.float64)
+    want_Z = R.linear_forward(LINEAR_A, LINEAR_W, LINEAR_B)
+    want_dLdA = R.linear_backward(LINEAR_A, LINEAR_W, LINEAR_DLDZ)[0]
+    return (Z.shape == want_Z.shape and dLdA.shape == want_dLdA.shape
+            and bool(np.allclose(Z, want_Z, rtol=0.0, atol=TOLERANCE))
+            and bool(np.allclose(dLdA, want_dLdA, rtol=0.0, atol=TOLERANCE)))
 
 
 def loss_passes(mytorch: Any, name: str) -> bool:

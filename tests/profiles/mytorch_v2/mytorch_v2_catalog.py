@@ -35,7 +35,7 @@ class Mutant:
     tag: str
     diagnosis: str
     bug: str
-    missed: bool = False  # the 2.0.1 autograder's own tests pass it
+    missed: bool = False  # the 2.0.1 autograder's own test of this component passes it
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,8 @@ SGD_STEP_W = "self.l[i].W = self.l[i].W - self.lr * self.v_W[i]"
 MUTANTS: tuple[Mutant, ...] = (
     # The 3.0.x convention written into a 2.0.x handout.
     Mutant("linear-summed-not-averaged", ((L, ((AVG_W, "self.dLdW = dLdW"), (AVG_B, "self.dLdb = dLdb"))),),
-           "linear", "gradient-scale", "dLdW and dLdb summed over the batch (the 3.0.x convention)"),
+           "linear", "gradient-scale", "dLdW and dLdb summed over the batch (the 3.0.x convention)",
+           missed=True),  # by the course's Linear section (Z, dLdA only); its MLP sections catch it
     Mutant("sigmoid-takes-dLdA", one(A, SIGMOID_BACK,
                                      "    def backward(self, dLdA):\n        return dLdA * self.A * (1.0 - self.A)"),
            "activations", "missing-api", "Sigmoid.backward(dLdA) (the 3.0.x convention)"),
@@ -77,7 +78,7 @@ MUTANTS: tuple[Mutant, ...] = (
            "losses", "wrong-forward", "MSE as SSE / (N C) (the 3.0.x handout's)"),
     # Averaging done twice, and other 2.0.x slips.
     Mutant("linear-averaged-twice", one(L, AVG_W, "self.dLdW = dLdW / self.N / self.N"),
-           "linear", "gradient-scale", "dLdW divided by N twice"),
+           "linear", "gradient-scale", "dLdW divided by N twice", missed=True),
     Mutant("mlp0-forgets-relu-derivative", one(M, MLP0_CHAIN, MLP0_CHAIN.replace("dLdA1 * dA1dZ0", "dLdA1", 1)), "mlp0",
            "wrong-gradient", "MLP0.backward never multiplies by dA1/dZ0"),
     Mutant("relu-derivative-is-A", one(A, "return (self.A > 0).astype(float)", "return self.A"),

@@ -89,7 +89,9 @@ def test_broken_layout_costs_only_what_it_breaks(graded, name: str):
         assert "passed" not in statuses[component], describe(result)
     assert ids & {"import-error", "missing-api"}, describe(result)
     if name == "no-nn-init":
-        assert statuses["linear"] == statuses["activations"] == {"passed"}, describe(result)
+        # (Swish and the S25 np.tanh rule are not part of the F23-F24 release: not-assigned.)
+        assert statuses["linear"] == {"passed"}, describe(result)
+        assert statuses["activations"] == {"passed", "not-assigned"}, describe(result)
 
 
 def test_catalog_is_large_enough():

@@ -112,7 +112,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("tanh-derivative-twice", one(A, "dAdZ = 1 - self.A * self.A", "dAdZ = 1 - np.tanh(self.A) ** 2"),
            "activations", "activation-derivative-applied-twice", "tanh' at tanh(A)"),
     Mutant("sigmoid-overflow", one(A, "self.A = 1.0 / (1.0 + np.exp(-Z))", "self.A = np.exp(Z) / (1.0 + np.exp(Z))"),
-           "activations", "softmax-overflow", "exp of large positive inputs"),
+           "activations", "wrong-forward", "exp of large positive inputs (an overflow, not softmax's)"),
     Mutant("softmax-no-max", ((A, ((SOFTMAX_SHIFT, "shifted = Z"),)),), "activations", "softmax-overflow",
            "softmax without max subtraction"),
     Mutant("softmax-axis-0", one(A, "self.A = expZ / np.sum(expZ, axis=1, keepdims=True)",
@@ -212,6 +212,15 @@ MUTANTS = MUTANTS + (
 
 SIGMOID_STABLE = ("self.A = 1.0 / (1.0 + np.exp(-Z))",
                   "e = np.exp(-np.abs(Z))\n        self.A = np.where(Z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))")
+
+#: Mutants whose bug only a check beyond the course's own tests finds (no 3.0.x autograder
+#: build tests |x| ~ 1e3 for these, or inputs edited in place): reported, no points lost in
+#: the F23-F24 release the catalog's solution is (issue 20). Softmax's overflow costs points
+#: in S25 and S26 (tests/profiles/test_mytorch_releases.py).
+BEYOND_COURSE = frozenset({
+    "sigmoid-overflow", "softmax-no-max", "ce-overflow", "relu-mutates-input",
+    "ce-backward-mutates-cache", "sigmoid-backward-exp-overflow", "tanh-backward-exp-formula",
+})
 
 VARIANTS: tuple[Variant, ...] = (
     Variant("linear-broadcast", one(L, LIN_Z, "Z = A @ self.W.T + self.b.T"), "bias added by broadcasting"),

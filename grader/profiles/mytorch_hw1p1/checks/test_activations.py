@@ -246,3 +246,29 @@ def test_one_sample(mytorch, name):
     face = mytorch.activation(name)
     check_forward(face, name, Z)
     check_backward(face, name, Z, np.array([[0.3, -0.2, 0.1]]))
+
+
+@title("Swish: forward, backward and dLdbeta")
+@beyond_course("only the S26 handout has Swish (scored there)")
+@tags("activations")
+@settings(max_examples=S.examples(0.2))
+@given(case=S.activation_cases(**COURSE_SHAPES))
+def test_swish(mytorch, release, case):
+    """S26: Swish() with beta = 1: A = Z * sigmoid(beta Z), backward(dLdA) returns dLdZ and
+    keeps dLdbeta = sum(dLdA * dA/dbeta), as the S26 autograder reads them."""
+    if not releases.has_swish(release):
+        not_assigned("Swish is part of the S26 handout only")
+    face = mytorch.activation("Swish")
+    Z, dLdA = case.x, case.grad_out
+    expect_close(face.forward(Z), R.swish(Z), what="Swish.forward's A", diagnosis_id="wrong-forward",
+                 formula="A = Z * sigmoid(beta * Z), beta = 1")
+    dLdZ, dLdbeta = R.swish_backward(Z, dLdA)
+    expect_close(face.backward(dLdA), dLdZ, what="Swish.backward's dLdZ",
+                 formula="dLdZ = dLdA * (s + beta Z s (1 - s)), s = sigmoid(beta Z)")
+    raw = face.remote.get("dLdbeta")
+    if raw is None or not D._numeric(raw) or np.asarray(raw).size != 1:
+        fail("shape-mismatch", f"Swish.dLdbeta is {D.fmt(raw) if raw is not None else 'None'}: "
+             "backward keeps one number, dLdbeta = sum(dLdA * Z**2 * s (1 - s))")
+    expect_close(np.asarray(raw, dtype=np.float64).reshape(()), np.asarray(dLdbeta),
+                 what="Swish.dLdbeta", formula="dLdbeta = sum(dLdA * Z**2 * s (1 - s)), summed "
+                 "over the batch and the features")

@@ -83,7 +83,7 @@ def test_running_statistics(mytorch, case):
     for batch in (Z, Z[::-1] * 1.5 + 0.5):
         face.forward(batch)
         _, wantM, wantV = R.batchnorm_train(batch, BW, Bb, rM, rV, ALPHA)
-        gotM, gotV = face.get("running_M"), face.get("running_V")
+        gotM, gotV = running(face, "running_M", batch), running(face, "running_V", batch)
         if not (G.close(gotM, wantM, rtol=1e-7) and G.close(gotV, wantV, rtol=1e-7)):
             found = MS.running_statistics_signature(batch, ALPHA, (rM, rV), (gotM, gotV))
             raise D.mismatch("running-statistics", "BatchNorm1d's running statistics differ from "
@@ -91,6 +91,16 @@ def test_running_statistics(mytorch, case):
                              actual=np.concatenate([gotM, gotV]),
                              expected=np.concatenate([wantM, wantV]), found=found)
         rM, rV = wantM, wantV
+
+
+def running(face, name: str, batch: np.ndarray) -> np.ndarray:
+    """A running statistic as (C,); one with a row per sample averages a per-sample array."""
+    raw = face.remote.get(name)
+    if raw is not None and D._numeric(raw) and np.asarray(raw).shape == batch.shape and batch.shape[0] > 1:
+        fail("running-statistics", f"BatchNorm1d.{name} has shape {batch.shape}, a row per sample: "
+             "it averages a per-sample array (Z or NZ) instead of the batch's statistic, "
+             f"{name} = alpha * {name} + (1 - alpha) * {'M' if name == 'running_M' else 'V'}, (1, C)")
+    return face.get(name)
 
 
 @title("BatchNorm1d: eval forward uses running statistics")

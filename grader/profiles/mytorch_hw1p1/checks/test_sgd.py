@@ -23,9 +23,12 @@ from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1 import signatures as MS
 from grader.profiles.mytorch_hw1p1.adapters import student_array, with_either_layout
 from grader.profiles.mytorch_hw1p1.checking import course_array
+from grader.sandbox import StudentException, StudentImportError
 
 PLAIN_MISSED = ("the course's autograder computes its plain-SGD test but scores only the momentum "
                 "one, on a model with a single layer")
+ONE_LAYER_MISSED = ("the course's SGD test walks a model of one Linear layer, so an SGD that fails "
+                    "on two or more passes it")
 MOMENTUM_MISSED = ("the course's momentum test uses one layer whose dLdW and dLdb hold the same "
                    "value, so a bias velocity fed from dLdW still passes through broadcasting")
 
@@ -46,8 +49,18 @@ def run_steps(mytorch, params: R.Params, grads: list[R.Params], lr: float, momen
               ) -> list[R.Params]:
     """The student's canonical (W, b) per layer after each step, the model's layers laid out
     as the handout's MLPs have them or, failing that, as the course's test has them."""
-    return with_either_layout(lambda interleaved: steps_with_layout(
-        mytorch, params, grads, lr, momentum, interleaved))
+    try:
+        return with_either_layout(lambda interleaved: steps_with_layout(
+            mytorch, params, grads, lr, momentum, interleaved))
+    except StudentException as exc:
+        if isinstance(exc, StudentImportError) or exc.diagnosis != "crash":
+            raise
+        # Said as the model it crashed on, so the report can add what the course's test misses.
+        hint = (f"SGD raised {exc.exc_type} ({exc.message}) on a model with {len(params)} Linear "
+                "layers, laid out as the handout's MLPs (Linear, ReLU, ...) and as Linear layers "
+                "alone: loop over the layers that have W, one velocity per such layer")
+        raise CheckFailure(diagnosis("crash", hint), output=exc.output,
+                           course_misses=ONE_LAYER_MISSED) from None
 
 
 def steps_with_layout(mytorch, params: R.Params, grads: list[R.Params], lr: float, momentum: float,

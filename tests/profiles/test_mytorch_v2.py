@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.profiles import get_profile
+from grader.profiles import ProfileError, check_layout, get_profile
 from grader.profiles.mytorch_hw1p1 import releases, v2, v2_adapters
 from grader.rubric import loads_rubric
 
@@ -104,3 +104,19 @@ def test_summing_in_a_2_0_x_handout_is_named_as_the_3_0_x_convention():
     twice = v2.linear_scale_signature(expected / 5, expected, what="Linear.dLdW", n=5)
     assert twice.id == "gradient-scale" and "twice" in twice.hint
     assert v2.linear_scale_signature(expected, expected, what="Linear.dLdW", n=5) is None
+
+
+def test_the_earliest_2_0_1_layout_is_refused_with_the_way_out(tmp_path: Path):
+    early = tmp_path / "early"
+    for name in ("mytorch/__init__.py", "mytorch/nn/__init__.py", "mytorch/nn/modules/linear.py",
+                 "mytorch/models/__init__.py", "mytorch/models/hw1.py"):
+        (early / name).parent.mkdir(parents=True, exist_ok=True)
+        (early / name).write_text("")
+    try:
+        check_layout(early, PROFILE)
+    except ProfileError as exc:
+        message = str(exc)
+    else:
+        message = ""
+    assert "earliest 2.0.1" in message and "models/mlp.py" in message and "\n" not in message
+    check_layout(V2_SOLUTION, PROFILE)  # the 2.0.x handout is graded

@@ -26,7 +26,8 @@ PROFILE = Profile(
              "mytorch/optim/sgd.py, models/mlp.py; W (out, in), b (out, 1), dLdW/dLdb summed over "
              "the batch, one-hot labels, activation backward(dLdA), SGD(model, lr, momentum)"),
     modules=tuple(layout.MODULES.values()),
-    markers=("mytorch/nn/linear.py", "mytorch/nn/activation.py", "models/mlp.py"),
+    # The earliest 2.0.1 handout's files are recognised too, to refuse it with a message.
+    markers=("mytorch/nn/linear.py", "mytorch/nn/activation.py", "models/mlp.py", *v2.EARLY_FILES),
     checks_dir=Path(__file__).resolve().parent / "checks",
     rubric="mytorch-hw1p1",
     solution="tests/profiles/mytorch/solution",
@@ -38,6 +39,7 @@ PROFILE = Profile(
     # The handout's gradient conventions: "3.0.x", or "2.0.x" (S22-S23, v2.py), implied by
     # the release graded; the adapters translate a 2.0.x submission into 3.0.x units.
     conventions={v2.API: v2.APIS},
+    refuse=v2.refuse_early,
     # The semester's autograder build, from the folder's own files (releases.py); the rubric
     # may name one instead ([conventions] release).
     detect_release=releases.detect,

@@ -117,6 +117,22 @@ def _v2(clue: str) -> Release:
                    assigned=V2.assigned, conventions=V2.conventions, absent=V2.absent)
 
 
+# -- the earliest 2.0.1 handout: another layout, refused with a message -----------------------
+#: Files only the earliest 2.0.1 handout has (its MLPs in mytorch/models/hw1.py, its layers in
+#: mytorch/nn/modules/; its MSELoss is SSE / (N C) with dLdA = A - Y, its SGD test plain).
+EARLY_FILES = ("mytorch/nn/modules/linear.py", "mytorch/models/hw1.py")
+
+
+def refuse_early(folder: Path) -> str | None:
+    """The one-line refusal for the earliest 2.0.1 layout, or None."""
+    if any((folder / name).is_file() for name in EARLY_FILES) and not (folder / LINEAR_FILE).is_file():
+        return (f"{folder} is the earliest 2.0.1 MyTorch handout (mytorch/nn/modules/*.py, "
+                "mytorch/models/hw1.py), which grader does not grade; move each class into "
+                "mytorch/nn/<linear,activation,loss,batchnorm>.py and the MLPs into models/mlp.py "
+                "to grade it as 2.0.x (whose MSELoss is SSE / (2 N C)), or grade it by hand")
+    return None
+
+
 # -- what the 2.0.x handout says, for hints -------------------------------------------------
 #: Formulas in the 2.0.x handout's units (the adapters compare in 3.0.x units, see v2_adapters).
 FORMULAS = {

@@ -120,3 +120,24 @@ def test_the_earliest_2_0_1_layout_is_refused_with_the_way_out(tmp_path: Path):
         message = ""
     assert "earliest 2.0.1" in message and "models/mlp.py" in message and "\n" not in message
     check_layout(V2_SOLUTION, PROFILE)  # the 2.0.x handout is graded
+
+
+def models_build(dest: Path) -> Path:
+    """The 2.0.x solution as the mytorch/models builds lay it out and define MSELoss."""
+    folder = copy(V2_SOLUTION, dest, {
+        v2.MODELS_MLP_FILE: (V2_SOLUTION / v2.MLP_FILE).read_text(),
+        "mytorch/models/__init__.py": "from mytorch.models.mlp import MLP0, MLP1, MLP4\n",
+        "mytorch/nn/loss.py": (V2_SOLUTION / "mytorch/nn/loss.py").read_text()
+        .replace("/ (2 * self.N * self.C)", "/ (self.N * self.C)")
+        .replace("return (self.A - self.Y) / (self.N * self.C)", "return self.A - self.Y")})
+    shutil.rmtree(folder / "models")
+    return folder
+
+
+def test_the_mytorch_models_build_is_told_apart(tmp_path: Path):
+    found = PROFILE.release_for(models_build(tmp_path / "early"))
+    assert found.name == v2.V2_MODELS.name and "mytorch/models/mlp.py" in found.why
+    assert found.conventions[v2.API] == v2.V2_MODELS_API and v2.is_v2(v2.V2_MODELS_API)
+    A = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_allclose(v2_adapters.loss_gradient("MSELoss", A, 3, early=True), 2 * A / 6)
+    assert v2_adapters.loss_value("MSELoss", 1.5, early=True) == 1.5

@@ -28,7 +28,11 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="session")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     root = tmp_path_factory.mktemp("mytorch_v2")
+    from test_mytorch_v2 import models_build
+
     jobs = [job("solution", catalog.materialize(root / "solution"), rubric=RUBRIC, cost=12),
+            job("models-build", models_build(root / "models-build"), rubric=RUBRIC,
+                include_tags=["losses", "mlp0", "mlp1", "mlp4"], cost=3),
             job("stub", catalog.materialize(root / "stub", solution=catalog.STUB), rubric=RUBRIC, cost=6)]
     for mutant in catalog.MUTANTS:
         jobs.append(job(mutant.name, catalog.materialize(root / mutant.name, mutant.edits),
@@ -56,6 +60,19 @@ def test_solution_gets_full_marks_as_2_0_x(graded):
     activations = sum(c["max_score"] for c in result["checks"] if c["tags"][0] == "activations")
     assert activations == pytest.approx(10.0)
     assert result["max_score"] == pytest.approx(115.0)
+
+
+def test_the_mytorch_models_build_is_graded_by_its_own_mse(graded):
+    """MLPs in mytorch/models/, MSELoss = SSE / (N C) with dLdA = A - Y (2.0.0, first 2.0.1)."""
+    result = graded["models-build"]
+    assert result["release"] == "MyTorch 2.0.x mytorch/models", describe(result)
+    assert_full_marks_as_2_0_x(result)
+
+
+def test_beyond_the_course_costs_nothing_in_2_0_x(graded):
+    beyond = [c for c in graded["solution"]["checks"] if c.get("beyond_course")]
+    assert beyond and all(c["max_score"] == 0 for c in beyond), describe(graded["solution"])
+    assert any("Z up to 1e3" in c["title"] for c in beyond)
 
 
 def test_stub_gets_nothing(graded):

@@ -118,9 +118,10 @@ class ActivationFace:
 class LossFace:
     """MSELoss or CrossEntropyLoss; `forward(A, Y)` takes the one-hot Y the course uses."""
 
-    def __init__(self, remote: Any, name: str, *, legacy: bool = False) -> None:
+    def __init__(self, remote: Any, name: str, *, legacy: bool = False, early: bool = False) -> None:
         self.remote, self.name = remote, name
         self.legacy = legacy  # 2.0.x: MSE halved, cross-entropy's gradient without 1/N
+        self.early = early    # 2.0.x mytorch/models: MSE = SSE / (N C), dLdA = A - Y
         self.batch = 1
 
     def forward(self, A: np.ndarray, Y: np.ndarray, *, strict: bool = False) -> float:
@@ -139,12 +140,14 @@ class LossFace:
             return self._units(float(np.mean(np.asarray(value, dtype=np.float64))))
 
     def _units(self, value: float) -> float:
-        return V2.loss_value(self.name, value) if self.legacy else value
+        return V2.loss_value(self.name, value, early=self.early) if self.legacy else value
 
     def backward(self, *, native: bool = False) -> np.ndarray:
         """dLdA in 3.0.x units, or (`native`) as the student's own Linear expects it."""
         grad = self.remote.call("backward")
-        return V2.loss_gradient(self.name, grad, self.batch) if self.legacy and not native else grad
+        if self.legacy and not native:
+            return V2.loss_gradient(self.name, grad, self.batch, early=self.early)
+        return grad
 
 
 class BatchNormFace:
@@ -249,6 +252,7 @@ class MyTorch:
     def __init__(self, student: Any, api: str = v2.V3_API) -> None:
         self.student = student
         self.legacy = v2.is_v2(api)  # the 2.0.x handout (v2.py)
+        self.early_mse = v2.mse_is_early(api)
 
     def linear(self, fan_in: int, fan_out: int, **kwargs: Any) -> LinearFace:
         return LinearFace(self.student.new(MODULES["linear"], "Linear", fan_in, fan_out, **kwargs),
@@ -260,7 +264,8 @@ class MyTorch:
         return ActivationFace(self.student.new(MODULES["activation"], name), name, legacy=self.legacy)
 
     def loss(self, name: str) -> LossFace:
-        return LossFace(self.student.new(MODULES["loss"], name), name, legacy=self.legacy)
+        return LossFace(self.student.new(MODULES["loss"], name), name, legacy=self.legacy,
+                        early=self.early_mse)
 
     def batchnorm(self, features: int, **kwargs: Any) -> BatchNormFace:
         return BatchNormFace(self.student.new(MODULES["batchnorm"], "BatchNorm1d", features, **kwargs),

@@ -52,7 +52,7 @@ S26 = Release(
         "learnable beta)",
     course_tests=SOFTMAX_STABILITY + ("test_activations.py::test_swish",))
 
-RELEASES = (V3, S25, S26, v2.V2)
+RELEASES = (V3, S25, S26, v2.V2, v2.V2_MODELS)
 
 #: Releases whose autograder fails a Tanh that calls np.tanh (the writeup asks for exp).
 FORBIDS_NP_TANH = frozenset({S25.name, S26.name})

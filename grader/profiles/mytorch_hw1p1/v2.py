@@ -28,13 +28,21 @@ from grader.results import Diagnosis
 #: The [conventions] key the adapters and checks read, and its values (3.0.x first: default).
 API = "api"
 V3_API, V2_API = "3.0.x", "2.0.x"
-APIS = (V3_API, V2_API)
+#: The 2.0.0 / first 2.0.1 builds, whose handout keeps the MLPs in mytorch/models/: the same
+#: conventions but MSELoss = SSE / (N C) with dLdA = A - Y (its autograder's 6.5 and A - Y).
+V2_MODELS_API = "2.0.x mytorch.models"
+APIS = (V3_API, V2_API, V2_MODELS_API)
 
 V2 = Release(
     "MyTorch 2.0.x S22-S23",
     why="activation backward() takes no dLdA (the 2.0.x handout: dA/dZ returned, dLdW averaged "
         "over the batch, graded as the 2.0.1 autograder grades it)",
     conventions={API: V2_API}, absent=frozenset({"gelu", "softmax"}))
+V2_MODELS = Release(
+    "MyTorch 2.0.x mytorch/models",
+    why="the 2.0.x handout with its MLPs in mytorch/models/ (the 2.0.0 and first 2.0.1 builds: "
+        "MSELoss = SSE / (N C) with dLdA = A - Y)",
+    conventions={API: V2_MODELS_API}, absent=V2.absent)
 
 ACTIVATION_FILE = "mytorch/nn/activation.py"
 MLP_FILE = "models/mlp.py"
@@ -50,8 +58,16 @@ _LINEAR_NAMES = re.compile(r"\bself\.dZdA\b")
 _VERSION = re.compile(r"""autograder_version\s*=\s*['"](\d+)\.""")
 
 
+MODELS_MLP_FILE = "mytorch/models/mlp.py"
+
+
 def is_v2(api: str) -> bool:
-    return api == V2_API
+    return api in (V2_API, V2_MODELS_API)
+
+
+def mse_is_early(api: str) -> bool:
+    """Whether MSELoss follows the mytorch/models builds (SSE / (N C), dLdA = A - Y)."""
+    return api == V2_MODELS_API
 
 
 def _read(path: Path) -> str:
@@ -90,6 +106,17 @@ def autograder_major(folder: Path) -> int | None:
 
 
 def detect(folder: Path) -> Release | None:
+    """V2 or V2_MODELS (MLPs in mytorch/models/ rather than models/), or None (see `_detect`)."""
+    found = _detect(folder)
+    if found is not None and (folder / MODELS_MLP_FILE).is_file() and not (folder / MLP_FILE).is_file():
+        clue = found.why.split(" (the 2.0.x handout")[0]
+        return Release(V2_MODELS.name, why=f"{clue}, and the MLPs are in {MODELS_MLP_FILE} (the "
+                       "2.0.0 and first 2.0.1 builds: MSELoss = SSE / (N C) with dLdA = A - Y)",
+                       conventions=V2_MODELS.conventions, absent=V2_MODELS.absent)
+    return found
+
+
+def _detect(folder: Path) -> Release | None:
     """V2 (with the fingerprint that chose it) when `folder` was written for a 2.0.x handout,
     else None. The course's autograder version decides when present; then the activations'
     backward arity when they agree (none takes dLdA: 2.0.x; all do: 3.0.x); when they are
@@ -104,8 +131,9 @@ def detect(folder: Path) -> Release | None:
         return V2
     if elementwise and all(n >= 1 for n in elementwise):
         return None
-    if _MLP_NAMES.search(_read(folder / MLP_FILE)):
-        return _v2(f"{MLP_FILE} keeps the 2.0.x handout's names (dA1dZ0, the ReLU list self.f)")
+    mlp = MLP_FILE if (folder / MLP_FILE).is_file() else MODELS_MLP_FILE
+    if _MLP_NAMES.search(_read(folder / mlp)):
+        return _v2(f"{mlp} keeps the 2.0.x handout's names (dA1dZ0, the ReLU list self.f)")
     if _LINEAR_NAMES.search(_read(folder / LINEAR_FILE)):
         return _v2(f"{LINEAR_FILE} keeps the 2.0.x handout's debug names (dZdA, dZdW, dZdb)")
     return None
@@ -140,6 +168,8 @@ FORMULAS = {
     "Linear.dLdb": "dLdb = dLdZ.T @ ones((N, 1)) / N (averaged over the batch in 2.0.x)",
     "MSELoss.forward": "L = sum((A - Y) ** 2) / (2 * N * C) (the 2.0.1 handout)",
     "MSELoss.backward": "dLdA = (A - Y) / (N * C) (the 2.0.1 handout)",
+    "MSELoss.forward early": "L = sum((A - Y) ** 2) / (N * C) (the mytorch/models handout)",
+    "MSELoss.backward early": "dLdA = A - Y (the mytorch/models handout's autograder)",
     "CrossEntropyLoss.forward": "L = mean over N of -sum(Y * log softmax(A), axis=1)",
     "CrossEntropyLoss.backward": "dLdA = softmax(A) - Y (2.0.x: no 1/N here, Linear averages)",
     "activation.backward": "backward() returns dA/dZ; the MLP multiplies it by dLdA",

@@ -5,7 +5,8 @@ of checks grades both releases. Every conversion is exact and linear, so a wrong
 wrong by the same factor (a scale signature still names it):
 - activation backward() -> dA/dZ: the face multiplies by dLdA (as the 2.0.x MLP does);
 - Linear dLdW, dLdb averaged over the batch: times N;
-- MSELoss SSE / (2 N C) and (A - Y) / (N C): times 2;
+- MSELoss SSE / (2 N C) and (A - Y) / (N C): times 2 (the mytorch/models builds' SSE / (N C)
+  as it is, their A - Y times 2 / (N C));
 - CrossEntropyLoss dLdA = softmax(A) - Y: divided by N.
 """
 
@@ -54,15 +55,17 @@ def linear_gradient(value: np.ndarray, n: int) -> np.ndarray:
     return value * n
 
 
-def loss_value(name: str, value: float) -> float:
-    return value * MSE_FACTOR if name == "MSELoss" else value
+def loss_value(name: str, value: float, *, early: bool = False) -> float:
+    return value * MSE_FACTOR if name == "MSELoss" and not early else value
 
 
-def loss_gradient(name: str, grad: object, n: int) -> object:
+def loss_gradient(name: str, grad: object, n: int, *, early: bool = False) -> object:
     """dLdA (N, C) of the 2.0.x loss, as 3.0.x's gradient of the mean loss (left as it is when
     it is not an array: the check names that)."""
     if not D._numeric(grad) or np.asarray(grad).ndim != 2:
         return grad
     arr = np.asarray(grad)  # float32 stays float32 (judged at its precision by the checks)
-    return arr * MSE_FACTOR if name == "MSELoss" else arr / n
+    if name == "MSELoss":
+        return arr * (MSE_FACTOR / arr.size if early else MSE_FACTOR)  # early: A - Y, size N C
+    return arr / n
 

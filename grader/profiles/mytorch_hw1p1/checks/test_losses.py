@@ -35,7 +35,8 @@ def formula(face, name: str, part: int) -> str:
     """The definition a hint quotes: part 1 the value, 2 the gradient, in the release's words
     (2.0.x: v2.py; the adapter compares its values in 3.0.x units)."""
     if face.legacy:
-        return v2.FORMULAS[f"{name}.{'forward' if part == 1 else 'backward'}"]
+        key = f"{name}.{'forward' if part == 1 else 'backward'}"
+        return v2.FORMULAS.get(f"{key} early", v2.FORMULAS[key]) if face.early else v2.FORMULAS[key]
     return DEFINITION[name][part]
 
 

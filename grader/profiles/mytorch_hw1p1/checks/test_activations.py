@@ -21,7 +21,7 @@ from grader.checks.framework import CheckFailure, beyond_course, fail, not_assig
 from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1 import releases
 from grader.profiles.mytorch_hw1p1.checking import (COURSE_SHAPES, NUMERIC_ATOL, ONE_SAMPLE, course_array,
-                                                    expect_close, expect_unchanged)
+                                                    expect_close, expect_unchanged, within_course_precision)
 from grader.profiles.mytorch_hw1p1.source import calls_in_method
 
 TAG = {"Identity": "identity", "Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu", "GELU": "gelu",
@@ -133,6 +133,10 @@ def test_gradient_numerical(mytorch, name, case):
                      rtol=1e-5, expected_from="central differences of your forward", atol=NUMERIC_ATOL,
                      signatures=backward_signatures(name, case.x, case.grad_out, out))
     except CheckFailure as exc:
+        if within_course_precision((face.forward(case.x), face.backward(case.grad_out)),
+                                   (R.ACTIVATION_FORWARD[name](case.x),
+                                    R.ACTIVATION_BACKWARD[name](case.x, case.grad_out))):
+            return  # float32 arithmetic: central differences of it are round-off
         found = D.forward_is_the_problem(out, R.ACTIVATION_BACKWARD[name](case.x, case.grad_out),
                                          what=name)
         if found is not None:

@@ -20,8 +20,8 @@ from grader.profiles.mytorch_hw1p1 import v2
 from grader.profiles.mytorch_hw1p1 import v2_course as C
 from grader.profiles.mytorch_hw1p1.adapters import student_array
 from grader.profiles.mytorch_hw1p1.checking import (COURSE_SHAPES, NUMERIC_ATOL, ONE_SAMPLE, expect_close,
-                                                    expect_overwritten,
-                                                    expect_unchanged)
+                                                    expect_overwritten, expect_unchanged,
+                                                    within_course_precision)
 from grader.sandbox import StudentException
 
 
@@ -135,10 +135,12 @@ def test_gradient_numerical(mytorch, case):
         check_backward(layer, case, expected=numeric, rtol=G.NUMERIC_RTOL, atol=NUMERIC_ATOL,
                        expected_from="central differences of your forward", mytorch=mytorch)
     except CheckFailure as exc:
+        right = R.linear_backward(x, W, v)
+        out = layer.forward(x)
+        theirs = (layer.backward(v), *layer.grads(v))
+        if within_course_precision((out, *theirs), (R.linear_forward(x, W, b), *right)):
+            return  # float32 arithmetic: central differences of it are round-off
         if exc.diagnoses[0].id in ("wrong-gradient", "gradient-scale"):
-            right = R.linear_backward(x, W, v)
-            layer.forward(x)
-            theirs = (layer.backward(v), *layer.grads(v))
             if all(D.matches(a, e, rtol=1e-8) for a, e in zip(theirs, right)):
                 raise CheckFailure(D.forward_is_the_problem(theirs[0], right[0], what="Linear")) from exc
         raise

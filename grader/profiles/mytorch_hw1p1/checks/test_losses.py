@@ -107,6 +107,12 @@ def test_gradient_numerical(mytorch, name, case):
     """backward() agrees with central differences of the student's own forward."""
     A, Y = case_arrays(name, case)
     face = mytorch.loss(name)
+    if np.asarray(face.remote.call("forward", A, Y)).dtype == np.float32:
+        # Central differences of a float32 loss are round-off (the course accepts float32):
+        # backward is judged against the definition, at float32's precision.
+        expect_close(face.backward(), DEFINITION[name][0](A, Y)[1], what=f"{name}.backward's dLdA",
+                     formula=DEFINITION[name][2], n=A.shape[0])
+        return
     numeric = G.numeric_vjp(lambda a: face.forward(a, Y), A, 1.0)
     face.forward(A, Y)
     got = face.backward()

@@ -77,6 +77,8 @@ MUTANTS: tuple[Mutant, ...] = (
                                  (MSE_BACK, "return 2 * (self.A - self.Y) / (self.N * self.C)"))),),
            "losses", "wrong-forward", "MSE as SSE / (N C) (the 3.0.x handout's)"),
     # Averaging done twice, and other 2.0.x slips.
+    Mutant("linear-dZdA-not-transposed", one(L, "self.dZdA = dZdA", "self.dZdA = self.W"), "linear",
+           "wrong-gradient", "the debug dZdA kept as W, not W.T (dLdA computed from it stays right)"),
     Mutant("linear-averaged-twice", one(L, AVG_W, "self.dLdW = dLdW / self.N / self.N"),
            "linear", "gradient-scale", "dLdW divided by N twice", missed=True),
     Mutant("mlp0-forgets-relu-derivative", one(M, MLP0_CHAIN, MLP0_CHAIN.replace("dLdA1 * dA1dZ0", "dLdA1", 1)), "mlp0",

@@ -25,9 +25,9 @@ from grader.profiles.mytorch_hw1p1.checking import (COURSE_SHAPES, NUMERIC_ATOL,
 from grader.sandbox import StudentException
 
 
-def linear_with(mytorch, case: S.LinearCase):
+def linear_with(mytorch, case: S.LinearCase, **kwargs):
     fan_in, fan_out = case.W.shape
-    layer = mytorch.linear(fan_in, fan_out)
+    layer = mytorch.linear(fan_in, fan_out, **kwargs)
     layer.set_params(case.W, case.b)
     return layer
 
@@ -105,9 +105,39 @@ def test_forward(mytorch, case):
 @given(case=S.linear_cases(**COURSE_SHAPES))
 def test_backward(mytorch, case):
     """dLdA = dLdZ @ W; dLdW = dLdZ.T @ A (out, in) and dLdb (out, 1) summed over the batch."""
-    layer = linear_with(mytorch, case)
+    layer = linear_with(mytorch, case, debug=layer_debug(mytorch))
     layer.forward(case.x)
     check_backward(layer, case, mytorch=mytorch)
+    if mytorch.legacy:
+        check_debug_attributes(layer, case)
+
+
+def layer_debug(mytorch) -> dict:
+    """2.0.x: the Linear built with debug=True, as the 2.0.1 autograder's Linear section does."""
+    return {"debug": True} if mytorch.legacy else {}
+
+
+def check_debug_attributes(layer, case: S.LinearCase) -> None:
+    """2.0.x: the 2.0.1 autograder's Linear section also reads the debug attributes dZdA (W.T,
+    (in, out)), dZdW (A, (N, in)) and dZdb (ones, (N, 1)), compared as it compares them
+    (np.allclose, which broadcasts)."""
+    n = case.x.shape[0]
+    for name, expected in (("dZdA", case.W), ("dZdW", case.x), ("dZdb", np.ones((n, 1)))):
+        if not layer.remote.has(name):
+            fail("missing-api", f"Linear(debug=True).backward keeps no self.{name}: the 2.0.x "
+                 f"handout stores dZdA, dZdW and dZdb when debug is on, and its autograder reads them")
+        value = layer.remote.get(name)
+        if not D._numeric(value):
+            fail("shape-mismatch", f"Linear.{name} (kept with debug=True) is "
+                 f"{type(value).__name__}, not an array: dZdA = W.T, dZdW = A, dZdb = ones((N, 1))")
+        try:
+            ok = bool(np.allclose(np.asarray(value, dtype=np.float64), expected, rtol=1e-5, atol=1e-4))
+        except ValueError:  # shapes that do not broadcast
+            ok = False
+        if not ok:
+            raise D.mismatch("wrong-gradient", f"Linear.{name} (kept with debug=True) differs from "
+                             "the 2.0.x definition: dZdA = W.T, dZdW = A, dZdb = ones((N, 1))",
+                             actual=value, expected=expected, found=None)
 
 
 @title("Linear: backward matches numerical gradients")

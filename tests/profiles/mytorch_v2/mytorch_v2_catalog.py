@@ -79,6 +79,9 @@ MUTANTS: tuple[Mutant, ...] = (
     # Averaging done twice, and other 2.0.x slips.
     Mutant("linear-dZdA-not-transposed", one(L, "self.dZdA = dZdA", "self.dZdA = self.W"), "linear",
            "wrong-gradient", "the debug dZdA kept as W, not W.T (dLdA computed from it stays right)"),
+    Mutant("mlp4-debug-list-reversed", one(M, "self.dLdZ.insert(0, dLdZ)", "self.dLdZ.append(dLdZ)"),
+           "mlp4", "wrong-gradient", "MLP4 keeps its dLdZ list last layer first (the autograder "
+           "reads dLdZ[0] as the first layer's)"),
     Mutant("linear-averaged-twice", one(L, AVG_W, "self.dLdW = dLdW / self.N / self.N"),
            "linear", "gradient-scale", "dLdW divided by N twice", missed=True),
     Mutant("mlp0-forgets-relu-derivative", one(M, MLP0_CHAIN, MLP0_CHAIN.replace("dLdA1 * dA1dZ0", "dLdA1", 1)), "mlp0",

@@ -98,6 +98,8 @@ def test_backward(mytorch, name, data):
     params, A0, g = data.draw(model_cases(widths=MODELS[name]), label="case")
     model = built(mytorch, name, params, debug=True)
     model.forward(A0)
+    if mytorch.legacy:
+        check_debug_attributes(model, name, debug_values(name, params, A0, g), forward=True)
     returned = model.backward(g)
     want_dA0, want = R.mlp_backward(params, A0, g)
     n = A0.shape[0]
@@ -116,6 +118,59 @@ def test_backward(mytorch, name, data):
                      formula="each Linear's dLdW from its own forward input and upstream gradient")
         expect_close(got_b, db, what=f"{name}.layers[{model.linear_index(i)}].dLdb", n=n, rtol=rtol,
                      formula="each Linear's dLdb summed over the batch")
+    if mytorch.legacy:
+        check_debug_attributes(model, name, debug_values(name, params, A0, g), forward=False)
+
+
+def debug_values(name: str, params: R.Params, A0: np.ndarray, g: np.ndarray) -> dict[str, np.ndarray]:
+    """2.0.x: the debug attributes the 2.0.1 autograder reads after forward and backward, by the
+    names it reads them: MLP0/MLP1 `Z0`, `A1`, `dA1dZ0`, `dLdZ0`, `dLdA0`, ... and MLP4 the
+    lists `Z[i]`, `A[i]`, `dAdZ[i]`, `dLdZ[i]`, `dLdA[i]` (keys "Z[0]", ...)."""
+    A = R.mlp_forward(params, A0)
+    Z = [R.linear_forward(A[i], W, b) for i, (W, b) in enumerate(params)]
+    dAdZ = [(z > 0).astype(float) for z in Z]
+    dLdZ, dLdA = [None] * len(params), [None] * len(params)
+    grad = g
+    for i in range(len(params) - 1, -1, -1):
+        dLdZ[i] = grad * dAdZ[i]
+        grad = dLdA[i] = dLdZ[i] @ params[i][0].T
+    values: dict[str, np.ndarray] = {}
+    for i in range(len(params)):
+        if name == "MLP4":
+            values.update({f"Z[{i}]": Z[i], f"A[{i + 1}]": A[i + 1], f"dAdZ[{i}]": dAdZ[i],
+                           f"dLdZ[{i}]": dLdZ[i], f"dLdA[{i}]": dLdA[i]})
+        else:
+            values.update({f"Z{i}": Z[i], f"A{i + 1}": A[i + 1], f"dA{i + 1}dZ{i}": dAdZ[i],
+                           f"dLdZ{i}": dLdZ[i], f"dLdA{i}": dLdA[i]})
+    return values
+
+
+def check_debug_attributes(model, name: str, values: dict[str, np.ndarray], *, forward: bool) -> None:
+    """2.0.x: the debug attributes (the model is built with debug=True) hold the values the
+    2.0.1 autograder's MLP sections compare (np.allclose, which broadcasts): Z and A read right
+    after forward (`forward`), as it reads them, the gradients after backward."""
+    lists: dict[str, object] = {}
+    for key, expected in values.items():
+        if (key[0] in "ZA") != forward:
+            continue
+        attr, _, index = key.partition("[")
+        if attr not in lists:
+            lists[attr] = model.remote.get(attr) if model.remote.has(attr) else None
+        value = lists[attr]
+        if index:
+            k = int(index.rstrip("]"))
+            value = value[k] if isinstance(value, (list, tuple)) and k < len(value) else None
+        if value is None or not D._numeric(value):
+            fail("missing-api", f"{name}(debug=True) keeps no {name}.{key} after forward and "
+                 "backward: the 2.0.x autograder reads it (the handout's debug block stores it)")
+        try:
+            ok = bool(np.allclose(np.asarray(value, dtype=np.float64), expected, rtol=1e-5, atol=1e-4))
+        except ValueError:  # shapes that do not broadcast
+            ok = False
+        if not ok:
+            kind = "wrong-forward" if key[0] in "ZA" else "wrong-gradient"
+            raise D.mismatch(kind, f"{name}.{key} (kept with debug=True) differs from the value the "
+                             "2.0.x autograder expects there", actual=value, expected=expected, found=None)
 
 
 def model_rtol(mytorch) -> float:

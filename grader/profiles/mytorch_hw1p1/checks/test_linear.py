@@ -105,7 +105,7 @@ def test_forward(mytorch, case):
 @given(case=S.linear_cases(**COURSE_SHAPES))
 def test_backward(mytorch, case):
     """dLdA = dLdZ @ W; dLdW = dLdZ.T @ A (out, in) and dLdb (out, 1) summed over the batch."""
-    layer = linear_with(mytorch, case, debug=layer_debug(mytorch))
+    layer = linear_with(mytorch, case, **layer_debug(mytorch))
     layer.forward(case.x)
     check_backward(layer, case, mytorch=mytorch)
     if mytorch.legacy:

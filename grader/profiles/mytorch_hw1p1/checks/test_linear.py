@@ -17,7 +17,8 @@ from grader.checks.framework import CheckFailure, beyond_course, course_misses, 
 from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1 import signatures as MS
 from grader.profiles.mytorch_hw1p1.adapters import student_array
-from grader.profiles.mytorch_hw1p1.checking import (COURSE_SHAPES, NUMERIC_ATOL, ONE_SAMPLE, expect_close,
+from grader.profiles.mytorch_hw1p1.checking import (COURSE_SHAPES, NUMERIC_ATOL, ONE_SAMPLE,
+                                                    expect_course_close,
                                                     expect_overwritten, expect_unchanged,
                                                     within_course_precision)
 from grader.sandbox import StudentException
@@ -33,8 +34,8 @@ def linear_with(mytorch, case: S.LinearCase):
 def check_forward(layer, case: S.LinearCase) -> np.ndarray:
     expected = R.linear_forward(case.x, case.W, case.b)
     out = layer.forward(case.x)
-    return expect_close(out, expected, what="Linear.forward's Z", formula="Z = A @ W.T + b.T",
-                        diagnosis_id="wrong-forward", signatures=(
+    return expect_course_close(out, expected, what="Linear.forward's Z", formula="Z = A @ W.T + b.T",
+                               diagnosis_id="wrong-forward", signatures=(
                             lambda: D.diagnosis("wrong-forward", "Linear.forward leaves out the bias: "
                                                 "Z = A @ W.T + b.T") if D.matches(out, case.x @ case.W)
                             else None,
@@ -54,8 +55,8 @@ def check_backward(layer, case: S.LinearCase, *, expected=None, rtol: float = G.
     for got, ref, what, formula in ((dLdA, want[0], "Linear.backward's dLdA", "dLdA = dLdZ @ W"),
                                     (dW, want[1], "Linear.dLdW", "dLdW = dLdZ.T @ A"),
                                     (db, want[2], "Linear.dLdb", "dLdb = dLdZ.T @ ones((N, 1))")):
-        expect_close(got, ref, what=what, formula=formula, n=n, rtol=rtol, expected_from=expected_from,
-                     atol=atol, signatures=(lambda got=got, ref=ref, what=what:
+        expect_course_close(got, ref, what=what, formula=formula, n=n, rtol=rtol, expected_from=expected_from,
+                            atol=atol, signatures=(lambda got=got, ref=ref, what=what:
                                  MS.legacy_scale_signature(got, ref, what=what, n=n),))
     return dLdA, dW, db
 

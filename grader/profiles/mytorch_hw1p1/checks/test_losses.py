@@ -16,7 +16,7 @@ from grader.checks import gradcheck as G
 from grader.checks import strategies as S
 from grader.checks.framework import CheckFailure, beyond_course, fail, tags, title
 from grader.profiles.mytorch_hw1p1 import reference as R
-from grader.profiles.mytorch_hw1p1.checking import NUMERIC_ATOL, expect_close, expect_unchanged
+from grader.profiles.mytorch_hw1p1.checking import NUMERIC_ATOL, expect_course_close, expect_unchanged
 
 MSE = pytest.param("MSELoss", marks=tags("losses", "mse"), id="MSELoss")
 CE = pytest.param("CrossEntropyLoss", marks=tags("losses", "cross-entropy"), id="CrossEntropyLoss")
@@ -72,8 +72,8 @@ def test_backward(mytorch, name, case):
     face = mytorch.loss(name)
     face.forward(A, Y)
     _, expected = DEFINITION[name][0](A, Y)
-    expect_close(face.backward(), expected, what=f"{name}.backward's dLdA", formula=DEFINITION[name][2],
-                 n=A.shape[0])
+    expect_course_close(face.backward(), expected, what=f"{name}.backward's dLdA",
+                        formula=DEFINITION[name][2], n=A.shape[0])
 
 
 @title("{name}: backward matches numerical gradients")
@@ -87,16 +87,16 @@ def test_gradient_numerical(mytorch, name, case):
     if np.asarray(face.remote.call("forward", A, Y)).dtype == np.float32:
         # Central differences of a float32 loss are round-off (the course accepts float32):
         # backward is judged against the definition, at float32's precision.
-        expect_close(face.backward(), DEFINITION[name][0](A, Y)[1], what=f"{name}.backward's dLdA",
-                     formula=DEFINITION[name][2], n=A.shape[0])
+        expect_course_close(face.backward(), DEFINITION[name][0](A, Y)[1], what=f"{name}.backward's dLdA",
+                            formula=DEFINITION[name][2], n=A.shape[0])
         return
     numeric = G.numeric_vjp(lambda a: face.forward(a, Y), A, 1.0)
     face.forward(A, Y)
     got = face.backward()
     try:
-        expect_close(got, numeric, what=f"{name}.backward's dLdA", formula=DEFINITION[name][2],
-                     n=A.shape[0], rtol=1e-5, expected_from="central differences of your forward",
-                     atol=NUMERIC_ATOL)
+        expect_course_close(got, numeric, what=f"{name}.backward's dLdA", formula=DEFINITION[name][2],
+                            n=A.shape[0], rtol=1e-5, expected_from="central differences of your forward",
+                            atol=NUMERIC_ATOL)
     except CheckFailure as exc:
         found = D.forward_is_the_problem(got, DEFINITION[name][0](A, Y)[1], what=name)
         if found is not None:

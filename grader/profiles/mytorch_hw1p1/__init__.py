@@ -1,5 +1,6 @@
-"""CMU 11-785 HW1P1 "MyTorch", autograder 3.0.x conventions (F23-S25); facts from
-docs profiles.md. Everything about the assignment lives in this folder:
+"""CMU 11-785 HW1P1 "MyTorch", autograder 3.0.x conventions (F23-F24, S25, S26 with Swish),
+each release graded as its own autograder build grades it; facts from docs profiles.md and
+docs/courses/mytorch-hw1p1.md. Everything about the assignment lives in this folder:
 
 - layout.py     where each component lives, its names and shapes (data)
 - v2.py         the 2.0.x release (S22-S23): fingerprints, its conventions, its hints
@@ -7,6 +8,8 @@ docs profiles.md. Everything about the assignment lives in this folder:
 - releases.py   which 3.0.x build (F23-F24, S25, S26) a folder was written for
 - reference.py  the trusted implementation, in MyTorch's own conventions
 - adapters.py   the student's objects seen in the grader's canonical shapes
+- checking.py   comparisons at the precision and in the forms the course accepts
+- source.py     what the source says (np.tanh in Tanh.forward), read with ast
 - signatures.py diagnoses only MyTorch has (running statistics, momentum, 2.0.x scale)
 - training.py   the 784-64-10 network the grader assembles from the student's parts
 - checks/       the pytest checks (with their conftest fixtures)
@@ -21,7 +24,7 @@ from grader.profiles.mytorch_hw1p1 import layout, releases, v2
 
 PROFILE = Profile(
     name="mytorch-hw1p1",
-    title="CMU 11-785 HW1P1 MyTorch, autograder 3.0.x (F23-S26) and 2.0.x (S22-S23)",
+    title="CMU 11-785 HW1P1 MyTorch, autograder 3.0.x (F23-F24, S25, S26 with Swish) and 2.0.x (S22-S23)",
     expects=("the handout folder with packages: mytorch/nn/{linear,activation,loss,batchnorm}.py, "
              "mytorch/optim/sgd.py, models/mlp.py; W (out, in), b (out, 1), dLdW/dLdb summed over "
              "the batch, one-hot labels, activation backward(dLdA), SGD(model, lr, momentum)"),

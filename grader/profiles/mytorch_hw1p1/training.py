@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from grader.checks.framework import CheckFailure, diagnosis
 from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.sandbox import StudentException
 from grader.training.calibration import ref_predict
@@ -87,6 +88,24 @@ class StudentNet:
         return True
 
     def step(self, X: np.ndarray, Y: np.ndarray) -> float:
+        try:
+            return self._step(X, Y)
+        except CheckFailure as exc:
+            raise self._bias_reshaped() or exc
+
+    def _bias_reshaped(self) -> CheckFailure | None:
+        """A Linear whose b no longer has its (out, 1) shape after SGD steps: the shape error
+        in Linear was the optimizer's doing (b moved by a W-shaped array)."""
+        for face in self.linears:
+            shape = np.shape(face.remote.get("b"))
+            if shape != (face.fan_out, 1):
+                return CheckFailure(diagnosis(
+                    "optimizer-update", f"after SGD.step a Linear's b has shape {shape}, not "
+                    f"({face.fan_out}, 1): the step moved b by a W-shaped array (a bias velocity "
+                    "fed from dLdW?); update b from dLdb only"))
+        return None
+
+    def _step(self, X: np.ndarray, Y: np.ndarray) -> float:
         first, second = self.linears
         logits = second.forward(self.relu.forward(first.forward(X)))
         loss = self.loss.forward(logits, Y)

@@ -19,7 +19,7 @@ from grader.checks import strategies as S
 from grader.checks.framework import CheckFailure, beyond_course, course_misses, fail, tags, title
 from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1 import signatures as MS
-from grader.profiles.mytorch_hw1p1.checking import expect_close, expect_unchanged
+from grader.profiles.mytorch_hw1p1.checking import expect_course_close, expect_unchanged
 
 ALPHA = 0.9
 
@@ -64,9 +64,9 @@ def test_forward_training(mytorch, case):
     face = batchnorm_with(mytorch, BW, Bb)
     out = face.forward(Z)
     expected, _, _ = R.batchnorm_train(Z, BW, Bb, np.zeros_like(BW), np.ones_like(BW), ALPHA)
-    expect_close(out, expected, what="BatchNorm1d.forward's BZ", diagnosis_id="wrong-forward",
-                 formula="BZ = BW * (Z - M) / sqrt(V + eps) + Bb", rtol=1e-7,
-                 signatures=(lambda: MS.batchnorm_forward_signature(Z, BW, Bb, out),))
+    expect_course_close(out, expected, what="BatchNorm1d.forward's BZ", diagnosis_id="wrong-forward",
+                        formula="BZ = BW * (Z - M) / sqrt(V + eps) + Bb", rtol=1e-7,
+                        signatures=(lambda: MS.batchnorm_forward_signature(Z, BW, Bb, out),))
 
 
 @title("BatchNorm1d: running_M and running_V are updated")
@@ -118,9 +118,10 @@ def test_eval_mode(mytorch, case):
     face.set("running_M", rM)
     face.set("running_V", rV)
     out = face.forward(Z, eval=True)
-    expect_close(out, R.batchnorm_eval(Z, BW, Bb, rM, rV), what="BatchNorm1d.forward(Z, eval=True)",
-                 diagnosis_id="eval-mode", formula="BZ = BW * (Z - running_M) / sqrt(running_V + eps) + Bb",
-                 rtol=1e-7, signatures=(lambda: MS.eval_mode_signature(Z, BW, Bb, out),))
+    expect_course_close(out, R.batchnorm_eval(Z, BW, Bb, rM, rV),
+                        what="BatchNorm1d.forward(Z, eval=True)", diagnosis_id="eval-mode",
+                        formula="BZ = BW * (Z - running_M) / sqrt(running_V + eps) + Bb", rtol=1e-7,
+                        signatures=(lambda: MS.eval_mode_signature(Z, BW, Bb, out),))
     if not (G.close(face.get("running_M"), rM) and G.close(face.get("running_V"), rV)):
         fail("running-statistics", "BatchNorm1d.forward(Z, eval=True) changes running_M or "
              "running_V: in eval mode nothing is updated")
@@ -145,9 +146,9 @@ def test_backward(mytorch, case):
             ("dLdBW", "dLdBW = sum(dLdBZ * NZ, axis=0)", want[1], want[2]),
             ("dLdBb", "dLdBb = sum(dLdBZ, axis=0)", want[2], want[1])):
         arr = grads[name]
-        expect_close(arr, expected, what=f"BatchNorm1d.{name}", formula=formula, n=Z.shape[0],
+        expect_course_close(arr, expected, what=f"BatchNorm1d.{name}", formula=formula, n=Z.shape[0],
                      signatures=(lambda arr=arr, other=other: swapped(arr, other),))
-    expect_close(dLdZ, want[0], what="BatchNorm1d.backward's dLdZ", n=Z.shape[0], rtol=1e-6,
+    expect_course_close(dLdZ, want[0], what="BatchNorm1d.backward's dLdZ", n=Z.shape[0], rtol=1e-6,
                  atol=dLdZ_scale(Z, BW, g), formula="the chain rule through NZ, the batch mean M and the variance V",
                  signatures=(lambda: D.diagnosis(
                      "wrong-gradient", "BatchNorm1d.backward returns dLdBZ * BW / sqrt(V + eps) "
@@ -196,7 +197,7 @@ def test_gradient_numerical(mytorch, case):
     face.forward(Z)
     got = face.backward(g)
     try:
-        expect_close(got, numeric, what="BatchNorm1d.backward's dLdZ", rtol=1e-5, n=Z.shape[0],
+        expect_course_close(got, numeric, what="BatchNorm1d.backward's dLdZ", rtol=1e-5, n=Z.shape[0],
                      atol=dLdZ_scale(Z, BW, g),
                      formula="the chain rule through NZ, M and V",
                      expected_from="central differences of your forward")

@@ -19,7 +19,8 @@ from grader.profiles.mytorch_hw1p1 import signatures as MS
 from grader.profiles.mytorch_hw1p1 import v2
 from grader.profiles.mytorch_hw1p1 import v2_course as C
 from grader.profiles.mytorch_hw1p1.adapters import student_array
-from grader.profiles.mytorch_hw1p1.checking import (COURSE_SHAPES, NUMERIC_ATOL, ONE_SAMPLE, expect_close,
+from grader.profiles.mytorch_hw1p1.checking import (COURSE_SHAPES, NUMERIC_ATOL, ONE_SAMPLE,
+                                                    expect_course_close,
                                                     expect_overwritten, expect_unchanged,
                                                     within_course_precision)
 from grader.sandbox import StudentException
@@ -35,8 +36,8 @@ def linear_with(mytorch, case: S.LinearCase, **kwargs):
 def check_forward(layer, case: S.LinearCase) -> np.ndarray:
     expected = R.linear_forward(case.x, case.W, case.b)
     out = layer.forward(case.x)
-    return expect_close(out, expected, what="Linear.forward's Z", formula="Z = A @ W.T + b.T",
-                        diagnosis_id="wrong-forward", signatures=(
+    return expect_course_close(out, expected, what="Linear.forward's Z", formula="Z = A @ W.T + b.T",
+                               diagnosis_id="wrong-forward", signatures=(
                             lambda: D.diagnosis("wrong-forward", "Linear.forward leaves out the bias: "
                                                 "Z = A @ W.T + b.T") if D.matches(out, case.x @ case.W)
                             else None,
@@ -59,7 +60,7 @@ def check_backward(layer, case: S.LinearCase, *, expected=None, rtol: float = G.
     formulas = v2.FORMULAS if layer.legacy else {}
 
     def compare(got, ref, what, formula):
-        expect_close(got, ref, what=what, formula=formulas.get(what, formula), n=n, rtol=rtol,
+        expect_course_close(got, ref, what=what, formula=formulas.get(what, formula), n=n, rtol=rtol,
                      expected_from=expected_from, atol=atol,
                      signatures=(lambda: scale(got, ref, what=what, n=n),))
 

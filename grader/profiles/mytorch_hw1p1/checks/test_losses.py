@@ -19,7 +19,7 @@ from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1 import signatures as MS
 from grader.profiles.mytorch_hw1p1 import v2
 from grader.profiles.mytorch_hw1p1 import v2_course as C
-from grader.profiles.mytorch_hw1p1.checking import NUMERIC_ATOL, expect_close, expect_unchanged
+from grader.profiles.mytorch_hw1p1.checking import NUMERIC_ATOL, expect_course_close, expect_unchanged
 
 MSE = pytest.param("MSELoss", marks=tags("losses", "mse"), id="MSELoss")
 CE = pytest.param("CrossEntropyLoss", marks=tags("losses", "cross-entropy"), id="CrossEntropyLoss")
@@ -94,7 +94,7 @@ def test_backward(mytorch, name, case):
     got = face.backward()
     what = f"{name}.backward's dLdA"
     with course_replay(mytorch, name):
-        expect_close(got, expected, what=what, formula=formula(face, name, 2), n=A.shape[0],
+        expect_course_close(got, expected, what=what, formula=formula(face, name, 2), n=A.shape[0],
                      signatures=(lambda: MS.division_precedence_signature(
                          got, expected, classes=A.shape[1], what=what),))
 
@@ -110,15 +110,15 @@ def test_gradient_numerical(mytorch, name, case):
     if np.asarray(face.remote.call("forward", A, Y)).dtype == np.float32:
         # Central differences of a float32 loss are round-off (the course accepts float32):
         # backward is judged against the definition, at float32's precision.
-        expect_close(face.backward(), DEFINITION[name][0](A, Y)[1], what=f"{name}.backward's dLdA",
-                     formula=DEFINITION[name][2], n=A.shape[0])
+        expect_course_close(face.backward(), DEFINITION[name][0](A, Y)[1], what=f"{name}.backward's dLdA",
+                            formula=DEFINITION[name][2], n=A.shape[0])
         return
     numeric = G.numeric_vjp(lambda a: face.forward(a, Y), A, 1.0)
     face.forward(A, Y)
     got = face.backward()
     with course_replay(mytorch, name):
         try:
-            expect_close(got, numeric, what=f"{name}.backward's dLdA", formula=formula(face, name, 2),
+            expect_course_close(got, numeric, what=f"{name}.backward's dLdA", formula=formula(face, name, 2),
                          n=A.shape[0], rtol=1e-5, expected_from="central differences of your forward",
                          atol=NUMERIC_ATOL)
         except CheckFailure as exc:

@@ -20,7 +20,7 @@ from grader.checks import strategies as S
 from grader.checks.framework import CheckFailure, fail, tags, title
 from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1.adapters import student_array
-from grader.profiles.mytorch_hw1p1.checking import COURSE_SHAPES, FLOAT32_RTOL, expect_close
+from grader.profiles.mytorch_hw1p1.checking import COURSE_SHAPES, FLOAT32_RTOL, expect_course_close
 from grader.profiles.mytorch_hw1p1.layout import MODELS
 from grader.sandbox import StudentException
 
@@ -83,7 +83,7 @@ def test_forward(mytorch, name, data):
     """forward(A0) returns the last ReLU's output, through every layer in order."""
     params, A0, _ = data.draw(model_cases(widths=MODELS[name]), label="case")
     model = built(mytorch, name, params)
-    expect_close(model.forward(A0), R.mlp_forward(params, A0)[-1], what=f"{name}.forward",
+    expect_course_close(model.forward(A0), R.mlp_forward(params, A0)[-1], what=f"{name}.forward",
                  diagnosis_id="wrong-forward", formula="A = ReLU(Linear(...ReLU(Linear(A0))))",
                  rtol=model_rtol(mytorch))
 
@@ -109,14 +109,14 @@ def test_backward(mytorch, name, data):
         if kept is not None and (returned is None or is_close(kept, want_dA0)):
             dLdA0 = kept  # what the course's autograder reads
     rtol = model_rtol(mytorch)
-    expect_close(dLdA0, want_dA0, what=f"{name}.backward's dLdA0", n=n, rtol=rtol,
+    expect_course_close(dLdA0, want_dA0, what=f"{name}.backward's dLdA0", n=n, rtol=rtol,
                  formula="the layers' backward calls in reverse order (returned, or kept as "
                  f"{name}.{'dLdA[0]' if name == 'MLP4' else 'dLdA0'} with debug=True)")
     for i, (face, (dW, db)) in enumerate(zip(model.linears, want)):
         got_W, got_b = linear_grads(face, n, dW.shape[1])
-        expect_close(got_W, dW, what=f"{name}.layers[{model.linear_index(i)}].dLdW", n=n, rtol=rtol,
+        expect_course_close(got_W, dW, what=f"{name}.layers[{model.linear_index(i)}].dLdW", n=n, rtol=rtol,
                      formula="each Linear's dLdW from its own forward input and upstream gradient")
-        expect_close(got_b, db, what=f"{name}.layers[{model.linear_index(i)}].dLdb", n=n, rtol=rtol,
+        expect_course_close(got_b, db, what=f"{name}.layers[{model.linear_index(i)}].dLdb", n=n, rtol=rtol,
                      formula="each Linear's dLdb summed over the batch")
     if mytorch.legacy:
         check_debug_attributes(model, name, debug_values(name, params, A0, g), forward=False)

@@ -148,12 +148,18 @@ def test_backward(mytorch, case):
         arr = grads[name]
         expect_course_close(arr, expected, what=f"BatchNorm1d.{name}", formula=formula, n=Z.shape[0],
                      signatures=(lambda arr=arr, other=other: swapped(arr, other),))
-    expect_course_close(dLdZ, want[0], what="BatchNorm1d.backward's dLdZ", n=Z.shape[0], rtol=1e-6,
-                 atol=dLdZ_scale(Z, BW, g), formula="the chain rule through NZ, the batch mean M and the variance V",
+    expect_course_close(dLdZ, want[0], what="BatchNorm1d.backward's dLdZ", n=Z.shape[0],
+                 rtol=DLDZ_RTOL, atol=dLdZ_scale(Z, BW, g), formula="the chain rule through NZ, the batch mean M and the variance V",
                  signatures=(lambda: D.diagnosis(
                      "wrong-gradient", "BatchNorm1d.backward returns dLdBZ * BW / sqrt(V + eps) "
                      "only: Z also moves the batch mean and variance; add the dLdM and dLdV terms")
                      if D.matches(dLdZ, g * BW / np.sqrt(Z.var(axis=0) + 1e-8)) else None,))
+
+
+#: dLdZ's error allowed against the size of its terms: the course's 4 decimals. An eps on the
+#: wrong side of a root moves a batch of two by ~eps / V of the terms (2e-5 at V = 3e-4,
+#: emilyjiayaoli/MyTorch, official 20/20); a missing or wrong term moves it by O(1).
+DLDZ_RTOL = 1e-4
 
 
 def dLdZ_scale(Z: np.ndarray, BW: np.ndarray, g: np.ndarray) -> float:
@@ -197,8 +203,8 @@ def test_gradient_numerical(mytorch, case):
     face.forward(Z)
     got = face.backward(g)
     try:
-        expect_course_close(got, numeric, what="BatchNorm1d.backward's dLdZ", rtol=1e-5, n=Z.shape[0],
-                     atol=dLdZ_scale(Z, BW, g),
+        expect_course_close(got, numeric, what="BatchNorm1d.backward's dLdZ", rtol=DLDZ_RTOL,
+                     n=Z.shape[0], atol=dLdZ_scale(Z, BW, g),
                      formula="the chain rule through NZ, M and V",
                      expected_from="central differences of your forward")
     except CheckFailure as exc:

@@ -27,7 +27,8 @@ PROFILE = Profile(
     title="CMU 11-785 HW1P1 MyTorch, autograder 3.0.x (F23-F24, S25, S26 with Swish) and 2.0.x (S22-S23)",
     expects=("the handout folder with packages: mytorch/nn/{linear,activation,loss,batchnorm}.py, "
              "mytorch/optim/sgd.py, models/mlp.py; W (out, in), b (out, 1), dLdW/dLdb summed over "
-             "the batch, one-hot labels, activation backward(dLdA), SGD(model, lr, momentum)"),
+             "the batch, one-hot labels, activation backward(dLdA), SGD(model, lr, momentum); 2.0.x "
+             "handouts (S22-S23): activation backward() returning dA/dZ, dLdW/dLdb averaged"),
     modules=tuple(layout.MODULES.values()),
     # The earliest 2.0.1 handout's files are recognised too, to refuse it with a message.
     markers=("mytorch/nn/linear.py", "mytorch/nn/activation.py", "models/mlp.py", *v2.EARLY_FILES),

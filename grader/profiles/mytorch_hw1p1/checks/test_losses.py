@@ -16,7 +16,8 @@ from grader.checks import gradcheck as G
 from grader.checks import strategies as S
 from grader.checks.framework import CheckFailure, beyond_course, fail, tags, title
 from grader.profiles.mytorch_hw1p1 import reference as R
-from grader.profiles.mytorch_hw1p1.checking import NUMERIC_ATOL, expect_course_close, expect_unchanged
+from grader.profiles.mytorch_hw1p1.checking import (FLOAT32_RTOL, NUMERIC_ATOL, expect_course_close,
+                                                    expect_unchanged)
 
 MSE = pytest.param("MSELoss", marks=tags("losses", "mse"), id="MSELoss")
 CE = pytest.param("CrossEntropyLoss", marks=tags("losses", "cross-entropy"), id="CrossEntropyLoss")
@@ -98,7 +99,14 @@ def test_gradient_numerical(mytorch, name, case):
                             n=A.shape[0], rtol=1e-5, expected_from="central differences of your forward",
                             atol=NUMERIC_ATOL)
     except CheckFailure as exc:
-        found = D.forward_is_the_problem(got, DEFINITION[name][0](A, Y)[1], what=name)
+        value, (expected, gradient) = face.forward(A, Y), DEFINITION[name][0](A, Y)
+        if np.isclose(value, expected, rtol=LOSS_RTOL, atol=1e-6) \
+                and D.matches(got, gradient, rtol=FLOAT32_RTOL):
+            # The forward passes the forward check (an eps inside a log, as the course accepts)
+            # and backward is the definition's: central differences only see the eps where a
+            # probability is ~1e-8.
+            return
+        found = D.forward_is_the_problem(got, gradient, what=name)
         if found is not None:
             raise CheckFailure(found) from exc
         raise

@@ -19,7 +19,8 @@ from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1 import signatures as MS
 from grader.profiles.mytorch_hw1p1 import v2
 from grader.profiles.mytorch_hw1p1 import v2_course as C
-from grader.profiles.mytorch_hw1p1.checking import NUMERIC_ATOL, expect_course_close, expect_unchanged
+from grader.profiles.mytorch_hw1p1.checking import (FLOAT32_RTOL, NUMERIC_ATOL, expect_course_close,
+                                                    expect_unchanged)
 
 MSE = pytest.param("MSELoss", marks=tags("losses", "mse"), id="MSELoss")
 CE = pytest.param("CrossEntropyLoss", marks=tags("losses", "cross-entropy"), id="CrossEntropyLoss")
@@ -119,10 +120,17 @@ def test_gradient_numerical(mytorch, name, case):
     with course_replay(mytorch, name):
         try:
             expect_course_close(got, numeric, what=f"{name}.backward's dLdA", formula=formula(face, name, 2),
-                         n=A.shape[0], rtol=1e-5, expected_from="central differences of your forward",
-                         atol=NUMERIC_ATOL)
+                                n=A.shape[0], rtol=1e-5, expected_from="central differences of your forward",
+                                atol=NUMERIC_ATOL)
         except CheckFailure as exc:
-            found = D.forward_is_the_problem(got, DEFINITION[name][0](A, Y)[1], what=name)
+            value, (expected, gradient) = face.forward(A, Y), DEFINITION[name][0](A, Y)
+            if np.isclose(value, expected, rtol=LOSS_RTOL, atol=1e-6) \
+                    and D.matches(got, gradient, rtol=FLOAT32_RTOL):
+                # The forward passes the forward check (an eps inside a log, as the course
+                # accepts) and backward is the definition's: central differences only see the
+                # eps where a probability is ~1e-8.
+                return
+            found = D.forward_is_the_problem(got, gradient, what=name)
             if found is not None:
                 raise CheckFailure(found) from exc
             raise

@@ -295,8 +295,9 @@ class GradingPlugin:
             rule = self._rubric.checks.get(name)
             if rule is not None and not rule.enabled:
                 continue
-            if self.graded_release is not None and not self.graded_release.assigns(item_tags[0]):
-                unassigned[item_tags[0]] = None
+            missing = self.graded_release.missing_part(item_tags) if self.graded_release else None
+            if missing is not None:
+                unassigned[missing] = None
                 continue
             if self._rubric.include_tags is not None and item_tags[0] not in self._rubric.include_tags:
                 continue

@@ -203,17 +203,19 @@ class LinearCase:
 
 @st.composite
 def linear_cases(draw: st.DrawFn, *, min_batch: int = 1, max_batch: int = MAX_BATCH,
-                 max_features: int = MAX_FEATURES, bound: float = 5.0) -> LinearCase:
+                 max_features: int = MAX_FEATURES, bound: float = 5.0,
+                 min_features: int = 1) -> LinearCase:
     """x (N, in) in [-bound, bound]; W, b random with |entries| in [0.05, 1] (never zero);
     grad_out (N, out) with |entries| in [0.01, 1]. One seed fills every array.
 
     W is square (in = out >= 2) in some examples: a missing transpose (grad_out @ W, or
     an orientation picked by matching shapes) is shape-compatible only there, as inside an
     MLP with equal hidden widths. The shrinker prefers the non-square case, where a
-    transposed W or dW shows up as a shape error, the clearer report."""
+    transposed W or dW shows up as a shape error, the clearer report. `min_features` > 1
+    keeps every axis longer than 1, as a course whose tests never use a size-1 axis."""
     n = draw(st.integers(min_value=min_batch, max_value=max_batch))
-    fan_in = draw(st.integers(min_value=1, max_value=max_features))
-    fan_out = draw(st.integers(min_value=1, max_value=max_features - 1))
+    fan_in = draw(st.integers(min_value=min_features, max_value=max_features))
+    fan_out = draw(st.integers(min_value=min_features, max_value=max_features - 1))
     if fan_out >= fan_in:
         fan_out += 1
     # Drawn last, after the same draws as the non-square case: a failure seen both ways
@@ -242,11 +244,11 @@ class ActivationCase:
 @st.composite
 def activation_cases(draw: st.DrawFn, *, min_batch: int = 1, max_batch: int = MAX_BATCH,
                      max_features: int = MAX_FEATURES, bound: float = 5.0,
-                     away_from_zero: float = 0.1) -> ActivationCase:
+                     away_from_zero: float = 0.1, min_features: int = 1) -> ActivationCase:
     """Inputs keep |x| >= `away_from_zero` (0.1 by default) so ReLU's kink never shows up;
     the upstream gradient has both signs everywhere (a mask on its sign is then visible)."""
     n = draw(st.integers(min_value=min_batch, max_value=max_batch))
-    d = draw(st.integers(min_value=1, max_value=max_features))
+    d = draw(st.integers(min_value=min_features, max_value=max_features))
     rng = generator(draw(SEEDS))
     x = _uniform(rng, (n, d), bound, away_from_zero)
     g = _uniform(rng, (n, d), 1.0, 0.01)

@@ -54,9 +54,20 @@ class Release:
     # Check ids (exact, or a prefix ending in "::" or "[") of beyond_course checks that this
     # release's own tests do test (MyTorch S25 tests softmax stability): scored as usual.
     course_tests: tuple[str, ...] = ()
+    # Tags of parts inside an assigned component that this release's handout does not have
+    # (MyTorch 2.0.x: "gelu", "softmax"): their checks are not assigned, and the component's
+    # points are shared by its other checks.
+    absent: frozenset[str] = frozenset()
 
     def assigns(self, component: str) -> bool:
         return self.assigned is None or component in self.assigned
+
+    def missing_part(self, tags: list[str]) -> str | None:
+        """The tag (component, or a part listed in `absent`) that leaves a check with `tags`
+        (component first) out of this release, or None when the release asks for it."""
+        if not self.assigns(tags[0]):
+            return tags[0]
+        return next((tag for tag in tags[1:] if tag in self.absent), None)
 
     def tests(self, check: str) -> bool:
         """Whether this release's own tests test the check `check` (an id)."""

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from grading_helpers import assert_caught, assert_full_marks, assert_matches_golden, describe, grade_in_subprocesses, job
+from grading_helpers import (assert_caught, assert_full_marks, assert_matches_golden, assert_reported_without_points,
+                             describe, grade_in_subprocesses, job)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "mytorch"))
 
@@ -53,7 +54,11 @@ def test_solution_gets_full_marks(graded):
 
 @pytest.mark.parametrize("mutant", catalog.MUTANTS, ids=[m.name for m in catalog.MUTANTS])
 def test_mutant_is_caught(graded, mutant: catalog.Mutant):
-    assert_caught(graded[mutant.name], tag=mutant.tag, diagnosis=mutant.diagnosis, bug=mutant.bug)
+    if mutant.name in catalog.BEYOND_COURSE:
+        assert_reported_without_points(graded[mutant.name], tag=mutant.tag,
+                                       diagnosis=mutant.diagnosis, bug=mutant.bug)
+    else:
+        assert_caught(graded[mutant.name], tag=mutant.tag, diagnosis=mutant.diagnosis, bug=mutant.bug)
 
 
 @pytest.mark.parametrize("variant", catalog.VARIANTS, ids=[v.name for v in catalog.VARIANTS])
@@ -84,7 +89,9 @@ def test_broken_layout_costs_only_what_it_breaks(graded, name: str):
         assert "passed" not in statuses[component], describe(result)
     assert ids & {"import-error", "missing-api"}, describe(result)
     if name == "no-nn-init":
-        assert statuses["linear"] == statuses["activations"] == {"passed"}, describe(result)
+        # (Swish and the S25 np.tanh rule are not part of the F23-F24 release: not-assigned.)
+        assert statuses["linear"] == {"passed"}, describe(result)
+        assert statuses["activations"] == {"passed", "not-assigned"}, describe(result)
 
 
 def test_catalog_is_large_enough():

@@ -1,4 +1,4 @@
-"""The profile mechanism: registry, layout detection, the 2.0.x refusal, vocabulary,
+"""The profile mechanism: registry, layout detection, vocabulary,
 rubric selection and the CLI's --profile / `grader profiles`."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from grading_helpers import REFERENCE
 from grader.cli import cli
 from grader.exitcodes import BAD_INPUT
 from grader.profiles import PROFILE_NAMES, ProfileError, check_layout, get_profile
-from grader.profiles.mytorch_hw1p1.legacy import backward_arities
 from grader.rubric import RubricError, load_rubric, loads_rubric
 
 
@@ -35,19 +34,6 @@ def test_a_layout_for_another_profile_names_it(mytorch_solution: Path):
         check_layout(REFERENCE, get_profile("mytorch-hw1p1"))
     check_layout(mytorch_solution, get_profile("mytorch-hw1p1"))
     check_layout(REFERENCE, get_profile("default"))
-
-
-def test_the_2_0_x_conventions_are_refused(mytorch_legacy: Path, mytorch_solution: Path):
-    with pytest.raises(ProfileError, match="2.0.x"):
-        check_layout(mytorch_legacy, get_profile("mytorch-hw1p1"))
-    assert backward_arities((mytorch_solution / "mytorch/nn/activation.py").read_text())["ReLU"] == 1
-
-
-def test_one_argumentless_backward_is_a_bug_not_a_release():
-    source = ("class ReLU:\n    def backward(self):\n        pass\n"
-              "class Sigmoid:\n    def backward(self, dLdA):\n        pass\n")
-    assert backward_arities(source) == {"ReLU": 0, "Sigmoid": 1}
-    assert get_profile("mytorch-hw1p1").refuse is not None
 
 
 def test_hints_speak_the_assignment_vocabulary():
@@ -82,11 +68,6 @@ def test_cli_refuses_a_submission_laid_out_for_another_profile(mytorch_solution:
     assert "--profile mytorch-hw1p1" in result.output and len(result.output.strip().splitlines()) == 1
     result = CliRunner().invoke(cli, ["run", str(REFERENCE), "--profile", "mytorch-hw1p1"])
     assert result.exit_code == BAD_INPUT and "--profile default" in result.output
-
-
-def test_cli_refuses_the_2_0_x_conventions(mytorch_legacy: Path):
-    result = CliRunner().invoke(cli, ["check", str(mytorch_legacy), "--profile", "mytorch-hw1p1"])
-    assert result.exit_code == BAD_INPUT and "2.0.x" in result.output
 
 
 def test_cli_profile_and_rubric_must_agree(mytorch_solution: Path):

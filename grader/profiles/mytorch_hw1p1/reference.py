@@ -55,6 +55,17 @@ def softmax_backward(Z: np.ndarray, dLdA: np.ndarray) -> np.ndarray:
     return A * (dLdA - (dLdA * A).sum(axis=1, keepdims=True))
 
 
+def swish(Z: np.ndarray, beta: float = 1.0) -> np.ndarray:
+    """S26's Swish (SiLU with a learnable beta): Z * sigmoid(beta Z)."""
+    return Z * sigmoid(beta * Z)
+
+
+def swish_backward(Z: np.ndarray, dLdA: np.ndarray, beta: float = 1.0) -> tuple[np.ndarray, float]:
+    """(dLdZ (N, C), dLdbeta summed over everything) of Swish at Z."""
+    s = sigmoid(beta * Z)
+    return dLdA * (s + beta * Z * s * (1.0 - s)), float(np.sum(dLdA * Z * Z * s * (1.0 - s)))
+
+
 ACTIVATION_FORWARD = {
     "Identity": lambda Z: Z.copy(),
     "Sigmoid": sigmoid,

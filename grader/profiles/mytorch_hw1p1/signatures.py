@@ -47,6 +47,22 @@ def legacy_scale_signature(actual: object, expected: object, *, what: str, n: in
                              advice={"1/N": LEGACY_SCALE.format(what=what)})
 
 
+def division_precedence_signature(actual: object, expected: object, *, classes: int,
+                                  what: str) -> Diagnosis | None:
+    """A loss gradient C^2 times too large (up to a factor 1/4 .. 4): `x / N * C` multiplies by
+    C where `x / (N * C)` divides, an operator-precedence slip (with a compensating constant, it
+    even passes a fixed test whose C makes the factor 1)."""
+    c = D.constant_factor(actual, expected)
+    if c is None or classes < 2:
+        return None
+    ratio = c / classes ** 2
+    if any(abs(ratio - k) <= 1e-6 * k for k in (0.25, 0.5, 1.0, 2.0, 4.0)):
+        return diagnosis("gradient-scale", f"{what} is {c:.4g} times the right value, C^2 times "
+                         f"{ratio:g} with C = {classes} classes: it multiplies by C where it should "
+                         "divide (`x / N * C` is `(x / N) * C`); write `x / (N * C)`")
+    return None
+
+
 def running_statistics_signature(Z: np.ndarray, alpha: float, before: tuple[np.ndarray, np.ndarray],
                                  after: tuple[object, object]) -> Diagnosis | None:
     """Name what the student's running_M, running_V update did with one training batch Z (N, C)."""

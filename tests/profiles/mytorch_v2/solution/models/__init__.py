@@ -1,0 +1,1 @@
+from models.mlp import MLP0, MLP1, MLP4

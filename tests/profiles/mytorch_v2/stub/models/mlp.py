@@ -1,0 +1,67 @@
+import numpy as np
+
+from mytorch.nn.linear import Linear
+from mytorch.nn.activation import ReLU
+
+
+class MLP0:
+
+    def __init__(self, debug=False):
+        self.layers = [Linear(2, 3)]
+        self.f = [ReLU()]
+
+        self.debug = debug
+
+    def forward(self, A0):
+        Z0 = None  # TODO
+        A1 = None  # TODO
+
+        if self.debug:
+            self.Z0 = Z0
+            self.A1 = A1
+
+        return NotImplemented
+
+    def backward(self, dLdA1):
+        dA1dZ0 = None  # TODO
+        dLdZ0 = None  # TODO
+        dLdA0 = None  # TODO
+
+        if self.debug:
+            self.dA1dZ0 = dA1dZ0
+            self.dLdZ0 = dLdZ0
+            self.dLdA0 = dLdA0
+
+        return NotImplemented
+
+
+class MLP1:
+
+    def __init__(self, debug=False):
+        # TODO: two Linear layers, (2, 3) and (3, 2), and a ReLU after each (as in MLP0)
+        self.layers = None
+        self.f = None
+
+        self.debug = debug
+
+    def forward(self, A0):
+        return NotImplemented
+
+    def backward(self, dLdA2):
+        return NotImplemented
+
+
+class MLP4:
+
+    def __init__(self, debug=False):
+        # TODO: Linear layers 2-4-8-8-4-2, a ReLU after each
+        self.layers = None
+        self.f = None
+
+        self.debug = debug
+
+    def forward(self, A):
+        return NotImplemented
+
+    def backward(self, dLdA):
+        return NotImplemented

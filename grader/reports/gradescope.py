@@ -16,16 +16,18 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from typing import Any, Callable
 
 from grader.reports import markdown as md
 from grader.reports._common import (
     BEYOND_HEADING,
     GRADER_ERROR_SENTENCE,
     VISIBILITIES,
+    CauseView,
     CheckView,
     ReportView,
     build_view,
+    cause_views,
     round_score,
 )
 from grader.results import GradingResult
@@ -49,10 +51,56 @@ _OPTIONAL_TEST = ("name_format",)
 _DIAGNOSIS_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-def _test_output(check: CheckView) -> str:
+def _cards_by_check(view: ReportView) -> dict[int, tuple[CauseView, bool]]:
+    """check index -> (its cause's card, whether this check is the one that tells it).
+
+    The first check of a cause carries the card; the others, and the checks of the symptoms
+    told under it, point to it (said once). Causes are formed within what a student may see
+    now and, separately, within the withheld checks, so a visible test never points to a
+    withheld one.
+    """
+    shown = {c.index for c in view.shown}
+    withheld = [c for c in view.checks if c.index not in shown]
+    cards: dict[int, tuple[CauseView, bool]] = {}
+    for cause in view.causes + view.beyond_causes + cause_views(withheld, start=1000):
+        for i, check in enumerate(cause.checks):
+            cards[check.index] = (cause, i == 0)
+        for symptom in cause.symptoms:
+            for check in symptom.checks:
+                cards.setdefault(check.index, (cause, False))
+    return cards
+
+
+def _test_names(view: ReportView) -> Callable[[int], str]:
+    """Card number -> "test 92": Gradescope has no cards, so a card is named by the test that
+    tells it (its first check)."""
+    first = {c.number: c.first.number for c in view.causes + view.beyond_causes}
+    return lambda n: f"test {md.inline(first[n])}" if n in first else f"problem {n}"
+
+
+def _pointer(cause: CauseView, check: CheckView) -> str:
+    first = cause.first
+    where = f"test {md.inline(first.number)} ({md.inline(first.label)})"
+    if check in cause.checks:
+        return (f"Same cause as {where}: **`{md.inline(cause.id)}`** — {md.trusted(cause.summary)}. "
+                "The evidence and how to fix it are under that test.")
+    # A symptom told under the cause: what this test saw, then where the fix is.
+    symptom = next(s for s in cause.symptoms if check in s.checks)
+    return (f"**`{md.inline(symptom.id)}`** — {md.trusted(symptom.headline)}.\n\n"
+            f"This follows from **`{md.inline(cause.id)}`** ({md.trusted(cause.summary)}), told under "
+            f"{where}: fix that first." + ("\n\n" + md.fenced(check.message) if check.message else ""))
+
+
+def _test_output(check: CheckView, card: tuple[CauseView, bool] | None,
+                 names: Callable[[int], str]) -> str:
     if check.passed and not check.message:
         return ""
-    head = md.inline(check.message) if check.passed else md.check_details(check)
+    if check.passed or card is None:
+        head = md.inline(check.message)
+    else:
+        cause, tells = card
+        head = (f"**`{md.inline(cause.id)}`**" + (f" — {md.trusted(cause.headline)}" if cause.headline else "") + "\n\n"
+                + md.card_body(cause, with_checks=False, name=names)) if tells else _pointer(cause, check)
     if check.status == "skipped" and not check.passed:
         head = "_Skipped._" + ("\n\n" + head if head else "")
     elif check.status == "error" and not head:
@@ -63,14 +111,14 @@ def _test_output(check: CheckView) -> str:
     return head
 
 
-def _test(check: CheckView) -> dict[str, Any]:
+def _test(check: CheckView, card: tuple[CauseView, bool] | None, names: Callable[[int], str]) -> dict[str, Any]:
     return {
         "name": check.label,
         "number": check.number,
         "score": round_score(check.score),
         "max_score": round_score(check.max_score),
         "status": check.gradescope_status,
-        "output": _test_output(check),
+        "output": _test_output(check, card, names),
         "output_format": "md",
         "tags": list(check.tags),
         "visibility": check.visibility,
@@ -96,9 +144,9 @@ def _top_output(view: ReportView) -> str:
         parts.append(acc + ".")
     if view.components:
         parts.append(md.summary_table(view))
-    if view.top_diagnoses:
-        lines = ["**Most likely problems:**", ""]
-        lines += [f"- **`{md.inline(d.id)}`**: {md.trusted(d.hint)}" for d, _ in view.top_diagnoses]
+    if view.top_causes:
+        lines = ["**Most likely problems** (each told in full under its first failed test):", ""]
+        lines += [md.top_line(c, _test_names(view)) for c in view.top_causes]
         parts.append("\n".join(lines))
     if view.release:
         why = f": {view.release_why}" if view.release_why else ""
@@ -139,6 +187,7 @@ def to_gradescope(
         # max_score above is the assigned components' points; these are left out of it.
         extra["not_assigned"] = [{"component": part, "reason": reason, "points": round_score(worth)}
                                  for part, reason, worth in view.not_assigned]
+    cards, names = _cards_by_check(view), _test_names(view)
     return {
         "score": round_score(view.score),  # 0 on a grader error: overrides the tests' total
         # Whole seconds, as in Gradescope's example; some consumers parse it as an int.
@@ -150,7 +199,7 @@ def to_gradescope(
         "stdout_visibility": "hidden",
         "extra_data": extra,
         # A check the release does not assign is listed in the output, not as a 0/0 test.
-        "tests": [_test(c) for c in view.checks if c.status != "not-assigned"],
+        "tests": [_test(c, cards.get(c.index), names) for c in view.checks if c.status != "not-assigned"],
     }
 
 

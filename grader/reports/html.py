@@ -18,21 +18,28 @@ from grader.reports import plots
 from grader.reports._common import (
     COURSE_MISSES_LABEL,
     EXAMPLE_LABEL,
+    FIX_LABEL,
     GRADER_ERROR_SENTENCE,
     MESSAGE_LABEL,
     NOT_ASSIGNED_HEADING,
+    PROBABLE_LABEL,
     STATUS_LABEL,
     STUDENT_OUTPUT_LABEL,
+    SYMPTOMS_LABEL,
+    CauseView,
     CheckView,
     ComponentView,
     ReportView,
     artifacts_withheld_until,
     clean_line,
     not_assigned_lines,
+    card_blocks,
+    caused_by_sentence,
+    checks_label,
     passed_by_component,
-    same_failures,
     points,
     summary_facts,
+    symptom_line,
 )
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -54,7 +61,8 @@ th, td { border: 1px solid #d0d7de; padding: .25rem .6rem; text-align: left; ver
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .scroll { max-width: 100%; overflow-x: auto; }
 pre { background: #f6f8fa; padding: .6rem; overflow: auto; white-space: pre-wrap;
-      overflow-wrap: anywhere; border-radius: 4px; max-height: 24rem; margin: .2rem 0 .6rem; }
+      overflow-wrap: anywhere; border-radius: 4px; margin: .2rem 0 .6rem; }
+pre.output { max-height: 24rem; }
 img { max-width: 100%; height: auto; }
 .passed { color: #1a7f37; font-weight: 600; } .failed { color: #cf222e; font-weight: 600; }
 .error { color: #8250df; font-weight: 600; } .skipped { color: #9a6700; font-weight: 600; }
@@ -190,8 +198,9 @@ def _per_class_table(view: ReportView) -> list[str]:
                     f"<thead><tr><th>Digit</th>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>")]
 
 
-def _pre(label: str, body: str) -> str:
-    return f'<p class="label">{e(label)}:</p>\n<pre>{e(body)}</pre>'
+def _pre(label: str, body: str, css_class: str = "") -> str:
+    attr = f' class="{css_class}"' if css_class else ""
+    return f'<p class="label">{e(label)}:</p>\n<pre{attr}>{e(body)}</pre>'
 
 
 def _pytest_id(check: CheckView, css_class: str = "") -> str:
@@ -208,41 +217,37 @@ def _check_id(check: CheckView) -> str:
     return '<p class="id">' + " · ".join(p for p in parts if p) + "</p>"
 
 
-def _check_section(group: list[CheckView]) -> str:
-    """One card for checks that failed the same way: the first in full, the others named."""
-    check = group[0]
-    got = sum(c.score for c in group)
-    out_of = sum(c.max_score for c in group)
-    title = e(check.label) + (f" and {len(group) - 1} more check{'s' if len(group) > 2 else ''}"
-                              if len(group) > 1 else "")
+def _cause_section(cause: CauseView) -> str:
+    """One card per root cause: the checks it failed, the evidence once, the fix once, and the
+    checks it makes fail elsewhere."""
     parts = [
-        f'<section class="check check-{check.status}" id="check-{check.index}">',
-        f'<h3><span class="badge {check.status}">{STATUS_LABEL[check.status]}</span> {title} '
-        f'<span class="pts">{points(got)} / {points(out_of)}</span></h3>',
+        f'<section class="check check-{cause.status}" id="problem-{cause.number}">',
+        f'<h3><span class="badge {cause.status}">Problem {cause.number}</span> <code>{e(cause.id)}</code>'
+        + (f": {hint(cause.headline)}" if cause.headline else "")
+        + f' <span class="pts">{points(cause.score)} / {points(cause.max_score)}</span></h3>',
+        f'<p class="label">{e(checks_label(cause))}:</p>\n<ul class="same">'
+        + "".join(f'<li id="check-{c.index}"><span class="{c.status}">{STATUS_LABEL[c.status]}</span> '
+                  f'{e(c.label)} <span class="pts">{points(c.score)} / {points(c.max_score)}</span>'
+                  f"{_check_id(c)}</li>" for c in cause.checks) + "</ul>",
     ]
-    if len(group) == 1:
-        parts.append(_check_id(check))
-    else:
-        parts.append(f'<p class="label">These {len(group)} checks failed the same way:</p>\n<ul class="same">'
-                     + "".join(f'<li id="check-{c.index}">{e(c.label)} <span class="pts">{points(c.score)} / '
-                               f"{points(c.max_score)}</span>{_check_id(c)}</li>" for c in group) + "</ul>")
-    if check.diagnoses:
-        parts.append('<p class="diagnosis">Diagnosis: '
-                     + ", ".join(f"<code>{e(d.id)}</code>" for d in check.diagnoses) + "</p>")
-    # Often the diagnosis' hint is the message itself: shown once, labelled as both.
-    fixes = [d.hint for d in check.diagnoses if d.hint != check.message]
-    if check.message:
-        both = len(fixes) < len(check.diagnoses)
-        parts.append(_pre(MESSAGE_LABEL + (", and how to fix it" if both else ""), check.message))
-    if check.course_misses:
-        parts.append(f'<p class="note">{e(COURSE_MISSES_LABEL)}: {e(check.course_misses)}</p>')
-    if check.example:
-        parts.append(_pre(EXAMPLE_LABEL, check.example))
-    if check.output:
-        parts.append(_pre(STUDENT_OUTPUT_LABEL, check.output))
-    if fixes:
-        parts.append('<div class="fix"><p class="label">How to fix it:</p>\n<ul>'
-                     + "".join(f"<li>{hint(h)}</li>" for h in fixes) + "</ul></div>")
+    sentence = caused_by_sentence(cause)
+    if sentence:
+        number = cause.caused_by[0] if cause.caused_by else 0
+        parts.append(f'<p class="note">{e(sentence)} <a href="#problem-{number}">See problem {number}.</a></p>')
+    for label, body in card_blocks(cause):
+        if label == FIX_LABEL:
+            parts.append(f'<div class="fix"><p class="label">{e(label)}:</p>\n<p>{hint(body)}</p></div>')
+        elif label == COURSE_MISSES_LABEL:
+            parts.append(f'<p class="note">{e(label)}: {e(body)}</p>')
+        else:
+            # Only the student's own output (up to 80 lines) scrolls in its box: the evidence
+            # grows with the page, so a phone never shows an array cut inside a nested box.
+            parts.append(_pre(label, body, "output" if label == STUDENT_OUTPUT_LABEL else ""))
+    for label, probable in ((SYMPTOMS_LABEL, False), (PROBABLE_LABEL, True)):
+        symptoms = [s for s in cause.symptoms if s.probable == probable]
+        if symptoms:
+            parts.append(f'<p class="label">{e(label)}:</p>\n<ul class="symptoms">'
+                         + "".join(f"<li>{e(symptom_line(s))}</li>" for s in symptoms) + "</ul>")
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -287,14 +292,16 @@ def _score_card(view: ReportView) -> list[str]:
 
 
 def _top_diagnoses(view: ReportView) -> list[str]:
-    if not view.top_diagnoses:
+    """The root causes, linked to their cards, each with what it makes fail elsewhere."""
+    if not view.top_causes:
         return []
-    first = {d.id: c for c in reversed(view.attention) for d in c.diagnoses}
     items = []
-    for d, n in view.top_diagnoses:
-        where = f' (<a href="#check-{first[d.id].index}">in {n} check{"s" if n != 1 else ""}</a>)' \
-            if d.id in first else ""
-        items.append(f"<li><code>{e(d.id)}</code>{where}: {hint(d.hint)}</li>")
+    for cause in view.top_causes:
+        n = cause.n_checks
+        following = list(dict.fromkeys(s.id for s in cause.symptoms))
+        therefore = f"; and therefore: {e(', '.join(following))}" if following else ""
+        items.append(f'<li><code>{e(cause.id)}</code> (<a href="#problem-{cause.number}">problem '
+                     f'{cause.number}, {n} check{"s" if n != 1 else ""}</a>): {hint(cause.summary)}{therefore}</li>')
     return ["<h2>Most likely problems</h2>", '<ol class="top">' + "\n".join(items) + "</ol>"]
 
 
@@ -308,9 +315,9 @@ def _scope(view: ReportView) -> list[str]:
             if check.passed:
                 out.append(f'<p><span class="badge passed">{STATUS_LABEL[check.status]}</span> '
                            f'{e(check.label)} <span class="facts">({e(check.beyond_course)})</span></p>')
-            else:
-                out.append(_check_section([check]))
-                out.append(f'<p class="note">{e(check.beyond_course)}</p>')
+        for cause in view.beyond_causes:
+            out.append(_cause_section(cause))
+            out.append(f'<p class="note">{e(cause.first.beyond_course)}</p>')
     lines = not_assigned_lines(view)
     if lines:
         out.append(f"<h2>{e(NOT_ASSIGNED_HEADING)} (not graded, not in the total)</h2>")
@@ -326,8 +333,9 @@ def render_view(view: ReportView) -> str:
 
     attention = view.attention
     if attention:
-        body.append(f"<h2>Checks that did not pass ({len(attention)})</h2>")
-        body += [_check_section(group) for group in same_failures(attention)]
+        n = len(view.causes)
+        body.append(f"<h2>Checks that did not pass ({len(attention)}), by cause ({n} problem{'s' if n != 1 else ''})</h2>")
+        body += [_cause_section(cause) for cause in view.causes]
     elif view.shown and not view.grader_error and all(c.passed for c in view.beyond):
         body.append('<p class="all-passed passed">Every check shown passed.</p>')
 

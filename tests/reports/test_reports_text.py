@@ -27,8 +27,9 @@ def test_plain_text_has_no_escape_codes_and_no_markup_interpretation() -> None:
 def test_components_and_diagnoses() -> None:
     out = render(mixed(), "text")
     assert re.search(r"^  linear +0\.00 / 5\.00  1 of 1 check not passed$", out, re.M)
-    assert "bias-gradient-not-summed: Sum the bias gradient over the batch axis" in out
-    assert re.search(r"^\[FAIL\] 2\.2 Linear backward matches numerical gradient +0\.00 / 5\.00$", out, re.M)
+    assert re.search(r"^Problem 1 bias-gradient-not-summed +0\.00 / 5\.00$", out, re.M)
+    assert re.search(r"^    \[FAIL\] 2\.2 Linear backward matches numerical gradient +0\.00 / 5\.00$", out, re.M)
+    assert re.search(r"^  How to fix it:\n      Sum the bias gradient over the batch axis", out, re.M)
     assert "Output printed by your code" in out
     assert "SECRET" not in out
 

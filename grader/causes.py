@@ -107,7 +107,7 @@ def _advice_only(text: str) -> bool:
 
 
 def headline(hint: str, diagnosis_id: str = "") -> str:
-    """The hint's observation: its text up to the first "; " or ": " outside brackets
+    """The hint's observation: its text up to the first "; ", ": " or ". " outside brackets
     ("ReLU.backward gates on (grad_out > 0)"); the whole hint when it has no such break, or
     for a crash or time-out (whose hint is the error, the exception's message included);
     "" for a hint that is all advice."""
@@ -139,7 +139,7 @@ def _break(text: str) -> int | None:
             depth += 1
         elif ch in ")]}":
             depth = max(0, depth - 1)
-        elif depth == 0 and ch in ";:" and text[i + 1:i + 2] == " ":
+        elif depth == 0 and ch in ";:." and text[i + 1:i + 2] == " ":
             return i
     return None
 

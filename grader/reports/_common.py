@@ -97,7 +97,15 @@ def truncate(text: str, limit: int, max_lines: int | None = None) -> str:
     omitted = len(text) - len(head) - len(tail)
     omitted_lines = text.count("\n") - head.count("\n") - tail.count("\n")
     what = f"{omitted} characters" + (f" in {omitted_lines} lines" if omitted_lines > 1 else "")
+    # A label cut out ("expected:") would leave what follows it under the label before:
+    # the marker names it, so two arrays never read as one.
+    labels = _LABEL.findall(text[len(head):len(text) - len(tail)])
+    if labels:
+        what += ", with " + ", ".join(f"the start of '{label}:'" for label in list(dict.fromkeys(labels))[:3])
     return f"{head}\n... [{what} omitted] ...\n{tail}"
+
+
+_LABEL = re.compile(r"(?m)^[ \t]*([A-Za-z][A-Za-z_ ]{0,30}):(?:[ \t]|$)")
 
 
 def clean_line(value: Any, limit: int = NAME_LIMIT) -> str:

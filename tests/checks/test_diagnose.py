@@ -294,3 +294,29 @@ def test_activation_overflow_signature(kind):
     right = ref_backward({"sigmoid": ref_layers.Sigmoid, "tanh": ref_layers.Tanh}[kind](), x,
                          np.ones_like(x))
     assert D.activation_overflow_signature(kind, x, right, what="backward") is None
+
+
+# -- values too big to print are summarised: shape, where they differ, got and expected side by side
+def test_a_big_array_mismatch_is_summarised_not_dumped() -> None:
+    rng = np.random.default_rng(3)
+    got = rng.normal(size=(16, 64))
+    want = got.copy()
+    want[:, :40] += 1.0
+    message = D.mismatch("wrong-gradient", "MLP.backward's dx differs from the reference",
+                         actual=got, expected=want).message
+    lines = message.split("\n")
+    assert lines[1] == "  shape (16, 64): 640 of 1,024 entries differ, in every row and columns 0-39"
+    assert lines[2].startswith("  the largest difference at [")
+    first = lines[4].split()
+    assert first[:3] == ["[0,", "0]", "got"] and float(first[3]) == pytest.approx(got[0, 0], abs=1e-3)
+    assert first[4] == "expected" and float(first[5]) == pytest.approx(want[0, 0], abs=1e-3)
+    assert lines[-1] == "    ... and 635 more of the 16x64 entries"
+    assert max(len(line) for line in lines) <= 76  # fits 80 columns under a report's indent
+    assert "[[" not in message  # no array dump
+
+
+def test_a_small_mismatch_still_prints_both_arrays() -> None:
+    message = D.mismatch("wrong-forward", "x", actual=np.zeros((2, 3)), expected=np.ones((2, 3))).message
+    assert "got:      [[0. 0. 0.]" in message and "expected: [[1. 1. 1.]" in message
+    assert D.array_summary(np.zeros((2, 3)), np.ones((2, 3))) is None
+    assert D.array_summary(np.zeros((8, 8)), np.zeros((8, 8))) is None  # nothing differs: nothing to say

@@ -97,3 +97,13 @@ def test_progress_bar_on_tty() -> None:
     out = stream.getvalue()
     assert "training" in out and "4/4" in out
     assert "started" not in out  # the bar, not the plain lines
+
+
+def test_a_cut_never_hides_a_label() -> None:
+    from grader.reports._common import truncate
+
+    dump = ("got:      [[1 2 3]\n" + "\n".join(" [1 2 3]" for _ in range(20))
+            + "\nexpected: [[4 5 6]\n" + "\n".join(" [4 5 6]" for _ in range(20)))
+    cut = truncate(dump, 200, 8)
+    assert "expected:" not in cut.replace("'expected:'", "")  # the label itself went...
+    assert "with the start of 'expected:' omitted" in cut  # ...and the marker says so

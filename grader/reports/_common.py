@@ -436,7 +436,7 @@ def summary_facts(view: "ReportView", quote: Callable[[str], str] = str,
             acc += f" (reference {_percent(view.reference_accuracy, figure)})"
         facts.append(acc)
     facts.append(f"time {figure(view.execution_time_s) if figure else f'{view.execution_time_s:.1f}'} s")
-    facts += run_limit_facts(view.artifacts)
+    facts += run_limit_facts(view.artifacts, {c.name: c.label for c in view.checks})
     # A profile's year conventions as graded (cs231n-fc: what dropout's p meant).
     conventions = view.artifacts.get("conventions")
     if isinstance(conventions, list):
@@ -453,8 +453,12 @@ def _percent(fraction: float, figure: Callable[[float], str] | None) -> str:
     return f"{figure(100 * fraction)}%" if figure else f"{fraction:.1%}"
 
 
-def run_limit_facts(artifacts: dict[str, Any]) -> list[str]:
-    """Facts about the run's own limits: the deadline reached, the student's output discarded."""
+def run_limit_facts(artifacts: dict[str, Any], titles: dict[str, str] | None = None) -> list[str]:
+    """Facts about the run's own limits: the deadline reached, the student's output discarded.
+
+    `titles` maps a check's pytest id to what a student reads (its title), so the flood note
+    names checks the way the rest of the report does."""
+    titles = titles or {}
     facts: list[str] = []
     deadline = artifacts.get("run_deadline")
     if isinstance(deadline, dict):
@@ -463,7 +467,8 @@ def run_limit_facts(artifacts: dict[str, Any]) -> list[str]:
     output = artifacts.get("student_output")
     if isinstance(output, dict) and number(output.get("discarded_bytes")) > 0:
         by_check = output.get("discarded_by_check")
-        names = [clean_line(name, 60) for name in by_check][:3] if isinstance(by_check, dict) else []
+        names = [clean_line(titles.get(str(name), name), 60) for name in by_check][:3] \
+            if isinstance(by_check, dict) else []
         more = f" and {len(by_check) - 3} more" if isinstance(by_check, dict) and len(by_check) > 3 else ""
         facts.append(f"{_size(number(output.get('discarded_bytes')))} of your program's output discarded"
                      + (f" (in {', '.join(names)}{more})" if names else ""))

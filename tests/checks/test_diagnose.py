@@ -320,3 +320,18 @@ def test_a_small_mismatch_still_prints_both_arrays() -> None:
     assert "got:      [[0. 0. 0.]" in message and "expected: [[1. 1. 1.]" in message
     assert D.array_summary(np.zeros((2, 3)), np.ones((2, 3))) is None
     assert D.array_summary(np.zeros((8, 8)), np.zeros((8, 8))) is None  # nothing differs: nothing to say
+
+
+def test_an_unflattened_input_is_named_even_when_every_size_is_one() -> None:
+    # CS231n's affine_backward on a (1, 1, 1) input that forgets x.reshape(N, -1): dw (1, 1, 1).
+    found = D.shape_signature(np.zeros((1, 1, 1)), (1, 1), what="dw")
+    assert found.id == "shape-mismatch"
+    assert "x.reshape(x.shape[0], -1)" in found.hint and "3 axes instead of 2" in found.hint
+    assert "reshape" in D.shape_signature(np.zeros((2, 3, 4)), (6, 4), what="dw").hint
+    # A different number of entries is another bug: no flattening advice.
+    assert "reshape" not in D.shape_signature(np.zeros((2, 3, 4)), (5, 4), what="dw").hint
+
+
+def test_a_gradient_not_given_back_its_input_shape_is_named() -> None:
+    found = D.shape_signature(np.zeros((1, 1)), (1, 1, 1), what="dx")
+    assert ".reshape(x.shape)" in found.hint and "2 axes instead of 3" in found.hint

@@ -107,3 +107,15 @@ def test_a_cut_never_hides_a_label() -> None:
     cut = truncate(dump, 200, 8)
     assert "expected:" not in cut.replace("'expected:'", "")  # the label itself went...
     assert "with the start of 'expected:' omitted" in cut  # ...and the marker says so
+
+
+def test_the_flood_note_names_checks_by_their_title() -> None:
+    from grader.results import CheckResult, GradingResult
+
+    check = CheckResult("test_training.py::test_loss_decreases", 1, 1, tags=["training"], number="9",
+                        title="Training: the loss falls")
+    result = GradingResult("flood", [check], artifacts={"student_output": {
+        "discarded_bytes": 5_000_000, "discarded_by_check": {"test_training.py::test_loss_decreases": 5_000_000}}})
+    out = render(result, "text")
+    assert "of your program's output discarded (in Training: the loss falls)" in " ".join(out.split())
+    assert "test_training.py" not in out

@@ -712,12 +712,27 @@ def symptom_line(symptom: SymptomView, name: Callable[[int], str] = problem_name
     return f"{symptom.id} in check{'s' if len(numbers) != 1 else ''} {where}{card}: {symptom.headline}"
 
 
-def caused_by_sentence(cause: CauseView, name: Callable[[int], str] = problem_name) -> str:
-    if cause.caused_by is None:
-        return ""
-    number, root = cause.caused_by
-    return (f"Probably caused by {name(number)} ({root}), since only training checks show it: "
-            "fix that first, then grade again.")
+#: Titles of checks that call twice and compare: failing on a wrong value, they can read as
+#: "the results change between calls" when nothing did.
+_REPEAT_TITLE = re.compile(r"\b(repeat\w*|same (seed|result)s?|deterministic|twice)\b", re.I)
+#: Causes that really are about what changes between calls.
+_REPEAT_CAUSES = frozenset({"nondeterministic", "stale-gradient", "input-mutation", "batch-dependence"})
+
+
+def card_note(cause: CauseView, name: Callable[[int], str] = problem_name) -> str:
+    """The sentences a card adds under its checks: that another card probably explains it, and
+    that a check of repeated calls failed on the values, not on repeating."""
+    notes: list[str] = []
+    if cause.caused_by is not None:
+        number, root = cause.caused_by
+        notes.append(f"Probably caused by {name(number)} ({root}), since only training checks show it: "
+                     "fix that first, then grade again.")
+    repeats = [c.number for c in cause.checks if _REPEAT_TITLE.search(c.label)]
+    if repeats and cause.id not in _REPEAT_CAUSES and cause.named:
+        which = f"Check {repeats[0]} compares" if len(repeats) == 1 else f"Checks {', '.join(repeats)} compare"
+        notes.append(f"{which} repeated calls but failed on the values themselves ({cause.id}), "
+                     "not because the results changed between calls.")
+    return " ".join(notes)
 
 
 def card_blocks(cause: CauseView) -> list[tuple[str, str]]:

@@ -34,7 +34,7 @@ from grader.reports._common import (
     clean_line,
     not_assigned_lines,
     card_blocks,
-    caused_by_sentence,
+    card_note,
     checks_label,
     passed_by_component,
     points,
@@ -230,10 +230,11 @@ def _cause_section(cause: CauseView) -> str:
                   f'{e(c.label)} <span class="pts">{points(c.score)} / {points(c.max_score)}</span>'
                   f"{_check_id(c)}</li>" for c in cause.checks) + "</ul>",
     ]
-    sentence = caused_by_sentence(cause)
+    sentence = card_note(cause)
     if sentence:
-        number = cause.caused_by[0] if cause.caused_by else 0
-        parts.append(f'<p class="note">{e(sentence)} <a href="#problem-{number}">See problem {number}.</a></p>')
+        link = (f' <a href="#problem-{cause.caused_by[0]}">See problem {cause.caused_by[0]}.</a>'
+                if cause.caused_by else "")
+        parts.append(f'<p class="note">{e(sentence)}{link}</p>')
     for label, body in card_blocks(cause):
         if label == FIX_LABEL:
             parts.append(f'<div class="fix"><p class="label">{e(label)}:</p>\n<p>{hint(body)}</p></div>')

@@ -26,7 +26,7 @@ from grader.reports._common import (
     CheckView,
     ReportView,
     card_blocks,
-    caused_by_sentence,
+    card_note,
     clean_line,
     round_score,
     symptom_line,
@@ -40,7 +40,7 @@ def _card_text(cause: CauseView) -> str:
     parts = [f"[{cause.id}] {cause.headline}".strip()]
     if len(cause.checks) > 1:
         parts.append("The same cause fails: " + "; ".join(f"{c.number} {c.label}" for c in cause.checks[1:]))
-    sentence = caused_by_sentence(cause)
+    sentence = card_note(cause)
     if sentence:
         parts.append(sentence)
     parts += [f"{label}:\n{body}" for label, body in card_blocks(cause)]

@@ -31,7 +31,7 @@ from grader.reports._common import (
     CheckView,
     ReportView,
     card_blocks,
-    caused_by_sentence,
+    card_note,
     checks_label,
     not_assigned_lines,
     points,
@@ -112,7 +112,7 @@ def card_body(cause: CauseView, *, with_checks: bool = True, name: Callable[[int
     elif len(cause.checks) > 1:
         others = ", ".join(f"{inline(c.number)} {inline(c.label)}" for c in cause.checks[1:])
         parts.append(f"The same cause fails {len(cause.checks) - 1} more: {others}.")
-    sentence = caused_by_sentence(cause, name)
+    sentence = card_note(cause, name)
     if sentence:
         parts.append(f"_{inline(sentence)}_")
     for label, body in card_blocks(cause):

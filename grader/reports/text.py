@@ -37,7 +37,7 @@ from grader.reports._common import (
     ReportView,
     build_view,
     card_blocks,
-    caused_by_sentence,
+    card_note,
     checks_label,
     not_assigned_lines,
     summary_facts,
@@ -156,7 +156,7 @@ def _card(cause: CauseView) -> Group:
                  Text(f" {cents_text(cause.score)} / {cents_text(cause.max_score)}"))
     lines: list = [Text(checks_label(cause) + ":", style="bold")]
     lines += [Padding(_check_heading(check), (0, 0, 0, 2)) for check in cause.checks]
-    sentence = caused_by_sentence(cause)
+    sentence = card_note(cause)
     if sentence:
         lines.append(Text(sentence, style="italic"))
     lines += [_block(label, body) for label, body in card_blocks(cause)]

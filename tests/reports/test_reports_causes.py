@@ -162,3 +162,15 @@ def test_the_class_report_counts_submissions_by_root_cause() -> None:
     assert relu.symptoms == ["no-learning", "single-class-collapse"]
     assert [s["diagnoses"] for s in figures.submissions] == [["relu-mask"], ["relu-mask"],
                                                              ["bias-gradient-not-summed"]]
+
+
+def test_a_repeat_check_failing_on_values_does_not_read_as_nondeterminism() -> None:
+    result = relu_bug()
+    result.checks[2].title = "ReLU: repeated calls give the same results"
+    out = " ".join(render(result, "text").split())
+    assert ("Check 16 compares repeated calls but failed on the values themselves (relu-mask), not because "
+            "the results changed between calls.") in out
+    # A real repeat bug says nothing of the kind.
+    stale = GradingResult("s", [_failed("40", "linear", Diagnosis("stale-gradient", "dW accumulates across calls"),
+                                        title="Linear: a second backward overwrites, never adds; repeated")])
+    assert "failed on the values themselves" not in render(stale, "text")

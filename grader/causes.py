@@ -184,6 +184,10 @@ def _key(check: _Check) -> tuple[str, str]:
     root = root_diagnosis(check.diagnoses)
     if root is None:
         return (check.status, " ".join(check.message.split()))
+    if tier(root.id) == 3:
+        # A training symptom is one phenomenon however each check words what it measured
+        # ("the loss rose from 2.33 to 13.3", "... to 3.9e+79"): one card.
+        return (root.id, "")
     return (root.id, normalised(root.hint))
 
 

@@ -730,6 +730,8 @@ def mismatch(diagnosis_id: str, hint: str, *, actual: object, expected: object,
         got, want, close = _distinguish(actual, expected)
         if found is None:
             hint = f"{hint} ({close})"
+    # Continuation rows of a 2-D value line up under its first row, not under the label.
+    got, want = (text.replace("\n", "\n" + " " * 12) for text in (got, want))
     message = f"{(found.hint if found else hint)}\n  got:      {got}\n  expected: {want}"
     if close and found is not None:
         message += f"\n  {close}"

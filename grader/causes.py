@@ -108,28 +108,36 @@ def _advice_only(text: str) -> bool:
 
 def headline(hint: str, diagnosis_id: str = "") -> str:
     """The hint's observation: its text up to the first "; ", ": " or ". " outside brackets
-    ("ReLU.backward gates on (grad_out > 0)"); the whole hint when it has no such break, or
-    for a crash or time-out (whose hint is the error, the exception's message included);
-    "" for a hint that is all advice."""
-    text = without_location(hint)
-    if _advice_only(text):
-        return ""
-    cut = _break(text) if tier(diagnosis_id) != 2 else None
-    # NumPy ends some messages with " ." after a shape: "(784,64) ." reads as a typo.
-    return (text[:cut] if cut is not None else text).rstrip(" .")
+    ("ReLU.backward gates on (grad_out > 0)"), with the observations after it up to the first
+    advice ("Linear's db has shape (1, 2): it keeps the batch axis"); the whole hint when it
+    has no such break, or for a crash or time-out (whose hint is the error, the exception's
+    message included); "" for a hint that is all advice."""
+    return _split(hint, diagnosis_id)[0]
 
 
 def fix(hint: str, diagnosis_id: str = "") -> str:
     """What the hint says to do: its text after the headline, capitalised ("" when the hint
     only states what is wrong; all of it when it is all advice)."""
+    return _split(hint, diagnosis_id)[1]
+
+
+def _split(hint: str, diagnosis_id: str) -> tuple[str, str]:
     text = without_location(hint)
     if _advice_only(text):
-        return text
+        return "", text
     cut = _break(text) if tier(diagnosis_id) != 2 else None
     if cut is None:
-        return ""
-    rest = text[cut + 2:].strip()
-    return rest[:1].upper() + rest[1:] if rest else ""
+        # NumPy ends some messages with " ." after a shape: "(784,64) ." reads as a typo.
+        return text.rstrip(" ."), ""
+    head, rest = text[:cut], text[cut + 2:].strip()
+    # "...: it keeps the batch axis; sum grad_out over the batch": an observation before the
+    # advice belongs with the headline, so "How to fix it" starts with what to do.
+    while True:
+        nxt = _break(rest)
+        if nxt is None or _advice_only(rest) or not _advice_only(rest[nxt + 2:]):
+            break
+        head, rest = f"{head}{text[cut]} {rest[:nxt]}", rest[nxt + 2:].strip()
+    return head.rstrip(" ."), (rest[:1].upper() + rest[1:]) if rest else ""
 
 
 def _break(text: str) -> int | None:

@@ -699,6 +699,14 @@ def evidence_label(cause: CauseView) -> str:
     return MESSAGE_LABEL + (f" (in {cause.first.number} {cause.first.label})" if len(cause.checks) > 1 else "")
 
 
+def therefore_clause(cause: CauseView) -> str:
+    """"; and therefore: no-learning; probably also: crash" for a summary line ("" if nothing)."""
+    certain = list(dict.fromkeys(s.id for s in cause.symptoms if not s.probable))
+    probable = list(dict.fromkeys(s.id for s in cause.symptoms if s.probable))
+    return ((f"; and therefore: {', '.join(certain)}" if certain else "")
+            + (f"; probably also: {', '.join(probable)}" if probable else ""))
+
+
 def problem_name(number: int) -> str:
     """How a report names a card: "problem 2" (Gradescope names the test that tells it)."""
     return f"problem {number}"

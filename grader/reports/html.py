@@ -40,6 +40,7 @@ from grader.reports._common import (
     points,
     summary_facts,
     symptom_line,
+    therefore_clause,
 )
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -98,6 +99,7 @@ _REPORT_CSS = """
 .id { color: #59636e; font-size: .85rem; margin: 0; }
 .id code { background: none; padding: 0; }
 ul.same { padding-left: 1.2rem; } ul.same .id { margin-bottom: .2rem; }
+details.more { margin: -.4rem 0 .4rem 1.2rem; } details.more summary { cursor: pointer; color: #59636e; }
 .fix { background: #dafbe1; border-radius: 4px; padding: .1rem .6rem; margin: .4rem 0; }
 .fix ul, .top { padding-left: 1.2rem; }
 details.component { border-bottom: 1px solid #eaeef2; padding: .3rem 0; }
@@ -217,6 +219,25 @@ def _check_id(check: CheckView) -> str:
     return '<p class="id">' + " · ".join(p for p in parts if p) + "</p>"
 
 
+#: A card lists this many of its checks; more fold under "and N more checks" (printing unfolds
+#: them), so the evidence and the fix stay near the card's title.
+CARD_CHECKS_SHOWN = 4
+
+
+def _check_list(checks: list[CheckView]) -> str:
+    def item(c: CheckView) -> str:
+        return (f'<li id="check-{c.index}"><span class="{c.status}">{STATUS_LABEL[c.status]}</span> '
+                f'{e(c.label)} <span class="pts">{points(c.score)} / {points(c.max_score)}</span>'
+                f"{_check_id(c)}</li>")
+
+    if len(checks) <= CARD_CHECKS_SHOWN:
+        return '<ul class="same">' + "".join(item(c) for c in checks) + "</ul>"
+    head, rest = checks[:CARD_CHECKS_SHOWN - 1], checks[CARD_CHECKS_SHOWN - 1:]
+    return ('<ul class="same">' + "".join(item(c) for c in head) + "</ul>\n"
+            f'<details class="more"><summary>and {len(rest)} more checks</summary>\n<ul class="same">'
+            + "".join(item(c) for c in rest) + "</ul></details>")
+
+
 def _cause_section(cause: CauseView) -> str:
     """One card per root cause: the checks it failed, the evidence once, the fix once, and the
     checks it makes fail elsewhere."""
@@ -225,10 +246,7 @@ def _cause_section(cause: CauseView) -> str:
         f'<h3><span class="badge {cause.status}">Problem {cause.number}</span> <code>{e(cause.id)}</code>'
         + (f": {hint(cause.headline)}" if cause.headline else "")
         + f' <span class="pts">{points(cause.score)} / {points(cause.max_score)}</span></h3>',
-        f'<p class="label">{e(checks_label(cause))}:</p>\n<ul class="same">'
-        + "".join(f'<li id="check-{c.index}"><span class="{c.status}">{STATUS_LABEL[c.status]}</span> '
-                  f'{e(c.label)} <span class="pts">{points(c.score)} / {points(c.max_score)}</span>'
-                  f"{_check_id(c)}</li>" for c in cause.checks) + "</ul>",
+        f'<p class="label">{e(checks_label(cause))}:</p>\n' + _check_list(list(cause.checks)),
     ]
     sentence = card_note(cause)
     if sentence:
@@ -299,8 +317,7 @@ def _top_diagnoses(view: ReportView) -> list[str]:
     items = []
     for cause in view.top_causes:
         n = cause.n_checks
-        following = list(dict.fromkeys(s.id for s in cause.symptoms))
-        therefore = f"; and therefore: {e(', '.join(following))}" if following else ""
+        therefore = e(therefore_clause(cause))
         items.append(f'<li><code>{e(cause.id)}</code> (<a href="#problem-{cause.number}">problem '
                      f'{cause.number}, {n} check{"s" if n != 1 else ""}</a>): {hint(cause.summary)}{therefore}</li>')
     return ["<h2>Most likely problems</h2>", '<ol class="top">' + "\n".join(items) + "</ol>"]

@@ -38,6 +38,7 @@ from grader.reports._common import (
     problem_name,
     summary_facts,
     symptom_line,
+    therefore_clause,
 )
 
 # Every ASCII punctuation character CommonMark lets us backslash-escape that
@@ -132,8 +133,7 @@ def card_body(cause: CauseView, *, with_checks: bool = True, name: Callable[[int
 def top_line(cause: CauseView, name: Callable[[int], str] = problem_name) -> str:
     """A most-likely-problem line: id, where it is told and its checks, headline, what follows."""
     n = cause.n_checks
-    following = list(dict.fromkeys(s.id for s in cause.symptoms))
-    therefore = f"; and therefore: {inline(', '.join(following))}" if following else ""
+    therefore = inline(therefore_clause(cause))
     return (f"- **`{inline(cause.id)}`** ({name(cause.number)}, {n} check{'s' if n != 1 else ''}): "
             f"{trusted(cause.summary)}{therefore}")
 

@@ -42,6 +42,7 @@ from grader.reports._common import (
     not_assigned_lines,
     summary_facts,
     symptom_line,
+    therefore_clause,
 )
 from grader.results import GradingResult
 from grader.scoring import cents_text
@@ -268,9 +269,7 @@ def _top_line(cause: CauseView) -> Text:
     line = Text()
     line.append(cause.id, "bold red")
     line.append(f" (problem {cause.number}, {n} check{'s' if n != 1 else ''}): {cause.summary}")
-    following = list(dict.fromkeys(s.id for s in cause.symptoms))
-    if following:
-        line.append(f"; and therefore: {', '.join(following)}")
+    line.append(therefore_clause(cause))
     return line
 
 

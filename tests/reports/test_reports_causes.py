@@ -16,7 +16,7 @@ from grader.results import CheckResult, Diagnosis, GradingResult
 
 RELU = ("ReLU.backward gates on (grad_out > 0); it must gate on the forward input: pass grad_out "
         "where x > 0 and 0 elsewhere")
-RELU_FIX = "It must gate on the forward input: pass grad_out where x > 0 and 0 elsewhere"
+RELU_FIX = "Pass grad_out where x > 0 and 0 elsewhere"
 NO_LEARNING = ("train() cannot even fit 50 samples: after 30 epochs it gets 10% of them right. "
                "Replayed layer by layer at the training sizes: ReLU 1 of 1: " + RELU + ".")
 DX = "MLP.backward's dx differs from the reference"
@@ -70,8 +70,13 @@ def test_hints_that_differ_only_in_place_and_numbers_are_one_cause() -> None:
 
 
 def test_a_hint_splits_into_what_is_wrong_and_what_to_do() -> None:
-    assert headline(RELU, "relu-mask") == "ReLU.backward gates on (grad_out > 0)"
+    assert headline(RELU, "relu-mask") == "ReLU.backward gates on (grad_out > 0); it must gate on the forward input"
     assert fix(RELU, "relu-mask") == RELU_FIX
+    # An observation before the advice joins the headline: the fix starts with what to do.
+    db = ("Linear 3 of 3, (1, 2) weights: Linear's db has shape (1, 2): it keeps the batch axis; "
+          "sum grad_out over the batch: grad_out.sum(axis=0)")
+    assert headline(db) == "Linear's db has shape (1, 2): it keeps the batch axis"
+    assert fix(db) == "Sum grad_out over the batch: grad_out.sum(axis=0)"
     # A crash's hint is the error: its message is not advice, and NumPy's " ." goes.
     crash = "SGD.step() raised ValueError: operands could not be broadcast together with shapes (64,784) (784,64) ."
     assert headline(crash, "crash").endswith("(784,64)") and fix(crash, "crash") == ""
@@ -174,3 +179,12 @@ def test_a_repeat_check_failing_on_values_does_not_read_as_nondeterminism() -> N
     stale = GradingResult("s", [_failed("40", "linear", Diagnosis("stale-gradient", "dW accumulates across calls"),
                                         title="Linear: a second backward overwrites, never adds; repeated")])
     assert "failed on the values themselves" not in render(stale, "text")
+
+
+def test_a_long_list_of_checks_folds_so_the_fix_stays_near_the_title() -> None:
+    html = render(relu_bug(), "html")
+    card = html[html.index('<section class="check'):html.index("</section>")]
+    shown, folded = card.split('<details class="more"><summary>and 3 more checks</summary>')
+    assert shown.count("<li id=") == 3 and folded.count("<li id=") == 3
+    assert "details::details-content { content-visibility: visible" in html  # printing unfolds it
+    assert "; probably also:" not in html and "; and therefore: no-learning, single-class-collapse" in html

@@ -97,7 +97,7 @@ def test_each_cause_told_once() -> None:
     out = render(three_bugs(), width=100)
     # The headline heads the card and its line in "Most likely problems"; the fix is said once.
     assert out.count("Linear's db has shape (64, 10)") == 2
-    assert out.count("keeps the batch axis") == 1
+    assert out.count("grad_out.sum(axis=0)") == 1
     assert out.count("SGD.step never updates") == 2
     assert out.count("update both W and b") == 1
     # What a check's message adds to the hint stays, as its evidence.
@@ -107,7 +107,8 @@ def test_each_cause_told_once() -> None:
 
 def test_checks_with_one_cause_share_one_card_listing_each() -> None:
     out = render(three_bugs(), width=100)
-    assert re.search(r"^Problem 2 bias-gradient-not-summed: Linear's db has shape \(64, 10\) +0\.00 / 4\.00\n"
+    assert re.search(r"^Problem 2 bias-gradient-not-summed: Linear's db has shape \(64, 10\): it keeps the batch +"
+                     r"0\.00 / 4\.00\n +axis\n"
                      r"  The checks it failed \(2\):\n    \[FAIL\] 11 Linear: backward returns", out, re.M)
     assert re.search(r"^    \[FAIL\] 12 Linear: backward matches numerical gradients +0\.00 / 2\.00$", out, re.M)
     # The SGD checks differ only in their lr: one cause, one card.

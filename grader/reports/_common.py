@@ -395,6 +395,11 @@ def not_assigned_lines(view: ReportView) -> list[str]:
     return lines
 
 
+# "<...MyTorch object at 0x7fb4c4c65210>" in a Hypothesis example: the address changes every
+# run and tells a student nothing.
+_OBJECT_ADDRESS = re.compile(r" object at 0x[0-9a-fA-F]+>")
+
+
 def _check_view(index: int, check: CheckResult) -> CheckView:
     tags = tuple(clean_line(t, 40) for t in (check.tags or []))
     return CheckView(
@@ -412,7 +417,7 @@ def _check_view(index: int, check: CheckResult) -> CheckView:
             for d in (check.diagnoses or [])
         ),
         message=truncate(clean(check.message).strip("\n"), MESSAGE_LIMIT, MESSAGE_LINES),
-        example=truncate(clean(check.example).strip("\n"), EXAMPLE_LIMIT, EXAMPLE_LINES),
+        example=truncate(_OBJECT_ADDRESS.sub(">", clean(check.example)).strip("\n"), EXAMPLE_LIMIT, EXAMPLE_LINES),
         output=truncate(clean(check.output).rstrip("\n"), OUTPUT_LIMIT, OUTPUT_LINES),
         duration_s=number(check.duration_s),
         title=clean_line(check.title),

@@ -188,3 +188,11 @@ def test_a_long_list_of_checks_folds_so_the_fix_stays_near_the_title() -> None:
     assert shown.count("<li id=") == 3 and folded.count("<li id=") == 3
     assert "details::details-content { content-visibility: visible" in html  # printing unfolds it
     assert "; probably also:" not in html and "; and therefore: no-learning, single-class-collapse" in html
+
+
+def test_an_example_never_shows_an_object_address() -> None:
+    result = relu_bug()
+    result.checks[0].example = ("Falsifying example: test_backward(\n    mytorch=<grader.profiles.mytorch_hw1p1."
+                                "adapters.MyTorch object at 0x7fb4c4c65210>,\n)")
+    out = render(result, "text")
+    assert "0x7fb4c4c65210" not in out and "mytorch=<grader.profiles.mytorch_hw1p1.adapters.MyTorch>" in out

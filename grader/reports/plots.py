@@ -194,6 +194,11 @@ def class_histogram_figure(predicted: Any, labels: Any) -> Figure:
 
 def distribution_png(values: Any, *, title: str, xlabel: str, bins: Sequence[float] | int = 10) -> bytes:
     """A histogram of one number per submission (score percent, runtime seconds) for the class report."""
+    return _to_png(distribution_figure(values, title=title, xlabel=xlabel, bins=bins))
+
+
+def distribution_figure(values: Any, *, title: str, xlabel: str, bins: Sequence[float] | int = 10) -> Figure:
+    """The class report's histogram; submissions are counted in whole numbers."""
     data = [x for x in _series(values, xlabel) if math.isfinite(x)]
     if not data:
         raise ValueError(f"{xlabel}: no finite values")
@@ -203,7 +208,8 @@ def distribution_png(values: Any, *, title: str, xlabel: str, bins: Sequence[flo
         ax.hist(data, bins=bins, edgecolor="white")
         ax.set_xlabel(xlabel)
         ax.set_ylabel("submissions")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # never "1.5 submissions"
         ax.set_title(title)
         ax.grid(True, axis="y", alpha=0.3)
         fig.tight_layout()
-        return _to_png(fig)
+        return fig

@@ -58,3 +58,10 @@ def test_the_learning_curve_legend_never_covers_a_point() -> None:
 def test_the_class_histogram_legend_never_covers_a_bar() -> None:
     collapse = [0] * 9 + [1000]  # the one tall bar sits where a corner legend would go
     _legend_clear_of_the_plot(plots.class_histogram_figure(collapse, [100] * 10))
+
+
+def test_the_class_histograms_count_whole_submissions() -> None:
+    ax, _ = _drawn(plots.distribution_figure([71.4, 74.3, 89.1, 100.0], title="Scores", xlabel="score (%)"))
+    lo, hi = ax.get_ylim()
+    ticks = [t for t in ax.get_yticks() if lo <= t <= hi]
+    assert ticks and all(float(t).is_integer() for t in ticks), ticks

@@ -66,7 +66,7 @@ def shape_signature(actual: object, expected_shape: tuple[int, ...], *, what: st
     if len(expected_shape) == 2 and shape == expected_shape[::-1]:
         return diagnosis("shape-mismatch", f"{what} has shape {shape}, the transpose of the required "
                          f"{expected_shape}: swap the operands or transpose the product")
-    if len(shape) > len(expected_shape) and int(np.prod(shape)) == int(np.prod(expected_shape)):
+    if len(shape) > len(expected_shape) >= 2 and int(np.prod(shape)) == int(np.prod(expected_shape)):
         # The same entries in more axes: an input of shape (N, d1, ..., dk) used without being
         # flattened to (N, D). Said even when every size is 1 and the shapes alone hide it.
         return diagnosis("shape-mismatch", f"{what} has shape {shape}; the contract requires "
@@ -74,7 +74,7 @@ def shape_signature(actual: object, expected_shape: tuple[int, ...], *, what: st
                          f"{len(expected_shape)}, as when an input with more than two axes is not "
                          "flattened first: reshape x to (N, D) with x.reshape(x.shape[0], -1) "
                          "before the product")
-    if 0 < len(shape) < len(expected_shape) and int(np.prod(shape)) == int(np.prod(expected_shape)):
+    if 2 <= len(shape) < len(expected_shape) and int(np.prod(shape)) == int(np.prod(expected_shape)):
         # The reverse: a gradient computed on the flattened input and not given its shape back.
         return diagnosis("shape-mismatch", f"{what} has shape {shape}; the contract requires "
                          f"{expected_shape}: the same entries in {len(shape)} axes instead of "

@@ -335,3 +335,9 @@ def test_an_unflattened_input_is_named_even_when_every_size_is_one() -> None:
 def test_a_gradient_not_given_back_its_input_shape_is_named() -> None:
     found = D.shape_signature(np.zeros((1, 1)), (1, 1, 1), what="dx")
     assert ".reshape(x.shape)" in found.hint and "2 axes instead of 3" in found.hint
+
+
+def test_a_bias_with_an_extra_axis_is_not_told_to_flatten_x() -> None:
+    # db (1, 2) for (2,): the same entries in more axes, but a bias, not an unflattened input.
+    assert "reshape" not in D.shape_signature(np.zeros((1, 2)), (2,), what="db").hint
+    assert "reshape" not in D.shape_signature(np.zeros(2), (1, 2), what="db").hint

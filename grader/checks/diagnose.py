@@ -687,10 +687,14 @@ def array_summary(actual: object, expected: object) -> str | None:
     lines = [f"shape {tuple(a.shape)}: {n:,} of {a.size:,} entries differ{place}",
              f"the largest difference at {list(worst)}: got {_number(a[worst])}, expected {_number(e[worst])}",
              f"the first {'ones' if min(n, SUMMARY_SHOWN) > 1 else 'one'}:"]
-    index_width = max(len(str(list(map(int, i)))) for i in where[:SUMMARY_SHOWN])
-    for i in where[:SUMMARY_SHOWN]:
-        at = tuple(int(k) for k in i)
-        lines.append(f"  {str(list(at)):<{index_width}}  got {_number(a[at]):>10}  expected {_number(e[at]):>10}")
+    shown = [tuple(int(k) for k in i) for i in where[:SUMMARY_SHOWN]]
+    # Columns as wide as their widest entry: narrow enough for a phone, aligned for the eye.
+    index_width = max(len(str(list(at))) for at in shown)
+    got_width = max(len(_number(a[at])) for at in shown)
+    want_width = max(len(_number(e[at])) for at in shown)
+    for at in shown:
+        lines.append(f"  {str(list(at)):<{index_width}}  got {_number(a[at]):>{got_width}}  "
+                     f"expected {_number(e[at]):>{want_width}}")
     if n > SUMMARY_SHOWN:
         lines.append(f"  ... and {n - SUMMARY_SHOWN:,} more of the {shape} entries")
     return "\n".join(lines)

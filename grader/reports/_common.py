@@ -559,8 +559,9 @@ FIX_BY_ID = {
         "Work the smallest failing input out by hand from the definition and compare it with your "
         "forward one operation at a time (axis, keepdims, the order of the operations)."),
     "crash": (
-        "Call the function on the smallest failing input yourself: the error names the operation "
-        "that failed; print the shapes of its operands and compare them with the contract."),
+        "Make the call that failed yourself (on the smallest failing input when there is one): the "
+        "error names the operation; print the shapes of its operands and compare them with the "
+        "contract's. An operand made elsewhere (a gradient, a layer's output) may be the wrong one."),
     "timeout": (
         "Make sure every loop ends, and replace Python loops over samples with whole-array NumPy "
         "operations."),

@@ -64,6 +64,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 pre { background: #f6f8fa; padding: .6rem; overflow: auto; white-space: pre-wrap;
       overflow-wrap: anywhere; border-radius: 4px; margin: .2rem 0 .6rem; }
 pre.output { max-height: 24rem; }
+@media (max-width: 30rem) { pre { font-size: .75rem; padding: .4rem; } }
 img { max-width: 100%; height: auto; }
 .passed { color: #1a7f37; font-weight: 600; } .failed { color: #cf222e; font-weight: 600; }
 .error { color: #8250df; font-weight: 600; } .skipped { color: #9a6700; font-weight: 600; }

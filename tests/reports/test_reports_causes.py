@@ -196,3 +196,21 @@ def test_an_example_never_shows_an_object_address() -> None:
                                 "adapters.MyTorch object at 0x7fb4c4c65210>,\n)")
     out = render(result, "text")
     assert "0x7fb4c4c65210" not in out and "mytorch=<grader.profiles.mytorch_hw1p1.adapters.MyTorch>" in out
+
+
+def test_a_big_array_difference_reads_at_80_columns() -> None:
+    import numpy as np
+
+    from grader.checks.diagnose import mismatch
+
+    got = np.arange(16 * 64, dtype=float).reshape(16, 64)
+    want = got + np.where(np.arange(64) < 40, 1.0, 0.0)
+    found = mismatch("wrong-gradient", DX, actual=got, expected=want)
+    result = GradingResult("big", [_failed("81", "mlp", *found.diagnoses, message=found.message)])
+    out = render(result, "text").replace("\r", "")
+    from grader.reports.text import render as text_render
+
+    narrow = text_render(result, width=80)
+    assert all(len(line) <= 80 for line in narrow.splitlines())
+    assert "[[" not in narrow and "640 of 1,024 entries differ, in every row and columns 0-39" in narrow
+    assert "[0, 0]  got 0  expected 1" in out

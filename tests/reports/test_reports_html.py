@@ -162,7 +162,7 @@ def test_checks_that_failed_the_same_way_share_one_card_naming_each() -> None:
     assert "The checks it failed (3)" in card and "0 / 3" in card
     assert [f'id="check-{i}"' in card for i in (10, 11, 12)] == [True] * 3
     assert card.count("raised ValueError: bad shape") == 1  # the hint equals the message: said once
-    assert "How to fix it:" in card and "Call the function on the smallest failing input" in card
+    assert "How to fix it:" in card and "Make the call that failed yourself" in card
     # Only training checks crash while a named bug sits in Linear: the crash is told as its
     # probable consequence, and ranked after it.
     assert "Probably caused by problem 1 (bias-gradient-not-summed)" in card

@@ -59,10 +59,8 @@ def _cards_by_check(view: ReportView) -> dict[int, tuple[CauseView, bool]]:
     now and, separately, within the withheld checks, so a visible test never points to a
     withheld one.
     """
-    shown = {c.index for c in view.shown}
-    withheld = [c for c in view.checks if c.index not in shown]
     cards: dict[int, tuple[CauseView, bool]] = {}
-    for cause in view.causes + view.beyond_causes + cause_views(withheld, start=1000):
+    for cause in _all_causes(view):
         for i, check in enumerate(cause.checks):
             cards[check.index] = (cause, i == 0)
         for symptom in cause.symptoms:
@@ -71,10 +69,18 @@ def _cards_by_check(view: ReportView) -> dict[int, tuple[CauseView, bool]]:
     return cards
 
 
+def _all_causes(view: ReportView) -> list[CauseView]:
+    """The cards of the checks shown, then those of the withheld checks (numbered after them)."""
+    shown = {c.index for c in view.shown}
+    withheld = [c for c in view.checks if c.index not in shown]
+    start = len(view.causes) + len(view.beyond_causes) + 1
+    return view.causes + view.beyond_causes + cause_views(withheld, start=start)
+
+
 def _test_names(view: ReportView) -> Callable[[int], str]:
     """Card number -> "test 92": Gradescope has no cards, so a card is named by the test that
     tells it (its first check)."""
-    first = {c.number: c.first.number for c in view.causes + view.beyond_causes}
+    first = {c.number: c.first.number for c in _all_causes(view)}
     return lambda n: f"test {md.inline(first[n])}" if n in first else f"problem {n}"
 
 

@@ -15,7 +15,7 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from grader.causes import Cause, fix, group_causes, headline, normalised
+from grader.causes import Cause, fix, group_causes, headline, normalised, tier
 from grader.results import CheckResult, GradingResult
 
 # Limits on student-controlled text. A submission that prints megabytes, or a
@@ -729,8 +729,9 @@ def symptom_line(symptom: SymptomView, name: Callable[[int], str] = problem_name
 #: Titles of checks that call twice and compare: failing on a wrong value, they can read as
 #: "the results change between calls" when nothing did.
 _REPEAT_TITLE = re.compile(r"\b(repeat\w*|same (seed|result)s?|deterministic|twice)\b", re.I)
-#: Causes that really are about what changes between calls.
-_REPEAT_CAUSES = frozenset({"nondeterministic", "stale-gradient", "input-mutation", "batch-dependence"})
+#: Causes that really are about what changes between calls, or not about values at all.
+_REPEAT_CAUSES = frozenset({"nondeterministic", "stale-gradient", "input-mutation", "batch-dependence",
+                            "missing-api", "import-error", "forbidden-import", "tampering"})
 
 
 def card_note(cause: CauseView, name: Callable[[int], str] = problem_name) -> str:
@@ -742,7 +743,7 @@ def card_note(cause: CauseView, name: Callable[[int], str] = problem_name) -> st
         notes.append(f"Probably caused by {name(number)} ({root}), since only training checks show it: "
                      "fix that first, then grade again.")
     repeats = [c.number for c in cause.checks if _REPEAT_TITLE.search(c.label)]
-    if repeats and cause.id not in _REPEAT_CAUSES and cause.named:
+    if repeats and cause.id not in _REPEAT_CAUSES and cause.named and tier(cause.id) <= 1:
         which = f"Check {repeats[0]} compares" if len(repeats) == 1 else f"Checks {', '.join(repeats)} compare"
         notes.append(f"{which} repeated calls but failed on the values themselves ({cause.id}), "
                      "not because the results changed between calls.")

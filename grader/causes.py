@@ -130,6 +130,9 @@ def _split(hint: str, diagnosis_id: str) -> tuple[str, str]:
         # NumPy ends some messages with " ." after a shape: "(784,64) ." reads as a typo.
         return text.rstrip(" ."), ""
     head, rest = text[:cut], text[cut + 2:].strip()
+    if rest.startswith("`"):
+        # "...at layers.py line 12: `x[x < 0] = 0`": the quoted line is where, not what to do.
+        return text.rstrip(" ."), ""
     # "...: it keeps the batch axis; sum grad_out over the batch": an observation before the
     # advice belongs with the headline, so "How to fix it" starts with what to do.
     while True:

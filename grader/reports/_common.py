@@ -569,6 +569,9 @@ FIX_BY_ID = {
         "Do not build arrays larger than the batch needs (no N x N matrices, no copies per sample)."),
     "shape-mismatch": (
         "Print the shapes of each product's operands and compare them with the contract's shapes."),
+    "input-mutation": (
+        "Leave the arguments as they came: build a new array (np.maximum(x, 0), x * mask) or work "
+        "on a copy (x = x.copy()) instead of assigning into x or using +=, -= on it."),
 }
 GENERIC_FIX = "Compare your code with the contract for this function (its shapes and formula)."
 

@@ -80,6 +80,9 @@ def test_a_hint_splits_into_what_is_wrong_and_what_to_do() -> None:
     # A crash's hint is the error: its message is not advice, and NumPy's " ." goes.
     crash = "SGD.step() raised ValueError: operands could not be broadcast together with shapes (64,784) (784,64) ."
     assert headline(crash, "crash").endswith("(784,64)") and fix(crash, "crash") == ""
+    # A quoted line after the break is where the bug is, not a fix.
+    mutation = "relu_forward changes its input x in place at cs231n/layers.py line 12: `x[x < 0] = 0`"
+    assert headline(mutation, "input-mutation") == mutation and fix(mutation, "input-mutation") == ""
     # A hint that is all advice has no observation to head with; all of it is the fix.
     assert headline("Sum the bias gradient over the batch axis: db = g.sum(0)") == ""
     assert fix("Sum the bias gradient over the batch axis: db = g.sum(0)").startswith("Sum the bias")

@@ -125,7 +125,12 @@ def _split(hint: str, diagnosis_id: str) -> tuple[str, str]:
     text = without_location(hint)
     if _advice_only(text):
         return "", text
-    cut = _break(text) if tier(diagnosis_id) != 2 else None
+    level = tier(diagnosis_id)
+    # A training symptom's first sentence is all measurement ("...: after 30 epochs it gets
+    # 10% of them right"); what to do starts with its next sentence.
+    cut = None if level == 2 else _break(text)
+    if level == 3 and _break(text, ".") is not None:
+        cut = _break(text, ".")
     if cut is None:
         # NumPy ends some messages with " ." after a shape: "(784,64) ." reads as a typo.
         return text.rstrip(" ."), ""
@@ -137,20 +142,21 @@ def _split(hint: str, diagnosis_id: str) -> tuple[str, str]:
     # advice belongs with the headline, so "How to fix it" starts with what to do.
     while True:
         nxt = _break(rest)
-        if nxt is None or _advice_only(rest) or not _advice_only(rest[nxt + 2:]):
+        if level == 3 or nxt is None or _advice_only(rest) or not _advice_only(rest[nxt + 2:]):
             break
         head, rest = f"{head}{text[cut]} {rest[:nxt]}", rest[nxt + 2:].strip()
     return head.rstrip(" ."), (rest[:1].upper() + rest[1:]) if rest else ""
 
 
-def _break(text: str) -> int | None:
+def _break(text: str, marks: str = ";:.") -> int | None:
+    """Where the first of `marks` followed by a space sits outside brackets (None if nowhere)."""
     depth = 0
     for i, ch in enumerate(text):
         if ch in "([{":
             depth += 1
         elif ch in ")]}":
             depth = max(0, depth - 1)
-        elif depth == 0 and ch in ";:." and text[i + 1:i + 2] == " ":
+        elif depth == 0 and ch in marks and text[i + 1:i + 2] == " ":
             return i
     return None
 

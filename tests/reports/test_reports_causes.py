@@ -217,3 +217,9 @@ def test_a_big_array_difference_reads_at_80_columns() -> None:
     assert all(len(line) <= 80 for line in narrow.splitlines())
     assert "[[" not in narrow and "640 of 1,024 entries differ, in every row and columns 0-39" in narrow
     assert "[0, 0]  got 0  expected 1" in out
+
+
+def test_a_symptom_is_headed_by_its_measurement_and_fixed_by_its_advice() -> None:
+    assert headline(NO_LEARNING, "no-learning") == \
+        "train() cannot even fit 50 samples: after 30 epochs it gets 10% of them right"
+    assert fix(NO_LEARNING, "no-learning").startswith("Replayed layer by layer")

@@ -39,13 +39,8 @@ GENERIC_IDS = frozenset({"wrong-forward", "wrong-gradient"})
 TRAINING_TAGS = frozenset({"training", "performance"})
 
 
-class _Diagnosis(Protocol):
-    id: str
-    hint: str
-
-
 class _Check(Protocol):
-    diagnoses: Sequence[Any]
+    diagnoses: Sequence[Any]  # items with `id` and `hint` (Diagnosis, DiagnosisView)
     message: str
     status: str
     tags: Sequence[str]

@@ -17,10 +17,8 @@ from typing import Any, Callable
 from grader.reports import plots
 from grader.reports._common import (
     COURSE_MISSES_LABEL,
-    EXAMPLE_LABEL,
     FIX_LABEL,
     GRADER_ERROR_SENTENCE,
-    MESSAGE_LABEL,
     NOT_ASSIGNED_HEADING,
     PROBABLE_LABEL,
     STATUS_LABEL,

@@ -124,7 +124,7 @@ def _diagnoses(f: ClassFigures, links: dict[str, str]) -> list[str]:
         more = f" and {d.submissions - len(d.examples)} more" if d.submissions > len(d.examples) else ""
         therefore = f" And therefore: {e(', '.join(d.symptoms))}." if d.symptoms else ""
         items.append(f"<li><code>{e(d.id)}</code>: {d.submissions} submission{'s' if d.submissions != 1 else ''}"
-                     f" (e.g. {examples}{more}). {hint(d.hint)}{therefore}</li>")
+                     f" (e.g. {examples}{more}). {hint(d.hint.rstrip(' .'))}.{therefore}</li>")
     return ["<h2>Root causes, most common first</h2>",
             '<p class="note">Each submission counts once per bug it has; what a bug makes fail '
             "elsewhere (no learning, a crash in training) is listed under it, not counted again.</p>",

@@ -589,7 +589,9 @@ def _cause_view(number: int, cause: Cause[CheckView], numbers: dict[int, int]) -
     d = cause.diagnosis
     if d is None:  # failed without naming a diagnosis: the message says what happened
         lines = first.message.split("\n", 1)
-        title, evidence, todo = lines[0], lines[1] if len(lines) > 1 else "", ""
+        # "skipped: the network could not be built" under the id "skipped": said once.
+        title = re.sub(rf"^{re.escape(first.status)}:\s*", "", lines[0], flags=re.I)
+        evidence, todo = lines[1] if len(lines) > 1 else "", ""
     else:
         title, todo = headline(d.hint, d.id), fix(d.hint, d.id)
         evidence = _evidence(first, d, title)

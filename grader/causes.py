@@ -200,6 +200,12 @@ def _key(check: _Check) -> tuple[str, str]:
         # A training symptom is one phenomenon however each check words what it measured
         # ("the loss rose from 2.33 to 13.3", "... to 3.9e+79"): one card.
         return (root.id, "")
+    if tier(root.id) == 1:
+        # An unexplained difference is one cause per function, whatever it was compared with
+        # ("SoftmaxCrossEntropy.backward differs from the reference" / "... from the numerical
+        # gradient of your own forward"): the function's name opens the hint.
+        words = normalised(root.hint).split()
+        return (root.id, words[0] if words else "")
     return (root.id, normalised(root.hint))
 
 

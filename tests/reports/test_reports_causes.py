@@ -223,3 +223,14 @@ def test_a_symptom_is_headed_by_its_measurement_and_fixed_by_its_advice() -> Non
     assert headline(NO_LEARNING, "no-learning") == \
         "train() cannot even fit 50 samples: after 30 epochs it gets 10% of them right"
     assert fix(NO_LEARNING, "no-learning").startswith("Replayed layer by layer")
+
+
+def test_unexplained_differences_of_one_function_are_one_cause() -> None:
+    checks = [_failed("49", "cross-entropy", Diagnosis("wrong-gradient",
+                                                       "SoftmaxCrossEntropy.backward differs from the reference")),
+              _failed("50", "cross-entropy", Diagnosis("wrong-gradient", "SoftmaxCrossEntropy.backward differs "
+                                                       "from the numerical gradient of your own forward")),
+              _failed("48", "cross-entropy", Diagnosis("wrong-forward", "SoftmaxCrossEntropy.forward differs"))]
+    causes = group_causes(checks)
+    assert [(c.id, [x.number for x in c.checks]) for c in causes] == [("wrong-gradient", ["49", "50"]),
+                                                                     ("wrong-forward", ["48"])]

@@ -10,6 +10,10 @@ so that the bug comes before what it does:
 - tier 2, where the code broke rather than why (`crash`, `timeout`, `memory-limit`);
 - tier 3, what a bug does to training (`no-learning`, `single-class-collapse`, ...).
 
+Checks share a cause when their root diagnoses match after taking out where and the numbers
+("Linear 1 of 3's db has shape (1, 1)" and "Linear 1's db has shape (16, 64)"); an
+unexplained difference is one cause per function, a training symptom one per id.
+
 A cause of tier 2 or 3 is listed under the root cause that explains it ("and
 therefore: no-learning, single-class-collapse") when its own text quotes that
 cause (the training checks replay the layers and quote the bug they find), or,

@@ -7,8 +7,9 @@ literally; terminal escapes were already removed by `clean`. Without a TTY
 so it is stable enough for golden files.
 
 Read from the bottom up: a terminal shows its last screen, so the report puts
-the checks that did not pass first and ends on the components, the most likely
-problems and the score. Text wraps between words (rich tables fold cells
+the checks that did not pass first, one card per cause ("Problem 1 relu-mask: ...",
+see grader.causes), and ends on the components, the most likely problems and the
+score. Text wraps between words (rich tables fold cells
 mid-word, so only borderless grids are used), and every amount has 2 decimals.
 """
 

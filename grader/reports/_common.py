@@ -710,6 +710,12 @@ def evidence_label(cause: CauseView) -> str:
     return MESSAGE_LABEL + (f" (in {cause.first.number} {cause.first.label})" if len(cause.checks) > 1 else "")
 
 
+def checks_phrase(cause: CauseView) -> str:
+    """"7 checks and 3 it causes": the card's own checks, then those of the symptoms told on it."""
+    own, more = len(cause.checks), cause.n_checks - len(cause.checks)
+    return f"{own} check{'s' if own != 1 else ''}" + (f" and {more} it causes" if more else "")
+
+
 def therefore_clause(cause: CauseView) -> str:
     """"; and therefore: no-learning; probably also: crash" for a summary line ("" if nothing)."""
     certain = list(dict.fromkeys(s.id for s in cause.symptoms if not s.probable))

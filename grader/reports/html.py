@@ -34,6 +34,7 @@ from grader.reports._common import (
     card_blocks,
     card_note,
     checks_label,
+    checks_phrase,
     passed_by_component,
     points,
     summary_facts,
@@ -315,10 +316,9 @@ def _top_diagnoses(view: ReportView) -> list[str]:
         return []
     items = []
     for cause in view.top_causes:
-        n = cause.n_checks
         therefore = e(therefore_clause(cause))
         items.append(f'<li><code>{e(cause.id)}</code> (<a href="#problem-{cause.number}">problem '
-                     f'{cause.number}, {n} check{"s" if n != 1 else ""}</a>): {hint(cause.summary)}{therefore}</li>')
+                     f'{cause.number}, {e(checks_phrase(cause))}</a>): {hint(cause.summary)}{therefore}</li>')
     return ["<h2>Most likely problems</h2>", '<ol class="top">' + "\n".join(items) + "</ol>"]
 
 

@@ -33,6 +33,7 @@ from grader.reports._common import (
     card_blocks,
     card_note,
     checks_label,
+    checks_phrase,
     not_assigned_lines,
     points,
     problem_name,
@@ -132,9 +133,8 @@ def card_body(cause: CauseView, *, with_checks: bool = True, name: Callable[[int
 
 def top_line(cause: CauseView, name: Callable[[int], str] = problem_name) -> str:
     """A most-likely-problem line: id, where it is told and its checks, headline, what follows."""
-    n = cause.n_checks
     therefore = inline(therefore_clause(cause))
-    return (f"- **`{inline(cause.id)}`** ({name(cause.number)}, {n} check{'s' if n != 1 else ''}): "
+    return (f"- **`{inline(cause.id)}`** ({name(cause.number)}, {checks_phrase(cause)}): "
             f"{trusted(cause.summary)}{therefore}")
 
 

@@ -40,6 +40,7 @@ from grader.reports._common import (
     card_blocks,
     card_note,
     checks_label,
+    checks_phrase,
     not_assigned_lines,
     summary_facts,
     symptom_line,
@@ -266,10 +267,9 @@ def _renderables(view: ReportView, verbose: bool = False) -> list:
 
 def _top_line(cause: CauseView) -> Text:
     """"relu-mask (problem 1, 10 checks): ReLU.backward gates on ...; and therefore: no-learning"."""
-    n = cause.n_checks
     line = Text()
     line.append(cause.id, "bold red")
-    line.append(f" (problem {cause.number}, {n} check{'s' if n != 1 else ''}): {cause.summary}")
+    line.append(f" (problem {cause.number}, {checks_phrase(cause)}): {cause.summary}")
     line.append(therefore_clause(cause))
     return line
 

@@ -145,7 +145,7 @@ def test_gradescope_tells_the_card_under_the_first_test_and_points_there_from_th
         assert outputs[n].startswith("Same cause as test 7 (relu: check 7)") and RELU_FIX not in outputs[n]
     assert outputs["92"].startswith("**`no-learning`**") and "This follows from **`relu-mask`**" in outputs["92"]
     assert _count("\n".join(outputs.values()) + obj["output"], RELU_FIX) == 1
-    assert re.search(r"- \*\*`relu-mask`\*\* \(test 7, 8 checks\): .*and therefore: no-learning, "
+    assert re.search(r"- \*\*`relu-mask`\*\* \(test 7, 6 checks and 2 it causes\): .*and therefore: no-learning, "
                      r"single-class-collapse", obj["output"])
     assert obj["extra_data"]["top_diagnoses"] == ["relu-mask"]
 

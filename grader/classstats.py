@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.causes import group_causes
 from grader.records import GRADED, SubmissionRecord
 from grader.vocabulary import TAGS
 
@@ -68,10 +69,14 @@ class CheckFigure:
 
 @dataclass
 class DiagnosisFigure:
+    """A root cause across the class: each submission counts once, under its root causes only
+    (a relu-mask that makes training fail is not counted again as no-learning)."""
+
     id: str
     hint: str
-    submissions: int  # how many submissions it hit
+    submissions: int  # how many submissions have it as a root cause
     examples: list[str]  # the first N_EXAMPLES of them, by name
+    symptoms: list[str] = field(default_factory=list)  # what it made fail in them ("no-learning")
 
 
 @dataclass
@@ -160,18 +165,24 @@ def _checks(graded: list[SubmissionRecord]) -> list[CheckFigure]:
 
 
 def _diagnoses(graded: list[SubmissionRecord]) -> list[DiagnosisFigure]:
+    """Submissions per root cause (grader.causes): the class report counts bugs, not what they do."""
     hits: dict[str, list[str]] = defaultdict(list)
     hints: dict[str, str] = {}
+    symptoms: dict[str, list[str]] = defaultdict(list)
     for record in graded:
         seen: set[str] = set()
-        for check in record.result.checks:  # type: ignore[union-attr]
-            for diagnosis in check.diagnoses:
-                hints.setdefault(diagnosis.id, diagnosis.hint)
-                if diagnosis.id not in seen:
-                    seen.add(diagnosis.id)
-                    hits[diagnosis.id].append(record.submission)
+        for cause in group_causes(record.result.checks):  # type: ignore[union-attr]
+            if cause.diagnosis is None or cause.explained_by is not None:
+                continue
+            hints.setdefault(cause.id, cause.diagnosis.hint)
+            for symptom in cause.symptoms:
+                if symptom.id not in symptoms[cause.id]:
+                    symptoms[cause.id].append(symptom.id)
+            if cause.id not in seen:
+                seen.add(cause.id)
+                hits[cause.id].append(record.submission)
     ranked = sorted(hits.items(), key=lambda item: (-len(item[1]), item[0]))
-    return [DiagnosisFigure(d, hints[d], len(subs), subs[:N_EXAMPLES]) for d, subs in ranked]
+    return [DiagnosisFigure(d, hints[d], len(subs), subs[:N_EXAMPLES], symptoms[d]) for d, subs in ranked]
 
 
 def _identical(records: list[SubmissionRecord]) -> list[list[str]]:

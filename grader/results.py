@@ -141,12 +141,11 @@ class GradingResult:
         return totals
 
     def top_diagnoses(self, limit: int = 3) -> list[str]:
-        """Diagnosis ids of failed checks, most frequent first (ties: first seen)."""
-        counts: dict[str, int] = {}
-        for check in self.checks:
-            for diagnosis in check.diagnoses:
-                counts[diagnosis.id] = counts.get(diagnosis.id, 0) + 1
-        return sorted(counts, key=lambda i: -counts[i])[:limit]
+        """The root causes' diagnosis ids, bug before symptom (see grader.causes): a
+        `relu-mask` that makes training fail ranks above the `no-learning` it causes."""
+        from grader.causes import root_cause_ids
+
+        return root_cause_ids(self.checks, limit)
 
     @classmethod
     def from_grader_error(cls, submission: str, reason: str, **kwargs: Any) -> "GradingResult":

@@ -66,6 +66,20 @@ def shape_signature(actual: object, expected_shape: tuple[int, ...], *, what: st
     if len(expected_shape) == 2 and shape == expected_shape[::-1]:
         return diagnosis("shape-mismatch", f"{what} has shape {shape}, the transpose of the required "
                          f"{expected_shape}: swap the operands or transpose the product")
+    if len(shape) > len(expected_shape) >= 2 and int(np.prod(shape)) == int(np.prod(expected_shape)):
+        # The same entries in more axes: an input of shape (N, d1, ..., dk) used without being
+        # flattened to (N, D). Said even when every size is 1 and the shapes alone hide it.
+        return diagnosis("shape-mismatch", f"{what} has shape {shape}; the contract requires "
+                         f"{expected_shape}: the same entries in {len(shape)} axes instead of "
+                         f"{len(expected_shape)}, as when an input with more than two axes is not "
+                         "flattened first: reshape x to (N, D) with x.reshape(x.shape[0], -1) "
+                         "before the product")
+    if 2 <= len(shape) < len(expected_shape) and int(np.prod(shape)) == int(np.prod(expected_shape)):
+        # The reverse: a gradient computed on the flattened input and not given its shape back.
+        return diagnosis("shape-mismatch", f"{what} has shape {shape}; the contract requires "
+                         f"{expected_shape}: the same entries in {len(shape)} axes instead of "
+                         f"{len(expected_shape)}: give it back the input's shape with "
+                         ".reshape(x.shape)")
     return diagnosis("shape-mismatch", f"{what} has shape {shape}; the contract requires "
                      f"{expected_shape}")
 
@@ -635,10 +649,83 @@ class shape_errors:
                            output=exc.output) from None
 
 
+#: Arrays with more entries (or rows) than this are summarised in a message, not printed:
+#: a 64 x 64 dump wraps mid-row at 80 columns and hides where the two arrays differ.
+SUMMARY_ENTRIES = 12
+SUMMARY_ROWS = 4
+#: How many differing entries a summary lists, got and expected side by side.
+SUMMARY_SHOWN = 5
+
+
+def _too_big(arr: np.ndarray) -> bool:
+    return arr.size > SUMMARY_ENTRIES or (arr.ndim >= 2 and arr.shape[0] > SUMMARY_ROWS)
+
+
+def _number(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def array_summary(actual: object, expected: object) -> str | None:
+    """Two same-shaped arrays too big to print, told as a reader compares them: the shape, how
+    many entries differ and the largest difference, then the first differing entries with got
+    and expected side by side. None when both are small enough to print whole, or not arrays
+    of one shape (the caller prints them)."""
+    a = np.asarray(actual, dtype=np.float64) if _numeric(actual) else None
+    e = np.asarray(expected, dtype=np.float64) if _numeric(expected) else None
+    if a is None or e is None or a.shape != e.shape or not (_too_big(a) or _too_big(e)):
+        return None
+    scale = max(float(np.max(np.abs(e), initial=0.0)), 1e-12)
+    differ = ~np.isclose(a, e, rtol=1e-6, atol=1e-9 * scale, equal_nan=True)
+    where = np.argwhere(differ)
+    n = int(differ.sum())
+    if n == 0:
+        return None
+    diff = np.where(differ, np.abs(a - e), 0.0)
+    worst = tuple(int(i) for i in np.unravel_index(int(np.nanargmax(np.nan_to_num(diff, nan=np.inf))), a.shape))
+    shape = "x".join(str(d) for d in a.shape)
+    place = _where_2d(differ) if a.ndim == 2 else ""
+    lines = [f"shape {tuple(a.shape)}: {n:,} of {a.size:,} entries differ{place}",
+             f"the largest difference at {list(worst)}: got {_number(a[worst])}, expected {_number(e[worst])}",
+             f"the first {'ones' if min(n, SUMMARY_SHOWN) > 1 else 'one'}:"]
+    shown = [tuple(int(k) for k in i) for i in where[:SUMMARY_SHOWN]]
+    # Columns as wide as their widest entry: narrow enough for a phone, aligned for the eye.
+    index_width = max(len(str(list(at))) for at in shown)
+    got_width = max(len(_number(a[at])) for at in shown)
+    want_width = max(len(_number(e[at])) for at in shown)
+    for at in shown:
+        lines.append(f"  {str(list(at)):<{index_width}}  got {_number(a[at]):>{got_width}}  "
+                     f"expected {_number(e[at]):>{want_width}}")
+    if n > SUMMARY_SHOWN:
+        lines.append(f"  ... and {n - SUMMARY_SHOWN:,} more of the {shape} entries")
+    return "\n".join(lines)
+
+
+def _span(indices: np.ndarray, total: int, noun: str) -> str:
+    """"rows 0-15", "every column", "3 of 64 columns"."""
+    if len(indices) == total:
+        return f"every {noun}"
+    if len(indices) == 1:
+        return f"{noun} {int(indices[0])}"
+    if int(indices[-1]) - int(indices[0]) + 1 == len(indices):
+        return f"{noun}s {int(indices[0])}-{int(indices[-1])}"
+    return f"{len(indices)} of {total} {noun}s"
+
+
+def _where_2d(differ: np.ndarray) -> str:
+    rows = np.flatnonzero(differ.any(axis=1))
+    cols = np.flatnonzero(differ.any(axis=0))
+    return f", in {_span(rows, differ.shape[0], 'row')} and {_span(cols, differ.shape[1], 'column')}"
+
+
 def mismatch(diagnosis_id: str, hint: str, *, actual: object, expected: object,
              found: Diagnosis | None = None) -> CheckFailure:
     """The failure for a value that differs from the reference: a named signature if one
-    explains it, else `diagnosis_id` with `hint`; the message shows both values."""
+    explains it, else `diagnosis_id` with `hint`; the message shows both values (summarised
+    when they are too big to read: see `array_summary`)."""
+    summary = array_summary(actual, expected)
+    if summary is not None:
+        message = f"{(found.hint if found else hint)}\n" + "\n".join("  " + line for line in summary.split("\n"))
+        return CheckFailure(found or diagnosis(diagnosis_id, hint), message=message)
     got, want = fmt(actual), fmt(expected)
     close = ""
     if got == want:
@@ -647,6 +734,8 @@ def mismatch(diagnosis_id: str, hint: str, *, actual: object, expected: object,
         got, want, close = _distinguish(actual, expected)
         if found is None:
             hint = f"{hint} ({close})"
+    # Continuation rows of a 2-D value line up under its first row, not under the label.
+    got, want = (text.replace("\n", "\n" + " " * 12) for text in (got, want))
     message = f"{(found.hint if found else hint)}\n  got:      {got}\n  expected: {want}"
     if close and found is not None:
         message += f"\n  {close}"

@@ -86,6 +86,7 @@ def _fail_if_stub(student, module: str, name: str, methods: list[str] | None) ->
     student.sandbox.import_module(module)  # an import failure is reported as such, first
     stubs = stubbed(student.sandbox.submission_dir, module, name, methods)
     if stubs:
-        fail("missing-api", f"{module}.py: {', '.join(stubs)} still only raise"
-             f"{'s' if len(stubs) == 1 else ''} NotImplementedError (the template's stub); "
-             "implement it to earn this check")
+        one = len(stubs) == 1
+        fail("missing-api", f"{module}.py: {', '.join(stubs)} still only raise{'s' if one else ''} "
+             f"NotImplementedError (the template's stub); implement {'it' if one else 'them'} "
+             "to earn this check")

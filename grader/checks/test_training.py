@@ -331,18 +331,18 @@ def test_layers_learn_under_grader_loop(session: TrainingSession) -> None:
     s, r = comparison.student, comparison.reference
     if comparison.error:
         fail("shape-mismatch", f"the grader's own training loop could not use your layers: "
-             f"{comparison.error}" + layer_at_fault(session))
+             f"{comparison.error.rstrip('. ')}." + layer_at_fault(session))
     detail = (f"grader's loop (its batches, loss and SGD; your forward/backward): held-out accuracy "
               f"{s.eval_accuracy:.0%} (reference layers: {r.eval_accuracy:.0%}), loss "
               f"{s.initial_loss:.3g} -> {s.final_loss:.3g}")
     if s.diverged or not math.isfinite(s.final_loss):
         fail("divergence", "under the grader's own SGD loop your layers' gradients drive the weights to "
-             "inf/NaN: forward/backward (dW, db) are wrong; see the layer checks"
+             "inf/NaN: forward/backward (dW, db) are wrong; see the layer checks."
              + layer_at_fault(session), message=detail)
     if not comparison.learns:
         fail("no-learning", f"your layers do not learn even under the grader's own training loop "
              f"({s.eval_accuracy:.0%} held-out accuracy vs {r.eval_accuracy:.0%} for the reference): "
-             "the bug is in forward/backward or dW/db; see the layer checks"
+             "the bug is in forward/backward or dW/db; see the layer checks."
              + layer_at_fault(session), message=detail)
 
 

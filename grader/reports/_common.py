@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from grader.causes import Cause, fix, group_causes, headline, normalised, tier
 from grader.results import CheckResult, GradingResult
 from grader.scoring import cents_text
 
@@ -96,7 +98,15 @@ def truncate(text: str, limit: int, max_lines: int | None = None) -> str:
     omitted = len(text) - len(head) - len(tail)
     omitted_lines = text.count("\n") - head.count("\n") - tail.count("\n")
     what = f"{omitted} characters" + (f" in {omitted_lines} lines" if omitted_lines > 1 else "")
+    # A label cut out ("expected:") would leave what follows it under the label before:
+    # the marker names it, so two arrays never read as one.
+    labels = _LABEL.findall(text[len(head):len(text) - len(tail)])
+    if labels:
+        what += ", with " + ", ".join(f"the start of '{label}:'" for label in list(dict.fromkeys(labels))[:3])
     return f"{head}\n... [{what} omitted] ...\n{tail}"
+
+
+_LABEL = re.compile(r"(?m)^[ \t]*([A-Za-z][A-Za-z_ ]{0,30}):(?:[ \t]|$)")
 
 
 def clean_line(value: Any, limit: int = NAME_LIMIT) -> str:
@@ -163,7 +173,7 @@ class FrameView:
 FRAMES_SHOWN = 3
 
 
-def where_text(check: "CheckView", limit: int | None = FRAMES_SHOWN, more: str = "") -> str:
+def where_text(check: "CheckView | CauseView", limit: int | None = FRAMES_SHOWN, more: str = "") -> str:
     """The student's frames as Python prints them, innermost last:
 
         network.py, line 80, in train
@@ -236,6 +246,65 @@ class ComponentView:
     total: int
 
 
+@dataclass(frozen=True)
+class SymptomView:
+    """What a root cause does elsewhere ("no-learning" in checks 92 and 102), told under it."""
+
+    id: str
+    headline: str
+    checks: tuple[CheckView, ...]
+    probable: bool  # inferred (only training checks show it), not quoted by its own text
+    card: int = 0  # a probable symptom keeps its own card (its number); 0 = told only here
+
+
+@dataclass(frozen=True)
+class CauseView:
+    """One card: a root cause, the checks it failed, its evidence once and the fix once.
+
+    `evidence` is the first check's message without the sentence the headline already says
+    (the values, shapes and where); `fix` says what to change. `symptoms`: what this cause
+    makes other checks do; `caused_by`: for a probable symptom, the card of its root.
+    """
+
+    number: int
+    id: str
+    headline: str
+    fix: str
+    status: str
+    checks: tuple[CheckView, ...]
+    evidence: str
+    example: str
+    output: str
+    course_misses: str
+    symptoms: tuple[SymptomView, ...] = ()
+    caused_by: tuple[int, str] | None = None  # (card number, diagnosis id)
+    named: bool = True  # False: the checks failed without naming a diagnosis (id is their status)
+    # Where the student's code raised: the frames of the card's first check that has any.
+    frames: tuple[FrameView, ...] = ()
+
+    @property
+    def first(self) -> CheckView:
+        return self.checks[0]
+
+    @property
+    def summary(self) -> str:
+        """One phrase for a summary line: the headline, or the fix when the hint is all advice."""
+        return self.headline or self.fix.rstrip(".")
+
+    @property
+    def score(self) -> float:
+        return sum(c.score for c in self.checks)
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.max_score for c in self.checks)
+
+    @property
+    def n_checks(self) -> int:
+        """Its checks and its certain symptoms' (the ones told only on this card)."""
+        return len(self.checks) + sum(len(s.checks) for s in self.symptoms if not s.card)
+
+
 @dataclass
 class ReportView:
     submission: str
@@ -249,7 +318,7 @@ class ReportView:
     shown: list[CheckView]  # the ones the student may see now
     withheld: list[CheckView]
     components: list[ComponentView]  # over shown checks
-    top_diagnoses: list[tuple[DiagnosisView, int]]  # over shown failed checks
+    top_diagnoses: list[tuple[DiagnosisView, int]]  # the top root causes, (diagnosis, checks)
     artifacts: dict[str, Any] = field(default_factory=dict)
     # Artifact keys the run produced but this view leaves out with the withheld
     # training checks ("learning_curve.reference" for the reference's curve).
@@ -259,6 +328,14 @@ class ReportView:
     release: str = ""
     release_why: str = ""
     not_assigned: list[tuple[str, str, float]] = field(default_factory=list)
+    # The attention checks as ranked root causes: one card each (see grader.causes).
+    causes: list[CauseView] = field(default_factory=list)
+    beyond_causes: list[CauseView] = field(default_factory=list)  # the same for `beyond` checks
+
+    @property
+    def top_causes(self) -> list[CauseView]:
+        """The most likely problems: the first three named causes no other card explains."""
+        return [c for c in self.causes if c.caused_by is None and c.named][:3]
 
     @property
     def percent(self) -> float:
@@ -363,6 +440,11 @@ def not_assigned_lines(view: ReportView) -> list[str]:
     return lines
 
 
+# "<...MyTorch object at 0x7fb4c4c65210>" in a Hypothesis example: the address changes every
+# run and tells a student nothing.
+_OBJECT_ADDRESS = re.compile(r" object at 0x[0-9a-fA-F]+>")
+
+
 def _check_view(index: int, check: CheckResult) -> CheckView:
     tags = tuple(clean_line(t, 40) for t in (check.tags or []))
     return CheckView(
@@ -380,7 +462,7 @@ def _check_view(index: int, check: CheckResult) -> CheckView:
             for d in (check.diagnoses or [])
         ),
         message=truncate(clean(check.message).strip("\n"), MESSAGE_LIMIT, MESSAGE_LINES),
-        example=truncate(clean(check.example).strip("\n"), EXAMPLE_LIMIT, EXAMPLE_LINES),
+        example=truncate(_OBJECT_ADDRESS.sub(">", clean(check.example)).strip("\n"), EXAMPLE_LIMIT, EXAMPLE_LINES),
         output=truncate(clean(check.output).rstrip("\n"), OUTPUT_LIMIT, OUTPUT_LINES),
         duration_s=number(check.duration_s),
         title=clean_line(check.title),
@@ -400,20 +482,6 @@ def _frame_views(frames: list[Any]) -> tuple[FrameView, ...]:
     return tuple(views)
 
 
-def detail_blocks(check: CheckView, *, with_message: bool = True,
-                  frames: int | None = FRAMES_SHOWN) -> list[tuple[str, str]]:
-    """The labelled texts under a check that did not pass, in the order reports show them.
-
-    `with_message=False` when the writer already printed the message elsewhere; `frames`:
-    how many of the student's innermost frames to show (None: all).
-    """
-    blocks = [(MESSAGE_LABEL, check.message if with_message else ""),
-              (WHERE_LABEL, where_text(check, frames, "; -v shows them") if check.frames else ""),
-              (COURSE_MISSES_LABEL, check.course_misses if not check.passed else ""),
-              (EXAMPLE_LABEL, check.example), (STUDENT_OUTPUT_LABEL, check.output)]
-    return [(label, body) for label, body in blocks if body]
-
-
 def summary_facts(view: "ReportView", quote: Callable[[str], str] = str,
                   figure: Callable[[float], str] | None = None) -> list[str]:
     """The one-line facts under the score: checks passed, accuracy, time, rubric, seed.
@@ -429,7 +497,7 @@ def summary_facts(view: "ReportView", quote: Callable[[str], str] = str,
             acc += f" (reference {_percent(view.reference_accuracy, figure)})"
         facts.append(acc)
     facts.append(f"time {figure(view.execution_time_s) if figure else f'{view.execution_time_s:.1f}'} s")
-    facts += run_limit_facts(view.artifacts)
+    facts += run_limit_facts(view.artifacts, {c.name: c.label for c in view.checks})
     # A profile's year conventions as graded (cs231n-fc: what dropout's p meant).
     conventions = view.artifacts.get("conventions")
     if isinstance(conventions, list):
@@ -446,8 +514,12 @@ def _percent(fraction: float, figure: Callable[[float], str] | None) -> str:
     return f"{figure(100 * fraction)}%" if figure else f"{fraction:.1%}"
 
 
-def run_limit_facts(artifacts: dict[str, Any]) -> list[str]:
-    """Facts about the run's own limits: the deadline reached, the student's output discarded."""
+def run_limit_facts(artifacts: dict[str, Any], titles: dict[str, str] | None = None) -> list[str]:
+    """Facts about the run's own limits: the deadline reached, the student's output discarded.
+
+    `titles` maps a check's pytest id to what a student reads (its title), so the flood note
+    names checks the way the rest of the report does."""
+    titles = titles or {}
     facts: list[str] = []
     deadline = artifacts.get("run_deadline")
     if isinstance(deadline, dict):
@@ -456,7 +528,8 @@ def run_limit_facts(artifacts: dict[str, Any]) -> list[str]:
     output = artifacts.get("student_output")
     if isinstance(output, dict) and number(output.get("discarded_bytes")) > 0:
         by_check = output.get("discarded_by_check")
-        names = [clean_line(name, 60) for name in by_check][:3] if isinstance(by_check, dict) else []
+        names = [clean_line(titles.get(str(name), name), 60) for name in by_check][:3] \
+            if isinstance(by_check, dict) else []
         more = f" and {len(by_check) - 3} more" if isinstance(by_check, dict) and len(by_check) > 3 else ""
         facts.append(f"{_size(number(output.get('discarded_bytes')))} of your program's output discarded"
                      + (f" (in {', '.join(names)}{more})" if names else ""))
@@ -498,17 +571,12 @@ def build_view(
         for tag, group in components.items()
     ]
 
-    # Most frequent diagnoses among the checks shown (ties: first seen), so
-    # the summary never names a bug found only by a withheld check.
-    counts: dict[str, int] = {}
-    first: dict[str, DiagnosisView] = {}
-    for check in shown:
-        if check.beyond_course:
-            continue  # their own group; the summary names bugs in what the course grades
-        for d in check.diagnoses:
-            counts[d.id] = counts.get(d.id, 0) + 1
-            first.setdefault(d.id, d)
-    top = sorted(counts, key=lambda i: -counts[i])[:3]
+    # The summary ranks the root causes among the checks shown, so it never names a bug found
+    # only by a withheld check; beyond-course checks have their own group.
+    attention = [c for c in shown if not c.beyond_course]
+    causes = cause_views(attention)
+    top = [c for c in causes if c.caused_by is None and c.named][:3]
+    beyond_causes = cause_views([c for c in shown if c.beyond_course], start=len(causes) + 1)
 
     grader_error = truncate(clean(result.grader_error).strip(), GRADER_ERROR_LIMIT, 40)
     shown_artifacts = _shown_artifacts(result, withheld)
@@ -524,14 +592,105 @@ def build_view(
         shown=shown,
         withheld=withheld,
         components=component_views,
-        top_diagnoses=[(first[i], counts[i]) for i in top],
+        top_diagnoses=[(DiagnosisView(c.id, c.summary), c.n_checks) for c in top],
         artifacts=shown_artifacts,
         withheld_artifacts=_dropped_artifacts(result.artifacts, shown_artifacts),
         release=clean_line(getattr(result, "release", ""), 120),
         release_why=clean_line(getattr(result, "release_why", ""), 400),
         not_assigned=[(clean_line(part.component, 60), clean_line(part.reason, 400), number(part.points))
                       for part in getattr(result, "not_assigned", [])],
+        causes=causes,
+        beyond_causes=beyond_causes,
     )
+
+
+#: How to fix a diagnosis whose hint only states what is wrong ("MLP.backward's dx differs
+#: from the reference" is not a fix).
+FIX_BY_ID = {
+    "wrong-gradient": (
+        "Work the smallest failing input out by hand (one sample, one feature): differentiate "
+        "your forward and compare each gradient with what your backward returns; a backward must "
+        "use the values its forward cached, with the upstream gradient multiplied in."),
+    "wrong-forward": (
+        "Work the smallest failing input out by hand from the definition and compare it with your "
+        "forward one operation at a time (axis, keepdims, the order of the operations)."),
+    "crash": (
+        "Make the call that failed yourself (on the smallest failing input when there is one): the "
+        "error names the operation; print the shapes of its operands and compare them with the "
+        "contract's. An operand made elsewhere (a gradient, a layer's output) may be the wrong one."),
+    "timeout": (
+        "Make sure every loop ends, and replace Python loops over samples with whole-array NumPy "
+        "operations."),
+    "memory-limit": (
+        "Do not build arrays larger than the batch needs (no N x N matrices, no copies per sample)."),
+    "shape-mismatch": (
+        "Print the shapes of each product's operands and compare them with the contract's shapes."),
+    "input-mutation": (
+        "Leave the arguments as they came: build a new array (np.maximum(x, 0), x * mask) or work "
+        "on a copy (x = x.copy()) instead of assigning into x or using +=, -= on it."),
+}
+GENERIC_FIX = "Compare your code with the contract for this function (its shapes and formula)."
+
+
+def cause_views(checks: list[CheckView], start: int = 1) -> list[CauseView]:
+    """The failed `checks` as cards numbered from `start`, root causes first (grader.causes
+    ranks them)."""
+    causes = group_causes(checks)
+    numbers = {id(c): i for i, c in enumerate(causes, start=start)}
+    return [_cause_view(numbers[id(c)], c, numbers) for c in causes]
+
+
+def _cause_view(number: int, cause: Cause[CheckView], numbers: dict[int, int]) -> CauseView:
+    first = cause.first
+    d = cause.diagnosis
+    if d is None:  # failed without naming a diagnosis: the message says what happened
+        lines = first.message.split("\n", 1)
+        # "skipped: the network could not be built" under the id "skipped": said once.
+        title = re.sub(rf"^{re.escape(first.status)}:\s*", "", lines[0], flags=re.I)
+        evidence, todo = lines[1] if len(lines) > 1 else "", ""
+    else:
+        title, todo = headline(d.hint, d.id), fix(d.hint, d.id)
+        evidence = _evidence(first, d, title)
+    symptoms: dict[tuple[str, bool, int], list] = {}
+    for s in cause.symptoms:
+        card = numbers.get(id(s), 0)
+        key = (s.id, s.probable, card)
+        symptoms.setdefault(key, [s, []])[1].extend(s.checks)
+    root = cause.explained_by
+    return CauseView(
+        number=number, id=cause.id, headline=title,
+        fix=todo or (FIX_BY_ID.get(cause.id, GENERIC_FIX) if d is not None else ""),
+        status=first.status, checks=tuple(cause.checks), evidence=evidence,
+        example=first.example, output=first.output,
+        course_misses=first.course_misses,
+        symptoms=tuple(SymptomView(key[0], headline(s.diagnosis.hint, s.id) if s.diagnosis else s.id,
+                                   tuple(found), key[1], key[2])
+                       for key, (s, found) in symptoms.items()),
+        caused_by=(numbers[id(root)], root.id) if root is not None and id(root) in numbers else None,
+        named=d is not None,
+        frames=next((c.frames for c in cause.checks if c.frames), ()),
+    )
+
+
+def _evidence(check: CheckView, diagnosis: DiagnosisView, title: str) -> str:
+    """The check's message without what the card already says (what is left: the values got
+    and expected, the shapes, where), then any other diagnosis' observation.
+
+    A line holding the whole hint keeps what it adds ("... (lr = 0.1)"); a line that repeats
+    the headline in other words is dropped.
+    """
+    said, hint_text = normalised(title), diagnosis.hint.strip()
+    lines: list[str] = []
+    for line in check.message.split("\n"):
+        if hint_text and hint_text in line:
+            line = line.replace(hint_text, "").strip(" .;:")
+        elif len(said) >= 12 and said in normalised(line):
+            continue
+        if line.strip():
+            lines.append(line)
+    others = [f"{d.id}: {d.hint}" for d in check.diagnoses
+              if d.id != diagnosis.id and normalised(d.hint) not in normalised(check.message)]
+    return textwrap.dedent("\n".join(lines)) + "".join("\n" + line for line in others)
 
 
 # Artifacts (accuracy, confusion matrix, reference curve) come from training, so
@@ -577,19 +736,6 @@ def passed_by_component(view: ReportView) -> list[tuple[ComponentView, list[Chec
             for c in view.components]
 
 
-def same_failures(checks: list[CheckView]) -> list[list[CheckView]]:
-    """`checks` grouped by identical outcome (status, diagnoses, message, example, output), in order.
-
-    One bug often fails many checks with the same words (every training check
-    when train() crashes): a report explains it once and names every check.
-    """
-    groups: dict[tuple[Any, ...], list[CheckView]] = {}
-    for check in checks:
-        key = (check.status, check.diagnoses, check.message, check.example, check.output)
-        groups.setdefault(key, []).append(check)
-    return list(groups.values())
-
-
 def artifacts_withheld_until(view: ReportView) -> list[str]:
     """When the withheld checks that hide training artifacts are shown ("shown after the due date", "hidden")."""
     return _withheld_reasons([c for c in view.withheld if _ARTIFACT_TAGS.intersection(c.tags)])
@@ -608,6 +754,84 @@ STUDENT_OUTPUT_LABEL = "Output printed by your code (your program's own stdout/s
 EXAMPLE_LABEL = "Smallest failing input found"
 WHERE_LABEL = "Where in your code"  # the student's frames, innermost last
 MESSAGE_LABEL = "What went wrong"  # the check's message: what it got against what it expected
+FIX_LABEL = "How to fix it"
+SYMPTOMS_LABEL = "And therefore (these follow from it)"
+PROBABLE_LABEL = "Probably also causes (fix this first, then re-run)"
+
+
+def checks_label(cause: CauseView) -> str:
+    n = len(cause.checks)
+    return f"The check{'s' if n != 1 else ''} it failed ({n})"
+
+
+def evidence_label(cause: CauseView) -> str:
+    """'What went wrong' and, when the card lists several checks, whose evidence it is."""
+    return MESSAGE_LABEL + (f" (in {cause.first.number} {cause.first.label})" if len(cause.checks) > 1 else "")
+
+
+def checks_phrase(cause: CauseView) -> str:
+    """"7 checks and 3 it causes": the card's own checks, then those of the symptoms told on it."""
+    own, more = len(cause.checks), cause.n_checks - len(cause.checks)
+    return f"{own} check{'s' if own != 1 else ''}" + (f" and {more} it causes" if more else "")
+
+
+def therefore_clause(cause: CauseView) -> str:
+    """"; and therefore: no-learning; probably also: crash" for a summary line ("" if nothing)."""
+    certain = list(dict.fromkeys(s.id for s in cause.symptoms if not s.probable))
+    probable = list(dict.fromkeys(s.id for s in cause.symptoms if s.probable))
+    return ((f"; and therefore: {', '.join(certain)}" if certain else "")
+            + (f"; probably also: {', '.join(probable)}" if probable else ""))
+
+
+def problem_name(number: int) -> str:
+    """How a report names a card: "problem 2" (Gradescope names the test that tells it)."""
+    return f"problem {number}"
+
+
+def symptom_line(symptom: SymptomView, name: Callable[[int], str] = problem_name) -> str:
+    """"no-learning in checks 92 and 102: train() cannot even fit 50 samples" (+ its card)."""
+    numbers = [c.number for c in symptom.checks]
+    where = numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " and " + numbers[-1]
+    card = f" ({name(symptom.card)})" if symptom.card else ""
+    return f"{symptom.id} in check{'s' if len(numbers) != 1 else ''} {where}{card}: {symptom.headline}"
+
+
+#: Titles of checks that call twice and compare: failing on a wrong value, they can read as
+#: "the results change between calls" when nothing did.
+_REPEAT_TITLE = re.compile(r"\b(repeat\w*|same (seed|result)s?|deterministic|twice)\b", re.I)
+#: Causes that really are about what changes between calls, or not about values at all.
+_REPEAT_CAUSES = frozenset({"nondeterministic", "stale-gradient", "input-mutation", "batch-dependence",
+                            "missing-api", "import-error", "forbidden-import", "tampering"})
+
+
+def card_note(cause: CauseView, name: Callable[[int], str] = problem_name) -> str:
+    """The sentences a card adds under its checks: that another card probably explains it, and
+    that a check of repeated calls failed on the values, not on repeating."""
+    notes: list[str] = []
+    if cause.caused_by is not None:
+        number, root = cause.caused_by
+        notes.append(f"Probably caused by {name(number)} ({root}), since only training checks show it: "
+                     "fix that first, then grade again.")
+    repeats = [c.number for c in cause.checks if _REPEAT_TITLE.search(c.label)]
+    if repeats and cause.id not in _REPEAT_CAUSES and cause.named and tier(cause.id) <= 1:
+        which = f"Check {repeats[0]} compares" if len(repeats) == 1 else f"Checks {', '.join(repeats)} compare"
+        notes.append(f"{which} repeated calls but failed on the values themselves ({cause.id}), "
+                     "not because the results changed between calls.")
+    return " ".join(notes)
+
+
+def card_blocks(cause: CauseView, frames: int | None = FRAMES_SHOWN,
+                more: str = "") -> list[tuple[str, str]]:
+    """The labelled texts of a card after its list of checks, in the order reports show them:
+    the evidence once, where in the student's code it broke, the failing input, the student's
+    output, then the fix. `frames`: how many of the innermost frames to show (None: all);
+    `more`: how to see the ones left out, where the format has a way (the terminal's -v)."""
+    blocks = [(evidence_label(cause), cause.evidence),
+              (WHERE_LABEL, where_text(cause, frames, more) if cause.frames else ""),
+              (COURSE_MISSES_LABEL, cause.course_misses),
+              (EXAMPLE_LABEL, cause.example), (STUDENT_OUTPUT_LABEL, cause.output),
+              (FIX_LABEL, cause.fix)]
+    return [(label, body) for label, body in blocks if body]
 GRADER_ERROR_SENTENCE = (
     "The grader itself failed while grading this submission, so the score is 0 for now. "
     "This is a problem with the grading infrastructure: please contact the course staff."

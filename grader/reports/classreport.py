@@ -122,9 +122,13 @@ def _diagnoses(f: ClassFigures, links: dict[str, str]) -> list[str]:
     for d in f.diagnoses:
         examples = ", ".join(_submission(name, links) for name in d.examples)
         more = f" and {d.submissions - len(d.examples)} more" if d.submissions > len(d.examples) else ""
+        therefore = f" And therefore: {e(', '.join(d.symptoms))}." if d.symptoms else ""
         items.append(f"<li><code>{e(d.id)}</code>: {d.submissions} submission{'s' if d.submissions != 1 else ''}"
-                     f" (e.g. {examples}{more}). {hint(d.hint)}</li>")
-    return ["<h2>Diagnoses, most common first</h2>", "<ul>", *items, "</ul>"]
+                     f" (e.g. {examples}{more}). {hint(d.hint.rstrip(' .'))}.{therefore}</li>")
+    return ["<h2>Root causes, most common first</h2>",
+            '<p class="note">Each submission counts once per bug it has; what a bug makes fail '
+            "elsewhere (no learning, a crash in training) is listed under it, not counted again.</p>",
+            "<ul>", *items, "</ul>"]
 
 
 def _submission(name: str, links: dict[str, str]) -> str:

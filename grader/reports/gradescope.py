@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from typing import Any, Callable
 
 from grader.reports import markdown as md
 from grader.reports._common import (
@@ -24,9 +24,11 @@ from grader.reports._common import (
     FIRST_RUN_PER_CHECK,
     GRADER_ERROR_SENTENCE,
     VISIBILITIES,
+    CauseView,
     CheckView,
     ReportView,
     build_view,
+    cause_views,
     first_run,
     round_score,
 )
@@ -52,10 +54,62 @@ _FIRST_RUN_PER_CHECK = md.inline(FIRST_RUN_PER_CHECK)
 _DIAGNOSIS_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-def _test_output(check: CheckView) -> str:
+def _cards_by_check(view: ReportView) -> dict[int, tuple[CauseView, bool]]:
+    """check index -> (its cause's card, whether this check is the one that tells it).
+
+    The first check of a cause carries the card; the others, and the checks of the symptoms
+    told under it, point to it (said once). Causes are formed within what a student may see
+    now and, separately, within the withheld checks, so a visible test never points to a
+    withheld one.
+    """
+    cards: dict[int, tuple[CauseView, bool]] = {}
+    for cause in _all_causes(view):
+        for i, check in enumerate(cause.checks):
+            cards[check.index] = (cause, i == 0)
+        for symptom in cause.symptoms:
+            for check in symptom.checks:
+                cards.setdefault(check.index, (cause, False))
+    return cards
+
+
+def _all_causes(view: ReportView) -> list[CauseView]:
+    """The cards of the checks shown, then those of the withheld checks (numbered after them)."""
+    shown = {c.index for c in view.shown}
+    withheld = [c for c in view.checks if c.index not in shown]
+    start = len(view.causes) + len(view.beyond_causes) + 1
+    return view.causes + view.beyond_causes + cause_views(withheld, start=start)
+
+
+def _test_names(view: ReportView) -> Callable[[int], str]:
+    """Card number -> "test 92": Gradescope has no cards, so a card is named by the test that
+    tells it (its first check)."""
+    first = {c.number: c.first.number for c in _all_causes(view)}
+    return lambda n: f"test {md.inline(first[n])}" if n in first else f"problem {n}"
+
+
+def _pointer(cause: CauseView, check: CheckView) -> str:
+    first = cause.first
+    where = f"test {md.inline(first.number)} ({md.inline(first.label)})"
+    if check in cause.checks:
+        return (f"Same cause as {where}: **`{md.inline(cause.id)}`** — {md.trusted(cause.summary)}. "
+                "The evidence and how to fix it are under that test.")
+    # A symptom told under the cause: what this test saw, then where the fix is.
+    symptom = next(s for s in cause.symptoms if check in s.checks)
+    return (f"**`{md.inline(symptom.id)}`** — {md.trusted(symptom.headline)}.\n\n"
+            f"This follows from **`{md.inline(cause.id)}`** ({md.trusted(cause.summary)}), told under "
+            f"{where}: fix that first." + ("\n\n" + md.fenced(check.message) if check.message else ""))
+
+
+def _test_output(check: CheckView, card: tuple[CauseView, bool] | None,
+                 names: Callable[[int], str]) -> str:
     if check.passed and not check.message:
         return ""
-    head = md.inline(check.message) if check.passed else md.check_details(check)
+    if check.passed or card is None:
+        head = md.inline(check.message)
+    else:
+        cause, tells = card
+        head = (f"**`{md.inline(cause.id)}`**" + (f" — {md.trusted(cause.headline)}" if cause.headline else "") + "\n\n"
+                + md.card_body(cause, with_checks=False, name=names)) if tells else _pointer(cause, check)
     if check.status == "skipped" and not check.passed:
         head = "_Skipped._" + ("\n\n" + head if head else "")
     elif check.status == "error" and not head:
@@ -66,7 +120,8 @@ def _test_output(check: CheckView) -> str:
     return head
 
 
-def _test(check: CheckView, first_run: bool = False) -> dict[str, Any]:
+def _test(check: CheckView, card: tuple[CauseView, bool] | None, names: Callable[[int], str],
+          untouched: bool = False) -> dict[str, Any]:
     return {
         "name": check.label,
         "number": check.number,
@@ -74,7 +129,7 @@ def _test(check: CheckView, first_run: bool = False) -> dict[str, Any]:
         "max_score": round_score(check.max_score),
         "status": check.gradescope_status,
         # Nothing implemented yet: the top of the report says what to do, once.
-        "output": _FIRST_RUN_PER_CHECK if first_run and not check.passed else _test_output(check),
+        "output": _FIRST_RUN_PER_CHECK if untouched and not check.passed else _test_output(check, card, names),
         "output_format": "md",
         "tags": list(check.tags),
         "visibility": check.visibility,
@@ -107,9 +162,9 @@ def _top_output(view: ReportView) -> str:
         parts.append(acc + ".")
     if view.components:
         parts.append(md.summary_table(view))
-    if view.top_diagnoses:
-        lines = ["**Most likely problems:**", ""]
-        lines += [f"- **`{md.inline(d.id)}`**: {md.trusted(d.hint)}" for d, _ in view.top_diagnoses]
+    if view.top_causes:
+        lines = ["**Most likely problems** (each told in full under its first failed test):", ""]
+        lines += [md.top_line(c, _test_names(view)) for c in view.top_causes]
         parts.append("\n".join(lines))
     if view.release:
         why = f": {view.release_why}" if view.release_why else ""
@@ -150,6 +205,8 @@ def to_gradescope(
         # max_score above is the assigned components' points; these are left out of it.
         extra["not_assigned"] = [{"component": part, "reason": reason, "points": round_score(worth)}
                                  for part, reason, worth in view.not_assigned]
+    cards, names = _cards_by_check(view), _test_names(view)
+    untouched = first_run(view) is not None
     return {
         "score": round_score(view.score),  # 0 on a grader error: overrides the tests' total
         # Whole seconds, as in Gradescope's example; some consumers parse it as an int.
@@ -161,7 +218,8 @@ def to_gradescope(
         "stdout_visibility": "hidden",
         "extra_data": extra,
         # A check the release does not assign is listed in the output, not as a 0/0 test.
-        "tests": [_test(c, first_run(view) is not None) for c in view.checks if c.status != "not-assigned"],
+        "tests": [_test(c, cards.get(c.index), names, untouched)
+                  for c in view.checks if c.status != "not-assigned"],
     }
 
 

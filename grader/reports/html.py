@@ -17,29 +17,34 @@ from typing import Any, Callable
 from grader.reports import plots
 from grader.reports._common import (
     COURSE_MISSES_LABEL,
-    EXAMPLE_LABEL,
     FIRST_RUN_CHECKS,
     FIRST_RUN_HEADING,
     FIRST_RUN_INTRO,
+    FIX_LABEL,
     FirstRunView,
     first_run,
     GRADER_ERROR_SENTENCE,
-    MESSAGE_LABEL,
-    WHERE_LABEL,
-    where_text,
     NOT_ASSIGNED_HEADING,
+    PROBABLE_LABEL,
     STATUS_LABEL,
     STUDENT_OUTPUT_LABEL,
+    SYMPTOMS_LABEL,
+    CauseView,
     CheckView,
     ComponentView,
     ReportView,
     artifacts_withheld_until,
     clean_line,
     not_assigned_lines,
+    card_blocks,
+    card_note,
+    checks_label,
+    checks_phrase,
     passed_by_component,
-    same_failures,
     points,
     summary_facts,
+    symptom_line,
+    therefore_clause,
 )
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -61,7 +66,9 @@ th, td { border: 1px solid #d0d7de; padding: .25rem .6rem; text-align: left; ver
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .scroll { max-width: 100%; overflow-x: auto; }
 pre { background: #f6f8fa; padding: .6rem; overflow: auto; white-space: pre-wrap;
-      overflow-wrap: anywhere; border-radius: 4px; max-height: 24rem; margin: .2rem 0 .6rem; }
+      overflow-wrap: anywhere; border-radius: 4px; margin: .2rem 0 .6rem; }
+pre.output { max-height: 24rem; }
+@media (max-width: 30rem) { pre { font-size: .75rem; padding: .4rem; } }
 img { max-width: 100%; height: auto; }
 .passed { color: #1a7f37; font-weight: 600; } .failed { color: #cf222e; font-weight: 600; }
 .error { color: #8250df; font-weight: 600; } .skipped { color: #9a6700; font-weight: 600; }
@@ -97,6 +104,7 @@ _REPORT_CSS = """
 .id { color: #59636e; font-size: .85rem; margin: 0; }
 .id code { background: none; padding: 0; }
 ul.same { padding-left: 1.2rem; } ul.same .id { margin-bottom: .2rem; }
+details.more { margin: -.4rem 0 .4rem 1.2rem; } details.more summary { cursor: pointer; color: #59636e; }
 .fix { background: #dafbe1; border-radius: 4px; padding: .1rem .6rem; margin: .4rem 0; }
 .fix ul, .top { padding-left: 1.2rem; }
 details.component { border-bottom: 1px solid #eaeef2; padding: .3rem 0; }
@@ -197,8 +205,9 @@ def _per_class_table(view: ReportView) -> list[str]:
                     f"<thead><tr><th>Digit</th>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>")]
 
 
-def _pre(label: str, body: str) -> str:
-    return f'<p class="label">{e(label)}:</p>\n<pre>{e(body)}</pre>'
+def _pre(label: str, body: str, css_class: str = "") -> str:
+    attr = f' class="{css_class}"' if css_class else ""
+    return f'<p class="label">{e(label)}:</p>\n<pre{attr}>{e(body)}</pre>'
 
 
 def _pytest_id(check: CheckView, css_class: str = "") -> str:
@@ -215,43 +224,54 @@ def _check_id(check: CheckView) -> str:
     return '<p class="id">' + " · ".join(p for p in parts if p) + "</p>"
 
 
-def _check_section(group: list[CheckView]) -> str:
-    """One card for checks that failed the same way: the first in full, the others named."""
-    check = group[0]
-    got = sum(c.score for c in group)
-    out_of = sum(c.max_score for c in group)
-    title = e(check.label) + (f" and {len(group) - 1} more check{'s' if len(group) > 2 else ''}"
-                              if len(group) > 1 else "")
+#: A card lists this many of its checks; more fold under "and N more checks" (printing unfolds
+#: them), so the evidence and the fix stay near the card's title.
+CARD_CHECKS_SHOWN = 4
+
+
+def _check_list(checks: list[CheckView]) -> str:
+    def item(c: CheckView) -> str:
+        return (f'<li id="check-{c.index}"><span class="{c.status}">{STATUS_LABEL[c.status]}</span> '
+                f'{e(c.label)} <span class="pts">{points(c.score)} / {points(c.max_score)}</span>'
+                f"{_check_id(c)}</li>")
+
+    if len(checks) <= CARD_CHECKS_SHOWN:
+        return '<ul class="same">' + "".join(item(c) for c in checks) + "</ul>"
+    head, rest = checks[:CARD_CHECKS_SHOWN - 1], checks[CARD_CHECKS_SHOWN - 1:]
+    return ('<ul class="same">' + "".join(item(c) for c in head) + "</ul>\n"
+            f'<details class="more"><summary>and {len(rest)} more checks</summary>\n<ul class="same">'
+            + "".join(item(c) for c in rest) + "</ul></details>")
+
+
+def _cause_section(cause: CauseView) -> str:
+    """One card per root cause: the checks it failed, the evidence once, the fix once, and the
+    checks it makes fail elsewhere."""
     parts = [
-        f'<section class="check check-{check.status}" id="check-{check.index}">',
-        f'<h3><span class="badge {check.status}">{STATUS_LABEL[check.status]}</span> {title} '
-        f'<span class="pts">{points(got)} / {points(out_of)}</span></h3>',
+        f'<section class="check check-{cause.status}" id="problem-{cause.number}">',
+        f'<h3><span class="badge {cause.status}">Problem {cause.number}</span> <code>{e(cause.id)}</code>'
+        + (f": {hint(cause.headline)}" if cause.headline else "")
+        + f' <span class="pts">{points(cause.score)} / {points(cause.max_score)}</span></h3>',
+        f'<p class="label">{e(checks_label(cause))}:</p>\n' + _check_list(list(cause.checks)),
     ]
-    if len(group) == 1:
-        parts.append(_check_id(check))
-    else:
-        parts.append(f'<p class="label">These {len(group)} checks failed the same way:</p>\n<ul class="same">'
-                     + "".join(f'<li id="check-{c.index}">{e(c.label)} <span class="pts">{points(c.score)} / '
-                               f"{points(c.max_score)}</span>{_check_id(c)}</li>" for c in group) + "</ul>")
-    if check.diagnoses:
-        parts.append('<p class="diagnosis">Diagnosis: '
-                     + ", ".join(f"<code>{e(d.id)}</code>" for d in check.diagnoses) + "</p>")
-    # Often the diagnosis' hint is the message itself: shown once, labelled as both.
-    fixes = [d.hint for d in check.diagnoses if d.hint != check.message]
-    if check.message:
-        both = len(fixes) < len(check.diagnoses)
-        parts.append(_pre(MESSAGE_LABEL + (", and how to fix it" if both else ""), check.message))
-    if check.frames:
-        parts.append(_pre(WHERE_LABEL, where_text(check)))
-    if check.course_misses:
-        parts.append(f'<p class="note">{e(COURSE_MISSES_LABEL)}: {e(check.course_misses)}</p>')
-    if check.example:
-        parts.append(_pre(EXAMPLE_LABEL, check.example))
-    if check.output:
-        parts.append(_pre(STUDENT_OUTPUT_LABEL, check.output))
-    if fixes:
-        parts.append('<div class="fix"><p class="label">How to fix it:</p>\n<ul>'
-                     + "".join(f"<li>{hint(h)}</li>" for h in fixes) + "</ul></div>")
+    sentence = card_note(cause)
+    if sentence:
+        link = (f' <a href="#problem-{cause.caused_by[0]}">See problem {cause.caused_by[0]}.</a>'
+                if cause.caused_by else "")
+        parts.append(f'<p class="note">{e(sentence)}{link}</p>')
+    for label, body in card_blocks(cause):
+        if label == FIX_LABEL:
+            parts.append(f'<div class="fix"><p class="label">{e(label)}:</p>\n<p>{hint(body)}</p></div>')
+        elif label == COURSE_MISSES_LABEL:
+            parts.append(f'<p class="note">{e(label)}: {e(body)}</p>')
+        else:
+            # Only the student's own output (up to 80 lines) scrolls in its box: the evidence
+            # grows with the page, so a phone never shows an array cut inside a nested box.
+            parts.append(_pre(label, body, "output" if label == STUDENT_OUTPUT_LABEL else ""))
+    for label, probable in ((SYMPTOMS_LABEL, False), (PROBABLE_LABEL, True)):
+        symptoms = [s for s in cause.symptoms if s.probable == probable]
+        if symptoms:
+            parts.append(f'<p class="label">{e(label)}:</p>\n<ul class="symptoms">'
+                         + "".join(f"<li>{e(symptom_line(s))}</li>" for s in symptoms) + "</ul>")
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -296,14 +316,14 @@ def _score_card(view: ReportView) -> list[str]:
 
 
 def _top_diagnoses(view: ReportView) -> list[str]:
-    if not view.top_diagnoses:
+    """The root causes, linked to their cards, each with what it makes fail elsewhere."""
+    if not view.top_causes:
         return []
-    first = {d.id: c for c in reversed(view.attention) for d in c.diagnoses}
     items = []
-    for d, n in view.top_diagnoses:
-        where = f' (<a href="#check-{first[d.id].index}">in {n} check{"s" if n != 1 else ""}</a>)' \
-            if d.id in first else ""
-        items.append(f"<li><code>{e(d.id)}</code>{where}: {hint(d.hint)}</li>")
+    for cause in view.top_causes:
+        therefore = e(therefore_clause(cause))
+        items.append(f'<li><code>{e(cause.id)}</code> (<a href="#problem-{cause.number}">problem '
+                     f'{cause.number}, {e(checks_phrase(cause))}</a>): {hint(cause.summary)}{therefore}</li>')
     return ["<h2>Most likely problems</h2>", '<ol class="top">' + "\n".join(items) + "</ol>"]
 
 
@@ -317,9 +337,9 @@ def _scope(view: ReportView) -> list[str]:
             if check.passed:
                 out.append(f'<p><span class="badge passed">{STATUS_LABEL[check.status]}</span> '
                            f'{e(check.label)} <span class="facts">({e(check.beyond_course)})</span></p>')
-            else:
-                out.append(_check_section([check]))
-                out.append(f'<p class="note">{e(check.beyond_course)}</p>')
+        for cause in view.beyond_causes:
+            out.append(_cause_section(cause))
+            out.append(f'<p class="note">{e(cause.first.beyond_course)}</p>')
     lines = not_assigned_lines(view)
     if lines:
         out.append(f"<h2>{e(NOT_ASSIGNED_HEADING)} (not graded, not in the total)</h2>")
@@ -347,8 +367,9 @@ def render_view(view: ReportView) -> str:
 
     attention = [] if first else view.attention
     if attention:
-        body.append(f"<h2>Checks that did not pass ({len(attention)})</h2>")
-        body += [_check_section(group) for group in same_failures(attention)]
+        n = len(view.causes)
+        body.append(f"<h2>Checks that did not pass ({len(attention)}), by cause ({n} problem{'s' if n != 1 else ''})</h2>")
+        body += [_cause_section(cause) for cause in view.causes]
     elif view.shown and not view.grader_error and not first and all(c.passed for c in view.beyond):
         body.append('<p class="all-passed passed">Every check shown passed.</p>')
 

@@ -15,43 +15,68 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from grader.causes import root_diagnosis
+
 from grader.reports._common import (
     BEYOND_HEADING,
-    COURSE_MISSES_LABEL,
-    EXAMPLE_LABEL,
     FIRST_RUN_PER_CHECK,
     first_run,
     first_run_text,
-    WHERE_LABEL,
-    where_text,
     NOT_ASSIGNED_HEADING,
-    STUDENT_OUTPUT_LABEL,
+    PROBABLE_LABEL,
+    SYMPTOMS_LABEL,
+    CauseView,
     CheckView,
     ReportView,
+    card_blocks,
+    card_note,
     clean_line,
     round_score,
+    symptom_line,
 )
 
 SUITE_NAME = "grader"
 
 
-def _body(check: CheckView) -> str:
-    parts = [f"[{d.id}] {d.hint}" for d in check.diagnoses]
-    if check.message:
-        parts.append(check.message)
-    if check.frames:
-        parts.append(f"{WHERE_LABEL}:\n{where_text(check)}")
-    if check.course_misses:
-        parts.append(f"{COURSE_MISSES_LABEL}: {check.course_misses}")
-    if check.example:
-        parts.append(f"{EXAMPLE_LABEL}:\n{check.example}")
-    if check.output:
-        parts.append(f"{STUDENT_OUTPUT_LABEL}:\n{check.output}")
+def _card_text(cause: CauseView) -> str:
+    """The card in plain text: its cause, the evidence once, the fix once, what follows."""
+    parts = [f"[{cause.id}] {cause.headline}".strip()]
+    if len(cause.checks) > 1:
+        parts.append("The same cause fails: " + "; ".join(f"{c.number} {c.label}" for c in cause.checks[1:]))
+    sentence = card_note(cause)
+    if sentence:
+        parts.append(sentence)
+    parts += [f"{label}:\n{body}" for label, body in card_blocks(cause)]
+    for label, probable in ((SYMPTOMS_LABEL, False), (PROBABLE_LABEL, True)):
+        symptoms = [s for s in cause.symptoms if s.probable == probable]
+        if symptoms:
+            parts.append(f"{label}:\n" + "\n".join(f"- {symptom_line(s)}" for s in symptoms))
     return "\n\n".join(parts)
 
 
-def _message(check: CheckView) -> str:
-    """The one-line summary CI UIs show next to the test name."""
+def _body(check: CheckView, card: tuple[CauseView, bool] | None) -> str:
+    """The whole card under the check that tells it; a pointer to it under the others."""
+    if card is None:
+        return check.message
+    cause, tells = card
+    if tells:
+        return _card_text(cause)
+    first = f"{cause.first.number} {cause.first.label}"
+    if check in cause.checks:
+        return f"[{cause.id}] {cause.summary}\nSame cause as check {first}: the evidence and the fix are there."
+    symptom = next(s for s in cause.symptoms if check in s.checks)
+    return (f"[{symptom.id}] {symptom.headline}\nThis follows from [{cause.id}] {cause.headline} "
+            f"(check {first}): fix that first.\n\n{check.message}")
+
+
+def _message(check: CheckView, card: tuple[CauseView, bool] | None) -> str:
+    """The one-line summary CI UIs show next to the test name: the cause's id and headline."""
+    if card is not None:
+        cause, _ = card
+        if check in cause.checks:
+            return clean_line(f"{cause.id}: {cause.summary}", 300)
+        symptom = next(s for s in cause.symptoms if check in s.checks)
+        return clean_line(f"{symptom.id}: {symptom.headline} (follows from {cause.id})", 300)
     first = check.message.split("\n", 1)[0] if check.message else ""
     if not first and check.diagnoses:
         first = check.diagnoses[0].hint
@@ -71,7 +96,19 @@ def classname(check: CheckView) -> str:
     return check.name.split("::", 1)[0].removesuffix(".py").replace("/", ".")
 
 
-def _testcase(suite: ET.Element, check: CheckView) -> None:
+def _cards(view: ReportView) -> dict[int, tuple[CauseView, bool]]:
+    """check index -> (its card, whether it tells it): the first check of a cause tells it."""
+    cards: dict[int, tuple[CauseView, bool]] = {}
+    for cause in view.causes + view.beyond_causes:
+        for i, check in enumerate(cause.checks):
+            cards[check.index] = (cause, i == 0)
+        for symptom in cause.symptoms:
+            for check in symptom.checks:
+                cards.setdefault(check.index, (cause, False))
+    return cards
+
+
+def _testcase(suite: ET.Element, check: CheckView, card: tuple[CauseView, bool] | None) -> None:
     case = ET.SubElement(suite, "testcase", {
         "classname": classname(check),
         "name": check.label,
@@ -87,12 +124,13 @@ def _testcase(suite: ET.Element, check: CheckView) -> None:
     if check.status in ("failed", "error"):
         kind = "failure" if check.status == "failed" else "error"
         el = ET.SubElement(case, kind, {
-            "message": _message(check),
-            "type": check.diagnoses[0].id if check.diagnoses else check.status,
+            "message": _message(check, card),
+            # The check's own root diagnosis: a no-learning check stays no-learning.
+            "type": root.id if (root := root_diagnosis(check.diagnoses)) is not None else check.status,
         })
-        el.text = _body(check)
+        el.text = _body(check, card)
     elif check.status == "skipped":
-        ET.SubElement(case, "skipped", {"message": _message(check)})
+        ET.SubElement(case, "skipped", {"message": _message(check, card)})
     elif check.status == "not-assigned":
         reason = clean_line(f"{NOT_ASSIGNED_HEADING}: {check.message}", 300)
         ET.SubElement(case, "skipped", {"message": reason})
@@ -135,8 +173,9 @@ def render_view(view: ReportView) -> str:
     if first:
         # Nothing implemented yet: what to do first, once for the suite; each failure says so.
         ET.SubElement(suite, "system-out").text = first_run_text(first)
+    cards = _cards(view)
     for check in cases:
-        _testcase(suite, check)
+        _testcase(suite, check, cards.get(check.index))
         if first and check.status == "failed":
             failure = suite[-1].find("failure")
             if failure is not None:

@@ -1,6 +1,6 @@
 """Markdown report: a CI step summary (GitHub's $GITHUB_STEP_SUMMARY, GitLab/Gitea pages).
 
-The helpers here (`inline`, `fenced`, `check_details`, `summary_table`) are
+The helpers here (`inline`, `fenced`, `card_body`, `summary_table`) are
 also used by the Gradescope writer, whose outputs are Markdown too.
 
 Numbers people read have one precision, two decimals at most (`points`: "6.5",
@@ -17,26 +17,35 @@ from __future__ import annotations
 
 import re
 
+from typing import Callable
+
 from grader.reports._common import (
     COURSE_MISSES_LABEL,
-    EXAMPLE_LABEL,
     FIRST_RUN_CHECKS,
     FIRST_RUN_HEADING,
     FIRST_RUN_INTRO,
+    FIX_LABEL,
     FirstRunView,
     first_run,
-    WHERE_LABEL,
-    where_text,
     GRADER_ERROR_SENTENCE,
     NOT_ASSIGNED_HEADING,
+    PROBABLE_LABEL,
     STATUS_LABEL,
-    STUDENT_OUTPUT_LABEL,
-    not_assigned_lines,
-    summary_facts,
+    SYMPTOMS_LABEL,
+    CauseView,
     CheckView,
     ReportView,
+    card_blocks,
+    card_note,
+    checks_label,
+    checks_phrase,
+    not_assigned_lines,
     number,
     points,
+    problem_name,
+    summary_facts,
+    symptom_line,
+    therefore_clause,
 )
 
 # Every ASCII punctuation character CommonMark lets us backslash-escape that
@@ -92,27 +101,53 @@ def summary_table(view: ReportView) -> str:
     return _table(["Component", "Score", "Checks passed"], rows)
 
 
-def check_details(check: CheckView) -> str:
-    """Why a check did not pass: diagnoses with hints, the message, the example, the student's output."""
+def check_line(check: CheckView) -> str:
+    """One check as a list item: icon, number, title, points, and its id in small print."""
+    icon = STATUS_ICON.get(check.status, "❌")
+    sub = f" <sub>{inline(check.name)}</sub>" if check.label != check.name else ""
+    return (f"- {icon} {inline(check.number)} {inline(check.label)} — "
+            f"{points(check.score)} / {points(check.max_score)}{sub}")
+
+
+def cause_title(cause: CauseView) -> str:
+    return (f"Problem {cause.number}: `{inline(cause.id)}`" + (f" — {trusted(cause.headline)}" if cause.headline else "") + " "
+            f"({points(cause.score)} / {points(cause.max_score)})")
+
+
+def card_body(cause: CauseView, *, with_checks: bool = True, name: Callable[[int], str] = problem_name) -> str:
+    """A card's body: the checks it failed, the evidence once, the fix once, what follows from it.
+
+    `with_checks=False` for a Gradescope test's output, which sits under the test's own name;
+    `name` says how to name another card ("problem 2", or the test that tells it).
+    """
     parts: list[str] = []
-    for d in check.diagnoses:
-        parts.append(f"- **`{inline(d.id)}`**: {trusted(d.hint)}")
-    if parts:
-        parts = ["\n".join(parts)]
-    if check.message:
-        if "\n" in check.message:
-            parts.append("**What went wrong:**\n\n" + fenced(check.message))
-        else:
-            parts.append(f"**What went wrong:** {inline(check.message)}")
-    if check.frames:
-        parts.append(f"**{WHERE_LABEL}:**\n\n" + fenced(where_text(check)))
-    if check.course_misses and not check.passed:
-        parts.append(f"**{COURSE_MISSES_LABEL}:** {inline(check.course_misses)}")
-    if check.example:
-        parts.append(f"**{EXAMPLE_LABEL}:**\n\n" + fenced(check.example))
-    if check.output:
-        parts.append(f"**{STUDENT_OUTPUT_LABEL}:**\n\n" + fenced(check.output))
+    if with_checks:
+        parts.append(f"{checks_label(cause)}:\n\n" + "\n".join(check_line(c) for c in cause.checks))
+    elif len(cause.checks) > 1:
+        others = ", ".join(f"{inline(c.number)} {inline(c.label)}" for c in cause.checks[1:])
+        parts.append(f"The same cause fails {len(cause.checks) - 1} more: {others}.")
+    sentence = card_note(cause, name)
+    if sentence:
+        parts.append(f"_{inline(sentence)}_")
+    for label, body in card_blocks(cause):
+        if label == FIX_LABEL:
+            parts.append(f"**{label}:** {trusted(body)}")
+        elif label == COURSE_MISSES_LABEL:
+            parts.append(f"**{label}:** {inline(body)}")
+        else:  # evidence, the failing input, the student's output: as printed
+            parts.append(f"**{inline(label)}:**\n\n" + fenced(body))
+    for label, probable in ((SYMPTOMS_LABEL, False), (PROBABLE_LABEL, True)):
+        symptoms = [s for s in cause.symptoms if s.probable == probable]
+        if symptoms:
+            parts.append(f"**{label}:**\n\n" + "\n".join(f"- {inline(symptom_line(s, name))}" for s in symptoms))
     return "\n\n".join(parts)
+
+
+def top_line(cause: CauseView, name: Callable[[int], str] = problem_name) -> str:
+    """A most-likely-problem line: id, where it is told and its checks, headline, what follows."""
+    therefore = inline(therefore_clause(cause))
+    return (f"- **`{inline(cause.id)}`** ({name(cause.number)}, {checks_phrase(cause)}): "
+            f"{trusted(cause.summary)}{therefore}")
 
 
 def first_run_markdown(first: FirstRunView, level: str = "###") -> str:
@@ -135,10 +170,8 @@ def scope_sections(view: ReportView, level: str = "###") -> list[str]:
             out.append(f"- {icon} {inline(check.label)} — {STATUS_LABEL[check.status]}, "
                        f"{points(check.score)} / {points(check.max_score)} "
                        f"(_{inline(check.beyond_course)}_)")
-            if not check.passed:
-                details = check_details(check)
-                if details:
-                    out.append(details)
+        for cause in view.beyond_causes:
+            out.append(f"{level}# {cause_title(cause)}\n\n{card_body(cause)}")
     lines = not_assigned_lines(view)
     if lines:
         out.append(f"{level} {NOT_ASSIGNED_HEADING} (not graded, not in the total)\n\n"
@@ -170,11 +203,8 @@ def render_view(view: ReportView) -> str:
     if note:
         out.append(f"_{inline(note)}_")
 
-    if view.top_diagnoses and not first_run(view):
-        lines = ["### Most likely problems"]
-        lines += [f"- **`{inline(d.id)}`** (in {n} check{'s' if n != 1 else ''}): {trusted(d.hint)}"
-                  for d, n in view.top_diagnoses]
-        out.append("\n".join(lines))
+    if view.top_causes and not first_run(view):
+        out.append("\n".join(["### Most likely problems"] + [top_line(c) for c in view.top_causes]))
 
     if view.per_class_rows:
         rows = view.per_class_rows
@@ -187,19 +217,9 @@ def render_view(view: ReportView) -> str:
     if first:
         out.append(first_run_markdown(first))
     if attention:
-        out.append("### Checks that did not pass")
-        for check in attention:
-            icon = STATUS_ICON.get(check.status, "❌")
-            out.append(
-                f"#### {icon} {inline(check.label)} — {STATUS_LABEL[check.status]}, "
-                f"{points(check.score)} / {points(check.max_score)}"
-            )
-            if check.label != check.name:
-                # The id, small: what an instructor greps for or puts in a rubric.
-                out.append(f"<sub>{inline(check.name)}</sub>")
-            details = check_details(check)
-            if details:
-                out.append(details)
+        n = len(view.causes)
+        out.append(f"### Checks that did not pass ({len(attention)}), by cause ({n} problem{'s' if n != 1 else ''})")
+        out += [f"#### {cause_title(cause)}\n\n{card_body(cause)}" for cause in view.causes]
     elif view.shown and not view.grader_error and not first and all(c.passed for c in view.beyond):
         out.append("All checks shown passed. 🎉")
     out += scope_sections(view)

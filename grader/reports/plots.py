@@ -33,6 +33,12 @@ def _matplotlib() -> tuple[Any, Any]:
     return style, Figure
 
 
+def _integer_locator() -> Any:
+    """A tick locator that only puts ticks on whole numbers (epochs, submissions)."""
+    from matplotlib.ticker import MaxNLocator
+    return MaxNLocator(integer=True)
+
+
 def _to_png(fig: Figure) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -71,14 +77,26 @@ def curves_coincide(curve: Any, rel_tol: float = 1e-3) -> bool:
 
 
 def learning_curve_png(curve: Any) -> bytes:
-    """Loss per epoch of the student's network, and of the reference if given."""
+    """Loss per epoch of the student's network, and of the reference if given (a PNG)."""
+    return _to_png(learning_curve_figure(curve))
+
+
+#: A loss that grows past this many times its smallest value is drawn on a log axis: on a
+#: linear one from zero, the rest of the curve would lie flat on the floor.
+LOG_SCALE_RATIO = 50.0
+
+
+def learning_curve_figure(curve: Any) -> Figure:
+    """The learning curve, drawn honestly: the loss axis starts at zero (a loss that never moves
+    looks flat, not like a cliff between 2.3024 and 2.3038), epochs are whole numbers, and
+    the legend sits outside the plot, so it never covers a point."""
     if not isinstance(curve, dict) or "student" not in curve:
         raise ValueError("learning_curve must be an object with a 'student' list")
     student = _series(curve["student"], "learning_curve.student")
     reference = _series(curve["reference"], "learning_curve.reference") if curve.get("reference") else None
     mpl_style, Figure = _matplotlib()
     with mpl_style.context("default"):
-        fig = Figure(figsize=(5.5, 3.5))
+        fig = Figure(figsize=(6.5, 3.5))
         ax = fig.add_subplot()
         if reference is not None:
             # Drawn first as a wide pale band, so the student's thin line on top
@@ -99,10 +117,25 @@ def learning_curve_png(curve: Any) -> bytes:
         ax.set_xlabel("epoch")
         ax.set_ylabel("training loss")
         ax.grid(True, alpha=0.3)
-        # In the legend, where the eye looks for the reference line anyway.
-        ax.legend(title="the two curves coincide" if curves_coincide(curve) else None, title_fontsize=9)
+        ax.xaxis.set_major_locator(_integer_locator())
+        _loss_axis(ax, [x for x in finite + (reference or []) if math.isfinite(x)])
+        # Outside the axes, right of them: a legend inside would cover points of some curve.
+        ax.legend(title="the two curves\ncoincide" if curves_coincide(curve) else None, title_fontsize=9,
+                  loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
         fig.tight_layout()
-        return _to_png(fig)
+        return fig
+
+
+def _loss_axis(ax: Any, values: list[float]) -> None:
+    """From zero to a little above the largest loss; a log axis when the loss explodes."""
+    positive = [x for x in values if x > 0]
+    if not positive:
+        return
+    if max(positive) > LOG_SCALE_RATIO * min(positive):
+        ax.set_yscale("log")
+        ax.set_ylabel("training loss (log scale)")
+        return
+    ax.set_ylim(0.0, max(positive) * 1.08)
 
 
 def _matrix(value: Any) -> list[list[int]]:
@@ -148,13 +181,19 @@ def confusion_matrix_png(matrix: Any) -> bytes:
 
 def class_histogram_png(predicted: Any, labels: Any) -> bytes:
     """How often each class is predicted vs. how often it occurs: shows single-class collapse."""
+    return _to_png(class_histogram_figure(predicted, labels))
+
+
+def class_histogram_figure(predicted: Any, labels: Any) -> Figure:
+    """The class histogram's figure; its legend sits outside the bars (a collapse's one tall bar
+    is where a legend in the corner would go)."""
     pred = _series(predicted, "predicted_histogram")
     true: Sequence[float] | None = _series(labels, "label_histogram") if labels else None
     if true is not None and len(true) != len(pred):
         raise ValueError("predicted_histogram and label_histogram differ in length")
     mpl_style, Figure = _matplotlib()
     with mpl_style.context("default"):
-        fig = Figure(figsize=(5.5, 3.2))
+        fig = Figure(figsize=(6.5, 3.2))
         ax = fig.add_subplot()
         xs = list(range(len(pred)))
         width = 0.4 if true is not None else 0.8
@@ -166,13 +205,18 @@ def class_histogram_png(predicted: Any, labels: Any) -> bytes:
         ax.set_xlabel("class")
         ax.set_ylabel("count")
         ax.set_title("Predicted vs. true class counts")
-        ax.legend()
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
         fig.tight_layout()
-        return _to_png(fig)
+        return fig
 
 
 def distribution_png(values: Any, *, title: str, xlabel: str, bins: Sequence[float] | int = 10) -> bytes:
     """A histogram of one number per submission (score percent, runtime seconds) for the class report."""
+    return _to_png(distribution_figure(values, title=title, xlabel=xlabel, bins=bins))
+
+
+def distribution_figure(values: Any, *, title: str, xlabel: str, bins: Sequence[float] | int = 10) -> Figure:
+    """The class report's histogram; submissions are counted in whole numbers."""
     data = [x for x in _series(values, xlabel) if math.isfinite(x)]
     if not data:
         raise ValueError(f"{xlabel}: no finite values")
@@ -183,7 +227,8 @@ def distribution_png(values: Any, *, title: str, xlabel: str, bins: Sequence[flo
         ax.hist(data, bins=bins, edgecolor="white")
         ax.set_xlabel(xlabel)
         ax.set_ylabel("submissions")
+        ax.yaxis.set_major_locator(_integer_locator())  # never "1.5 submissions"
         ax.set_title(title)
         ax.grid(True, axis="y", alpha=0.3)
         fig.tight_layout()
-        return _to_png(fig)
+        return fig

@@ -7,8 +7,9 @@ literally; terminal escapes were already removed by `clean`. Without a TTY
 so it is stable enough for golden files.
 
 Read from the bottom up: a terminal shows its last screen, so the report puts
-the checks that did not pass first and ends on the components, the most likely
-problems and the score. Text wraps between words (rich tables fold cells
+the checks that did not pass first, one card per cause ("Problem 1 relu-mask: ...",
+see grader.causes), and ends on the components, the most likely problems and the
+score. Text wraps between words (rich tables fold cells
 mid-word, so only borderless grids are used), and every amount has 2 decimals.
 """
 
@@ -29,9 +30,11 @@ from rich.text import Text
 from grader.reports._common import (
     GRADER_ERROR_SENTENCE,
     NOT_ASSIGNED_HEADING,
+    PROBABLE_LABEL,
     STATUS_LABEL,
+    SYMPTOMS_LABEL,
+    CauseView,
     CheckView,
-    DiagnosisView,
     ReportView,
     build_view,
     FIRST_RUN_CHECKS,
@@ -40,9 +43,14 @@ from grader.reports._common import (
     FRAMES_SHOWN,
     FirstRunView,
     first_run,
-    detail_blocks,
+    card_blocks,
+    card_note,
+    checks_label,
+    checks_phrase,
     not_assigned_lines,
     summary_facts,
+    symptom_line,
+    therefore_clause,
 )
 from grader.results import GradingResult
 from grader.scoring import cents_text
@@ -128,13 +136,6 @@ def _block(label: str, body: str) -> Group:
     return Group(Text(label + ":", style="bold"), Padding(Text(body, overflow="fold"), (0, 0, 0, 4)))
 
 
-def _diagnosis_line(d: DiagnosisView, body: str, note: str = "") -> Text:
-    line = Text()
-    line.append(d.id, "bold red")
-    line.append(f"{note}: {body}")
-    return line
-
-
 def _check_heading(check: CheckView) -> Constrain:
     """`[FAIL] 2.2 Title ...  0.00 / 5.00`: the title wraps by words, the score stays on the right.
 
@@ -151,31 +152,33 @@ def _check_heading(check: CheckView) -> Constrain:
     return Constrain(grid, HEADING_WIDTH)
 
 
-def _check_details(check: CheckView, verbose: bool = False) -> Group:
-    """What went wrong in one check, each sentence once.
-
-    A diagnosis hint is often the check's message itself (or its start, with
-    the measured values appended): then the message is printed once, under the
-    diagnosis' id, rather than as a hint and again as "what went wrong".
-    """
-    absorbed = [d for d in check.diagnoses if d.hint.strip() and d.hint.strip() in check.message]
-    lines: list = []
-    for d in check.diagnoses:
-        if d not in absorbed:
-            lines.append(_hanging(Text("- "), _diagnosis_line(d, d.hint)))
-    if absorbed:
-        head = Text()
-        for i, d in enumerate(absorbed):
-            head.append((", " if i else "") + d.id, "bold red")
-        head.append(f": {check.message}")
-        lines.append(_hanging(Text("- "), head))
-    lines += [_block(label, body) for label, body in detail_blocks(check, with_message=not absorbed,
-                                                                 frames=None if verbose else FRAMES_SHOWN)]
-    return Group(_check_heading(check), Padding(Group(*lines), (0, 0, 0, 2)))
-
-
-def _details_key(check: CheckView) -> tuple:
-    return (check.status, check.diagnoses, check.message, check.example, check.output)
+def _card(cause: CauseView, verbose: bool = False) -> Group:
+    """One root cause: the checks it failed, what went wrong once, how to fix it once, and
+    what it makes other checks do. `verbose`: every frame of the student's code, not the
+    innermost few."""
+    grid = Table.grid(padding=(0, 1, 0, 0), expand=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold", ratio=1)
+    grid.add_column(no_wrap=True, justify="right")
+    title = Text()
+    title.append(cause.id, "bold red")
+    if cause.headline:
+        title.append(f": {cause.headline}", "bold")
+    grid.add_row(Text(f"Problem {cause.number}", "bold"), title,
+                 Text(f" {cents_text(cause.score)} / {cents_text(cause.max_score)}"))
+    lines: list = [Text(checks_label(cause) + ":", style="bold")]
+    lines += [Padding(_check_heading(check), (0, 0, 0, 2)) for check in cause.checks]
+    sentence = card_note(cause)
+    if sentence:
+        lines.append(Text(sentence, style="italic"))
+    lines += [_block(label, body) for label, body in card_blocks(cause, None if verbose else FRAMES_SHOWN,
+                                                                    "; -v shows them")]
+    for label, probable in ((SYMPTOMS_LABEL, False), (PROBABLE_LABEL, True)):
+        symptoms = [s for s in cause.symptoms if s.probable == probable]
+        if symptoms:
+            lines.append(Text(label + ":", style="bold"))
+            lines += [_hanging(Text("  - "), Text(symptom_line(s))) for s in symptoms]
+    return Group(Constrain(grid, HEADING_WIDTH), Padding(Group(*lines), (0, 0, 0, 2)))
 
 
 def _component_lines(view: ReportView, verbose: bool) -> list:
@@ -203,16 +206,19 @@ def _component_lines(view: ReportView, verbose: bool) -> list:
     return items
 
 
-def _scope_lines(view: ReportView) -> list:
+def _scope_lines(view: ReportView, verbose: bool = False) -> list:
     """The checks beyond the course's own tests (each with its reason, and what went wrong),
     then the parts not assigned by the release graded."""
     items: list = []
     if view.beyond:
         items += [Text(""), Text(view.beyond_heading, style="bold")]
         for check in view.beyond:
-            items.append(Padding(_check_details(check) if not check.passed else _check_heading(check),
-                                 (0, 0, 0, 2)))
-            items.append(Text(f"    ({check.beyond_course})", style="dim"))
+            if check.passed:
+                items.append(Padding(_check_heading(check), (0, 0, 0, 2)))
+                items.append(Text(f"    ({check.beyond_course})", style="dim"))
+        for cause in view.beyond_causes:
+            items.append(Padding(_card(cause, verbose), (0, 0, 0, 2)))
+            items.append(Text(f"    ({cause.first.beyond_course})", style="dim"))
     lines = not_assigned_lines(view)
     if lines:
         items += [Text(""), Text(f"{NOT_ASSIGNED_HEADING} (not graded, not in the total)", style="bold")]
@@ -234,30 +240,25 @@ def _renderables(view: ReportView, verbose: bool = False) -> list:
         items += _first_run_lines(first)
     if attention:
         items.append(Text(""))
-        items.append(Text(f"Checks that did not pass ({len(attention)})", style="bold underline"))
-    first_seen: dict[tuple, str] = {}
-    for check in attention:
+        n = len(view.causes)
+        items.append(Text(f"Checks that did not pass ({len(attention)}), by cause ({n} "
+                          f"problem{'s' if n != 1 else ''})", style="bold underline"))
+    for cause in [] if first else view.causes:
         items.append(Text(""))
-        # Checks that failed the same way (one bug, several checks) say so
-        # instead of repeating the same paragraph.
-        same = first_seen.setdefault(_details_key(check), check.number)
-        if same == check.number:
-            items.append(_check_details(check, verbose))
-        else:
-            items.append(Group(_check_heading(check), Text(f"  Same problem as {same}, above.", style="dim")))
+        items.append(_card(cause, verbose))
 
     # After a grader error every component scores 0 whatever its checks did:
     # the lines would contradict themselves ("all passed", 0 points).
     if view.components and not view.grader_error and not first:
         items.append(Text(""))
         items.extend(_component_lines(view, verbose))
-    items += _scope_lines(view)
+    items += _scope_lines(view, verbose)
 
-    if view.top_diagnoses and not first:
+    if view.top_causes and not first:
         items.append(Text(""))
         items.append(Text("Most likely problems:", style="bold"))
-        for d, n in view.top_diagnoses:
-            items.append(_hanging(Text("  - "), _diagnosis_line(d, d.hint, f" (in {n} check{'s' if n != 1 else ''})")))
+        for cause in view.top_causes:
+            items.append(_hanging(Text("  - "), _top_line(cause)))
 
     if view.grader_error:
         items.append(Text(""))
@@ -286,6 +287,15 @@ def _first_run_lines(first: FirstRunView) -> list:
     items += [Text(""), Text(FIRST_RUN_CHECKS)]
     items += [Text(f"  {line}") for line in first.component_lines()]
     return items
+
+
+def _top_line(cause: CauseView) -> Text:
+    """"relu-mask (problem 1, 10 checks): ReLU.backward gates on ...; and therefore: no-learning"."""
+    line = Text()
+    line.append(cause.id, "bold red")
+    line.append(f" (problem {cause.number}, {checks_phrase(cause)}): {cause.summary}")
+    line.append(therefore_clause(cause))
+    return line
 
 
 def _score_style(view: ReportView) -> str:

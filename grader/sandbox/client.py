@@ -675,6 +675,9 @@ class Sandbox:
             raise ChannelViolation("the worker sent a malformed error report")
         kind, out = err["kind"], self.last_output
         message, exc_type, tb = err.get("message", ""), err.get("exc_type", ""), err.get("traceback", "")
+        # NumPy's broadcast error ends in a space ("shapes (64,784) (784,64) "): the full stop
+        # added below must not stand apart from it.
+        message = message.rstrip()
         frames = _frames(err.get("frames"))
         diagnosis = err.get("diagnosis", "")
         if kind == "usage":

@@ -135,7 +135,8 @@ class CollapseStats:
     def describe(self) -> str:
         text = (f"{self.top_fraction:.0%} of the test predictions are class {self.top_class}, "
                 f"which is {self.top_label_fraction:.0%} of the labels; "
-                f"{self.n_predicted_classes} of {self.n_label_classes} classes are ever predicted")
+                + (f"only 1 of the {self.n_label_classes} classes is ever predicted" if self.n_predicted_classes == 1
+                   else f"{self.n_predicted_classes} of {self.n_label_classes} classes are ever predicted"))
         missing = self.never_predicted
         if missing and len(missing) < self.n_label_classes:
             text += f" (never: {', '.join(map(str, missing))})"

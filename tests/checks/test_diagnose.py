@@ -294,3 +294,50 @@ def test_activation_overflow_signature(kind):
     right = ref_backward({"sigmoid": ref_layers.Sigmoid, "tanh": ref_layers.Tanh}[kind](), x,
                          np.ones_like(x))
     assert D.activation_overflow_signature(kind, x, right, what="backward") is None
+
+
+# -- values too big to print are summarised: shape, where they differ, got and expected side by side
+def test_a_big_array_mismatch_is_summarised_not_dumped() -> None:
+    rng = np.random.default_rng(3)
+    got = rng.normal(size=(16, 64))
+    want = got.copy()
+    want[:, :40] += 1.0
+    message = D.mismatch("wrong-gradient", "MLP.backward's dx differs from the reference",
+                         actual=got, expected=want).message
+    lines = message.split("\n")
+    assert lines[1] == "  shape (16, 64): 640 of 1,024 entries differ, in every row and columns 0-39"
+    assert lines[2].startswith("  the largest difference at [")
+    first = lines[4].split()
+    assert first[:3] == ["[0,", "0]", "got"] and float(first[3]) == pytest.approx(got[0, 0], abs=1e-3)
+    assert first[4] == "expected" and float(first[5]) == pytest.approx(want[0, 0], abs=1e-3)
+    assert lines[-1] == "    ... and 635 more of the 16x64 entries"
+    assert max(len(line) for line in lines) <= 76  # fits 80 columns under a report's indent
+    assert "[[" not in message  # no array dump
+
+
+def test_a_small_mismatch_still_prints_both_arrays() -> None:
+    message = D.mismatch("wrong-forward", "x", actual=np.zeros((2, 3)), expected=np.ones((2, 3))).message
+    assert "got:      [[0. 0. 0.]" in message and "expected: [[1. 1. 1.]" in message
+    assert D.array_summary(np.zeros((2, 3)), np.ones((2, 3))) is None
+    assert D.array_summary(np.zeros((8, 8)), np.zeros((8, 8))) is None  # nothing differs: nothing to say
+
+
+def test_an_unflattened_input_is_named_even_when_every_size_is_one() -> None:
+    # CS231n's affine_backward on a (1, 1, 1) input that forgets x.reshape(N, -1): dw (1, 1, 1).
+    found = D.shape_signature(np.zeros((1, 1, 1)), (1, 1), what="dw")
+    assert found.id == "shape-mismatch"
+    assert "x.reshape(x.shape[0], -1)" in found.hint and "3 axes instead of 2" in found.hint
+    assert "reshape" in D.shape_signature(np.zeros((2, 3, 4)), (6, 4), what="dw").hint
+    # A different number of entries is another bug: no flattening advice.
+    assert "reshape" not in D.shape_signature(np.zeros((2, 3, 4)), (5, 4), what="dw").hint
+
+
+def test_a_gradient_not_given_back_its_input_shape_is_named() -> None:
+    found = D.shape_signature(np.zeros((1, 1)), (1, 1, 1), what="dx")
+    assert ".reshape(x.shape)" in found.hint and "2 axes instead of 3" in found.hint
+
+
+def test_a_bias_with_an_extra_axis_is_not_told_to_flatten_x() -> None:
+    # db (1, 2) for (2,): the same entries in more axes, but a bias, not an unflattened input.
+    assert "reshape" not in D.shape_signature(np.zeros((1, 2)), (2,), what="db").hint
+    assert "reshape" not in D.shape_signature(np.zeros(2), (1, 2), what="db").hint

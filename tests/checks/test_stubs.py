@@ -77,3 +77,7 @@ def test_untouched_template_earns_only_its_imports() -> None:
     assert not earning
     api = [t for t in report["tests"] if "api" in t["tags"] and t not in imports]
     assert api and all(d["id"] == "missing-api" for t in api for d in t["extra_data"]["diagnoses"])
+    # Several stubs of one class are "them", one is "it".
+    hints = [d["hint"] for t in api for d in t["extra_data"]["diagnoses"] if "still only raise" in d["hint"]]
+    assert any("still only raise NotImplementedError" in h and "implement them" in h for h in hints)
+    assert not any("still only raise NotImplementedError" in h and "implement it " in h for h in hints)

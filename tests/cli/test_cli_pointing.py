@@ -81,7 +81,9 @@ def test_mytorch_transposed_dLdW_blames_linear_not_sgd(tmp_path):
     training = [t for t in tests if "SGD.step() raised" in t.get("output", "")]
     assert training, "no training check reports SGD.step's error"
     output = training[0]["output"]
-    assert "dLdW has shape (784, 64); the contract is (64, 784)" in output
+    # The card's headline names the gradient; its fix gives the contract and the producer.
+    assert "Linear 1 of 2's dLdW has shape (784, 64)" in output
+    assert "The contract is (64, 784), the shape of W" in output
     assert "Fix Linear.backward" in output
     assert "mytorch/optim/sgd.py, line" in output
 
@@ -128,4 +130,7 @@ def test_cs231n_bias_gradient_with_the_batch_axis_blames_the_loss_not_the_update
     for test in training:
         ids = [d["id"] for d in test["extra_data"]["diagnoses"]]
         assert ids == ["shape-mismatch"], (test["name"], ids)
-        assert "grads['b1'] has shape" in test["output"] and "Fix FullyConnectedNet.loss" in test["output"]
+        assert "grads['b1'] has shape" in test["output"]
+    # One card for the cause: its first test tells the fix, the others point to that test.
+    tellers = [t for t in training if not t["output"].startswith("Same cause as")]
+    assert len(tellers) == 1 and "Fix FullyConnectedNet.loss" in tellers[0]["output"]

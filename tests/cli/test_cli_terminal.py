@@ -148,6 +148,9 @@ def test_real_run_in_80_and_100_column_terminals(tmp_path: Path, kind: str) -> N
             assert "Most likely problems:" in last_screen
             for diagnosis in ("bias-gradient-not-summed", "softmax-overflow", "optimizer-skips-parameters"):
                 assert diagnosis in pane
+                # One card per cause, its title said once (issue 22).
+                assert len(re.findall(rf"^Problem \d+ {diagnosis}\b", pane, re.M)) == 1, diagnosis
+            assert "Same problem as" not in pane
         else:
             assert "All checks shown passed." in last_screen and "[FAIL]" not in pane
 

@@ -90,3 +90,42 @@ def test_student_text_in_a_frame_cannot_break_the_html():
     result.checks[1].frames = [Frame("layers.py", 3, "f", "x = '</pre><script>alert(1)</script>'")]
     report = render(result, "html")
     assert "<script>alert(1)" not in report and "&lt;script&gt;" in report
+
+
+def _two_crashes() -> GradingResult:
+    """Two checks of one cause: the first raised outside the student's code (no frames), the
+    second inside it; the card tells the cause once and shows the second's frames."""
+    message = MESSAGE + "\nlayer.db has shape (4, 64); layer.b has shape (64,)"
+    outside = CheckResult("test_training.py::test_loss_falls", 5.0, 0.0, status="failed", tags=["training"],
+                          number="7", title="Training: the loss falls", message=message,
+                          diagnoses=[Diagnosis("crash", MESSAGE)])
+    inside = CheckResult("test_training.py::test_accuracy", 5.0, 0.0, status="failed", tags=["training"],
+                         number="8", title="Training: accuracy", message=message,
+                         diagnoses=[Diagnosis("crash", MESSAGE)], frames=list(FRAMES))
+    return GradingResult(submission="sub", checks=[outside, inside], rubric="default", seed=1)
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "junit"])
+def test_a_card_shows_its_first_frames_once_right_after_its_evidence(fmt):
+    report = render(_two_crashes(), fmt)
+    if fmt == "html":
+        report = html_lib.unescape(report)
+    assert report.count("Where in your code") == 1  # one card, one block
+    assert report.count("optim.py, line 22, in step") == 1
+    evidence, where = report.index("What went wrong"), report.index("Where in your code")
+    # Nothing else comes between the evidence and the frames.
+    assert evidence < where
+    assert report.index("How to fix it") > where
+
+
+def test_gradescope_keeps_every_tests_own_frames_and_tells_the_card_once():
+    tests = json.loads(render(_two_crashes(), "json"))["tests"]
+    assert "frames" not in tests[0]["extra_data"] and len(tests[1]["extra_data"]["frames"]) == len(FRAMES)
+    # The card (with the frames) is told under its first test; the second points to it.
+    assert "optim.py, line 22, in step" in tests[0]["output"]
+    assert "optim.py, line 22, in step" not in tests[1]["output"]
+
+
+def test_only_the_terminal_says_how_to_see_every_frame():
+    assert "-v shows them" in text.render(crashed(), width=100)
+    assert "-v shows them" not in render(crashed(), "markdown")

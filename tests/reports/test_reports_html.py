@@ -80,7 +80,7 @@ def test_everything_escaped_and_nothing_external() -> None:
     assert "default-src 'none'" in html
     # Every src/href is inline data: nothing fetched from anywhere.
     for url in re.findall(r'(?:src|href)="([^"]*)"', html):
-        assert url.startswith(("data:", "#check-")), url
+        assert url.startswith(("data:", "#problem-")), url
         # A link to a check lands on it.
         assert not url.startswith("#") or f'id="{url[1:]}"' in html, url
     assert "<link" not in html and "@import" not in html
@@ -90,9 +90,13 @@ def test_everything_escaped_and_nothing_external() -> None:
 def test_failed_checks_with_diagnoses() -> None:
     html = render(mixed(), "html")
     assert html.count('<section class="check check-') == 4
-    assert '<p class="diagnosis">Diagnosis: <code>bias-gradient-not-summed</code>, <code>gradient-scale</code>' in html
-    assert "<li>Your dW is N times too large: divide by the batch size once.</li>" in html
-    assert "over the batch axis: <code>db = dout.sum(axis=0)</code>.</li>" in html
+    card = html[html.index('<section class="check'):]
+    card = card[:card.index("</section>")]
+    assert '<span class="badge failed">Problem 1</span> <code>bias-gradient-not-summed</code> <span' in card
+    # The other diagnosis is evidence; the all-advice hint is the fix, said once.
+    assert "gradient-scale: Your dW is N times too large: divide by the batch size once." in card
+    assert "<p>Sum the bias gradient over the batch axis: <code>db = dout.sum(axis=0)</code>.</p></div>" in card
+    assert card.count("Sum the bias gradient") == 1
     assert "Smallest failing input found:" in html
     assert "SECRET" not in html
 
@@ -136,8 +140,9 @@ def test_the_human_title_is_shown_and_the_pytest_id_kept_small() -> None:
     result.checks[0].title = "API: the network exposes its parts"
     html = render(result, "html")
     card = html[html.index('<section class="check'):]
-    assert card.startswith('<section class="check check-failed" id="check-2">\n<h3><span class="badge failed">'
-                           "FAIL</span> Linear: backward matches numerical gradients ")
+    assert card.startswith('<section class="check check-failed" id="problem-1">\n<h3><span class="badge failed">'
+                           "Problem 1</span> <code>bias-gradient-not-summed</code>")
+    assert '<li id="check-2"><span class="failed">FAIL</span> Linear: backward matches numerical gradients ' in card
     assert '<code title="pytest id (rubric key)">Linear backward matches numerical gradient</code>' in card
     fold = html[html.index('<details class="component">'):]
     assert "API: the network exposes its parts" in fold
@@ -151,14 +156,19 @@ def test_checks_that_failed_the_same_way_share_one_card_naming_each() -> None:
     result.checks += [CheckResult(f"test_training.py::test_{n}", 1, 0, number=f"7.{i}", **crash)
                       for i, n in enumerate(["loss_decreases", "epochs_argument", "reshuffles"], start=2)]
     html = render(result, "html")
-    card = html[html.index('id="check-10"'):]
+    start = html.index('<code>crash</code>: network.train()')
+    card = html[html.rindex("<section", 0, start):]
     card = card[:card.index("</section>")]
-    assert "test_loss_decreases and 2 more checks" in card and "0 / 3" in card
+    assert "The checks it failed (3)" in card and "0 / 3" in card
     assert [f'id="check-{i}"' in card for i in (10, 11, 12)] == [True] * 3
     assert card.count("raised ValueError: bad shape") == 1  # the hint equals the message: said once
-    assert "What went wrong, and how to fix it:" in card
-    # The top problem links to its first card.
-    assert '<code>crash</code> (<a href="#check-10">in 3 checks</a>)' in html
+    assert "How to fix it:" in card and "Make the call that failed yourself" in card
+    # Only training checks crash while a named bug sits in Linear: the crash is told as its
+    # probable consequence, and ranked after it.
+    assert "Probably caused by problem 1 (bias-gradient-not-summed)" in card
+    top = html[html.index("<h2>Most likely problems</h2>"):html.index("</ol>")]
+    assert top.index("bias-gradient-not-summed") < top.index("softmax-overflow")
+    assert "<code>crash</code>" not in top
 
 
 def test_score_meter_and_phone_and_print_rules() -> None:

@@ -121,3 +121,30 @@ def test_printing_unfolds_the_passed_checks(tmp_path: Path) -> None:
     # Folded, the three component lines fit on one page; unfolded, 120 checks need more.
     assert _pdf_pages(folded, tmp_path) == 1
     assert _pdf_pages(printed, tmp_path) >= 3
+
+
+def _big_array_report() -> GradingResult:
+    """A (16, 64) dx that differs from the reference: its evidence is the summary, not a dump."""
+    from grader.checks.diagnose import mismatch
+
+    rng = np.random.default_rng(0)
+    got = rng.normal(size=(16, 64))
+    want = got.copy()
+    want[:, :40] += rng.normal(size=(16, 40))
+    found = mismatch("wrong-gradient", "MLP.backward's dx differs from the reference", actual=got, expected=want)
+    check = CheckResult("test_mlp.py::test_backward_square_hidden[relu]", 1, 0, status="failed", tags=["mlp"],
+                        number="81", title="MLP with ReLU: backward with a square (64, 64) layer",
+                        diagnoses=found.diagnoses, message=found.message)
+    return GradingResult("big", [check])
+
+
+def test_a_big_array_difference_fits_a_phone_without_a_scroll_box(tmp_path: Path) -> None:
+    html = render(_big_array_report(), "html")
+    evidence = html[html.index("What went wrong"):]
+    evidence = evidence[:evidence.index("</pre>")]
+    assert "<pre>" in evidence and "... and 635 more of the 16x64 entries" in evidence  # a plain pre: no max-height
+    page = tmp_path / "big.html"
+    page.write_text(html, encoding="utf-8")
+    pixels = screenshot(page, tmp_path / "big.png", PHONE, 1400)
+    assert np.mean(np.any(pixels < 0.9, axis=-1)) > 0.02
+    assert _overflow_columns(pixels) == 0

@@ -51,8 +51,12 @@ def test_failure_carries_diagnosis_type_and_details() -> None:
     linear = suite.findall("testcase")[1]
     failure = linear.find("failure")
     assert failure.get("type") == "bias-gradient-not-summed"
-    assert failure.get("message").startswith("db has shape (4, 3), expected (3,)")
-    assert "[gradient-scale] Your dW is N times too large" in failure.text
+    # The one-line summary names the cause; the body tells its card: evidence, then the fix.
+    assert failure.get("message") == "bias-gradient-not-summed: Sum the bias gradient over the batch axis: " \
+        "`db = dout.sum(axis=0)`"
+    assert "db has shape (4, 3), expected (3,)" in failure.text
+    assert "gradient-scale: Your dW is N times too large" in failure.text
+    assert failure.text.index("What went wrong") < failure.text.index("How to fix it:")
     assert "Falsifying example" in failure.text
     props = {p.get("name"): p.get("value") for p in linear.find("properties")}
     assert (props["score"], props["max_score"]) == ("0.0", "5.0")

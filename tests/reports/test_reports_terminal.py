@@ -83,32 +83,36 @@ def test_fits_the_width_without_breaking_a_word(name: str, width: int, verbose: 
 
 def test_failing_checks_first_then_components_then_the_summary_last() -> None:
     lines = render(three_bugs(), width=80).splitlines()
-    first_failure = next(i for i, line in enumerate(lines) if line.startswith("[FAIL]"))
+    first_failure = next(i for i, line in enumerate(lines) if line.startswith("Problem 1 "))
     components = lines.index("Score by component")
     problems = lines.index("Most likely problems:")
     score = next(i for i, line in enumerate(lines) if line.startswith("Score on the"))
     assert first_failure < components < problems < score
-    assert not any(line.startswith("[FAIL]") for line in lines[components:])
+    assert not any(line.lstrip().startswith("[FAIL]") for line in lines[components:])
     # The summary fits on the last screen of a 24-line terminal.
     assert len(lines) - components <= 24
 
 
-def test_each_sentence_once_per_check() -> None:
+def test_each_cause_told_once() -> None:
     out = render(three_bugs(), width=100)
-    # message == hint: printed once, under the diagnosis id
-    assert out.count("it keeps the batch") == 2  # check 11, and once in "Most likely problems"
-    # message = hint + measured values: only the message, which contains the hint
-    assert out.count("(lr = 0.1)") == 1 and out.count("(lr = 0.37)") == 1
-    assert out.count("SGD.step never updates") == 3 + 1
-    assert "What went wrong" in out  # the softmax message is not its hint: both are shown
-    assert re.search(r"softmax-overflow: softmax gives inf/NaN.*\n.*What went wrong:\n +RuntimeWarning", out)
+    # The headline heads the card and its line in "Most likely problems"; the fix is said once.
+    assert out.count("Linear's db has shape (64, 10)") == 2
+    assert out.count("grad_out.sum(axis=0)") == 1
+    assert out.count("SGD.step never updates") == 2
+    assert out.count("update both W and b") == 1
+    # What a check's message adds to the hint stays, as its evidence.
+    assert re.search(r"What went wrong \(in 15 SGD: .*\):\n +\(lr = 0\.1\)", out)
+    assert re.search(r"softmax-overflow: softmax gives inf/NaN.*\n(.*\n)*?  What went wrong:\n +RuntimeWarning", out)
 
 
-def test_a_check_failing_like_the_previous_one_points_back_instead_of_repeating() -> None:
+def test_checks_with_one_cause_share_one_card_listing_each() -> None:
     out = render(three_bugs(), width=100)
-    assert re.search(r"^\[FAIL\] 12 Linear: backward matches numerical gradients +0\.00 / 2\.00\n"
-                     r"  Same problem as 11, above\.$", out, re.M)
-    assert "Same problem as 15" not in out  # the SGD messages differ (their lr), so each is shown
+    assert re.search(r"^Problem 2 bias-gradient-not-summed: Linear's db has shape \(64, 10\): it keeps the batch +"
+                     r"0\.00 / 4\.00\n +axis\n"
+                     r"  The checks it failed \(2\):\n    \[FAIL\] 11 Linear: backward returns", out, re.M)
+    assert re.search(r"^    \[FAIL\] 12 Linear: backward matches numerical gradients +0\.00 / 2\.00$", out, re.M)
+    # The SGD checks differ only in their lr: one cause, one card.
+    assert out.count("optimizer-skips-parameters") == 2 and "Same problem as" not in out
 
 
 def test_passing_checks_fold_into_their_component_unless_verbose() -> None:

@@ -27,8 +27,9 @@ def test_plain_text_has_no_escape_codes_and_no_markup_interpretation() -> None:
 def test_components_and_diagnoses() -> None:
     out = render(mixed(), "text")
     assert re.search(r"^  linear +0\.00 / 5\.00  1 of 1 check not passed$", out, re.M)
-    assert "bias-gradient-not-summed: Sum the bias gradient over the batch axis" in out
-    assert re.search(r"^\[FAIL\] 2\.2 Linear backward matches numerical gradient +0\.00 / 5\.00$", out, re.M)
+    assert re.search(r"^Problem 1 bias-gradient-not-summed +0\.00 / 5\.00$", out, re.M)
+    assert re.search(r"^    \[FAIL\] 2\.2 Linear backward matches numerical gradient +0\.00 / 5\.00$", out, re.M)
+    assert re.search(r"^  How to fix it:\n      Sum the bias gradient over the batch axis", out, re.M)
     assert "Output printed by your code" in out
     assert "SECRET" not in out
 
@@ -96,3 +97,25 @@ def test_progress_bar_on_tty() -> None:
     out = stream.getvalue()
     assert "training" in out and "4/4" in out
     assert "started" not in out  # the bar, not the plain lines
+
+
+def test_a_cut_never_hides_a_label() -> None:
+    from grader.reports._common import truncate
+
+    dump = ("got:      [[1 2 3]\n" + "\n".join(" [1 2 3]" for _ in range(20))
+            + "\nexpected: [[4 5 6]\n" + "\n".join(" [4 5 6]" for _ in range(20)))
+    cut = truncate(dump, 200, 8)
+    assert "expected:" not in cut.replace("'expected:'", "")  # the label itself went...
+    assert "with the start of 'expected:' omitted" in cut  # ...and the marker says so
+
+
+def test_the_flood_note_names_checks_by_their_title() -> None:
+    from grader.results import CheckResult, GradingResult
+
+    check = CheckResult("test_training.py::test_loss_decreases", 1, 1, tags=["training"], number="9",
+                        title="Training: the loss falls")
+    result = GradingResult("flood", [check], artifacts={"student_output": {
+        "discarded_bytes": 5_000_000, "discarded_by_check": {"test_training.py::test_loss_decreases": 5_000_000}}})
+    out = render(result, "text")
+    assert "of your program's output discarded (in Training: the loss falls)" in " ".join(out.split())
+    assert "test_training.py" not in out

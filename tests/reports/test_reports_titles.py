@@ -45,8 +45,9 @@ def test_junit_names_the_case_by_its_title_in_its_module() -> None:
 def test_markdown_heads_a_failed_check_with_its_title_and_the_id_small() -> None:
     text = render(_titled(), "markdown")
     heading = next(line for line in text.splitlines() if line.startswith("#### "))
-    assert TITLE in heading and "test_" not in heading
-    assert "<sub>test\\_activations.py::test\\_backward\\[relu\\]</sub>" in text
+    assert heading.startswith("#### Problem 1: `relu-mask`") and "test_" not in heading
+    # Under the card's heading, the check by its title, its id small.
+    assert f"- ❌ 1 {TITLE} — 0.00 / 2.00 <sub>test\\_activations.py::test\\_backward\\[relu\\]</sub>" in text
 
 
 def test_markdown_has_one_precision_of_two_decimals() -> None:

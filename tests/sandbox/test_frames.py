@@ -67,3 +67,13 @@ def test_frames_that_are_not_plain_data_are_a_channel_violation(raw):
 def test_no_frames_is_an_empty_tuple():
     assert _frames(None) == ()
     assert _frames([["layers.py", 3, "f", "x = 1"]]) == (("layers.py", 3, "f", "x = 1"),)
+
+
+def test_a_numpy_message_ending_in_a_space_gets_its_full_stop_attached(sandbox, tmp_path):
+    # NumPy's broadcast error ends in a space: the report once read "... (4,) ." (issue 22).
+    (tmp_path / "layers.py").write_text("import numpy as np\n\ndef f(x):\n    return np.ones((2, 3)) + x\n")
+    sb = sandbox(tmp_path)
+    with pytest.raises(StudentException) as info:
+        sb.call("layers", "f", np.ones(4))
+    assert "shapes (2,3) (4,)" in info.value.message
+    assert info.value.message.endswith("(4,).") and " ." not in info.value.message

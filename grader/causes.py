@@ -1,0 +1,280 @@
+"""Root causes: the failed checks of one submission grouped by the bug that explains them.
+
+One bug fails many checks (a ReLU gated on the gradient fails four ReLU checks,
+three MLP checks and the training checks), so every report tells it once: one
+*cause* per distinct diagnosis, listing the checks it failed. Causes are ranked
+so that the bug comes before what it does:
+
+- tier 0, a named bug (`relu-mask`, `softmax-axis`, `shape-mismatch`, ...);
+- tier 1, a difference no signature explains (`wrong-forward`, `wrong-gradient`);
+- tier 2, where the code broke rather than why (`crash`, `timeout`, `memory-limit`);
+- tier 3, what a bug does to training (`no-learning`, `single-class-collapse`, ...).
+
+Checks share a cause when their root diagnoses match after taking out where and the numbers
+("Linear 1 of 3's db has shape (1, 1)" and "Linear 1's db has shape (16, 64)"); an
+unexplained difference is one cause per function, a training symptom one per id.
+
+A cause of tier 2 or 3 is listed under the root cause that explains it ("and
+therefore: no-learning, single-class-collapse") when its own text quotes that
+cause (the training checks replay the layers and quote the bug they find), or,
+marked as *probable*, when only training checks show it while a named bug sits
+in a component training uses.
+
+Works on any check object with `diagnoses` (items with `id` and `hint`),
+`message`, `status`, `tags` and `passed`: the results model and the reports'
+cleaned views alike, so the class report and every writer rank the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, Sequence, TypeVar
+
+#: What a bug does to training, not the bug itself.
+SYMPTOM_IDS = frozenset({"no-learning", "single-class-collapse", "accuracy-below-threshold", "divergence"})
+#: Where code broke, not why.
+AFTERMATH_IDS = frozenset({"crash", "timeout", "memory-limit"})
+#: The fallbacks a check names when no signature explains the difference.
+GENERIC_IDS = frozenset({"wrong-forward", "wrong-gradient"})
+
+#: Component tags of checks that train a whole network (and time it): what they see
+#: follows from the components they train.
+TRAINING_TAGS = frozenset({"training", "performance"})
+
+
+class _Check(Protocol):
+    diagnoses: Sequence[Any]  # items with `id` and `hint` (Diagnosis, DiagnosisView)
+    message: str
+    status: str
+    tags: Sequence[str]
+
+    @property
+    def passed(self) -> bool: ...
+
+
+C = TypeVar("C", bound=_Check)
+
+
+def tier(diagnosis_id: str) -> int:
+    """0 a named bug, 1 an unexplained difference, 2 a crash or time-out, 3 a training symptom."""
+    if diagnosis_id in SYMPTOM_IDS:
+        return 3
+    if diagnosis_id in AFTERMATH_IDS:
+        return 2
+    return 1 if diagnosis_id in GENERIC_IDS else 0
+
+
+def root_diagnosis(diagnoses: Sequence[Any]) -> Any | None:
+    """The diagnosis that names the bug: the first of the lowest tier (None if there is none)."""
+    if not diagnoses:
+        return None
+    return min(diagnoses, key=lambda d: tier(d.id))  # min keeps the first of equal tiers
+
+
+# "Linear 3 of 3, (1, 2) weights: " / "ReLU 2 of 2: ": where in a network a layer's bug was found.
+_LOCATION = re.compile(r"^[A-Z][\w.]* \d+ of \d+(?:, [^:]{0,40})?: ")
+_OF_N = re.compile(r"\b(\d+) of \d+\b")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def without_location(hint: str) -> str:
+    """`hint` without a leading "Linear 3 of 3, (1, 2) weights: " (the layer it was found in)."""
+    return _LOCATION.sub("", hint.strip())
+
+
+def normalised(hint: str) -> str:
+    """A hint's wording with locations, layer counts and numbers taken out: two hints that
+    normalise alike ("Linear 1 of 3's db has shape (1, 1)", "Linear 1's db has shape (16, 64)")
+    name the same cause."""
+    text = _OF_N.sub(r"\1", without_location(hint))
+    return " ".join(_NUMBER.sub("#", text).split()).rstrip(".").lower()
+
+
+#: First words of a hint that is all advice ("Sum the bias gradient over the batch axis"):
+#: it has no observation to head a card with, and all of it is the fix.
+_IMPERATIVES = frozenset("""
+    add apply average avoid cache call check clip compute copy divide do don't fix flatten gate
+    implement initialise initialize keep make mask move multiply normalise normalize pass remove
+    replace reshape return scale set shuffle start store subtract sum swap transpose update use write
+""".split())
+
+
+def _advice_only(text: str) -> bool:
+    words = text.split(maxsplit=1)
+    return bool(words) and words[0].lower() in _IMPERATIVES
+
+
+def headline(hint: str, diagnosis_id: str = "") -> str:
+    """The hint's observation: its text up to the first "; ", ": " or ". " outside brackets
+    ("ReLU.backward gates on (grad_out > 0)"), with the observations after it up to the first
+    advice ("Linear's db has shape (1, 2): it keeps the batch axis"); the whole hint when it
+    has no such break, or for a crash or time-out (whose hint is the error, the exception's
+    message included); "" for a hint that is all advice."""
+    return _split(hint, diagnosis_id)[0]
+
+
+def fix(hint: str, diagnosis_id: str = "") -> str:
+    """What the hint says to do: its text after the headline, capitalised ("" when the hint
+    only states what is wrong; all of it when it is all advice)."""
+    return _split(hint, diagnosis_id)[1]
+
+
+def _split(hint: str, diagnosis_id: str) -> tuple[str, str]:
+    text = without_location(hint)
+    if _advice_only(text):
+        return "", text
+    level = tier(diagnosis_id)
+    # A training symptom's first sentence is all measurement ("...: after 30 epochs it gets
+    # 10% of them right"); what to do starts with its next sentence.
+    cut = None if level == 2 else _break(text)
+    if level == 3 and _break(text, ".") is not None:
+        cut = _break(text, ".")
+    if cut is None:
+        # NumPy ends some messages with " ." after a shape: "(784,64) ." reads as a typo.
+        return text.rstrip(" ."), ""
+    head, rest = text[:cut], text[cut + 2:].strip()
+    if rest.startswith("`"):
+        # "...at layers.py line 12: `x[x < 0] = 0`": the quoted line is where, not what to do.
+        return text.rstrip(" ."), ""
+    # "...: it keeps the batch axis; sum grad_out over the batch": an observation before the
+    # advice belongs with the headline, so "How to fix it" starts with what to do.
+    while True:
+        nxt = _break(rest)
+        if level == 3 or nxt is None or _advice_only(rest) or not _advice_only(rest[nxt + 2:]):
+            break
+        head, rest = f"{head}{text[cut]} {rest[:nxt]}", rest[nxt + 2:].strip()
+    return head.rstrip(" ."), (rest[:1].upper() + rest[1:]) if rest else ""
+
+
+def _break(text: str, marks: str = ";:.") -> int | None:
+    """Where the first of `marks` followed by a space sits outside brackets (None if nowhere)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in marks and text[i + 1:i + 2] == " ":
+            return i
+    return None
+
+
+@dataclass
+class Cause(Generic[C]):
+    """One bug and the checks it failed (in report order).
+
+    `diagnosis` is None for checks that failed without naming one (their message is the key).
+    `symptoms`: causes this one explains, `explained_by` the reverse link; `probable` on a
+    symptom says the link is inferred (only training checks show it) rather than quoted by the
+    symptom's own text. A probable symptom keeps its own place in the ranking (its evidence,
+    such as a crash's message, is not said anywhere else); a certain one is told only under
+    its root.
+    """
+
+    diagnosis: Any | None
+    checks: list[C] = field(default_factory=list)
+    symptoms: list["Cause[C]"] = field(default_factory=list)
+    probable: bool = False
+    explained_by: "Cause[C] | None" = None
+
+    @property
+    def id(self) -> str:
+        return self.diagnosis.id if self.diagnosis is not None else (
+            self.checks[0].status if self.checks else "failed")
+
+    @property
+    def tier(self) -> int:
+        return tier(self.diagnosis.id) if self.diagnosis is not None else 2
+
+    @property
+    def first(self) -> C:
+        return self.checks[0]
+
+    def all_checks(self) -> list[C]:
+        """Its own checks and its symptoms' checks."""
+        return self.checks + [c for s in self.symptoms for c in s.checks]
+
+
+def _key(check: _Check) -> tuple[str, str]:
+    root = root_diagnosis(check.diagnoses)
+    if root is None:
+        return (check.status, " ".join(check.message.split()))
+    if tier(root.id) == 3:
+        # A training symptom is one phenomenon however each check words what it measured
+        # ("the loss rose from 2.33 to 13.3", "... to 3.9e+79"): one card.
+        return (root.id, "")
+    if tier(root.id) == 1:
+        # An unexplained difference is one cause per function, whatever it was compared with
+        # ("SoftmaxCrossEntropy.backward differs from the reference" / "... from the numerical
+        # gradient of your own forward"): the function's name opens the hint.
+        words = normalised(root.hint).split()
+        return (root.id, words[0] if words else "")
+    return (root.id, normalised(root.hint))
+
+
+def group_causes(checks: Sequence[C]) -> list[Cause[C]]:
+    """The failed `checks` as ranked root causes, each listing the symptoms it explains.
+
+    Roots come first: by tier, then by how many checks they explain (their symptoms' checks
+    included), then by first appearance; causes no root explains follow in the same order.
+    """
+    causes: dict[tuple[str, str], Cause[C]] = {}
+    for check in checks:
+        if check.passed or check.status == "not-assigned":
+            continue
+        key = _key(check)
+        if key not in causes:
+            causes[key] = Cause(root_diagnosis(check.diagnoses))
+        causes[key].checks.append(check)
+    ordered = list(causes.values())
+    roots = [c for c in ordered if c.tier <= 1]
+    explained: set[int] = set()
+    for cause in ordered:
+        # A named bug seen only by training checks is a symptom too when its text quotes a
+        # component's bug (the training checks replay the layers at the training sizes).
+        if cause.tier <= 1 and not _training_only(cause):
+            continue
+        root, probable = _explaining_root(cause, roots)
+        if root is not None:
+            cause.probable, cause.explained_by = probable, root
+            root.symptoms.append(cause)
+            if not probable:
+                explained.add(id(cause))
+    position = {id(c): i for i, c in enumerate(ordered)}
+
+    def rank(c: Cause[C]) -> tuple[int, int, int]:
+        return (c.tier, -len(c.all_checks()), position[id(c)])
+
+    return sorted((c for c in ordered if id(c) not in explained), key=rank)
+
+
+def _training_only(cause: Cause[C]) -> bool:
+    return all(TRAINING_TAGS.intersection(c.tags) for c in cause.checks)
+
+
+def _explaining_root(cause: Cause[C], roots: list[Cause[C]]) -> tuple[Cause[C] | None, bool]:
+    """The root cause `cause`'s text quotes (certain), else, for a cause seen only in training
+    checks, the first named bug outside training (probable); (None, False) if neither."""
+    said = normalised(" ".join(
+        [d.hint for c in cause.checks for d in c.diagnoses] + [c.message for c in cause.checks]))
+    for root in roots:
+        if root is cause or _training_only(root):
+            continue
+        quoted = normalised(headline(root.diagnosis.hint, root.id)) if root.diagnosis is not None else ""
+        if len(quoted) >= 12 and quoted in said:
+            return root, False
+    if cause.tier >= 2 and _training_only(cause):
+        for root in roots:
+            if root.tier == 0 and not _training_only(root):
+                return root, True
+    return None, False
+
+
+def root_cause_ids(checks: Sequence[C], limit: int | None = None) -> list[str]:
+    """The ranked root causes' diagnosis ids (symptoms they explain, even probably, left out)."""
+    ids: list[str] = []
+    for cause in group_causes(checks):
+        if cause.diagnosis is not None and cause.explained_by is None and cause.id not in ids:
+            ids.append(cause.id)
+    return ids if limit is None else ids[:limit]

@@ -1,0 +1,236 @@
+"""Said once, causes first: every report tells one card per root cause, ranked before what it
+causes, with its evidence once and its fix once (grader/causes.py, the writers' cards)."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+from grader.causes import fix, group_causes, headline, normalised, root_cause_ids
+from grader.classstats import class_figures
+from grader.records import GRADED, SubmissionRecord
+from grader.reports import render
+from grader.reports._common import build_view
+from grader.results import CheckResult, Diagnosis, GradingResult
+
+RELU = ("ReLU.backward gates on (grad_out > 0); it must gate on the forward input: pass grad_out "
+        "where x > 0 and 0 elsewhere")
+RELU_FIX = "Pass grad_out where x > 0 and 0 elsewhere"
+NO_LEARNING = ("train() cannot even fit 50 samples: after 30 epochs it gets 10% of them right. "
+               "Replayed layer by layer at the training sizes: ReLU 1 of 1: " + RELU + ".")
+DX = "MLP.backward's dx differs from the reference"
+
+
+def _failed(number: str, tag: str, *diagnoses: Diagnosis, message: str = "", title: str = "") -> CheckResult:
+    return CheckResult(f"test_{tag}.py::test_{number}", 1.0, 0.0, status="failed", tags=[tag], number=number,
+                       title=title or f"{tag}: check {number}", diagnoses=list(diagnoses),
+                       message=message or diagnoses[0].hint)
+
+
+def relu_bug() -> GradingResult:
+    """A ReLU gated on the gradient, as grading one shows it: four ReLU checks, two MLP checks
+    that also name wrong-gradient, two training checks whose hint quotes the replayed ReLU."""
+    checks = [_failed(str(n), "relu", Diagnosis("relu-mask", RELU),
+                      message=f"{RELU}\n  got:      [[0.]]\n  expected: [[-0.0506]]") for n in (7, 10, 16, 19)]
+    checks += [_failed(str(n), "mlp", Diagnosis("relu-mask", "ReLU 2 of 2: " + RELU), Diagnosis("wrong-gradient", DX),
+                       message=f"ReLU 2 of 2: {RELU}\n{DX}\n  got:      [[0.0296]]\n  expected: [[0.]]")
+               for n in (63, 66)]
+    checks += [_failed("92", "training", Diagnosis("no-learning", NO_LEARNING),
+                       message="50 training samples, 30 epochs: train accuracy 10% (reference 100%)"),
+               _failed("100", "training", Diagnosis("single-class-collapse",
+                                                    "after training, 100% of the test predictions are class 5. "
+                                                    "Replayed layer by layer at the training sizes: ReLU 1 of 1: "
+                                                    + RELU + "."))]
+    checks.append(CheckResult("test_api.py::test_ok", 1.0, 1.0, tags=["api"], number="1", title="api: ok"))
+    return GradingResult(submission="relu", checks=checks, seed=1)
+
+
+def db_bug_and_crash() -> GradingResult:
+    """A Linear db that keeps the batch axis (said in two wordings) and train() crashing in nine
+    training checks: more checks crash than show the bug."""
+    checks = [_failed("37", "linear", Diagnosis("bias-gradient-not-summed",
+                                                "Linear 1 of 3's db has shape (1, 2): it keeps the batch axis; "
+                                                "sum grad_out over the batch: grad_out.sum(axis=0)")),
+              _failed("81", "mlp", Diagnosis("bias-gradient-not-summed",
+                                             "Linear 1's db has shape (16, 64): it keeps the batch axis; "
+                                             "sum grad_out over the batch: grad_out.sum(axis=0)"))]
+    crash = "network.train() raised ValueError: non-broadcastable output operand with shape (64,) ."
+    checks += [_failed(str(n), "training", Diagnosis("crash", crash)) for n in range(92, 101)]
+    return GradingResult(submission="db", checks=checks, seed=1)
+
+
+def test_hints_that_differ_only_in_place_and_numbers_are_one_cause() -> None:
+    assert normalised("Linear 1 of 3's db has shape (1, 2)") == normalised("Linear 1's db has shape (16, 64)")
+    assert normalised("ReLU 2 of 2: " + RELU) == normalised(RELU)
+    assert normalised("Linear's db has shape (1, 2)") != normalised("Linear's dW has shape (1, 2)")
+    causes = group_causes(db_bug_and_crash().checks)
+    assert [(c.id, [x.number for x in c.checks]) for c in causes] == [
+        ("bias-gradient-not-summed", ["37", "81"]), ("crash", [str(n) for n in range(92, 101)])]
+
+
+def test_a_hint_splits_into_what_is_wrong_and_what_to_do() -> None:
+    assert headline(RELU, "relu-mask") == "ReLU.backward gates on (grad_out > 0); it must gate on the forward input"
+    assert fix(RELU, "relu-mask") == RELU_FIX
+    # An observation before the advice joins the headline: the fix starts with what to do.
+    db = ("Linear 3 of 3, (1, 2) weights: Linear's db has shape (1, 2): it keeps the batch axis; "
+          "sum grad_out over the batch: grad_out.sum(axis=0)")
+    assert headline(db) == "Linear's db has shape (1, 2): it keeps the batch axis"
+    assert fix(db) == "Sum grad_out over the batch: grad_out.sum(axis=0)"
+    # A crash's hint is the error: its message is not advice, and NumPy's " ." goes.
+    crash = "SGD.step() raised ValueError: operands could not be broadcast together with shapes (64,784) (784,64) ."
+    assert headline(crash, "crash").endswith("(784,64)") and fix(crash, "crash") == ""
+    # A quoted line after the break is where the bug is, not a fix.
+    mutation = "relu_forward changes its input x in place at cs231n/layers.py line 12: `x[x < 0] = 0`"
+    assert headline(mutation, "input-mutation") == mutation and fix(mutation, "input-mutation") == ""
+    # A hint that is all advice has no observation to head with; all of it is the fix.
+    assert headline("Sum the bias gradient over the batch axis: db = g.sum(0)") == ""
+    assert fix("Sum the bias gradient over the batch axis: db = g.sum(0)").startswith("Sum the bias")
+
+
+def test_the_root_cause_comes_first_and_lists_what_it_causes() -> None:
+    causes = group_causes(relu_bug().checks)
+    assert len(causes) == 1
+    root = causes[0]
+    assert root.id == "relu-mask" and [c.number for c in root.checks] == ["7", "10", "16", "19", "63", "66"]
+    assert [(s.id, s.probable) for s in root.symptoms] == [("no-learning", False), ("single-class-collapse", False)]
+    assert root_cause_ids(relu_bug().checks) == ["relu-mask"]
+    assert relu_bug().top_diagnoses() == ["relu-mask"]
+
+
+def test_a_crash_never_outranks_the_bug_even_when_it_fails_more_checks() -> None:
+    view = build_view(db_bug_and_crash())
+    first, crash = view.causes
+    assert (first.id, crash.id) == ("bias-gradient-not-summed", "crash")
+    assert crash.caused_by == (1, "bias-gradient-not-summed")
+    assert [c.id for c in view.top_causes] == ["bias-gradient-not-summed"]
+    out = render(db_bug_and_crash(), "text")
+    problems = out[out.index("Most likely problems:"):]
+    assert "crash" not in problems.split("\n")[1].split("(")[0]
+    assert "Probably caused by problem 1 (bias-gradient-not-summed)" in " ".join(out.split())
+
+
+def test_a_hint_that_only_restates_gets_a_real_fix() -> None:
+    result = GradingResult("w", [_failed("5", "mlp", Diagnosis("wrong-gradient", DX),
+                                         message=f"{DX}\n  got:      [[0.1]]\n  expected: [[0.2]]")])
+    card = build_view(result).causes[0]
+    assert card.headline == DX and DX not in card.fix and card.fix.startswith("Work the smallest failing input")
+    assert card.evidence == "got:      [[0.1]]\nexpected: [[0.2]]"
+
+
+def _count(text: str, needle: str) -> int:
+    return " ".join(text.split()).count(needle)
+
+
+def test_every_format_tells_the_fix_once_and_the_symptoms_under_the_cause() -> None:
+    result = relu_bug()
+    for fmt in ("text", "markdown", "html"):
+        out = render(result, fmt)
+        assert _count(out, RELU_FIX) + _count(out, RELU_FIX.replace(">", "&gt;")) == 1, fmt
+        assert _count(out, "ReLU.backward gates on (grad_out") <= 2 or fmt == "html", fmt  # title + summary line
+        assert "no-learning in check 92" in out and "single-class-collapse in check 100" in out, fmt
+    html = render(result, "html")
+    assert _count(html, "ReLU.backward gates on (grad_out &gt; 0)") == 2
+    assert html.count('<section class="check') == 1
+    # The relu card's evidence is the values, not the hint again; the MLP's own finding is kept.
+    md = render(result, "markdown")
+    assert "got:      [[0.]]" in md and "Same problem as" not in md
+
+
+def test_gradescope_tells_the_card_under_the_first_test_and_points_there_from_the_others() -> None:
+    obj = json.loads(render(relu_bug(), "json"))
+    outputs = {t["number"]: t["output"].replace("&gt;", ">") for t in obj["tests"]}
+    assert _count(outputs["7"], RELU_FIX) == 1
+    for n in ("10", "16", "19", "63", "66"):
+        assert outputs[n].startswith("Same cause as test 7 (relu: check 7)") and RELU_FIX not in outputs[n]
+    assert outputs["92"].startswith("**`no-learning`**") and "This follows from **`relu-mask`**" in outputs["92"]
+    assert _count("\n".join(outputs.values()) + obj["output"], RELU_FIX) == 1
+    assert re.search(r"- \*\*`relu-mask`\*\* \(test 7, 6 checks and 2 it causes\): .*and therefore: no-learning, "
+                     r"single-class-collapse", obj["output"])
+    assert obj["extra_data"]["top_diagnoses"] == ["relu-mask"]
+
+
+def test_junit_tells_the_card_once_and_names_the_cause_in_each_message() -> None:
+    suite = ET.fromstring(render(relu_bug(), "junit")).find("testsuite")
+    failures = {c.find("properties").find("property[@name='number']").get("value"): c.find("failure")
+                for c in suite.findall("testcase") if c.find("failure") is not None}
+    assert all(f.get("message").startswith(("relu-mask: ", "no-learning: ", "single-class-collapse: "))
+               for f in failures.values())
+    assert sum(_count(f.text, RELU_FIX) for f in failures.values()) == 1
+    assert failures["92"].get("type") == "no-learning" and "follows from [relu-mask]" in failures["92"].text
+
+
+def test_the_class_report_counts_submissions_by_root_cause() -> None:
+    records = [SubmissionRecord(name, GRADED, result=make()) for name, make in
+               (("a", relu_bug), ("b", relu_bug), ("c", db_bug_and_crash))]
+    figures = class_figures(records)
+    counted = {d.id: d.submissions for d in figures.diagnoses}
+    assert counted == {"relu-mask": 2, "bias-gradient-not-summed": 1}
+    relu = next(d for d in figures.diagnoses if d.id == "relu-mask")
+    assert relu.symptoms == ["no-learning", "single-class-collapse"]
+    assert [s["diagnoses"] for s in figures.submissions] == [["relu-mask"], ["relu-mask"],
+                                                             ["bias-gradient-not-summed"]]
+
+
+def test_a_repeat_check_failing_on_values_does_not_read_as_nondeterminism() -> None:
+    result = relu_bug()
+    result.checks[2].title = "ReLU: repeated calls give the same results"
+    out = " ".join(render(result, "text").split())
+    assert ("Check 16 compares repeated calls but failed on the values themselves (relu-mask), not because "
+            "the results changed between calls.") in out
+    # A real repeat bug says nothing of the kind.
+    stale = GradingResult("s", [_failed("40", "linear", Diagnosis("stale-gradient", "dW accumulates across calls"),
+                                        title="Linear: a second backward overwrites, never adds; repeated")])
+    assert "failed on the values themselves" not in render(stale, "text")
+
+
+def test_a_long_list_of_checks_folds_so_the_fix_stays_near_the_title() -> None:
+    html = render(relu_bug(), "html")
+    card = html[html.index('<section class="check'):html.index("</section>")]
+    shown, folded = card.split('<details class="more"><summary>and 3 more checks</summary>')
+    assert shown.count("<li id=") == 3 and folded.count("<li id=") == 3
+    assert "details::details-content { content-visibility: visible" in html  # printing unfolds it
+    assert "; probably also:" not in html and "; and therefore: no-learning, single-class-collapse" in html
+
+
+def test_an_example_never_shows_an_object_address() -> None:
+    result = relu_bug()
+    result.checks[0].example = ("Falsifying example: test_backward(\n    mytorch=<grader.profiles.mytorch_hw1p1."
+                                "adapters.MyTorch object at 0x7fb4c4c65210>,\n)")
+    out = render(result, "text")
+    assert "0x7fb4c4c65210" not in out and "mytorch=<grader.profiles.mytorch_hw1p1.adapters.MyTorch>" in out
+
+
+def test_a_big_array_difference_reads_at_80_columns() -> None:
+    import numpy as np
+
+    from grader.checks.diagnose import mismatch
+
+    got = np.arange(16 * 64, dtype=float).reshape(16, 64)
+    want = got + np.where(np.arange(64) < 40, 1.0, 0.0)
+    found = mismatch("wrong-gradient", DX, actual=got, expected=want)
+    result = GradingResult("big", [_failed("81", "mlp", *found.diagnoses, message=found.message)])
+    out = render(result, "text").replace("\r", "")
+    from grader.reports.text import render as text_render
+
+    narrow = text_render(result, width=80)
+    assert all(len(line) <= 80 for line in narrow.splitlines())
+    assert "[[" not in narrow and "640 of 1,024 entries differ, in every row and columns 0-39" in narrow
+    assert "[0, 0]  got 0  expected 1" in out
+
+
+def test_a_symptom_is_headed_by_its_measurement_and_fixed_by_its_advice() -> None:
+    assert headline(NO_LEARNING, "no-learning") == \
+        "train() cannot even fit 50 samples: after 30 epochs it gets 10% of them right"
+    assert fix(NO_LEARNING, "no-learning").startswith("Replayed layer by layer")
+
+
+def test_unexplained_differences_of_one_function_are_one_cause() -> None:
+    checks = [_failed("49", "cross-entropy", Diagnosis("wrong-gradient",
+                                                       "SoftmaxCrossEntropy.backward differs from the reference")),
+              _failed("50", "cross-entropy", Diagnosis("wrong-gradient", "SoftmaxCrossEntropy.backward differs "
+                                                       "from the numerical gradient of your own forward")),
+              _failed("48", "cross-entropy", Diagnosis("wrong-forward", "SoftmaxCrossEntropy.forward differs"))]
+    causes = group_causes(checks)
+    assert [(c.id, [x.number for x in c.checks]) for c in causes] == [("wrong-gradient", ["49", "50"]),
+                                                                     ("wrong-forward", ["48"])]

@@ -655,7 +655,7 @@ def profiles_cmd() -> None:
 
     # Wrapped to HELP_WIDTH by words, continuation lines under their label's text.
     for profile in all_profiles():
-        click.echo(_wrapped(f"{profile.name}: {profile.title}", ""))
+        click.echo(_wrapped(f"{profile.name}: {profile.title}", " " * 4))
         click.echo(_wrapped(f"    expects: {profile.expects}", " " * 13))
         click.echo(_wrapped(f"    rubric:  {profile.rubric} (grader run SUB --profile {profile.name})", " " * 13))
 

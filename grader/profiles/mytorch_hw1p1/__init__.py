@@ -24,7 +24,7 @@ from grader.profiles.mytorch_hw1p1 import layout, releases, v2
 
 PROFILE = Profile(
     name="mytorch-hw1p1",
-    title="CMU 11-785 HW1P1 MyTorch, autograder 3.0.x (F23-F24, S25, S26 with Swish) and 2.0.x (S22-S23)",
+    title="CMU 11-785 HW1P1 MyTorch, autograders 3.0.x (F23-F24, S25, S26) and 2.0.x (S22-S23)",
     expects=("the handout folder with packages: mytorch/nn/{linear,activation,loss,batchnorm}.py, "
              "mytorch/optim/sgd.py, models/mlp.py; W (out, in), b (out, 1), dLdW/dLdb summed over "
              "the batch, one-hot labels, activation backward(dLdA), SGD(model, lr, momentum); 2.0.x "

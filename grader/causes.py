@@ -162,6 +162,20 @@ def _split(hint: str, diagnosis_id: str) -> tuple[str, str]:
     return head.rstrip(" ."), (rest[:1].upper() + rest[1:]) if rest else ""
 
 
+def observation_first(text: str) -> tuple[str, str]:
+    """`text` (a hint's rest after its headline) as (what it observes, what to do): the
+    sentences before the first piece of advice, and that advice with the rest. ("The contract
+    requires (1,)" is all observation; "The contract is (64,): it keeps the batch axis. Fix
+    Linear.backward" splits before "Fix".)"""
+    rest, seen = text.strip(), ""
+    while rest and not _advice_only(rest):
+        cut = _break(rest)
+        if cut is None:
+            return (seen + rest).rstrip(" ."), ""
+        seen, rest = f"{seen}{rest[:cut + 1]} ", rest[cut + 2:].strip()
+    return seen.rstrip(" .;:"), rest[:1].upper() + rest[1:]
+
+
 def _break(text: str, marks: str = ";:.") -> int | None:
     """Where the first of `marks` followed by a space sits outside brackets (None if nowhere)."""
     depth = 0

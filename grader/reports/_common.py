@@ -15,7 +15,7 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from grader.causes import Cause, fix, group_causes, headline, normalised, tier
+from grader.causes import Cause, fix, group_causes, headline, normalised, observation_first, tier
 from grader.results import CheckResult, GradingResult
 from grader.scoring import cents_text
 
@@ -654,6 +654,10 @@ def _cause_view(number: int, cause: Cause[CheckView], numbers: dict[int, int]) -
     else:
         title, todo = headline(d.hint, d.id), fix(d.hint, d.id)
         evidence = _evidence(first, d, title)
+        if not evidence and todo:
+            # The message was the hint, all said by the headline and the fix; what the fix
+            # starts with before any advice ("The contract requires (1,)") is what went wrong.
+            evidence, todo = observation_first(todo)
     symptoms: dict[tuple[str, bool, int], list] = {}
     for s in cause.symptoms:
         card = numbers.get(id(s), 0)

@@ -292,3 +292,19 @@ def test_a_blamed_shape_error_no_component_check_explains_keeps_its_card() -> No
     alone = [_blamed("92", BLAMED_DB, OPTIM_FRAMES)]
     card = build_view(GradingResult("db", alone, seed=1)).causes[0]
     assert card.id == "shape-mismatch" and card.frames and not card.symptoms
+
+
+def test_a_card_whose_message_is_its_hint_tells_the_observation_as_what_went_wrong() -> None:
+    said = "affine_backward's db has shape (1, 1); the contract requires (1,)"
+    card = build_view(GradingResult("s", [_failed("8", "affine", Diagnosis("shape-mismatch", said))])).causes[0]
+    assert (card.headline, card.evidence) == ("affine_backward's db has shape (1, 1)", "The contract requires (1,)")
+    assert card.fix.startswith("Print the shapes")  # the fix is advice, not the observation again
+    blamed = ("FullyConnectedNet.loss's grads['b1'] has shape (64, 64); the contract is (64,): it keeps the "
+              "batch axis. Fix FullyConnectedNet.loss (its backward pass).")
+    card = build_view(GradingResult("s", [_failed("48", "training", Diagnosis("shape-mismatch", blamed))])).causes[0]
+    assert card.evidence == "The contract is (64,): it keeps the batch axis"
+    assert card.fix == "Fix FullyConnectedNet.loss (its backward pass)."
+    # A hint whose rest is all advice keeps it as the fix.
+    card = build_view(GradingResult("s", [_failed("37", "linear",
+                                                  Diagnosis("bias-gradient-not-summed", DB_NOT_SUMMED))])).causes[0]
+    assert card.evidence == "" and card.fix.startswith("Sum grad_out over the batch")

@@ -83,6 +83,21 @@ def without_location(hint: str) -> str:
     return _LOCATION.sub("", hint.strip())
 
 
+# "Linear 1 of 2's db has shape", "Linear.dLdW has shape", "FullyConnectedNet.loss's grads['b1'] is":
+# what a hint is about, before what it says of it.
+_SUBJECT = re.compile(r"^(.+?)(?:'s |\.)(\S+) (?:has|is) ")
+_COMPONENT = re.compile(r"[A-Za-z_]\w*")
+
+
+def subject(hint: str) -> tuple[str, str] | None:
+    """(component, array) a hint is about: ("Linear", "db") for "Linear 1 of 2's db has shape
+    (2, 64)" and "Linear's db has shape (1, 2)"; ("FullyConnectedNet", "grads['b1']") for
+    "FullyConnectedNet.loss's grads['b1'] has shape ..."; None when it names no array."""
+    found = _SUBJECT.match(without_location(hint))
+    component = _COMPONENT.match(found.group(1)) if found else None
+    return (component.group(0), found.group(2)) if found and component else None
+
+
 def normalised(hint: str) -> str:
     """A hint's wording with locations, layer counts and numbers taken out: two hints that
     normalise alike ("Linear 1 of 3's db has shape (1, 1)", "Linear 1's db has shape (16, 64)")
@@ -145,6 +160,20 @@ def _split(hint: str, diagnosis_id: str) -> tuple[str, str]:
             break
         head, rest = f"{head}{text[cut]} {rest[:nxt]}", rest[nxt + 2:].strip()
     return head.rstrip(" ."), (rest[:1].upper() + rest[1:]) if rest else ""
+
+
+def observation_first(text: str) -> tuple[str, str]:
+    """`text` (a hint's rest after its headline) as (what it observes, what to do): the
+    sentences before the first piece of advice, and that advice with the rest. ("The contract
+    requires (1,)" is all observation; "The contract is (64,): it keeps the batch axis. Fix
+    Linear.backward" splits before "Fix".)"""
+    rest, seen = text.strip(), ""
+    while rest and not _advice_only(rest):
+        cut = _break(rest)
+        if cut is None:
+            return (seen + rest).rstrip(" ."), ""
+        seen, rest = f"{seen}{rest[:cut + 1]} ", rest[cut + 2:].strip()
+    return seen.rstrip(" .;:"), rest[:1].upper() + rest[1:]
 
 
 def _break(text: str, marks: str = ";:.") -> int | None:
@@ -264,6 +293,16 @@ def _explaining_root(cause: Cause[C], roots: list[Cause[C]]) -> tuple[Cause[C] |
         quoted = normalised(headline(root.diagnosis.hint, root.id)) if root.diagnosis is not None else ""
         if len(quoted) >= 12 and quoted in said:
             return root, False
+    # A shape error blamed on the array that produced it (grader.checks.diagnose.blame_producer:
+    # "Linear 1 of 2's db has shape (2, 64)") is the bug a component check names on the same
+    # component and array ("Linear's db has shape (1, 2): it keeps the batch axis"), in other
+    # words and at other sizes; a bug with its own name is preferred to another shape-mismatch.
+    about = subject(cause.diagnosis.hint) if cause.id == "shape-mismatch" and cause.diagnosis else None
+    if about is not None:
+        same = [root for root in roots if root is not cause and root.tier == 0 and not _training_only(root)
+                and subject(root.diagnosis.hint) == about]
+        if same:
+            return sorted(same, key=lambda r: r.id == "shape-mismatch")[0], False
     if cause.tier >= 2 and _training_only(cause):
         for root in roots:
             if root.tier == 0 and not _training_only(root):

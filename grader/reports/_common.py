@@ -15,7 +15,7 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from grader.causes import Cause, fix, group_causes, headline, normalised, tier
+from grader.causes import Cause, fix, group_causes, headline, normalised, observation_first, tier
 from grader.results import CheckResult, GradingResult
 from grader.scoring import cents_text
 
@@ -173,7 +173,7 @@ class FrameView:
 FRAMES_SHOWN = 3
 
 
-def where_text(check: "CheckView | CauseView", limit: int | None = FRAMES_SHOWN, more: str = "") -> str:
+def where_text(check: "CheckView | CauseView | SymptomView", limit: int | None = FRAMES_SHOWN, more: str = "") -> str:
     """The student's frames as Python prints them, innermost last:
 
         network.py, line 80, in train
@@ -255,6 +255,9 @@ class SymptomView:
     checks: tuple[CheckView, ...]
     probable: bool  # inferred (only training checks show it), not quoted by its own text
     card: int = 0  # a probable symptom keeps its own card (its number); 0 = told only here
+    # Where the student's code raised in its checks (a shape error blamed on the array's
+    # producer trips elsewhere): the frames of the first of them that has any.
+    frames: tuple[FrameView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -651,6 +654,10 @@ def _cause_view(number: int, cause: Cause[CheckView], numbers: dict[int, int]) -
     else:
         title, todo = headline(d.hint, d.id), fix(d.hint, d.id)
         evidence = _evidence(first, d, title)
+        if not evidence and todo:
+            # The message was the hint, all said by the headline and the fix; what the fix
+            # starts with before any advice ("The contract requires (1,)") is what went wrong.
+            evidence, todo = observation_first(todo)
     symptoms: dict[tuple[str, bool, int], list] = {}
     for s in cause.symptoms:
         card = numbers.get(id(s), 0)
@@ -664,7 +671,8 @@ def _cause_view(number: int, cause: Cause[CheckView], numbers: dict[int, int]) -
         example=first.example, output=first.output,
         course_misses=first.course_misses,
         symptoms=tuple(SymptomView(key[0], headline(s.diagnosis.hint, s.id) if s.diagnosis else s.id,
-                                   tuple(found), key[1], key[2])
+                                   tuple(found), key[1], key[2],
+                                   next((c.frames for c in found if c.frames), ()))
                        for key, (s, found) in symptoms.items()),
         caused_by=(numbers[id(root)], root.id) if root is not None and id(root) in numbers else None,
         named=d is not None,
@@ -796,6 +804,12 @@ def symptom_line(symptom: SymptomView, name: Callable[[int], str] = problem_name
     return f"{symptom.id} in check{'s' if len(numbers) != 1 else ''} {where}{card}: {symptom.headline}"
 
 
+def symptom_where(symptom: SymptomView) -> str:
+    """"shape-mismatch in check 92": which of a symptom's checks raised where its frames say."""
+    number = next((c.number for c in symptom.checks if c.frames), symptom.checks[0].number)
+    return f"{symptom.id} in check {number}"
+
+
 #: Titles of checks that call twice and compare: failing on a wrong value, they can read as
 #: "the results change between calls" when nothing did.
 _REPEAT_TITLE = re.compile(r"\b(repeat\w*|same (seed|result)s?|deterministic|twice)\b", re.I)
@@ -828,6 +842,9 @@ def card_blocks(cause: CauseView, frames: int | None = FRAMES_SHOWN,
     `more`: how to see the ones left out, where the format has a way (the terminal's -v)."""
     blocks = [(evidence_label(cause), cause.evidence),
               (WHERE_LABEL, where_text(cause, frames, more) if cause.frames else ""),
+              # A symptom told only here keeps where it raised (an update tripping on the bad array).
+              *((f"{WHERE_LABEL} ({symptom_where(s)})", where_text(s, frames, more))
+                for s in cause.symptoms if s.frames and not s.card),
               (COURSE_MISSES_LABEL, cause.course_misses),
               (EXAMPLE_LABEL, cause.example), (STUDENT_OUTPUT_LABEL, cause.output),
               (FIX_LABEL, cause.fix)]

@@ -24,6 +24,7 @@ from grader.reports._common import (
     FIRST_RUN_PER_CHECK,
     GRADER_ERROR_SENTENCE,
     VISIBILITIES,
+    WHERE_LABEL,
     CauseView,
     CheckView,
     ReportView,
@@ -31,6 +32,7 @@ from grader.reports._common import (
     cause_views,
     first_run,
     round_score,
+    where_text,
 )
 from grader.results import GradingResult
 
@@ -97,7 +99,8 @@ def _pointer(cause: CauseView, check: CheckView) -> str:
     symptom = next(s for s in cause.symptoms if check in s.checks)
     return (f"**`{md.inline(symptom.id)}`** — {md.trusted(symptom.headline)}.\n\n"
             f"This follows from **`{md.inline(cause.id)}`** ({md.trusted(cause.summary)}), told under "
-            f"{where}: fix that first." + ("\n\n" + md.fenced(check.message) if check.message else ""))
+            f"{where}: fix that first." + ("\n\n" + md.fenced(check.message) if check.message else "")
+            + (f"\n\n**{WHERE_LABEL}:**\n\n" + md.fenced(where_text(check)) if check.frames else ""))
 
 
 def _test_output(check: CheckView, card: tuple[CauseView, bool] | None,

@@ -33,6 +33,8 @@ from grader.reports._common import (
     clean_line,
     round_score,
     symptom_line,
+    WHERE_LABEL,
+    where_text,
 )
 
 SUITE_NAME = "grader"
@@ -66,7 +68,8 @@ def _body(check: CheckView, card: tuple[CauseView, bool] | None) -> str:
         return f"[{cause.id}] {cause.summary}\nSame cause as check {first}: the evidence and the fix are there."
     symptom = next(s for s in cause.symptoms if check in s.checks)
     return (f"[{symptom.id}] {symptom.headline}\nThis follows from [{cause.id}] {cause.headline} "
-            f"(check {first}): fix that first.\n\n{check.message}")
+            f"(check {first}): fix that first.\n\n{check.message}"
+            + (f"\n\n{WHERE_LABEL}:\n{where_text(check)}" if check.frames else ""))
 
 
 def _message(check: CheckView, card: tuple[CauseView, bool] | None) -> str:

@@ -58,6 +58,9 @@ def test_db_not_summed_blames_linear_backward_and_shows_the_optimizer_line(tmp_p
     lines = terminal.stdout.splitlines()
     where = next(i for i, line in enumerate(lines) if "optim.py, line" in line)
     assert lines[where + 1].strip() == "layer.b -= self.lr * layer.db"
+    # One card: the shape error blamed on db is the bias-gradient bug Linear's checks name.
+    assert "(1 problem)" in terminal.stdout and "Problem 2" not in terminal.stdout
+    assert "Where in your code (shape-mismatch in check" in terminal.stdout
 
 
 @pytest.mark.slow
@@ -81,11 +84,15 @@ def test_mytorch_transposed_dLdW_blames_linear_not_sgd(tmp_path):
     training = [t for t in tests if "SGD.step() raised" in t.get("output", "")]
     assert training, "no training check reports SGD.step's error"
     output = training[0]["output"]
-    # The card's headline names the gradient; its fix gives the contract and the producer.
+    # One card: Linear's own check names the transposed dLdW, so the training checks are told
+    # under it (naming the gradient, the contract and the producer), not as a second problem.
     assert "Linear 1 of 2's dLdW has shape (784, 64)" in output
-    assert "The contract is (64, 784), the shape of W" in output
+    assert "This follows from **`shape-mismatch`** (Linear.dLdW has shape (2, 3)" in output
+    assert "the contract is (64, 784), the shape of W" in output
     assert "Fix Linear.backward" in output
     assert "mytorch/optim/sgd.py, line" in output
+    assert all("This follows from" in t["output"] for t in tests
+               if t["output"].startswith("**`shape-mismatch`** — Linear 1 of 2's dLdW"))
 
 
 def _stubbed(src: Path, dest: Path) -> Path:

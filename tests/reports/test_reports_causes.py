@@ -12,7 +12,7 @@ from grader.classstats import class_figures
 from grader.records import GRADED, SubmissionRecord
 from grader.reports import render
 from grader.reports._common import build_view
-from grader.results import CheckResult, Diagnosis, GradingResult
+from grader.results import CheckResult, Diagnosis, Frame, GradingResult
 
 RELU = ("ReLU.backward gates on (grad_out > 0); it must gate on the forward input: pass grad_out "
         "where x > 0 and 0 elsewhere")
@@ -234,3 +234,77 @@ def test_unexplained_differences_of_one_function_are_one_cause() -> None:
     causes = group_causes(checks)
     assert [(c.id, [x.number for x in c.checks]) for c in causes] == [("wrong-gradient", ["49", "50"]),
                                                                      ("wrong-forward", ["48"])]
+
+
+def _blamed(number: str, hint: str, frames: list[Frame] | None = None) -> CheckResult:
+    """A training check whose shape error was blamed on the array that produced it."""
+    check = _failed(number, "training", Diagnosis("shape-mismatch", hint),
+                    message=hint + " Fix it; the error came later, where the gradient was used: network.train() "
+                    "raised ValueError: non-broadcastable output operand")
+    check.frames = frames or []
+    return check
+
+
+DB_NOT_SUMMED = ("Linear's db has shape (1, 2): it keeps the batch axis; sum grad_out over the batch: "
+                 "grad_out.sum(axis=0), shape (2,)")
+BLAMED_DB = "Linear 1 of 2's db has shape (2, 64); the contract is (64,), the shape of b"
+OPTIM_FRAMES = [Frame("network.py", 82, "train", "optimizer.step()"),
+                Frame("optim.py", 22, "step", "layer.b -= self.lr * layer.db")]
+
+
+def test_a_shape_error_blamed_on_the_array_a_component_bug_names_is_told_under_that_bug() -> None:
+    checks = [_failed("37", "linear", Diagnosis("bias-gradient-not-summed", DB_NOT_SUMMED)),
+              _blamed("92", BLAMED_DB, OPTIM_FRAMES), _blamed("93", BLAMED_DB, OPTIM_FRAMES)]
+    causes = group_causes(checks)
+    assert [c.id for c in causes] == ["bias-gradient-not-summed"]
+    assert [(s.id, s.probable, [c.number for c in s.checks]) for s in causes[0].symptoms] == \
+        [("shape-mismatch", False, ["92", "93"])]
+    assert root_cause_ids(checks) == ["bias-gradient-not-summed"]
+    # Where the update tripped is still shown, on the one card, in every format.
+    result = GradingResult("db", checks, seed=1)
+    for fmt in ("text", "markdown", "html", "junit"):
+        out = render(result, fmt).replace("\\", "")  # Markdown escapes brackets
+        assert "layer.b -= self.lr * layer.db" in out and "Where in your code (shape-mismatch in check 92)" in out, fmt
+    outputs = {t["number"]: t["output"] for t in json.loads(render(result, "json"))["tests"]}
+    assert "This follows from **`bias-gradient-not-summed`**" in outputs["92"]
+    assert "optim.py, line 22, in step" in outputs["92"]
+
+
+def test_the_same_rule_holds_for_a_transposed_weight_gradient_and_a_model_s_grads() -> None:
+    # MyTorch: Linear's own check names a transposed dLdW; SGD.step tripped on it in training.
+    mytorch = [_failed("52", "linear", Diagnosis("shape-mismatch", "Linear.dLdW has shape (2, 3), the transpose "
+                                                 "of the required (3, 2): swap the operands or transpose the product")),
+               _blamed("79", "Linear 1 of 2's dLdW has shape (784, 64); the contract is (64, 784), the shape of W")]
+    assert [(c.id, c.first.number, [s.id for s in c.symptoms]) for c in group_causes(mytorch)] == \
+        [("shape-mismatch", "52", ["shape-mismatch"])]
+    # CS231n: the model's own check names grads['b1']; the training loss blamed FullyConnectedNet.loss.
+    b1 = "FullyConnectedNet's grads['b1'] has shape (2, 4); the contract requires (4,)"
+    cs231n = [_failed("19", "fc-net", Diagnosis("shape-mismatch", b1)),
+              _blamed("48", "FullyConnectedNet.loss's grads['b1'] has shape (64, 64); the contract is (64,)")]
+    assert [(c.first.number, len(c.symptoms)) for c in group_causes(cs231n)] == [("19", 1)]
+
+
+def test_a_blamed_shape_error_no_component_check_explains_keeps_its_card() -> None:
+    other_array = [_failed("37", "linear", Diagnosis("bias-gradient-not-summed", DB_NOT_SUMMED)),
+                   _blamed("92", "Linear 1 of 2's dW has shape (64, 2); the contract is (2, 64), the shape of W")]
+    assert [(c.id, c.first.number) for c in group_causes(other_array)] == \
+        [("bias-gradient-not-summed", "37"), ("shape-mismatch", "92")]
+    alone = [_blamed("92", BLAMED_DB, OPTIM_FRAMES)]
+    card = build_view(GradingResult("db", alone, seed=1)).causes[0]
+    assert card.id == "shape-mismatch" and card.frames and not card.symptoms
+
+
+def test_a_card_whose_message_is_its_hint_tells_the_observation_as_what_went_wrong() -> None:
+    said = "affine_backward's db has shape (1, 1); the contract requires (1,)"
+    card = build_view(GradingResult("s", [_failed("8", "affine", Diagnosis("shape-mismatch", said))])).causes[0]
+    assert (card.headline, card.evidence) == ("affine_backward's db has shape (1, 1)", "The contract requires (1,)")
+    assert card.fix.startswith("Print the shapes")  # the fix is advice, not the observation again
+    blamed = ("FullyConnectedNet.loss's grads['b1'] has shape (64, 64); the contract is (64,): it keeps the "
+              "batch axis. Fix FullyConnectedNet.loss (its backward pass).")
+    card = build_view(GradingResult("s", [_failed("48", "training", Diagnosis("shape-mismatch", blamed))])).causes[0]
+    assert card.evidence == "The contract is (64,): it keeps the batch axis"
+    assert card.fix == "Fix FullyConnectedNet.loss (its backward pass)."
+    # A hint whose rest is all advice keeps it as the fix.
+    card = build_view(GradingResult("s", [_failed("37", "linear",
+                                                  Diagnosis("bias-gradient-not-summed", DB_NOT_SUMMED))])).causes[0]
+    assert card.evidence == "" and card.fix.startswith("Sum grad_out over the batch")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.profiles.base import Release
 from grader.rubric import RubricError, loads_rubric
 
 FIXTURE = Path(__file__).resolve().parent / "scope_fixture"
@@ -238,3 +239,12 @@ def test_a_profile_without_releases_refuses_the_key():
     with pytest.raises(RubricError) as caught:
         loads_rubric('profile = "default"\n[conventions]\nrelease = "x"\n')
     assert "release" in str(caught.value)
+
+
+def test_a_release_prints_as_its_name_in_failing_examples() -> None:
+    """Hypothesis shows the `release` fixture in the smallest failing example a student reads:
+    the name is what identifies it; its component sets and notebook test ids would bury the input."""
+    release = Release("CS231n 2021-2024 assignment2", why="fc_net.py defines FullyConnectedNet only",
+                      assigned=frozenset({"affine", "relu"}), course_tests=("test_layers.py::test_relu",))
+    assert repr(release) == "Release('CS231n 2021-2024 assignment2')"
+    assert "affine" not in repr(release) and "test_layers" not in repr(release)

@@ -64,6 +64,8 @@ class BatchRow:
     percent: float = 0.0
     by_tag: dict[str, float] = field(default_factory=dict)
     diagnoses: list[str] = field(default_factory=list)
+    # The course release graded ("MyTorch 2.0.x S22-S23"): a class may mix semesters' handouts.
+    release: str = ""
     error: str = ""
     seconds: float = 0.0
 
@@ -74,7 +76,9 @@ class BatchRow:
                    score=record.score, max_score=record.max_score,
                    percent=result.percent if record.graded and result is not None else 0.0,
                    by_tag={tag: got for tag, (got, _) in record.by_tag.items()},
-                   diagnoses=record.diagnoses(limit=5), error=record.error, seconds=record.seconds)
+                   diagnoses=record.diagnoses(limit=5),
+                   release=result.release if record.graded and result is not None else "",
+                   error=record.error, seconds=record.seconds)
 
 
 @dataclass
@@ -383,14 +387,14 @@ def component_columns(rubric: Rubric, rows: list[BatchRow]) -> list[str]:
 
 def write_gradebook(rows: list[BatchRow], out: Path, tags: list[str]) -> None:
     header = (["submission", "score", "max_score", "percent"] + [f"score:{t}" for t in tags]
-              + ["diagnoses", "status", "error", "seconds"])
+              + ["diagnoses", "release", "status", "error", "seconds"])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
     for r in rows:
         writer.writerow([r.submission, _num(r.score), _num(r.max_score), _num(r.percent)]
                         + [_num(r.by_tag.get(t, 0.0)) for t in tags]
-                        + [";".join(r.diagnoses), r.status, r.error, _num(r.seconds)])
+                        + [";".join(r.diagnoses), r.release, r.status, r.error, _num(r.seconds)])
     # Write-then-rename: an interrupted batch never leaves half a gradebook behind.
     tmp = out.with_name(f".{out.name}.part")
     tmp.write_text(buffer.getvalue(), encoding="utf-8")

@@ -657,6 +657,11 @@ def profiles_cmd() -> None:
     for profile in all_profiles():
         click.echo(_wrapped(f"{profile.name}: {profile.title}", " " * 4))
         click.echo(_wrapped(f"    expects: {profile.expects}", " " * 13))
+        if profile.releases:
+            # Which handouts a course folder may be: detected from its files, or set in the rubric.
+            names = "; ".join(release.name for release in profile.releases)
+            click.echo(_wrapped(f"    releases: {names} (detected; [conventions] release sets one)",
+                                " " * 14))
         click.echo(_wrapped(f"    rubric:  {profile.rubric} (grader run SUB --profile {profile.name})", " " * 13))
 
 

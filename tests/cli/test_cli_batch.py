@@ -72,18 +72,19 @@ def test_discover_errors(tmp_path: Path) -> None:
 
 def test_gradebook_columns_and_order(tmp_path: Path) -> None:
     rows = [BatchRow("b", tmp_path, score=87.5, max_score=100, percent=87.5, by_tag={"linear": 14.0},
-                     diagnoses=["relu-mask", "wrong-gradient"]),
+                     diagnoses=["relu-mask", "wrong-gradient"], release="MyTorch 2.0.x S22-S23"),
             BatchRow("a", tmp_path, status="timeout", error="timeout: not graded within 5 s", max_score=100)]
     out = tmp_path / "g.csv"
     write_gradebook(rows, out, ["api", "linear"])
     with out.open(newline="") as f:
         header = next(csv.reader(f))
     assert header == ["submission", "score", "max_score", "percent", "score:api", "score:linear",
-                      "diagnoses", "status", "error", "seconds"]
+                      "diagnoses", "release", "status", "error", "seconds"]
     got = read_csv(out)
     assert [r["submission"] for r in got] == ["b", "a"]  # the order given, not re-sorted
     assert got[0]["diagnoses"] == "relu-mask;wrong-gradient" and got[0]["score:linear"] == "14"
     assert got[1]["status"] == "timeout" and got[1]["score"] == "0"
+    assert got[0]["release"] == "MyTorch 2.0.x S22-S23" and got[1]["release"] == ""
 
 
 # -- one process per submission: exit statuses → rows -----------------------------------
@@ -162,6 +163,25 @@ def test_batch_bad_input(tmp_path: Path) -> None:
     (tmp_path / "s").mkdir()
     result = runner.invoke(cli, ["batch", str(tmp_path / "s"), "--rubric", str(bad)])
     assert result.exit_code == 2 and "limits.memory_mb = 0" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_class_mixing_semesters_is_graded_each_by_its_own_release(tmp_path: Path) -> None:
+    """Last year's 2.0.x handout beside this year's 3.0.x one: each row names its release
+    and both correct solutions get full marks."""
+    klass = tmp_path / "class"
+    profiles = REFERENCE.parent / "tests" / "profiles"
+    for name, source in (("a-2023", profiles / "mytorch_v2" / "solution"),
+                         ("b-2024", profiles / "mytorch" / "solution")):
+        shutil.copytree(source, klass / name, ignore=shutil.ignore_patterns("__pycache__"))
+    out = tmp_path / "gradebook.csv"
+    result = CliRunner().invoke(cli, ["batch", str(klass), "--profile", "mytorch-hw1p1", "--jobs", "2",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = {r["submission"]: r for r in read_csv(out)}
+    assert rows["a-2023"]["release"].startswith("MyTorch 2.0.x"), rows["a-2023"]
+    assert rows["b-2024"]["release"] and "2.0.x" not in rows["b-2024"]["release"], rows["b-2024"]
+    assert all(float(r["percent"]) == 100.0 for r in rows.values()), rows
 
 
 @pytest.mark.slow

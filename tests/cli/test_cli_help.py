@@ -65,5 +65,11 @@ def test_profiles_listing_fits_100_columns():
     lines = done.output.splitlines()
     assert max(len(line) for line in lines) <= 100
     assert any(line.startswith("mytorch-hw1p1: ") for line in lines)
+    listing = " ".join(line.strip() for line in lines)
+    # Every release a course profile grades is listed, so an instructor can name one in a rubric.
+    from grader.profiles import all_profiles
+    for profile in all_profiles():
+        for release in profile.releases:
+            assert release.name in listing, release.name
     # a wrapped description continues under its label's text, not at the margin
     assert all(line.startswith(("default", "mytorch", "cs231n", "    ")) for line in lines)

@@ -19,7 +19,7 @@ from grader.profiles.cs231n_fc import layout, releases
 
 PROFILE = Profile(
     name="cs231n-fc",
-    title="Stanford CS231n fully-connected nets (2018 on; 2017 with [conventions] dropout_p)",
+    title="Stanford CS231n fully-connected nets, 2016-2026, assignment1 and assignment2",
     expects=("the assignment folder holding the package cs231n/ (or that package folder "
              "itself): layers.py (affine, relu, softmax_loss, dropout, batchnorm and layernorm "
              "when the year has them; forward -> (out, cache)), optim.py (sgd, sgd_momentum, "

@@ -834,6 +834,22 @@ def card_note(cause: CauseView, name: Callable[[int], str] = problem_name) -> st
     return " ".join(notes)
 
 
+def cards_by_check(causes: list[CauseView]) -> dict[int, tuple[CauseView, bool]]:
+    """check index -> (its cause's card, whether this check is the one that tells it).
+
+    For the per-check formats (JUnit, Gradescope): the first check of a cause carries the
+    card; its other checks, and the checks of the symptoms told under it, point to it.
+    """
+    cards: dict[int, tuple[CauseView, bool]] = {}
+    for cause in causes:
+        for i, check in enumerate(cause.checks):
+            cards[check.index] = (cause, i == 0)
+        for symptom in cause.symptoms:
+            for check in symptom.checks:
+                cards.setdefault(check.index, (cause, False))
+    return cards
+
+
 def card_blocks(cause: CauseView, frames: int | None = FRAMES_SHOWN,
                 more: str = "") -> list[tuple[str, str]]:
     """The labelled texts of a card after its list of checks, in the order reports show them:

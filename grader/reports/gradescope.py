@@ -21,6 +21,7 @@ from typing import Any, Callable
 from grader.reports import markdown as md
 from grader.reports._common import (
     BEYOND_HEADING,
+    cards_by_check,
     FIRST_RUN_PER_CHECK,
     GRADER_ERROR_SENTENCE,
     VISIBILITIES,
@@ -57,21 +58,12 @@ _DIAGNOSIS_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 def _cards_by_check(view: ReportView) -> dict[int, tuple[CauseView, bool]]:
-    """check index -> (its cause's card, whether this check is the one that tells it).
+    """check index -> (its cause's card, whether this check tells it), over every check.
 
-    The first check of a cause carries the card; the others, and the checks of the symptoms
-    told under it, point to it (said once). Causes are formed within what a student may see
-    now and, separately, within the withheld checks, so a visible test never points to a
-    withheld one.
+    Causes are formed within what a student may see now and, separately, within the withheld
+    checks, so a visible test never points to a withheld one.
     """
-    cards: dict[int, tuple[CauseView, bool]] = {}
-    for cause in _all_causes(view):
-        for i, check in enumerate(cause.checks):
-            cards[check.index] = (cause, i == 0)
-        for symptom in cause.symptoms:
-            for check in symptom.checks:
-                cards.setdefault(check.index, (cause, False))
-    return cards
+    return cards_by_check(_all_causes(view))
 
 
 def _all_causes(view: ReportView) -> list[CauseView]:

@@ -19,6 +19,7 @@ from grader.causes import root_diagnosis
 
 from grader.reports._common import (
     BEYOND_HEADING,
+    cards_by_check,
     FIRST_RUN_PER_CHECK,
     first_run,
     first_run_text,
@@ -99,18 +100,6 @@ def classname(check: CheckView) -> str:
     return check.name.split("::", 1)[0].removesuffix(".py").replace("/", ".")
 
 
-def _cards(view: ReportView) -> dict[int, tuple[CauseView, bool]]:
-    """check index -> (its card, whether it tells it): the first check of a cause tells it."""
-    cards: dict[int, tuple[CauseView, bool]] = {}
-    for cause in view.causes + view.beyond_causes:
-        for i, check in enumerate(cause.checks):
-            cards[check.index] = (cause, i == 0)
-        for symptom in cause.symptoms:
-            for check in symptom.checks:
-                cards.setdefault(check.index, (cause, False))
-    return cards
-
-
 def _testcase(suite: ET.Element, check: CheckView, card: tuple[CauseView, bool] | None) -> None:
     case = ET.SubElement(suite, "testcase", {
         "classname": classname(check),
@@ -176,7 +165,7 @@ def render_view(view: ReportView) -> str:
     if first:
         # Nothing implemented yet: what to do first, once for the suite; each failure says so.
         ET.SubElement(suite, "system-out").text = first_run_text(first)
-    cards = _cards(view)
+    cards = cards_by_check(view.causes + view.beyond_causes)
     for check in cases:
         _testcase(suite, check, cards.get(check.index))
         if first and check.status == "failed":

@@ -67,6 +67,10 @@ HALF_REG = ("loss += reg * (np.sum(W1 * W1) + np.sum(W2 * W2))",
             "loss += 0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2))")
 
 
+PREDICT = ("        return np.argmax(self.loss(X), axis=1)",
+           "        y_pred = None\n        return np.argmax(y_pred)")
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     root = tmp_path_factory.mktemp("cs231n-years")
@@ -76,7 +80,14 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     text = source.read_text()
     assert HALF_REG[0] in text
     source.write_text(text.replace(*HALF_REG))
-    jobs = [job("nn", root / "nn", rubric="cs231n-fc"), job("nn-half-reg", root / "nn-half-reg", rubric="cs231n-fc")]
+    # The dev set's real bug the notebook's loss checks miss: argmax over a y_pred still None.
+    shutil.copytree(NEURAL_NET, root / "nn-predict")
+    source = root / "nn-predict" / "cs231n" / "classifiers" / "neural_net.py"
+    text = source.read_text()
+    assert PREDICT[0] in text
+    source.write_text(text.replace(*PREDICT))
+    jobs = [job("nn", root / "nn", rubric="cs231n-fc"), job("nn-half-reg", root / "nn-half-reg", rubric="cs231n-fc"),
+            job("nn-predict", root / "nn-predict", rubric="cs231n-fc")]
     return grade_in_subprocesses(jobs, root, processes=1)
 
 
@@ -95,6 +106,15 @@ def test_old_assignment1_halved_regulariser_is_named(graded):
     failed = [c for c in result["checks"] if c["status"] == "failed"]
     assert failed and all(c["tags"][0] == "neural-net" for c in failed), describe(result)
     assert "regularization" in {d["id"] for c in failed for d in c["diagnoses"]}, describe(result)
+
+
+@pytest.mark.slow
+def test_old_assignment1_predict_is_graded(graded):
+    result = graded["nn-predict"]
+    failed = [c for c in result["checks"] if c["status"] == "failed"]
+    assert [c["name"].split("::")[-1] for c in failed] == ["test_neural_net_predict"], describe(result)
+    assert failed[0]["diagnoses"][0]["id"] == "shape-mismatch", describe(result)
+    assert "predict" in failed[0]["message"], describe(result)
 
 
 def test_repository_root_with_several_assignments_names_each(tmp_path):

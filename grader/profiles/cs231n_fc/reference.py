@@ -60,7 +60,8 @@ def svm_loss(x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
 
 def update(rule: str, w: np.ndarray, dw: np.ndarray, config: dict) -> tuple[np.ndarray, dict]:
     """One step of an update rule; `config` holds the defaults already (copied, not edited).
-    Adam with `config["folded"]` true: the efficient form with the corrections in the step."""
+    Adam with `config["folded"]` true: the efficient form with the corrections in the step;
+    RMSProp with `config["eps_inside"]` true: sqrt(cache + eps) instead of sqrt(cache) + eps."""
     c = dict(config)
     lr = c["learning_rate"]
     if rule == "sgd":
@@ -72,6 +73,10 @@ def update(rule: str, w: np.ndarray, dw: np.ndarray, config: dict) -> tuple[np.n
     if rule == "rmsprop":
         cache = c["decay_rate"] * c.get("cache", np.zeros_like(w)) + (1 - c["decay_rate"]) * dw ** 2
         c["cache"] = cache
+        if c.get("eps_inside"):
+            # epsilon under the root, as many submissions write it: the notebook's check
+            # (errors around 1e-7) cannot tell the two apart, so the course accepts it.
+            return w - lr * dw / np.sqrt(cache + c["epsilon"]), c
         return w - lr * dw / (np.sqrt(cache) + c["epsilon"]), c
     if rule == "adam":
         t = c.get("t", 0) + 1  # incremented before the bias corrections

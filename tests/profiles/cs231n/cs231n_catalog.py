@@ -266,6 +266,10 @@ VARIANTS: tuple[Variant, ...] = (
                                            '(1 - config["beta1"] ** config["t"])\n'
                                            '    next_w = w - step * config["m"] / (np.sqrt(config["v"]) + config["epsilon"])'),
             "bias corrections folded into the step size", ("update-rules",)),
+    # Epsilon under the root (dev set: AndersonZhangyq/cs231n-2017); the notebook's check passes it.
+    Variant("rmsprop-eps-inside-sqrt", one(OP, 'dw / (np.sqrt(config["cache"]) + config["epsilon"])',
+                                           'dw / np.sqrt(config["cache"] + config["epsilon"])'),
+            "epsilon under the square root", ("update-rules", "training")),
     Variant("mask-bool", ((LY, ((MASK, "mask = np.random.rand(*x.shape) < p"),
                                 ("        out = x * mask\n", "        out = x * mask / p\n"),
                                 ("        return dout * mask", '        return dout * mask / dropout_param["p"]'))),),

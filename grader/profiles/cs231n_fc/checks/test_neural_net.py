@@ -114,3 +114,30 @@ def test_neural_net_numerical(cs231n, case):
         expect_close(got, numeric, what=f"{CLS}'s grads['{name}']", atol=G.ATOL,
                      formula="the gradient of your own loss", rtol=G.NUMERIC_RTOL,
                      expected_from="central differences of your loss")
+
+
+@title("neural_net.TwoLayerNet: predict gives each row's highest-scoring class")
+@tags("neural-net")
+@settings(max_examples=S.examples(0.1, at_least=3))
+@given(case=net_cases(max_depth=2))
+def test_neural_net_predict(cs231n, case):
+    """predict(X) is argmax over the net's own scores, one integer label per row (the
+    notebook only checks it through validation accuracy after training; dev set:
+    `np.argmax(y_pred)` on a `y_pred` still None passed the loss and gradient checks)."""
+    dims, params, X, _, reg = case
+    net = build(cs231n, dims)
+    net.set("params", {k: v.copy() for k, v in params.items()})
+    got = D.require_array(net.call("predict", X), (X.shape[0],), kinds="i",
+                          what=f"{CLS}.predict(X) for X of shape {X.shape}")
+    scores = reference(params, X, None, reg)
+    want = np.argmax(scores, axis=1)
+    # Any class tied for the highest score is right (all-zero weights tie every class).
+    in_range = (got >= 0) & (got < scores.shape[1])
+    picked = scores[np.arange(len(got)), np.where(in_range, got, 0)]
+    top = scores.max(axis=1)
+    right = in_range & (picked >= top - 1e-9 * np.maximum(1.0, np.abs(top)))
+    if not right.all():
+        wrong = int(np.flatnonzero(~right)[0])
+        fail("wrong-forward", f"{CLS}.predict(X)[{wrong}] is {int(got[wrong])}, but row {wrong}'s "
+             f"highest score is class {int(want[wrong])}: predict returns "
+             "np.argmax(scores, axis=1) over loss(X)'s scores")

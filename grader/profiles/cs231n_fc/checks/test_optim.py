@@ -71,8 +71,16 @@ def same_step(got: np.ndarray, want: np.ndarray, previous: np.ndarray) -> bool:
 ADAM_FORMS: tuple[dict, ...] = ({}, {"t": 1}, {"folded": True}, {"t": 1, "folded": True})
 
 
+#: The RMSProp forms the course accepts: epsilon added to the root or under it (dev set:
+#: AndersonZhangyq/cs231n-2017, notebook error 9.5e-8 either way).
+RMSPROP_FORMS: tuple[dict, ...] = ({}, {"eps_inside": True})
+
+
 def accepted_starts(rule: str, config: dict) -> list[dict]:
-    """The reference configs a rule's steps may follow (Adam: ADAM_FORMS; t only if unset)."""
+    """The reference configs a rule's steps may follow (Adam: ADAM_FORMS, t only if unset;
+    RMSProp: RMSPROP_FORMS)."""
+    if rule == "rmsprop":
+        return [{**config, **form} for form in RMSPROP_FORMS]
     if rule != "adam":
         return [config]
     return [{**config, **form} for form in ADAM_FORMS if "t" not in form or "t" not in config]

@@ -597,8 +597,14 @@ def require_array(actual: object, shape: tuple[int, ...], *, what: str, kinds: s
     if actual is None:
         raise CheckFailure(diagnosis("shape-mismatch", f"{what} is None: the method must return "
                                      f"(or set) an array of shape {tuple(shape)}"))
+    # A student object stays in the worker; its own class name is what the student wrote.
+    kind = getattr(actual, "type_name", None) or type(actual).__name__
+    if kind == "NotImplementedType":
+        # MyTorch's handouts stub methods with `return NotImplemented`.
+        raise CheckFailure(diagnosis("missing-api", f"{what} is NotImplemented: the handout's stub "
+                                     f"is still there; return an array of shape {tuple(shape)}"))
     if not _numeric(actual):
-        raise CheckFailure(diagnosis("shape-mismatch", f"{what} is a {type(actual).__name__}, "
+        raise CheckFailure(diagnosis("shape-mismatch", f"{what} is a {kind}, "
                                      f"not a numeric array of shape {tuple(shape)}"))
     arr = np.asarray(actual)
     if tuple(arr.shape) != tuple(shape):

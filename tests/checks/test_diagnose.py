@@ -65,6 +65,28 @@ def test_require_array_raises_named_failures():
     assert D.require_array(np.zeros((2, 3)), (2, 3), what="dx").shape == (2, 3)
 
 
+class _WorkerObject:
+    """Stands for a sandbox RemoteObject: a student value kept in the worker, known here by
+    its class name only."""
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+
+def test_require_array_names_the_students_type_and_the_notimplemented_stub():
+    from grader.sandbox.client import RemoteObject
+
+    assert "type_name" in RemoteObject.__slots__  # what the stand-in imitates
+    with pytest.raises(D.CheckFailure) as info:
+        D.require_array(_WorkerObject("NotImplementedType"), (4, 3), what="Linear.forward(A)")
+    assert info.value.diagnoses[0].id == "missing-api"
+    assert "NotImplemented" in info.value.diagnoses[0].hint and "(4, 3)" in info.value.diagnoses[0].hint
+    with pytest.raises(D.CheckFailure) as info:
+        D.require_array(_WorkerObject("Tensor"), (4, 3), what="dLdA")
+    assert info.value.diagnoses[0].id == "shape-mismatch"
+    assert "is a Tensor" in info.value.diagnoses[0].hint and "RemoteObject" not in info.value.diagnoses[0].hint
+
+
 def test_require_scalar_accepts_floats_and_0d_arrays():
     assert D.require_scalar(1.5, what="loss") == 1.5
     assert D.require_scalar(np.float64(2.0), what="loss") == 2.0

@@ -116,7 +116,7 @@ def test_neural_net_numerical(cs231n, case):
                      expected_from="central differences of your loss")
 
 
-@title("neural_net.TwoLayerNet: predict gives each row's highest-scoring class")
+@title("neural_net.TwoLayerNet: predict picks the top-scoring class")
 @tags("neural-net")
 @settings(max_examples=S.examples(0.1, at_least=3))
 @given(case=net_cases(max_depth=2))

@@ -921,6 +921,13 @@ def first_run(view: ReportView) -> FirstRunView | None:
     return FirstRunView(steps, [c for c in view.components if c.max_score > 0])
 
 
+def lists_beyond(view: ReportView) -> bool:
+    """Whether a report lists the checks beyond the course's own tests. Not on a first run:
+    with nothing implemented yet they fail only for that, and the first-run report already
+    says what to implement."""
+    return bool(view.beyond) and first_run(view) is None
+
+
 def first_run_text(first: FirstRunView) -> str:
     """The first-run report as plain text (JUnit, and a fallback for any writer)."""
     return "\n".join([f"{FIRST_RUN_HEADING}.", FIRST_RUN_INTRO, *first.step_lines(), "",

@@ -23,6 +23,7 @@ from grader.reports._common import (
     FIX_LABEL,
     FirstRunView,
     first_run,
+    lists_beyond,
     GRADER_ERROR_SENTENCE,
     NOT_ASSIGNED_HEADING,
     PROBABLE_LABEL,
@@ -331,9 +332,7 @@ def _scope(view: ReportView) -> list[str]:
     """The checks beyond the course's own tests (failed ones in full), then the parts the
     release graded does not assign."""
     out: list[str] = []
-    # Nothing implemented yet: the beyond-course checks fail only for that, and the
-    # first-run report already says what to implement.
-    if view.beyond and not first_run(view):
+    if lists_beyond(view):
         out.append(f"<h2>{e(view.beyond_heading)}</h2>")
         for check in view.beyond:
             if check.passed:

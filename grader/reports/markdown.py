@@ -27,6 +27,7 @@ from grader.reports._common import (
     FIX_LABEL,
     FirstRunView,
     first_run,
+    lists_beyond,
     GRADER_ERROR_SENTENCE,
     NOT_ASSIGNED_HEADING,
     PROBABLE_LABEL,
@@ -163,9 +164,7 @@ def scope_sections(view: ReportView, level: str = "###") -> list[str]:
     """The checks beyond the course's own tests (their own group) and the parts the release
     graded does not assign, as Markdown blocks (also used by the Gradescope writer)."""
     out: list[str] = []
-    # Nothing implemented yet: the beyond-course checks fail only for that, and the
-    # first-run report already says what to implement.
-    if view.beyond and not first_run(view):
+    if lists_beyond(view):
         out.append(f"{level} {inline(view.beyond_heading)}")
         for check in view.beyond:
             icon = STATUS_ICON.get(check.status, "❌")

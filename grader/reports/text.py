@@ -43,6 +43,7 @@ from grader.reports._common import (
     FRAMES_SHOWN,
     FirstRunView,
     first_run,
+    lists_beyond,
     card_blocks,
     card_note,
     checks_label,
@@ -210,9 +211,7 @@ def _scope_lines(view: ReportView, verbose: bool = False) -> list:
     """The checks beyond the course's own tests (each with its reason, and what went wrong),
     then the parts not assigned by the release graded."""
     items: list = []
-    # Nothing implemented yet: the beyond-course checks fail only for that, and the
-    # first-run report already says what to implement.
-    if view.beyond and not first_run(view):
+    if lists_beyond(view):
         items += [Text(""), Text(view.beyond_heading, style="bold")]
         for check in view.beyond:
             if check.passed:

@@ -1,4 +1,4 @@
-"""Trusted grader-side helpers of the training checks (grader/checks/test_training.py).
+"""Trusted grader-side helpers of the training checks (grader/profiles/default/checks/test_training.py).
 
 - stats.py: cross-entropy, accuracy, confusion matrix, single-class-collapse statistics
 - calibration.py: the reference trained the same way, the accuracy-bar rule, reference

@@ -1,6 +1,6 @@
 """An in-process stand-in for the sandbox, for developing checks quickly.
 
-`pytest grader/checks -p tests.checks.fake_student --submission DIR` runs the check
+`pytest grader/profiles/default/checks -p tests.checks.fake_student --submission DIR` runs the check
 modules with a `student` fixture that imports DIR's modules in this process and
 copies every array across the "channel" (as the real sandbox does). Not used for
 grading: the real runs go through grader.runner and the sandbox.

@@ -56,6 +56,7 @@ def test_the_wheel_carries_every_module_and_data_file(wheel: Path):
     assert not missing, f"missing from the wheel (packages are discovered in setup.py): {missing}"
     # Spot checks of what broke before: a profile's checks folder and the pytest settings.
     assert "grader/profiles/cs231n_fc/checks/__init__.py" in names
+    assert "grader/profiles/default/checks/test_mlp.py" in names
     assert "grader/checks/pytest.ini" in names and "grader/rubrics/cs231n-fc.toml" in names
 
 

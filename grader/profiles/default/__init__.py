@@ -1,5 +1,5 @@
 """The default profile: grader's own "mlp" contract (docs: student-api.md), graded by
-grader/checks exactly as before profiles existed."""
+its checks/ folder exactly as before profiles existed."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from pathlib import Path
 
 from grader.profiles.base import Profile
 from grader.sandbox import DEFAULT_FORBIDDEN
-
-_CHECKS = Path(__file__).resolve().parents[2] / "checks"
 
 PROFILE = Profile(
     name="default",
@@ -18,7 +16,7 @@ PROFILE = Profile(
              "optim.py (SGD(layers, lr)), network.py (MLP, train) at the top of the folder"),
     modules=("layers", "losses", "optim", "network"),
     markers=("layers.py", "losses.py", "optim.py", "network.py"),
-    checks_dir=_CHECKS,
+    checks_dir=Path(__file__).resolve().parent / "checks",
     rubric="default",
     solution="reference",
     # What a rubric without `forbidden_imports` forbids, as before profiles existed.

@@ -391,24 +391,6 @@ def overflow_signature(actual: object, *, what: str) -> Diagnosis | None:
                      "row's max before np.exp, and use log-softmax rather than log(softmax)")
 
 
-def extreme_mismatch_signature(actual: object, expected: object, *, what: str) -> Diagnosis | None:
-    """Finite but wrong for logits of magnitude ~1000 (while right for small ones): clipping the
-    logits, or log of an underflowed probability plus an epsilon -> softmax-overflow."""
-    found = overflow_signature(actual, what=what)
-    if found is not None:
-        return found
-    if matches(actual, expected, rtol=1e-6):
-        return None
-    return diagnosis("softmax-overflow", f"{what} is wrong for logits of magnitude ~1000 although "
-                     "right for small ones: do not clip the logits or add an epsilon inside the log; "
-                     "subtract the row max and use log-softmax")
-
-
-def softmax_forward_signature(logits: np.ndarray, actual: object) -> Diagnosis | None:
-    return first(lambda: overflow_signature(actual, what="softmax"),
-                 lambda: softmax_axis_signature(actual))
-
-
 def _ce(z: np.ndarray, y: np.ndarray) -> float:
     n = z.shape[0]
     return float(-_log_softmax(z)[np.arange(n), y].mean())

@@ -1,5 +1,15 @@
 """The default profile: grader's own "mlp" contract (docs: student-api.md), graded by
-its checks/ folder exactly as before profiles existed."""
+its checks/ folder exactly as before profiles existed. What is its own lives here:
+
+- signatures.py  diagnoses only its checks use (softmax on logits of magnitude ~1000)
+- checks/        the pytest checks (layers, losses, SGD, MLP, training on MNIST)
+
+Two things it keeps where they were, because other code shares them: its trusted
+implementation is the top-level `reference` package (the sandbox's import guard and
+`grader bundle`'s smoke test name it), and its training loop is grader/training/session.py
+(in the engine's training package, whose statistics and calibration MyTorch's and CS231n's
+recipes use too).
+"""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
 from grader.checks.framework import CheckFailure, tags, title
+from grader.profiles.default import signatures as SIG
 from reference import losses as ref_losses
 
 LOSS_RTOL = 1e-8
@@ -26,9 +27,9 @@ def check_softmax(student, z: np.ndarray, *, extreme: bool = False) -> np.ndarra
             raise CheckFailure(found)
     out = D.require_array(out, expected.shape, what="softmax's output")
     if not G.close(out, expected):
-        found = D.softmax_forward_signature(z, out)
+        found = SIG.softmax_forward_signature(z, out)
         if found is None and extreme:
-            found = D.extreme_mismatch_signature(out, expected, what="softmax")
+            found = SIG.extreme_mismatch_signature(out, expected, what="softmax")
         raise D.mismatch("wrong-forward", "softmax differs from exp(z) / exp(z).sum(axis=1, "
                          "keepdims=True)", actual=out, expected=expected, found=found)
     return out
@@ -98,7 +99,7 @@ def check_ce_value(case: S.Classification, got, expected: float, *, extreme: boo
     if not np.isclose(value, expected, rtol=LOSS_RTOL, atol=1e-12):
         found = D.cross_entropy_value_signature(case.logits, case.y, value, expected)
         if found is None and extreme:
-            found = D.extreme_mismatch_signature(value, expected, what="SoftmaxCrossEntropy.forward")
+            found = SIG.extreme_mismatch_signature(value, expected, what="SoftmaxCrossEntropy.forward")
         raise D.mismatch("wrong-forward", "SoftmaxCrossEntropy.forward differs from the mean over "
                          "the batch of -log softmax(logits)[i, y[i]]", actual=value,
                          expected=expected, found=found)
@@ -116,7 +117,7 @@ def check_ce_gradient(case: S.Classification, got, expected: np.ndarray, *,
             lambda: D.overflow_signature(got, what=what),
             lambda: D.scale_signature(got, expected, what=what, n=n, advice={
                 "N": f"{what} is N times too large: divide (softmax - onehot) by the batch size N"}),
-            lambda: D.extreme_mismatch_signature(got, expected, what=what) if extreme else None)
+            lambda: SIG.extreme_mismatch_signature(got, expected, what=what) if extreme else None)
         raise D.mismatch("wrong-gradient", f"{what} differs from {against}", actual=got,
                          expected=expected, found=found)
     return got

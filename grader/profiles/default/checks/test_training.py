@@ -30,7 +30,7 @@ from typing import Any, Iterator
 import pytest
 
 from grader.checks.framework import CheckFailure, fail, tags, title
-from grader.profiles.default.checks.test_mlp import localise_network
+from grader.profiles.default.network import localise_network
 from grader.sandbox import StudentFailure, StudentTimeout
 from grader.training.instrument import (OK, epochs_verdict, shuffle_stats, shuffle_verdict,
                                         split_epochs, update_verdict)

@@ -14,9 +14,8 @@ import numpy as np
 
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
+from grader.checks.expect import expect_array_close
 from grader.results import Diagnosis
-
-Signature = Callable[[], "Diagnosis | None"]
 
 #: The relative error a float32 result may carry: the course compares to 4 decimals on
 #: float32 inputs, so float32 arithmetic (~1e-7, more after sums) is never a finding.
@@ -69,48 +68,19 @@ def course_scalar(actual: object, *, what: str) -> float:
     return D.require_scalar(actual, what=what)
 
 
-def expect_close(actual: object, expected: np.ndarray, *, what: str, formula: str,
-                 diagnosis_id: str = "wrong-gradient", n: int | None = None,
-                 signatures: tuple[Signature, ...] = (), rtol: float = G.REFERENCE_RTOL,
-                 expected_from: str = "the definition", atol: float = G.ATOL,
-                 course_precision: bool = False) -> np.ndarray:
-    """`actual` must have `expected`'s shape and dtype float64 and equal it to `rtol`.
-
-    `course_precision` (MyTorch's checks, through expect_course_close): float32 arrays and
-    extra leading size-1 axes are accepted and `rtol` is never tighter than float32's
-    precision (FLOAT32_RTOL), as the course's autograder accepts; other profiles sharing this
-    helper (cs231n-fc) keep the strict float64 comparison.
-    `atol` floors the scale of the comparison (numerical gradients of a near-zero function).
-    On a mismatch: `signatures` first, then non-finite values, float32 precision and a
-    constant factor (N, 1/N, 2, -1), else `diagnosis_id` with the formula.
-    """
-    if course_precision:
-        arr, single = course_array(actual, expected.shape, what=what)
-        rtol = max(rtol, FLOAT32_RTOL)
-        if single:
-            # Float32 values below ~1e-2 carry round-off of ~1e-7 absolute (the course allows
-            # 1e-4 absolute): judged against that scale, not their own.
-            atol = max(atol, FLOAT32_SCALE)
-    else:
-        arr = D.require_array(actual, expected.shape, what=what)
-    if G.relative_error(arr, expected, atol=atol) <= rtol:
-        return arr
-    found = D.first(
-        *signatures,
-        lambda: D.finite_signature(arr, what=what, diagnosis_id=diagnosis_id),
-        lambda: D.precision_signature(arr, expected, what=what),
-        lambda: D.scale_signature(arr, expected, what=what, n=n) if diagnosis_id != "wrong-forward"
-        else None,
-    )
-    raise D.mismatch(diagnosis_id, f"{what} differs from {expected_from}: {formula}", actual=arr,
-                     expected=expected, found=found)
-
-
-def expect_course_close(actual: object, expected: np.ndarray, **kwargs) -> np.ndarray:
-    """expect_close as the MyTorch course judges: float32 arithmetic accepted (its own inputs
-    are float32 and it compares to 4 decimals), whether the array came back float32 or was
-    cast back to float64."""
-    return expect_close(actual, expected, course_precision=True, **kwargs)
+def expect_course_close(actual: object, expected: np.ndarray, *, what: str,
+                        rtol: float = G.REFERENCE_RTOL, atol: float = G.ATOL, **kwargs) -> np.ndarray:
+    """grader.checks.expect.expect_close as the MyTorch course judges: float32 arrays and extra
+    leading size-1 axes are accepted, and `rtol` is never tighter than float32's precision
+    (FLOAT32_RTOL): its own inputs are float32 and it compares to 4 decimals, whether the
+    array came back float32 or was cast back to float64."""
+    arr, single = course_array(actual, expected.shape, what=what)
+    rtol = max(rtol, FLOAT32_RTOL)
+    if single:
+        # Float32 values below ~1e-2 carry round-off of ~1e-7 absolute (the course allows
+        # 1e-4 absolute): judged against that scale, not their own.
+        atol = max(atol, FLOAT32_SCALE)
+    return expect_array_close(arr, expected, what=what, rtol=rtol, atol=atol, **kwargs)
 
 
 def expect_unchanged(first: object, second: object, *, what: str, call: str) -> None:

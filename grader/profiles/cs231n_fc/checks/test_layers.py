@@ -13,12 +13,12 @@ from hypothesis import given, settings
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
+from grader.checks.expect import expect_close
 from grader.checks.framework import beyond_course, not_assigned, tags, title
 from grader.checks.mutation import expect_unmodified
 from grader.profiles.cs231n_fc import reference as R
 from grader.profiles.cs231n_fc.releases import WITHOUT_SVM
 from grader.profiles.cs231n_fc.checks.cases import affine_cases, arrays, scores
-from grader.profiles.mytorch_hw1p1.checking import expect_close
 
 AFFINE_SHAPES = "x (N, d1..dk) is flattened to (N, D) per sample: out = x.reshape(N, -1) @ w + b"
 

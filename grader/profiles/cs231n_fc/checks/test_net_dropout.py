@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks import diagnose as D
+from grader.checks.expect import expect_close
 from grader.checks.framework import fail, tags, title
 from grader.profiles.cs231n_fc import reference as R
 from grader.profiles.cs231n_fc.checks.test_nets import require_assigned, student_loss
-from grader.profiles.mytorch_hw1p1.checking import expect_close
 
 KEEP, SEED = 0.6, 5
 

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
+from grader.checks.expect import expect_close
 from grader.checks.framework import CheckFailure, fail, not_assigned, tags, title
 from grader.profiles.cs231n_fc import reference as R
 from grader.profiles.cs231n_fc.adapters import LAYERS
 from grader.profiles.cs231n_fc.layout import NORMALIZATION_KEYWORDS
-from grader.profiles.mytorch_hw1p1.checking import expect_close
 
 
 def require_assigned(release, component: str, what: str) -> None:

@@ -15,11 +15,11 @@ from hypothesis import given, settings
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
+from grader.checks.expect import expect_close
 from grader.checks.framework import fail, tags, title
 from grader.profiles.cs231n_fc import reference as R
 from grader.profiles.cs231n_fc.checks.test_nets import net_cases
 from grader.profiles.cs231n_fc.layout import MODULES
-from grader.profiles.mytorch_hw1p1.checking import expect_close
 
 NEURAL_NET = MODULES["neural_net"]
 CLS = "TwoLayerNet"

@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
+from grader.checks.expect import expect_close
 from grader.checks.framework import diagnosis, fail, tags, title
 from grader.profiles.cs231n_fc import reference as R
 from grader.profiles.cs231n_fc import signatures as SIG
 from grader.profiles.cs231n_fc.adapters import LAYERS
 from grader.profiles.cs231n_fc.checks.cases import NormCase, norm_cases
-from grader.profiles.mytorch_hw1p1.checking import expect_close
 from grader.results import Diagnosis
 
 FORMULA = {"batchnorm": "gamma * (x - mean) / np.sqrt(var + eps) + beta, mean and biased var "

@@ -22,7 +22,7 @@ def main() -> None:
 
     from grader.data import load_dataset
     from grader.profiles.cs231n_fc import training as T
-    from grader.profiles.mytorch_hw1p1.training import N_CLASSES, init_params, train
+    from grader.training.runs import N_CLASSES, init_params, train
     from grader.rubric import load_rubric
     from grader.training.calibration import one_blas_thread
 

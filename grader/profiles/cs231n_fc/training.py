@@ -6,8 +6,8 @@ with the student's update rule, passing each parameter's config back as the Solv
 One recipe per update rule (sgd, sgd_momentum, rmsprop, adam) on [training] hidden, and a
 deeper net ([training] deep_hidden) with sgd_momentum. The grader sets the initial params
 itself and trains the reference (reference.py) on the same batches from the same params; the
-loop, evaluation and statistics are MyTorch's (grader/profiles/mytorch_hw1p1/training.py:
-`train` with a `Net`).
+loop, evaluation and statistics are the framework's (grader/training/runs.py: `train` with a
+`Net`), as MyTorch's are.
 """
 
 from __future__ import annotations

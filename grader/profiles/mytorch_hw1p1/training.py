@@ -5,14 +5,13 @@ The grader cuts the batches, calls each part in order (Linear, ReLU, Linear, los
 backward in reverse, SGD.step) and sets the initial weights itself (the handout
 initialises W to zeros, which cannot train a hidden layer). The reference network
 (reference.py) is trained on the same batches from the same weights; accuracy is always
-computed grader-side from the student's trained weights.
+computed grader-side from the student's trained weights. The loop, the runs and their
+verdicts are the framework's (grader/training/runs.py), shared with CS231n.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -20,16 +19,6 @@ from grader.checks import diagnose as D
 from grader.checks.framework import CheckFailure, diagnosis
 from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.sandbox import StudentException
-from grader.training.calibration import ref_predict
-from grader.training.stats import (CollapseStats, accuracy, collapse_stats, confusion_matrix,
-                                   cross_entropy)
-
-N_CLASSES = 10
-
-
-class Net(Protocol):
-    def step(self, X: np.ndarray, Y: np.ndarray) -> float: ...  # one SGD step; the batch loss
-    def params(self) -> R.Params: ...                             # canonical [(W, b), (W, b)]
 
 
 class LocalNet:
@@ -125,54 +114,3 @@ class StudentNet:
 
     def params(self) -> R.Params:
         return [face.params() for face in self.linears]
-
-
-@dataclass
-class TrainRun:
-    losses: list[float] = field(default_factory=list)     # mean batch loss per epoch
-    initial_loss: float = math.nan                         # grader's CE on the test set, before
-    final_loss: float = math.nan                           # ... and after
-    test_accuracy: float = 0.0
-    collapse: CollapseStats | None = None
-    confusion: np.ndarray | None = None                    # (10, 10) int: true class x predicted
-    diverged: bool = False
-
-
-def init_params(sizes: tuple[int, ...], seed: int) -> R.Params:
-    """He-normal weights, zero biases: what the grader starts both networks from."""
-    rng = np.random.default_rng(seed)
-    return [(rng.standard_normal((a, b)) * math.sqrt(2.0 / a), np.zeros(b))
-            for a, b in zip(sizes, sizes[1:])]
-
-
-def train(net: Net, start: R.Params, X: np.ndarray, y: np.ndarray, X_test: np.ndarray,
-          y_test: np.ndarray, *, epochs: int, batch_size: int, seed: int) -> TrainRun:
-    """Mini-batch training, the grader's way: its batches, one-hot labels, its evaluation."""
-    run = TrainRun(initial_loss=cross_entropy(_logits(start, X_test), y_test))
-    order_rng = np.random.default_rng(seed)
-    Y = R.one_hot(y, N_CLASSES)
-    with np.errstate(all="ignore"):
-        for _ in range(epochs):
-            order = order_rng.permutation(len(y))
-            total = 0.0
-            for begin in range(0, len(y), batch_size):
-                idx = order[begin:begin + batch_size]
-                total += net.step(X[idx], Y[idx]) * len(idx)
-            run.losses.append(total / len(y))
-            if not math.isfinite(run.losses[-1]):
-                run.diverged = True
-                break
-        params = net.params()
-        run.final_loss = cross_entropy(_logits(params, X_test), y_test)
-        predictions = ref_predict(params, X_test, "relu")
-    run.diverged = run.diverged or not math.isfinite(run.final_loss)
-    run.test_accuracy = accuracy(predictions, y_test)
-    run.collapse = collapse_stats(y_test, predictions)
-    run.confusion = confusion_matrix(y_test, predictions)
-    return run
-
-
-def _logits(params: R.Params, X: np.ndarray) -> np.ndarray:
-    from grader.training.calibration import ref_forward
-
-    return ref_forward(params, X, "relu")

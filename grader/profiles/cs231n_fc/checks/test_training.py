@@ -15,12 +15,11 @@ from grader.profiles.cs231n_fc import reference as R
 from grader.profiles.cs231n_fc import training as T
 from grader.profiles.cs231n_fc.checks.test_optim import accepted_starts, same_step
 from grader.profiles.cs231n_fc.layout import UPDATE_RULES
-from grader.profiles.mytorch_hw1p1.checks.test_training import (Runs, _describe, check_accuracy,
-                                                                check_collapse)
+from grader.training.runs import Runs, check_accuracy, check_collapse, describe
 
 class CS231nRuns(Runs):
-    """MyTorch's experiments (same loop, batches, evaluation), with CS231n's nets; one
-    experiment per recipe (training.RECIPES)."""
+    """The framework's experiments (grader/training/runs.py: the loop, batches, evaluation
+    MyTorch's use too), with CS231n's nets; one experiment per recipe (training.RECIPES)."""
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
@@ -41,7 +40,7 @@ class CS231nRuns(Runs):
         return self.references[recipe.key]
 
     def student_net(self, start: Any, lr: float, recipe: T.Recipe) -> T.StudentNet:
-        net = T.StudentNet(self.mytorch, start, recipe.rule, lr)
+        net = T.StudentNet(self.course, start, recipe.rule, lr)
         self.students[recipe.key] = (net, start)
         return net
 
@@ -66,16 +65,16 @@ def test_loss_decreases(runs: CS231nRuns, recipe: str) -> None:
     if student.diverged or student.final_loss > 2.0 * student.initial_loss:
         fail("divergence", f"training {spec.trained} (learning_rate {spec.lr:g}) makes the loss "
              f"grow (or reach inf/NaN): see the {spec.rule} and fc-net checks",
-             message=_describe(student, reference))
+             message=describe(student, reference))
     net, start = runs.students[recipe]
     if all(np.array_equal(a, b) for pair, old in zip(net.params(), start) for a, b in zip(pair, old)):
         fail("no-learning", f"{spec.rule} never moves the weights: after training every parameter "
              "equals its initial value (return next_w, do not only edit a copy)",
-             message=_describe(student, reference))
+             message=describe(student, reference))
     if not student.final_loss < 0.8 * student.initial_loss:
         fail("no-learning", f"training {spec.trained} leaves the test loss at "
              f"{student.final_loss:.3g} (from {student.initial_loss:.3g}); the reference reaches "
-             f"{reference.final_loss:.3g}", message=_describe(student, reference))
+             f"{reference.final_loss:.3g}", message=describe(student, reference))
 
 
 @tags("training")

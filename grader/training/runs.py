@@ -1,0 +1,158 @@
+"""Training experiments in the grader's own loop, shared by the course profiles' training
+checks (MyTorch, CS231n): the student's network and the reference trained side by side from
+the same params on the same batches, evaluated grader-side, and the verdicts they share.
+
+A profile supplies the two networks (a `Net`: one step on a batch, and its params) by
+subclassing `Runs`; the loop (`train`), the statistics of a run (`TrainRun`), the starting
+params (`init_params`) and the collapse and accuracy verdicts are the same for every profile.
+Accuracy is always computed from the student's trained weights by the reference forward pass.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from grader.checks.framework import fail
+from grader.training.calibration import (Params, accuracy_threshold, one_blas_thread, ref_forward,
+                                         ref_predict)
+from grader.training.stats import (CollapseStats, accuracy, collapse_stats, confusion_matrix,
+                                   cross_entropy, json_floats)
+
+N_CLASSES = 10
+
+
+class Net(Protocol):
+    def step(self, X: np.ndarray, Y: np.ndarray) -> float: ...  # X (N, D), Y (N, 10) one-hot; the batch loss
+    def params(self) -> Params: ...                               # canonical [(W, b), ...]
+
+
+@dataclass
+class TrainRun:
+    losses: list[float] = field(default_factory=list)     # mean batch loss per epoch
+    initial_loss: float = math.nan                         # grader's CE on the test set, before
+    final_loss: float = math.nan                           # ... and after
+    test_accuracy: float = 0.0
+    collapse: CollapseStats | None = None
+    confusion: np.ndarray | None = None                    # (10, 10) int: true class x predicted
+    diverged: bool = False
+
+
+def init_params(sizes: tuple[int, ...], seed: int) -> Params:
+    """He-normal weights, zero biases: what the grader starts both networks from."""
+    rng = np.random.default_rng(seed)
+    return [(rng.standard_normal((a, b)) * math.sqrt(2.0 / a), np.zeros(b))
+            for a, b in zip(sizes, sizes[1:])]
+
+
+def one_hot(labels: np.ndarray, classes: int = N_CLASSES) -> np.ndarray:
+    """labels (N,) integers -> (N, classes) float64."""
+    Y = np.zeros((labels.shape[0], classes))
+    Y[np.arange(labels.shape[0]), labels] = 1.0
+    return Y
+
+
+def train(net: Net, start: Params, X: np.ndarray, y: np.ndarray, X_test: np.ndarray,
+          y_test: np.ndarray, *, epochs: int, batch_size: int, seed: int) -> TrainRun:
+    """Mini-batch training, the grader's way: its batches, one-hot labels, its evaluation.
+
+    X: (N, D) and y: (N,) integer labels; X_test: (M, D), y_test: (M,)."""
+    run = TrainRun(initial_loss=cross_entropy(ref_forward(start, X_test, "relu"), y_test))
+    order_rng = np.random.default_rng(seed)
+    Y = one_hot(y)
+    with np.errstate(all="ignore"):
+        for _ in range(epochs):
+            order = order_rng.permutation(len(y))
+            total = 0.0
+            for begin in range(0, len(y), batch_size):
+                idx = order[begin:begin + batch_size]
+                total += net.step(X[idx], Y[idx]) * len(idx)
+            run.losses.append(total / len(y))
+            if not math.isfinite(run.losses[-1]):
+                run.diverged = True
+                break
+        params = net.params()
+        run.final_loss = cross_entropy(ref_forward(params, X_test, "relu"), y_test)
+        predictions = ref_predict(params, X_test, "relu")
+    run.diverged = run.diverged or not math.isfinite(run.final_loss)
+    run.test_accuracy = accuracy(predictions, y_test)
+    run.collapse = collapse_stats(y_test, predictions)
+    run.confusion = confusion_matrix(y_test, predictions)
+    return run
+
+
+class Runs:
+    """Each experiment once per submission: (student, reference) TrainRuns per key. A profile
+    subclasses it and builds its two networks (`reference_net`, `student_net`)."""
+
+    def __init__(self, course: Any, rubric: Any, dataset: Any, seed: int,
+                 artifacts: dict[str, Any]) -> None:
+        # `course`: the profile's view of the student's code (its adapters), for student_net.
+        self.course, self.cfg, self.dataset, self.seed = course, rubric.training, dataset, seed
+        self.artifacts = artifacts
+        self.done: dict[Any, tuple[TrainRun, TrainRun]] = {}
+
+    def experiment(self, key: Any, hidden: tuple[int, ...], lr: float, setting: Any, *,
+                   publish: bool = False) -> tuple[TrainRun, TrainRun]:
+        """(student, reference) trained once per `key` from the same params on the same
+        batches; `setting` goes to the two nets (MyTorch: the momentum; CS231n: the recipe)."""
+        if key not in self.done:
+            sizes = (self.dataset.X_train.shape[1], *hidden, N_CLASSES)
+            start = init_params(sizes, self.seed + 1)
+            data = (self.dataset.X_train, self.dataset.y_train, self.dataset.X_test, self.dataset.y_test)
+            kwargs = dict(epochs=self.cfg.epochs, batch_size=self.cfg.batch_size, seed=self.seed + 2)
+            with one_blas_thread():
+                reference = train(self.reference_net(start, lr, setting), start, *data, **kwargs)
+            student = train(self.student_net(start, lr, setting), start, *data, **kwargs)
+            self.done[key] = (student, reference)
+            if publish:
+                self.publish(student, reference)
+        return self.done[key]
+
+    def reference_net(self, start: Params, lr: float, setting: Any) -> Net:
+        raise NotImplementedError("a profile's Runs builds its reference network")
+
+    def student_net(self, start: Params, lr: float, setting: Any) -> Net:
+        raise NotImplementedError("a profile's Runs builds the student's network")
+
+    def publish(self, student: TrainRun, reference: TrainRun) -> None:
+        """One run's curve and confusion matrix, for the report writers."""
+        self.artifacts["learning_curve"] = {"student": json_floats(student.losses),
+                                            "reference": json_floats(reference.losses)}
+        if student.confusion is not None and student.collapse is not None:
+            self.artifacts["confusion_matrix"] = student.confusion.astype(int).tolist()
+            self.artifacts["predicted_histogram"] = list(student.collapse.predicted_histogram)
+            self.artifacts["label_histogram"] = list(student.collapse.label_histogram)
+        self.artifacts["test_accuracy"] = round(student.test_accuracy, 6)
+        self.artifacts["reference_accuracy"] = round(reference.test_accuracy, 6)
+        self.artifacts["accuracy_threshold"] = round(self.threshold(reference), 6)
+
+    def threshold(self, reference: TrainRun) -> float:
+        return accuracy_threshold(reference.test_accuracy, float(self.cfg.accuracy_margin),
+                                  float(self.cfg.min_accuracy))
+
+
+def describe(run: TrainRun, reference: TrainRun) -> str:
+    """One run beside the reference's, for a failure's message."""
+    return (f"test accuracy {run.test_accuracy:.1%} (reference on the same batches: "
+            f"{reference.test_accuracy:.1%}); loss {run.initial_loss:.3g} -> {run.final_loss:.3g}")
+
+
+def check_collapse(student: TrainRun, reference: TrainRun) -> None:
+    """single-class-collapse when the trained network predicts (almost) one class."""
+    if student.collapse is not None and student.collapse.collapsed:
+        fail("single-class-collapse", f"after training, {student.collapse.describe()}: the network "
+             "predicts (almost) one class for everything", message=describe(student, reference))
+
+
+def check_accuracy(runs: Runs, student: TrainRun, reference: TrainRun, *, trained: str) -> None:
+    """accuracy-below-threshold under the reference's bar; `trained` says what was trained,
+    in the assignment's words."""
+    bar = runs.threshold(reference)
+    if not (math.isfinite(student.test_accuracy) and student.test_accuracy >= bar):
+        fail("accuracy-below-threshold", f"{trained} reaches {student.test_accuracy:.1%} test "
+             f"accuracy, below the bar of {bar:.1%} (the reference reaches "
+             f"{reference.test_accuracy:.1%} on the same batches)", message=describe(student, reference))

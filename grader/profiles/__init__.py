@@ -2,7 +2,8 @@
 existing assignment").
 
 Each sub-package is one assignment and defines `PROFILE`; adding a course is adding a
-folder here and a line to `_PACKAGES`.
+folder here (README, "Adding a course: copy a profile folder"): profiles are found from
+their folders, never listed by hand.
 """
 
 from __future__ import annotations
@@ -15,12 +16,27 @@ from grader.profiles.base import Profile, module_file
 from grader.profiles.layouts import Layout, better_layout, layout_in, recognise
 
 DEFAULT_PROFILE = "default"
+
+
+def profile_name(package: str) -> str:
+    """A profile's name from its folder's: `mytorch_hw1p1/` is the profile "mytorch-hw1p1"
+    (a folder name must be a Python identifier; a profile name reads better with hyphens)."""
+    return package.replace("_", "-")
+
+
+def _discover(folder: Path) -> dict[str, str]:
+    """name -> sub-package of every profile folder in `folder` (a package: it holds
+    __init__.py), the default first, then by name. Only folder names are read, so `grader
+    --help` imports no profile."""
+    found = sorted(entry.name for entry in folder.iterdir()
+                   if entry.is_dir() and not entry.name.startswith(("_", "."))
+                   and (entry / "__init__.py").is_file())
+    packages = {profile_name(name): f"{__name__}.{name}" for name in found}
+    return dict(sorted(packages.items(), key=lambda item: (item[0] != DEFAULT_PROFILE, item[0])))
+
+
 # name -> sub-package; imported lazily so `grader --help` stays fast.
-_PACKAGES: dict[str, str] = {
-    "default": "grader.profiles.default",
-    "mytorch-hw1p1": "grader.profiles.mytorch_hw1p1",
-    "cs231n-fc": "grader.profiles.cs231n_fc",
-}
+_PACKAGES: dict[str, str] = _discover(Path(__file__).resolve().parent)
 PROFILE_NAMES: tuple[str, ...] = tuple(_PACKAGES)
 
 
@@ -33,7 +49,15 @@ def get_profile(name: str) -> Profile:
         close = difflib.get_close_matches(name, PROFILE_NAMES, n=1, cutoff=0.5)
         hint = f"did you mean '{close[0]}'?" if close else "profiles: " + ", ".join(PROFILE_NAMES)
         raise ProfileError(f"unknown profile '{name}'; {hint} (`grader profiles` lists them)")
-    return importlib.import_module(_PACKAGES[name]).PROFILE
+    module = importlib.import_module(_PACKAGES[name])
+    profile = getattr(module, "PROFILE", None)
+    if not isinstance(profile, Profile):
+        raise ProfileError(f"{module.__file__} defines no PROFILE = Profile(...): every profile "
+                           "folder's __init__.py must (see grader/profiles/base.py)")
+    if profile.name != name:
+        raise ProfileError(f"{module.__file__} names its profile '{profile.name}'; a profile is "
+                           f"named after its folder: Profile(name=\"{name}\", ...)")
+    return profile
 
 
 def all_profiles() -> list[Profile]:
@@ -74,6 +98,6 @@ def package_parent(folder: Path, profile: Profile) -> Path | None:
         f"{tops[0]} (the course imports {profile.modules[0]}) or pass the folder that holds {tops[0]}/")
 
 
-__all__ = ["Profile", "ProfileError", "DEFAULT_PROFILE", "PROFILE_NAMES", "get_profile",
+__all__ = ["Profile", "ProfileError", "DEFAULT_PROFILE", "PROFILE_NAMES", "get_profile", "profile_name",
            "all_profiles", "check_layout", "module_file", "package_parent", "Layout", "layout_in",
            "recognise"]

@@ -5,8 +5,8 @@ A profile is a frozen `Profile` built by its own sub-package
 - which modules a submission holds (`modules`, dotted for packages) and which
   files mark its layout (`markers`), to refuse a submission laid out for
   another profile with a one-line message instead of a hundred failures;
-- which check folder grades it (`checks_dir`) and which built-in rubric prices
-  it (`rubric`);
+- which check folder grades it (`checks_dir`) and which rubric prices it
+  (`rubric`: a built-in name, or a rubric file in the profile's folder);
 - which imports it forbids (`forbidden_imports`: MyTorch's GELU may use scipy);
 - how to say things in the assignment's own words (`vocabulary`: canonical
   term -> the course's term, applied to every hint a check raises);
@@ -88,7 +88,9 @@ class Profile:
     modules: tuple[str, ...]                # importable names, e.g. "layers" or "mytorch.nn.linear"
     markers: tuple[str, ...]                # relative paths; any of them present = this layout
     checks_dir: Path                        # the pytest folder that grades this assignment
-    rubric: str                             # the built-in rubric named after the profile
+    # The rubric `--profile` grades with: a built-in rubric's name (rubrics/<name>.toml), or the
+    # path of a rubric file the profile's folder carries (a new course's rubric.toml).
+    rubric: str
     forbidden_imports: tuple[str, ...]      # the rubric's default list
     packages: bool = False                  # modules are packages with absolute imports
     vocabulary: Mapping[str, str] = field(default_factory=dict)

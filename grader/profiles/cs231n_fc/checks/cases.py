@@ -8,6 +8,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from grader.checks import strategies as S
+from grader.profiles.cs231n_fc import reference as R
 
 
 @dataclass(frozen=True)
@@ -70,3 +71,30 @@ def norm_cases(draw: st.DrawFn, max_size: int = 5) -> NormCase:
     x = rng.normal(0, 1, (n, d)) * rng.uniform(0.5, 3, d) + rng.uniform(-2, 2, d)
     return NormCase(x, rng.uniform(0.5, 2, d), rng.uniform(-1, 1, d), rng.normal(0, 1, (n, d)),
                     draw(st.sampled_from([None, 1e-3, 0.5])), draw(st.sampled_from([None, 0.7])))
+
+
+def random_params(rng: np.random.Generator, dims: list[int], normalized: bool = False) -> R.Params:
+    """W_i (in, out), b_i (out,) for dims (input, hidden..., classes); normalised, also
+    gamma_i, beta_i (hidden,) away from their initial ones and zeros."""
+    params = {}
+    for i, (a, b) in enumerate(zip(dims, dims[1:]), start=1):
+        params[f"W{i}"], params[f"b{i}"] = rng.normal(0, 0.7, (a, b)), rng.normal(0, 0.3, b)
+        if normalized and i < len(dims) - 1:
+            params[f"gamma{i}"], params[f"beta{i}"] = rng.uniform(0.5, 2, b), rng.normal(0, 0.3, b)
+    return params
+
+
+@st.composite
+def net_cases(draw: st.DrawFn, *, max_depth: int = 3, max_width: int = 4, normalized: bool = False):
+    """(dims: input, hidden..., classes; params; X (N, D); y (N,); reg). `normalized` adds
+    gamma_i, beta_i (hidden,) and keeps N and the hidden widths >= 3: with two samples or
+    features every normalised value is +-1 and the gradients vanish to ~eps."""
+    low = 3 if normalized else 2
+    hidden = draw(st.lists(st.integers(low, max(low, max_width)), min_size=1, max_size=max_depth - 1))
+    dims = [draw(st.integers(2, max_width)), *hidden, draw(st.integers(2, 4))]
+    rng = S.generator(draw(S.SEEDS))
+    params = random_params(rng, dims, normalized)
+    n = draw(st.integers(low if normalized else 1, 4))
+    X, y = rng.normal(0, 1, (n, dims[0])), rng.integers(0, dims[-1], n)
+    reg = draw(st.sampled_from([0.0, 0.7]))
+    return dims, params, X, y, reg

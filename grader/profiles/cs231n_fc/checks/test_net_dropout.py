@@ -12,7 +12,8 @@ from grader.checks import diagnose as D
 from grader.checks.expect import expect_close
 from grader.checks.framework import fail, tags, title
 from grader.profiles.cs231n_fc import reference as R
-from grader.profiles.cs231n_fc.checks.test_nets import require_assigned, student_loss
+from grader.profiles.cs231n_fc.adapters import student_loss
+from grader.profiles.cs231n_fc.releases import require_assigned
 
 KEEP, SEED = 0.6, 5
 

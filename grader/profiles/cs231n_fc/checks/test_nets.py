@@ -10,23 +10,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
 from grader.checks.expect import expect_close
-from grader.checks.framework import CheckFailure, fail, not_assigned, tags, title
+from grader.checks.framework import CheckFailure, fail, tags, title
 from grader.profiles.cs231n_fc import reference as R
-from grader.profiles.cs231n_fc.adapters import LAYERS
+from grader.profiles.cs231n_fc.adapters import LAYERS, student_loss
+from grader.profiles.cs231n_fc.checks.cases import net_cases, random_params
 from grader.profiles.cs231n_fc.layout import NORMALIZATION_KEYWORDS
-
-
-def require_assigned(release, component: str, what: str) -> None:
-    """A part of FullyConnectedNet that this year's assignment does not ask for yet (2025 on,
-    assignment1: the net without dropout or normalisation) is not graded."""
-    if release is not None and not release.assigns(component):
-        not_assigned(f"{what} is not part of {release.name}")
+from grader.profiles.cs231n_fc.releases import require_assigned
 
 
 def row_as_vector(value, shape: tuple[int, ...]):
@@ -35,33 +29,6 @@ def row_as_vector(value, shape: tuple[int, ...]):
     if (isinstance(value, np.ndarray) and len(shape) == 1 and value.shape == (1, shape[0])):
         return value.reshape(shape)
     return value
-
-
-def random_params(rng: np.random.Generator, dims: list[int], normalized: bool = False) -> R.Params:
-    """W_i (in, out), b_i (out,) for dims (input, hidden..., classes); normalised, also
-    gamma_i, beta_i (hidden,) away from their initial ones and zeros."""
-    params = {}
-    for i, (a, b) in enumerate(zip(dims, dims[1:]), start=1):
-        params[f"W{i}"], params[f"b{i}"] = rng.normal(0, 0.7, (a, b)), rng.normal(0, 0.3, b)
-        if normalized and i < len(dims) - 1:
-            params[f"gamma{i}"], params[f"beta{i}"] = rng.uniform(0.5, 2, b), rng.normal(0, 0.3, b)
-    return params
-
-
-@st.composite
-def net_cases(draw: st.DrawFn, *, max_depth: int = 3, max_width: int = 4, normalized: bool = False):
-    """(dims: input, hidden..., classes; params; X (N, D); y (N,); reg). `normalized` adds
-    gamma_i, beta_i (hidden,) and keeps N and the hidden widths >= 3: with two samples or
-    features every normalised value is +-1 and the gradients vanish to ~eps."""
-    low = 3 if normalized else 2
-    hidden = draw(st.lists(st.integers(low, max(low, max_width)), min_size=1, max_size=max_depth - 1))
-    dims = [draw(st.integers(2, max_width)), *hidden, draw(st.integers(2, 4))]
-    rng = S.generator(draw(S.SEEDS))
-    params = random_params(rng, dims, normalized)
-    n = draw(st.integers(low if normalized else 1, 4))
-    X, y = rng.normal(0, 1, (n, dims[0])), rng.integers(0, dims[-1], n)
-    reg = draw(st.sampled_from([0.0, 0.7]))
-    return dims, params, X, y, reg
 
 
 def build(cs231n, cls: str, dims: list[int], reg: float, normalization: str | None = None):
@@ -77,11 +44,6 @@ def build(cs231n, cls: str, dims: list[int], reg: float, normalization: str | No
         return None, cls
     found = cs231n.new_with_keyword(cls, (dims[1:-1],), kwargs, list(NORMALIZATION_KEYWORDS[normalization]))
     return (None, cls) if found is None else (found[0], f"{cls}({found[1]})")
-
-
-def student_loss(net, params: R.Params, X: np.ndarray, y: np.ndarray | None):
-    net.set("params", {k: v.copy() for k, v in params.items()})
-    return net.call("loss", X, y)
 
 
 def check_params(net, dims: list[int], cls: str, normalized: bool = False) -> None:

@@ -18,7 +18,7 @@ from grader.checks import strategies as S
 from grader.checks.expect import expect_close
 from grader.checks.framework import fail, tags, title
 from grader.profiles.cs231n_fc import reference as R
-from grader.profiles.cs231n_fc.checks.test_nets import net_cases
+from grader.profiles.cs231n_fc.checks.cases import net_cases
 from grader.profiles.cs231n_fc.layout import MODULES
 
 NEURAL_NET = MODULES["neural_net"]

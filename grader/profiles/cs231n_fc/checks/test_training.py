@@ -13,8 +13,8 @@ import pytest
 from grader.checks.framework import fail, tags, title
 from grader.profiles.cs231n_fc import reference as R
 from grader.profiles.cs231n_fc import training as T
-from grader.profiles.cs231n_fc.checks.test_optim import accepted_starts, same_step
 from grader.profiles.cs231n_fc.layout import UPDATE_RULES
+from grader.profiles.cs231n_fc.update_forms import accepted_starts, same_step
 from grader.training.runs import Runs, check_accuracy, check_collapse, describe
 
 class CS231nRuns(Runs):

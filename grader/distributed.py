@@ -24,7 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.batch import BatchError, GradeOptions, _safe_filename, grade_one
+from grader.grading import BatchError, GradeOptions, grade_one, safe_filename
 from grader.records import CRASHED, SubmissionRecord
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def grade_packed(name: str, files: dict[str, bytes], rubric_text: str, options: 
     """Runs on a Dask worker: unpack, grade with `grade_one`, return the record with its report files."""
     with tempfile.TemporaryDirectory(prefix="grader-dask-") as tmp:
         root = Path(tmp)
-        submission = root / "submissions" / _safe_filename(name)
+        submission = root / "submissions" / safe_filename(name)
         _unpack(files, submission)
         rubric_file = root / "rubric.toml"
         rubric_file.write_text(rubric_text, encoding="utf-8")
@@ -81,7 +81,7 @@ def grade_packed(name: str, files: dict[str, bytes], rubric_text: str, options: 
         record = grade_one(name, submission, rubric_file=rubric_file, reports_dir=work,
                            timeout_s=options.timeout_s, seed=options.seed, data=options.data,
                            modules=options.modules)
-        stem = _safe_filename(name)
+        stem = safe_filename(name)
         # The worker's temp folder is gone once we return; the batch saves the log beside the record.
         record.error = record.error.replace(f"{work.resolve()}/", "")
         record.files = {p.name: p.read_text(encoding="utf-8", errors="replace")

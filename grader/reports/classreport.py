@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.classstats import PROBLEM_STATUSES, ClassFigures, class_figures
+from grader.grading import report_file_name
 from grader.records import SubmissionRecord, load_records
 from grader.reports import plots
 from grader.reports._common import clean_line, points
@@ -56,8 +57,6 @@ def write_class_report(records: list[SubmissionRecord], folder: Path, *, title: 
 
 def rebuild_class_report(folder: Path, out: Path | None = None) -> ClassReport:
     """The class report from the ``*.record.json`` files saved in ``folder`` (no re-grading)."""
-    from grader.batch import report_file_name
-
     records = load_records(folder)
     links = {r.submission: report_file_name(r.submission) for r in records
              if (folder / report_file_name(r.submission)).is_file()}

@@ -11,11 +11,14 @@ second. A slow one (Python loops over samples) is first timed on a short
 probe; when the extrapolated full run exceeds `training.time_budget_s`, every
 run is shrunk to fit (`Plan`), the accuracy bar is calibrated on the same
 shrunk run of the reference, and the performance check reports `too-slow`.
+
+The small experiments' bodies live in grader.training.experiments, what they
+measured in grader.training.outcomes; the plan and the main run (the rubric's
+full training, the accuracy bar, the report's plots) are here.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -24,130 +27,19 @@ import numpy as np
 
 from grader.checks import diagnose as D
 from grader.sandbox import Rng, StudentFailure
-from grader.sandbox.errors import CallBlocked
 from grader.training import calibration as cal
-from grader.training.instrument import FingerprintTable, Trace, build_trace, class_sorted_subset
-from grader.training.loop import LinearLayersMissing, LocalDriver, LoopResult, RemoteDriver, grader_loop
-from grader.training.stats import (CollapseStats, accuracy, collapse_stats, confusion_matrix,
-                                   cross_entropy, cross_entropy_grad, finite_history,
+from grader.training import experiments
+from grader.training.experiments import PROBE_N
+from grader.training.instrument import Trace
+from grader.training.loop import LinearLayersMissing, RemoteDriver
+from grader.training.outcomes import (InitResult, LoopComparison, MainResult, Plan, ReproResult, StepResult,
+                                      TinyResult, Unmeasurable)
+from grader.training.stats import (accuracy, collapse_stats, confusion_matrix, cross_entropy, finite_history,
                                    history_problem)
-from grader.training.steps import StepFit, fit_step, flatten
+
+__all__ = ["TrainingSession", "Unmeasurable"]
 
 Params = cal.Params
-
-# Sizes of the small experiments (samples x epochs), vectorised submission.
-PROBE_N = 256
-SORTED_PER_CLASS, SORTED_BATCH, SORTED_EPOCHS = 65, 24, 3       # 650 class-sorted rows, 28 batches/epoch
-TINY_PER_CLASS, TINY_BATCH, TINY_EPOCHS = 5, 10, 30             # 50 rows, 150 updates
-STEP_N = 64                                                     # one full-batch step
-LR0_N, LR0_BATCH = 64, 32
-REPRO_N, REPRO_BATCH = 256, 32
-LOOP_N, LOOP_EVAL, LOOP_BATCH, LOOP_EPOCHS = 600, 500, 50, 3    # grader's loop: 36 steps
-INIT_N = 500
-
-
-class Unmeasurable(Exception):
-    """An experiment would not fit in the time budget for this (slow) submission."""
-
-
-@dataclass
-class Plan:
-    """How much training this submission can afford (seconds per sample-epoch measured on a probe)."""
-
-    per_sample_s: float
-    probe_s: float
-    estimated_full_s: float
-    budget_s: float
-    n_train: int
-    epochs: int
-
-    @property
-    def slow(self) -> bool:
-        return self.estimated_full_s > self.budget_s
-
-    @property
-    def shrunk(self) -> bool:
-        return self.slow
-
-    def seconds(self, sample_epochs: float) -> float:
-        return self.per_sample_s * sample_epochs
-
-    def timeout(self, sample_epochs: float, hard_s: float) -> float:
-        return float(min(hard_s, max(10.0, 5.0 * self.seconds(sample_epochs) + 5.0)))
-
-
-@dataclass
-class InitResult:
-    loss: float                       # grader's CE of the student's initial logits
-    loss_from_weights: float          # grader's CE of the reference forward on the student's weights
-    scales: list[float]               # std(W) * sqrt(fan_in) per Linear
-    identical_units: list[int]        # indices (0-based) of hidden Linear layers whose units are all equal
-    n_linears: int
-    logits_ok: bool
-
-
-@dataclass
-class MainResult:
-    n_train: int
-    epochs: int
-    seconds: float
-    history: list[float]
-    history_raw_ok: bool
-    finite_weights: bool
-    loss_before: float
-    loss_after: float
-    test_accuracy: float
-    predict_accuracy: float | None    # accuracy of the student's own predict(); None if unusable
-    predict_agreement: float | None
-    collapse: CollapseStats
-    confusion: np.ndarray
-    reference: cal.ReferenceRun
-    threshold: float
-    shrunk: bool
-    history_problem: str = ""         # train()'s return value against the contract ("" = complies)
-
-
-@dataclass
-class TinyResult:
-    train_accuracy: float
-    loss_before: float
-    loss_after: float
-    finite: bool
-    ref_accuracy: float
-
-
-@dataclass
-class StepResult:
-    fit: StepFit | None
-    backward_calls: int | None
-    n_rows: int
-    lr: float
-    layer_grad_ok: bool
-
-
-@dataclass
-class ReproResult:
-    init_same_seed_equal: bool
-    init_other_seed_differs: bool
-    train_same_seed_equal: bool
-    train_other_seed_differs: bool
-    train_changed_weights: bool
-    init_constant: bool              # every initial weight matrix is constant (e.g. zeros): no rng use to judge
-
-
-@dataclass
-class LoopComparison:
-    student: LoopResult
-    reference: LoopResult
-    error: str = ""
-
-    @property
-    def learns(self) -> bool:
-        s, r = self.student, self.reference
-        if self.error or s.diverged or not math.isfinite(s.final_loss):
-            return False
-        return (s.final_loss < 0.8 * s.initial_loss
-                and s.eval_accuracy >= max(0.2, r.eval_accuracy - 0.15))
 
 
 @dataclass
@@ -286,225 +178,31 @@ class TrainingSession:
 
     # ------------------------------------------------------------------ experiments
     def init(self) -> InitResult:
-        return self._once("init", self._init)
-
-    def _init(self) -> InitResult:
-        X, y = self.X(INIT_N)
-        model = self.new_model(self.s(0))
-        params = self.params(model)
-        logits = model.call("forward", X)
-        logits_ok = isinstance(logits, np.ndarray) and logits.shape == (len(y), self.sizes[-1])
-        from_weights = cross_entropy(cal.ref_forward(params, X, self.activation), y)
-        loss = cross_entropy(logits.astype(np.float64), y) if logits_ok else from_weights
-        scales = [float(np.std(W) * math.sqrt(W.shape[0])) for W, _ in params]
-        identical = [i for i, (W, _) in enumerate(params[:-1])
-                     if W.shape[1] > 1 and float(np.max(np.ptp(W, axis=1))) == 0.0]
-        return InitResult(loss, from_weights, scales, identical, len(params), logits_ok)
+        return self._once("init", lambda: experiments.init(self))
 
     def sorted_trace(self) -> tuple[Trace, np.ndarray]:
         """Class-sorted data through the student's train(), every forward/backward watched."""
-        return self._once("sorted", self._sorted_trace)
-
-    def _sorted_trace(self) -> tuple[Trace, np.ndarray]:
-        per_class, epochs, batch = SORTED_PER_CLASS, SORTED_EPOCHS, SORTED_BATCH
-        if self.plan().slow:
-            per_class, epochs = 20, 2
-        Xall, yall = self.X()
-        idx = class_sorted_subset(yall, per_class)
-        X, y = Xall[idx], yall[idx]
-        timeout = self.affordable(len(y) * epochs, "the shuffling run")
-        trace = self._watched_train(X, y, epochs=epochs, batch_size=batch, lr=float(self.cfg.lr),
-                                    seed=self.s(10), init_seed=self.s(11), timeout_s=timeout)
-        return trace, y
-
-    def _watched_train(self, X: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int, lr: float,
-                       seed: int, init_seed: int, timeout_s: float) -> Trace:
-        model = self.new_model(init_seed)
-        layers = model.get("layers")
-        first = next((layer for layer in (layers if isinstance(layers, list) else [])
-                      if hasattr(layer, "has") and layer.has("W")), None)
-        watched = [(model, "forward"), (model, "backward")]
-        if first is not None:
-            watched += [(first, "forward"), (first, "backward")]
-        for obj, name in watched:
-            obj.spy(name)
-        self.train(model, X, y, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, timeout_s=timeout_s)
-        logs = {(i // 2, name): obj.spy_log(name) for i, (obj, name) in enumerate(watched)}
-        # The model's own methods, unless train() bypasses them and drives the layers itself.
-        fwd, bwd = logs[(0, "forward")], logs[(0, "backward")]
-        if first is not None and len(logs[(1, "backward")]) > len(bwd):
-            bwd = logs[(1, "backward")]
-        if first is not None and len(logs[(1, "forward")]) > len(fwd):
-            fwd = logs[(1, "forward")]
-        return build_trace(fwd, bwd, table=FingerprintTable(X), n=len(y), epochs=epochs,
-                           batch_size=batch_size)
+        return self._once("sorted", lambda: experiments.sorted_trace(self))
 
     def epoch_counts(self) -> tuple[int, int]:
         """Backward passes with epochs=1 and epochs=2 on the same 256 rows."""
-        return self._once("epochs", self._epoch_counts)
-
-    def _epoch_counts(self) -> tuple[int, int]:
-        n = REPRO_N if not self.plan().slow else 64
-        X, y = self.X(n)
-        counts = []
-        for epochs in (1, 2):
-            timeout = self.affordable(n * epochs, "the epochs run")
-            trace = self._watched_train(X, y, epochs=epochs, batch_size=REPRO_BATCH, lr=float(self.cfg.lr),
-                                        seed=self.s(20), init_seed=self.s(21), timeout_s=timeout)
-            counts.append(trace.backward_calls)
-        return counts[0], counts[1]
+        return self._once("epochs", lambda: experiments.epoch_counts(self))
 
     def lr_zero_changed(self) -> tuple[bool, float]:
         """(weights changed?, largest change) after train(lr=0)."""
-        return self._once("lr0", self._lr_zero)
-
-    def _lr_zero(self) -> tuple[bool, float]:
-        X, y = self.X(LR0_N)
-        timeout = self.affordable(LR0_N, "the lr=0 run")
-        model = self.new_model(self.s(30))
-        before = self.params(model)
-        self.train(model, X, y, epochs=1, batch_size=LR0_BATCH, lr=0.0, seed=self.s(31), timeout_s=timeout)
-        after = self.params(model)
-        diff = flatten(after) - flatten(before)
-        change = float(np.max(np.abs(diff))) if diff.size else 0.0
-        if not math.isfinite(change):
-            change = math.inf
-        return change > 1e-12, change
+        return self._once("lr0", lambda: experiments.lr_zero(self))
 
     def one_step(self) -> StepResult:
-        return self._once("step", self._one_step)
-
-    def _one_step(self) -> StepResult:
-        X, y = self.X(STEP_N)
-        lr = float(self.cfg.lr) / 2.0  # not a common default, so an ignored lr shows
-        timeout = self.affordable(STEP_N, "the one-step run")
-        model = self.new_model(self.s(40))
-        before = self.params(model)
-        # The student's own layer gradient of the mean CE at these weights, on a twin model.
-        twin = self.new_model(self.s(40))
-        driver = RemoteDriver(twin)
-        raw = driver.params()
-        driver.set_params([(W if W.shape == rW.shape else W.T, b.reshape(rb.shape))
-                           for (W, b), (rW, rb) in zip(before, raw)])
-        logits = driver.forward(X)
-        layer_grad_ok = False
-        step = None
-        if logits.shape == (len(y), self.sizes[-1]) and np.all(np.isfinite(logits)):
-            driver.backward(cross_entropy_grad(logits, y))
-            try:
-                grads = self.orient(driver.grads())
-                step = -lr * flatten(grads)
-                _, ref_grads = cal.ref_gradients(before, X, y, self.activation)
-                ref_step = -lr * flatten(ref_grads)
-                layer_grad_ok = bool(np.allclose(step, ref_step, rtol=1e-5, atol=1e-8))
-            except ValueError:
-                step = None
-        if step is None:  # the layers' own gradient is unusable: measure against the reference's
-            _, ref_grads = cal.ref_gradients(before, X, y, self.activation)
-            step = -lr * flatten(ref_grads)
-        twin.release()
-        model.spy("backward")
-        self.train(model, X, y, epochs=1, batch_size=STEP_N, lr=lr, seed=self.s(41), timeout_s=timeout)
-        backward_calls = len(model.spy_log("backward"))
-        after = self.params(model)
-        with np.errstate(all="ignore"):
-            delta = flatten(after) - flatten(before)
-        return StepResult(fit_step(delta, step), backward_calls, STEP_N, lr, layer_grad_ok)
+        return self._once("step", lambda: experiments.one_step(self))
 
     def repro(self) -> ReproResult:
-        return self._once("repro", self._repro)
-
-    def _repro(self) -> ReproResult:
-        n = REPRO_N if not self.plan().slow else 64
-        X, y = self.X(n)
-        timeout = self.affordable(n, "the reproducibility run")
-        a, b, c = (self.new_model(self.s(50)), self.new_model(self.s(50)), self.new_model(self.s(51)))
-        pa, pb, pc = self.params(a), self.params(b), self.params(c)
-        from grader.training.instrument import weights_equal
-
-        init_same = weights_equal(pa, pb, rtol=0, atol=0)
-        init_differs = not weights_equal(pa, pc)
-        # Same starting weights for all three (set by the grader), so only train() can differ.
-        for model in (b, c):
-            RemoteDriver(model).set_params(self._as_student_layout(model, pa))
-        results = []
-        for model, seed in ((a, self.s(52)), (b, self.s(52)), (c, self.s(53))):
-            self.train(model, X, y, epochs=1, batch_size=REPRO_BATCH, lr=float(self.cfg.lr), seed=seed,
-                       timeout_s=timeout)
-            results.append(self.params(model))
-        constant = all(float(np.ptp(W)) == 0.0 for W, _ in pa)
-        return ReproResult(init_same, init_differs, weights_equal(results[0], results[1]),
-                           not weights_equal(results[0], results[2]),
-                           train_changed_weights=not weights_equal(results[0], pa), init_constant=constant)
-
-    def _as_student_layout(self, model: Any, params: Params) -> Params:
-        raw = RemoteDriver(model).params()
-        return [(W if W.shape == rW.shape else W.T, b.reshape(rb.shape))
-                for (W, b), (rW, rb) in zip(params, raw)]
+        return self._once("repro", lambda: experiments.repro(self))
 
     def tiny(self) -> TinyResult:
-        return self._once("tiny", self._tiny)
-
-    def _tiny(self) -> TinyResult:
-        Xall, yall = self.X()
-        idx = class_sorted_subset(yall, TINY_PER_CLASS)
-        idx = idx[np.random.default_rng(self.s(60)).permutation(len(idx))]
-        X, y = Xall[idx], yall[idx]
-        epochs = TINY_EPOCHS
-        lr = float(self.cfg.lr)
-        timeout = self.affordable(len(y) * epochs, "the tiny-batch run")
-        model = self.new_model(self.s(61))
-        before = self.params(model)
-        self.train(model, X, y, epochs=epochs, batch_size=TINY_BATCH, lr=lr, seed=self.s(62),
-                   timeout_s=timeout)
-        after = self.params(model)
-        finite = all(np.all(np.isfinite(W)) and np.all(np.isfinite(b)) for W, b in after)
-        ref = cal.train_reference(X, y, X, y, sizes=self.sizes, activation=self.activation, epochs=epochs,
-                                  batch_size=TINY_BATCH, lr=lr, init_seed=self.s(61),
-                                  train_seed=self.s(62), cache_key=("tiny", self.dataset.name, self.seed))
-        return TinyResult(
-            train_accuracy=accuracy(cal.ref_predict(after, X, self.activation), y),
-            loss_before=cross_entropy(cal.ref_forward(before, X, self.activation), y),
-            loss_after=cross_entropy(cal.ref_forward(after, X, self.activation), y),
-            finite=finite, ref_accuracy=ref.train_accuracy)
+        return self._once("tiny", lambda: experiments.tiny(self))
 
     def loop(self) -> LoopComparison:
-        return self._once("loop", self._loop)
-
-    def _loop(self) -> LoopComparison:
-        Xall, yall = self.X()
-        n = min(LOOP_N, max(len(yall) - LOOP_EVAL, len(yall) // 2))
-        X, y = Xall[:n], yall[:n]
-        Xe, ye = Xall[n:n + LOOP_EVAL], yall[n:n + LOOP_EVAL]
-        epochs = LOOP_EPOCHS
-        try:
-            plan: Plan | None = self.plan()
-        except (StudentFailure, CallBlocked):
-            plan = None  # train() itself failed; this loop does not need it, only the layers
-        if plan is not None and plan.slow:
-            epochs = 1
-            self.affordable(n * epochs, "the grader's training loop")
-        kwargs = dict(activation=self.activation, epochs=epochs, batch_size=LOOP_BATCH,
-                      lr=float(self.cfg.lr), seed=self.s(70))
-        from reference.network import MLP
-
-        with cal.one_blas_thread():
-            ref_model = MLP(list(self.sizes), activation=self.activation,
-                            rng=np.random.default_rng(self.s(71)))
-            ref_model_init = MLP(list(self.sizes), activation=self.activation,
-                                 rng=np.random.default_rng(self.s(71)))
-            reference = grader_loop(LocalDriver(ref_model), X, y, Xe, ye, **kwargs)
-        model = self.new_model(self.s(71))
-        timeout = (plan.timeout(LOOP_BATCH, float(self.limits.call_timeout_s))
-                   if plan is not None and plan.slow else None)
-        try:
-            driver = RemoteDriver(model, timeout_s=timeout)
-            # Same starting point as the reference's layers: the loop judges forward/backward, not init.
-            driver.set_params(self._as_student_layout(model, LocalDriver(ref_model_init).params()))
-            student = grader_loop(driver, X, y, Xe, ye, **kwargs)
-        except ValueError as exc:  # wrong shapes or non-arrays from forward / dW / db
-            return LoopComparison(LoopResult(), reference, error=str(exc))
-        return LoopComparison(student, reference)
+        return self._once("loop", lambda: experiments.loop(self))
 
     def main(self) -> MainResult:
         return self._once("main", self._main)

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import grader.batch as batch
-from grader.batch import BatchError, BatchRow, discover, grade_one, write_gradebook
+import grader.grading as grading
+from grader.batch import BatchError, BatchRow, discover, write_gradebook
+from grader.grading import grade_one
 from grader.cli import cli
 from grader.records import load_records
 from grader.rubric import load_rubric
@@ -101,7 +102,7 @@ def test_gradebook_columns_and_order(tmp_path: Path) -> None:
 def test_exit_statuses_become_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str,
                                    status: str, error: str) -> None:
     # A stand-in for `grader` that only exits: this tests the mapping, not grading.
-    monkeypatch.setattr(batch, "grader_command", lambda: [sys.executable, "-c", script])
+    monkeypatch.setattr(grading, "grader_command", lambda: [sys.executable, "-c", script])
     row = grade_one("s", tmp_path, rubric_file=FAST, reports_dir=tmp_path, timeout_s=30)
     assert row.status == status and error in row.error and row.score == 0
 
@@ -120,7 +121,7 @@ def test_timeout_kills_the_grading_and_its_sandbox(tmp_path: Path, monkeypatch: 
             super().__init__(*args, **kwargs)
             groups.append(self.pid)  # start_new_session: its pid is its process group id
 
-    monkeypatch.setattr(batch.subprocess, "Popen", RecordingPopen)
+    monkeypatch.setattr(grading.subprocess, "Popen", RecordingPopen)
     sub = make_submission(tmp_path / "slow", "hanging")
     became_subreaper = set_child_subreaper(True)
     try:

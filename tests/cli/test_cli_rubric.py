@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import grader.rubric as rubric_mod
+import grader.rubric.validation as rubric_validation
 from grader.rubric import TAGS, RubricError, load_rubric, loads_rubric
 
 REPO = Path(__file__).resolve().parents[2]
@@ -162,7 +163,7 @@ def test_check_names_are_validated(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert 'a check is named "test_<file>.py::test_<name>"' in error_of(
         tmp_path, '[checks."linear forward"]\npoints = 1\n')
     # Against the check modules that exist (patched here, so the test does not depend on them).
-    monkeypatch.setattr(rubric_mod, "_known_checks",
+    monkeypatch.setattr(rubric_validation, "_known_checks",
                         lambda *_: {"test_linear.py": {"test_forward", "test_backward"}})
     assert "no check test_forwrd in test_linear.py; did you mean 'test_linear.py::test_forward'?" in error_of(
         tmp_path, '[checks."test_linear.py::test_forwrd"]\npoints = 1\n')
@@ -173,7 +174,7 @@ def test_check_names_are_validated(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_default_rubric_check_names_exist_in_the_check_modules() -> None:
-    known = rubric_mod._known_checks()
+    known = rubric_validation._known_checks()
     if not known:
         pytest.skip("the check modules are not in this checkout")
     for name in load_rubric(None).checks:

@@ -199,13 +199,13 @@ def test_the_rubric_can_price_one_beyond_course_check(tmp_path):
 @pytest.fixture
 def scope_profile(monkeypatch: pytest.MonkeyPatch) -> None:
     import grader.profiles as profiles
-    import grader.rubric as rubric_module
+    import grader.rubric.validation as rubric_validation
 
     monkeypatch.syspath_prepend(str(FIXTURE))
     monkeypatch.setitem(profiles._PACKAGES, "scope-test", "scope_profile")
     names = tuple(profiles._PACKAGES)
     monkeypatch.setattr(profiles, "PROFILE_NAMES", names)
-    monkeypatch.setattr(rubric_module, "PROFILE_NAMES", names)
+    monkeypatch.setattr(rubric_validation, "PROFILE_NAMES", names)
 
 
 def test_an_unknown_release_is_refused_naming_the_releases(scope_profile):

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grader.batch import BatchRow, report_file_name
+from grader.batch import BatchRow
+from grader.grading import report_file_name
 from grader.classstats import class_figures
 from grader.cli import cli
 from grader.records import SubmissionRecord, load_records, read_record, record_path, write_record
@@ -172,7 +173,7 @@ def test_class_report_lists_checks_by_title_with_the_id_beside(tmp_path: Path) -
 
 
 def test_a_broken_check_is_named_by_title_and_id_in_the_record() -> None:
-    from grader.batch import grader_failure
+    from grader.grading import grader_failure
 
     result = _result("fay", {"relu-fwd": ("error", 0.0, []), "loss-mean": ("passed", 10.0, [])})
     result.checks[0].title = "ReLU: forward matches the formula"

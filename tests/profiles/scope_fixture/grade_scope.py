@@ -19,9 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def main() -> None:
     import grader.profiles as profiles
     import grader.rubric as rubric_module
+    import grader.rubric.validation as rubric_validation
 
     profiles._PACKAGES["scope-test"] = "scope_profile"
-    profiles.PROFILE_NAMES = rubric_module.PROFILE_NAMES = tuple(profiles._PACKAGES)
+    profiles.PROFILE_NAMES = rubric_validation.PROFILE_NAMES = tuple(profiles._PACKAGES)
 
     from grader.reports import render
     from grader.runner import grade

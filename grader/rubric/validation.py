@@ -1,303 +1,18 @@
-"""Rubrics: a TOML file that says what is graded, for how many points, under which limits.
-
-`load_rubric(path)` parses the file with :mod:`tomllib` and validates every key
-into frozen dataclasses. Anything wrong raises :class:`RubricError` whose
-message names the file, the dotted key and the fix, because instructors meet
-these errors on a CI log, not in a debugger::
-
-    rubrics/x.toml: limits.memory_mb = -5 must be a positive integer (MiB); e.g. memory_mb = 512
-
-The file layout (see ``rubrics/default.toml`` for a commented example)::
-
-    name = "mlp-default"              # top-level keys first (TOML rule)
-    profile = "default"               # the assignment (grader/profiles); `grader profiles` lists them
-    modules = ["layers", "losses", "optim", "network"]
-    seed = 0
-    hypothesis_max_examples = 60
-    forbidden_imports = ["torch", "tensorflow", ...]
-    public_only = false
-    include_tags = ["linear", "relu"]  # optional; absent = every component
-
-    [limits]        call_timeout_s, import_timeout_s, function_budget_s, train_timeout_s,
-                    run_timeout_s, memory_mb, cpu_time_s, output_limit_bytes, output_budget_bytes
-    [training]      dataset, n_train, n_test, hidden, activation, epochs, batch_size, lr,
-                    accuracy_margin, min_accuracy, time_budget_s; cs231n-fc also reads
-                    rmsprop_lr, adam_lr, deep_hidden
-    score_beyond_course = false        # optional; checks marked beyond_course earn points too
-    [conventions]   the profile's year conventions (cs231n-fc: dropout_p = "keep" | "drop" | "detect");
-                    release = "<name>" grades as that release instead of the detected one
-    [components.<tag>]              points, visibility
-    [checks."test_x.py::test_y"]    points, visibility, enabled
-
-Scoring semantics (implemented in :mod:`grader.scoring`, which the runner uses):
-
-* ``components.<tag>.points`` is split evenly over the selected checks whose
-  first tag is ``<tag>``.
-* ``checks."<name>".points`` prices that one check on its own, outside its
-  component's budget (names are exact, parameters included:
-  ``test_x.py::test_y[relu]``).
-* A tag without a ``[components.<tag>]`` entry is worth 0 points: its checks
-  still run and their diagnoses are still reported.
-* Visibility (Gradescope's vocabulary): a check's own ``visibility`` wins, then
-  its component's, then ``"visible"``. ``public_only = true`` (``grader
-  check``) drops every check that is not ``"visible"``; ``include_tags``
-  keeps only the checks of those components; ``enabled = false`` drops one check.
-* A check marked ``beyond_course`` (it tests what the course's own tests do not)
-  is worth 0 points in a course profile (``Profile.beyond_course_points`` False)
-  unless ``score_beyond_course = true`` or its own ``checks."<name>".points``
-  prices it; in the default profile it is scored like any other check.
-* A release (detected, or ``[conventions] release``) that does not assign a
-  component leaves that component's checks out and its points out of the total.
-"""
+"""Validate a raw TOML dict key by key into a Rubric; every error names the file, the dotted key and the fix."""
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
 import math
-import os
 import re
-import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import grader
 from grader.profiles import DEFAULT_PROFILE, PROFILE_NAMES, get_profile
+from grader.rubric.model import (ACTIVATIONS, CHECK_NAME, MODULE_NAME, VISIBILITIES, CheckRule, ComponentRule,
+                                 Limits, Rubric, RubricError, TrainingConfig)
 from grader.vocabulary import TAGS
-
-#: Gradescope's visibility values (results.json "visibility").
-VISIBILITIES: tuple[str, ...] = ("visible", "hidden", "after_due_date", "after_published")
-ACTIVATIONS: tuple[str, ...] = ("relu", "sigmoid", "tanh")
-CONTRACT_MODULES: tuple[str, ...] = ("layers", "losses", "optim", "network")
-BUILTIN_RUBRICS: tuple[str, ...] = ("default", "selfcheck", "mytorch-hw1p1", "cs231n-fc")
-
-_CHECK_NAME = re.compile(r"^(test_\w+\.py)::(\w+)(\[.*\])?$")
-_MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
-
-
-class RubricError(Exception):
-    """A rubric file is missing, malformed or invalid; the message names file, key and fix."""
-
-
-# --------------------------------------------------------------------------- dataclasses
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Resource limits of the untrusted worker that runs the student's code."""
-
-    call_timeout_s: float = 10.0        # wall time of one call into student code
-    # Wall time of importing one student module, on its own clock: the same in
-    # `grader run` and `grader check`, so a slow import gets one verdict in both.
-    import_timeout_s: float = 20.0
-    # Wall time one student function may use over all its calls in the component
-    # checks; past it the function is too slow and later calls fail at once.
-    function_budget_s: float = 30.0
-    train_timeout_s: float = 120.0      # wall time of one whole train() call
-    # Wall time of the whole grading run, start to finished report (Gradescope stops at 600 s).
-    run_timeout_s: float = 300.0
-    memory_mb: int = 512                # address-space limit of the worker, MiB
-    cpu_time_s: float = 300.0           # CPU time of the worker over the whole run
-    output_limit_bytes: int = 8192      # captured student stdout/stderr kept per check
-    # Student output read over the whole run; past it the worker's output is discarded.
-    output_budget_bytes: int = 4 << 20
-
-
-@dataclass(frozen=True)
-class TrainingConfig:
-    """The end-to-end training check: the student's train() on MNIST."""
-
-    dataset: str = "embedded"           # "embedded", another data-set name, or a file path
-    n_train: int = 4000
-    n_test: int = 1000
-    hidden: tuple[int, ...] = (64,)
-    activation: str = "relu"
-    epochs: int = 8
-    batch_size: int = 32
-    lr: float = 0.1
-    # Passing bar (grader.training.calibration.accuracy_threshold): at least min_accuracy
-    # and within accuracy_margin of the reference trained the same way, but never
-    # closer to the reference than accuracy_margin / 2 (a correct solution never fails).
-    accuracy_margin: float = 0.03
-    min_accuracy: float = 0.85
-    time_budget_s: float = 30.0
-    # cs231n-fc's extra runs: rmsprop and adam on `hidden`, and a deeper net (sgd_momentum).
-    rmsprop_lr: float = 1e-2
-    adam_lr: float = 3e-3
-    deep_hidden: tuple[int, ...] = (64, 64)
-
-
-@dataclass(frozen=True)
-class ComponentRule:
-    points: float
-    visibility: str = "visible"
-
-
-@dataclass(frozen=True)
-class CheckRule:
-    points: float | None = None
-    visibility: str | None = None
-    enabled: bool = True
-
-
-@dataclass(frozen=True)
-class Rubric:
-    name: str
-    path: Path | None
-    modules: tuple[str, ...]
-    limits: Limits
-    forbidden_imports: tuple[str, ...]
-    hypothesis_max_examples: int
-    seed: int
-    training: TrainingConfig
-    components: dict[str, ComponentRule] = field(hash=False)
-    checks: dict[str, CheckRule] = field(hash=False)
-    include_tags: tuple[str, ...] | None = None
-    public_only: bool = False
-    profile: str = DEFAULT_PROFILE
-    # The profile's conventions (Profile.conventions), every key filled with its value.
-    conventions: dict[str, str] = field(default_factory=dict, hash=False)
-    # The [conventions] keys the file set itself (a release's implied conventions fill the rest).
-    conventions_set: tuple[str, ...] = ()
-    # `[conventions] release`: the release to grade as ("" = detect from the submission).
-    release: str = ""
-    # Whether checks marked beyond_course earn points (None: the profile's default).
-    score_beyond_course: bool | None = None
-
-    # -- questions the runner asks -------------------------------------------------
-
-    @property
-    def total_points(self) -> float:
-        return float(sum(rule.points for rule in self.components.values()))
-
-    # -- copies ----------------------------------------------------------------------
-
-    def to_dict(self) -> dict[str, Any]:
-        """The rubric as the TOML-shaped dict it was loaded from (``path`` excluded)."""
-        raw: dict[str, Any] = {
-            "name": self.name,
-            "profile": self.profile,
-            "modules": list(self.modules),
-            "seed": self.seed,
-            "hypothesis_max_examples": self.hypothesis_max_examples,
-            "forbidden_imports": list(self.forbidden_imports),
-            "public_only": self.public_only,
-            "limits": dataclasses.asdict(self.limits),
-            "training": {**dataclasses.asdict(self.training), "hidden": list(self.training.hidden),
-                         "deep_hidden": list(self.training.deep_hidden)},
-            "conventions": ({key: self.conventions[key] for key in self.conventions_set}
-                            | ({"release": self.release} if self.release else {})),
-            "components": {t: dataclasses.asdict(r) for t, r in self.components.items()},
-            "checks": {n: {k: v for k, v in dataclasses.asdict(r).items() if v is not None}
-                       for n, r in self.checks.items()},
-        }
-        if self.include_tags is not None:
-            raw["include_tags"] = list(self.include_tags)
-        if self.score_beyond_course is not None:
-            raw["score_beyond_course"] = self.score_beyond_course
-        return raw
-
-    def with_overrides(self, **overrides: Any) -> "Rubric":
-        """A validated copy with some keys replaced.
-
-        Keys are top-level fields (``seed=3``, ``public_only=True``), whole tables
-        merged key by key (``training={"dataset": "mnist"}``), or dotted paths
-        (``**{"training.dataset": "data/mnist.npz"}``). Invalid values raise
-        RubricError exactly as in a file.
-        """
-        raw = self.to_dict()
-        for key, value in overrides.items():
-            if key == "path":
-                continue
-            if dataclasses.is_dataclass(value) and not isinstance(value, type):
-                value = dataclasses.asdict(value)
-            parts = key.split(".")
-            target = raw
-            for part in parts[:-1]:
-                target = target.setdefault(part, {})
-            leaf = parts[-1]
-            if isinstance(value, Mapping) and isinstance(target.get(leaf), dict):
-                target[leaf] = {**target[leaf], **value}
-            elif isinstance(value, tuple):
-                target[leaf] = list(value)
-            elif value is None and leaf == "include_tags":
-                target.pop(leaf, None)
-            else:
-                target[leaf] = value
-        source = f"{self.path or self.name} (with overrides)"
-        return _build(raw, path=self.path, source=source)
-
-
-# --------------------------------------------------------------------------- locating
-
-
-def rubrics_dir() -> Path:
-    """Where the built-in rubrics live.
-
-    ``$GRADER_RUBRICS_DIR`` wins; then the repository's ``rubrics/`` next to the
-    package (editable installs, the Gradescope bundle's source copy); then a
-    ``grader/rubrics/`` copy inside the package, for wheel installs that ship one.
-    """
-    candidates = []
-    if os.environ.get("GRADER_RUBRICS_DIR"):
-        candidates.append(Path(os.environ["GRADER_RUBRICS_DIR"]))
-    package = Path(grader.__file__).resolve().parent
-    candidates += [package.parent / "rubrics", package / "rubrics"]
-    for candidate in candidates:
-        if (candidate / "default.toml").is_file():
-            return candidate
-    return candidates[0] if os.environ.get("GRADER_RUBRICS_DIR") else package.parent / "rubrics"
-
-
-def resolve_rubric_path(path: Path | str | None) -> Path:
-    """A file path for `path`: None → the default rubric, a bare built-in name → its file."""
-    if path is None:
-        path = "default"
-    candidate = Path(path)
-    if not candidate.exists() and str(path) in BUILTIN_RUBRICS:
-        candidate = rubrics_dir() / f"{path}.toml"
-    if not candidate.exists():
-        hint = ("the grader's built-in rubrics are missing from this install; "
-                "set GRADER_RUBRICS_DIR or pass --rubric FILE") if str(path) in BUILTIN_RUBRICS else (
-            "pass an existing .toml file, or a built-in name: " + ", ".join(BUILTIN_RUBRICS))
-        raise RubricError(f"{candidate}: rubric file not found; {hint}")
-    if candidate.is_dir():
-        raise RubricError(f"{candidate}: is a folder, not a rubric file; pass a .toml file such as "
-                          f"{candidate / 'default.toml'}")
-    return candidate
-
-
-def load_rubric(path: Path | str | None = None) -> Rubric:
-    """Read and validate a rubric file (None → the built-in default rubric)."""
-    file = resolve_rubric_path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise RubricError(f"{file}: not UTF-8 text; save the rubric as UTF-8") from None
-    except OSError as exc:
-        raise RubricError(f"{file}: cannot be read ({exc.strerror}); check the path and its permissions") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RubricError(f"{file}: TOML syntax error: {exc}; check quotes, brackets and "
-                          f"'key = value' on that line") from None
-    raw.setdefault("name", file.stem)
-    return _build(raw, path=file, source=str(file))
-
-
-def loads_rubric(text: str, *, name: str = "rubric") -> Rubric:
-    """Validate rubric TOML given as a string (tests, bundles)."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RubricError(f"{name}: TOML syntax error: {exc}; check quotes, brackets and "
-                          f"'key = value' on that line") from None
-    raw.setdefault("name", name)
-    return _build(raw, path=None, source=name)
-
-
-# --------------------------------------------------------------------------- validation
 
 
 class _Validator:
@@ -370,7 +85,7 @@ class _Validator:
         return value
 
     def names(self, table: Mapping[str, Any], key: str, prefix: str, default: Iterable[str], *,
-              example: str, pattern: re.Pattern[str] = _MODULE_NAME, allow_empty: bool = True) -> tuple[str, ...]:
+              example: str, pattern: re.Pattern[str] = MODULE_NAME, allow_empty: bool = True) -> tuple[str, ...]:
         value = table.get(key, list(default))
         if not isinstance(value, list) or not all(isinstance(v, str) and pattern.match(v) for v in value):
             raise self.fail(prefix + key, value, "must be a list of module names in quotes", example)
@@ -386,7 +101,7 @@ class _Validator:
         return value
 
 
-def _build(raw: Mapping[str, Any], *, path: Path | None, source: str) -> Rubric:
+def build_rubric(raw: Mapping[str, Any], *, path: Path | None, source: str) -> Rubric:
     v = _Validator(source)
     top = ("name", "profile", "modules", "seed", "hypothesis_max_examples", "forbidden_imports",
            "public_only", "include_tags", "limits", "training", "conventions", "components",
@@ -560,7 +275,7 @@ def _known_checks(checks_dir: Path | None = None) -> dict[str, set[str]]:
 
 
 def _check_check_name(v: _Validator, name: str, known: dict[str, set[str]]) -> None:
-    match = _CHECK_NAME.match(name)
+    match = CHECK_NAME.match(name)
     if not match:
         raise RubricError(f'{v.source}: checks."{name}": a check is named "test_<file>.py::test_<name>"; '
                           f'e.g. [checks."test_linear.py::test_forward"]')

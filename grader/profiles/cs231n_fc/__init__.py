@@ -5,6 +5,7 @@
 - reference.py  the trusted implementation, in the course's conventions
 - conventions.py  what dropout's p means in the year graded (rubric [conventions] dropout_p)
 - training.py   the training recipes: every update rule, and a deeper net
+- update_forms.py  the update steps the course accepts (Adam's t from 0 or 1, RMSProp's eps)
 - adapters.py   the student's functions through the sandbox; caches stay in the worker
 - signatures.py batchnorm/layernorm failure signatures in the course's names
 - checks/       the pytest checks (layers, dropout, normalisation, update rules, nets)

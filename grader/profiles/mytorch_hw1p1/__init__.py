@@ -8,10 +8,12 @@ docs/courses/mytorch-hw1p1.md. Everything about the assignment lives in this fol
 - releases.py   which 3.0.x build (F23-F24, S25, S26) a folder was written for
 - reference.py  the trusted implementation, in MyTorch's own conventions
 - adapters.py   the student's objects seen in the grader's canonical shapes
-- checking.py   comparisons at the precision and in the forms the course accepts
+- checking.py   comparisons at the precision and in the forms the course accepts (on top of
+                grader/checks/expect.py)
 - source.py     what the source says (np.tanh in Tanh.forward), read with ast
 - signatures.py diagnoses only MyTorch has (running statistics, momentum, 2.0.x scale)
-- training.py   the 784-64-10 network the grader assembles from the student's parts
+- training.py   the 784-64-10 network the grader assembles from the student's parts (trained
+                by grader/training/runs.py)
 - checks/       the pytest checks (with their conftest fixtures)
 """
 

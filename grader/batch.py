@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from grader.grading import BatchError, GradeOptions, grade_one, report_file_name, safe_filename
+from grader.grading import (BatchError, GradeOptions, grade_one, report_file_name, safe_filename,
+                            start_fork_server)
 from grader.records import CRASHED, GRADED, GRADER_ERROR, SubmissionRecord, record_path, write_record
 from grader.rubric import Rubric
 from grader.vocabulary import TAGS
@@ -143,11 +144,12 @@ def _is_submission(folder: Path, modules: tuple[str, ...]) -> bool:
 
 def run_batch(dirs: list[Path], *, rubric: Rubric, jobs: int = 1, out: Path = Path("gradebook.csv"),
               reports_dir: Path | None = None, timeout_s: float | None = None, seed: int | None = None,
-              data: str | None = None, scheduler: str | None = None,
+              data: str | None = None, scheduler: str | None = None, warm: bool = True,
               echo: Callable[[str], None] = lambda line: None) -> BatchSummary:
     """Grade every submission under `dirs`; write the records, the gradebook and the class report.
 
     jobs: parallel grading processes on this machine (ignored with ``scheduler``).
+    warm: fork them from one warm server (grader.forkserver); False starts each afresh.
     scheduler: address of a Dask scheduler; its workers grade instead (grader.distributed).
     The class report goes into ``reports_dir``, or beside the gradebook without one.
     """
@@ -167,7 +169,7 @@ def run_batch(dirs: list[Path], *, rubric: Rubric, jobs: int = 1, out: Path = Pa
     where = Path(tmp.name) if tmp is not None else reports_dir
     assert where is not None
     options = GradeOptions(rubric_file=rubric.path, timeout_s=timeout_s, seed=seed, data=data,
-                           modules=tuple(rubric.modules))
+                           modules=tuple(rubric.modules), warm=warm)
     records: dict[str, SubmissionRecord] = {}
     try:
         if scheduler is not None:
@@ -200,20 +202,29 @@ def run_batch(dirs: list[Path], *, rubric: Rubric, jobs: int = 1, out: Path = Pa
 
 def _grade_locally(submissions: list[tuple[str, Path]], options: GradeOptions, where: Path,
                    jobs: int) -> Iterator[tuple[str, SubmissionRecord]]:
-    """Grade with ``jobs`` threads, each waiting on one `grader run` process; yields as they finish."""
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(grade_one, name, path, rubric_file=options.rubric_file, reports_dir=where,
-                               timeout_s=options.timeout_s, seed=options.seed, data=options.data,
-                               modules=options.modules): name
-                   for name, path in submissions}
-        for future in as_completed(futures):
-            name = futures[future]
-            try:
-                record = future.result()
-            except Exception as exc:  # spawning failed (fd/process limits): still one record
-                record = SubmissionRecord(submission=name, status=CRASHED,
-                                          error=f"could not start grading: {type(exc).__name__}: {exc}")
-            yield name, record
+    """Grade with ``jobs`` threads, each waiting on one grading process; yields as they finish.
+
+    The processes are forked from one warm server (grader.forkserver), started once here;
+    without it (it failed to start) each is a fresh ``grader run``.
+    """
+    server = start_fork_server(options, where) if options.warm else None
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(grade_one, name, path, rubric_file=options.rubric_file, reports_dir=where,
+                                   timeout_s=options.timeout_s, seed=options.seed, data=options.data,
+                                   modules=options.modules, server=server): name
+                       for name, path in submissions}
+            for future in as_completed(futures):
+                name = futures[future]
+                try:
+                    record = future.result()
+                except Exception as exc:  # spawning failed (fd/process limits): still one record
+                    record = SubmissionRecord(submission=name, status=CRASHED,
+                                              error=f"could not start grading: {type(exc).__name__}: {exc}")
+                yield name, record
+    finally:
+        if server is not None:
+            server.close()
 
 
 def _store(record: SubmissionRecord, where: Path) -> None:

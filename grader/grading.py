@@ -6,7 +6,9 @@ grader.distributed runs the same function on Dask workers. Each grading is a
 ``grader run ... --format json`` process in its own process group, under an
 overall wall-clock timeout, so a submission that crashes the grader, hangs past
 every inner limit, or eats all memory costs its own record (status and error,
-score 0) and never another student's grade.
+score 0) and never another student's grade. A local batch forks these processes
+from a warm server (grader.forkserver: imports, data and the shared reference
+runs done once per batch); the process, its report and its record are the same.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 from grader.exitcodes import BAD_INPUT, GRADER_FAILURE
 from grader.fingerprint import source_fingerprint
+from grader.forkserver import ForkServer, ServerGone
 from grader.records import (BAD_SUBMISSION, CRASHED, GRADER_ERROR, TIMEOUT, SubmissionRecord,
                             result_from_dict)
 from grader.results import GradingResult
@@ -44,6 +47,8 @@ class GradeOptions:
     seed: int | None
     data: str | None
     modules: tuple[str, ...]
+    # Fork each local grading from a warm server (grader.forkserver); False: a fresh process each.
+    warm: bool = True
 
 
 def safe_filename(name: str) -> str:
@@ -62,13 +67,44 @@ def grader_command() -> list[str]:
     return [sys.executable, "-m", "grader"]
 
 
+def grading_env() -> dict[str, str]:
+    """The environment of every grading process (a fresh one, or the fork server all are forked from)."""
+    # PYTHONSAFEPATH (and the reports folder as cwd): a folder named "grader" next to the
+    # class must not shadow the installed package in `python -m grader`.
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONSAFEPATH": "1"}
+    # One BLAS thread per grading process: N jobs x M BLAS threads oversubscribe the
+    # CPUs (--jobs 2 ran 1.4x faster than --jobs 1 instead of ~2x), and the same
+    # setting whatever --jobs keeps timing-based checks (too-slow) equally fair.
+    for var in BLAS_THREAD_VARS:
+        env.setdefault(var, "1")
+    return env
+
+
+def start_fork_server(options: GradeOptions, where: Path) -> ForkServer | None:
+    """A warm fork server for this batch's gradings, or None (then each grading starts afresh)."""
+    data = options.data
+    if data is not None and Path(data).exists():
+        data = str(Path(data).resolve())
+    try:
+        return ForkServer(options.rubric_file.resolve(), options.seed, data, env=grading_env(),
+                          log=where.resolve() / FORK_SERVER_LOG)
+    except (ServerGone, OSError):
+        return None
+
+
+#: The fork server's own log (its stderr), in the reports folder.
+FORK_SERVER_LOG = "fork-server.log"
+
+
 def grade_one(name: str, path: Path, *, rubric_file: Path, reports_dir: Path, timeout_s: float,
               seed: int | None = None, data: str | None = None,
-              modules: tuple[str, ...] = ()) -> SubmissionRecord:
-    """Grade one submission in a fresh `grader run` process; never raises for its failures.
+              modules: tuple[str, ...] = (), server: ForkServer | None = None) -> SubmissionRecord:
+    """Grade one submission in its own `grader run` process; never raises for its failures.
 
     reports_dir: where the run writes ``<name>.json`` (its report) and ``<name>.log``.
     modules: the graded files, fingerprinted to find identical submissions.
+    server: fork the process from this warm server (grader.forkserver); without one, or
+    when it is gone, the process is a fresh ``python -m grader``. Same report either way.
     """
     stem = safe_filename(name)
     reports_dir = reports_dir.resolve()
@@ -77,37 +113,26 @@ def grade_one(name: str, path: Path, *, rubric_file: Path, reports_dir: Path, ti
     log = reports_dir / f"{stem}.log"
     for stale in (report, summary):
         stale.unlink(missing_ok=True)
-    cmd = [*grader_command(), "run", str(path.resolve()), "--rubric", str(rubric_file.resolve()),
-           "--format", "json", "--output", str(report), "--batch-summary", str(summary)]
+    argv = ["run", str(path.resolve()), "--rubric", str(rubric_file.resolve()),
+            "--format", "json", "--output", str(report), "--batch-summary", str(summary)]
     if seed is not None:
-        cmd += ["--seed", str(seed)]
+        argv += ["--seed", str(seed)]
     if data is not None:
-        cmd += ["--data", str(Path(data).resolve()) if Path(data).exists() else data]
+        argv += ["--data", str(Path(data).resolve()) if Path(data).exists() else data]
     record = SubmissionRecord(submission=name, fingerprint=source_fingerprint(path, modules))
     started = time.monotonic()
-    # PYTHONSAFEPATH and cwd: a folder named "grader" next to the class must not
-    # shadow the installed package in `python -m grader`.
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONSAFEPATH": "1"}
-    # One BLAS thread per grading process: N jobs x M BLAS threads oversubscribe the
-    # CPUs (--jobs 2 ran 1.4x faster than --jobs 1 instead of ~2x), and the same
-    # setting whatever --jobs keeps timing-based checks (too-slow) equally fair.
-    for var in BLAS_THREAD_VARS:
-        env.setdefault(var, "1")
-    with log.open("wb") as log_file:
-        # Own session = own process group: a timeout kills the grader *and* its
-        # sandbox workers, which a student may have told to ignore SIGTERM.
-        proc = subprocess.Popen(cmd, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, env=env, cwd=reports_dir)
-        try:
-            code = proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            record.seconds = round(time.monotonic() - started, 2)
-            record.status, record.error = TIMEOUT, f"timeout: not graded within {timeout_s:g} s"
-            return record
-    if code not in (0, 1, BAD_INPUT, GRADER_FAILURE):
-        # The grader died abruptly: its sandbox workers may have outlived it in its group.
-        _kill_group(proc)
+    code: int | None
+    try:
+        if server is None:
+            raise ServerGone("no fork server")
+        code = server.run(argv, cwd=reports_dir, log=log, timeout_s=timeout_s)
+    except ServerGone:
+        started = time.monotonic()
+        code = _run_fresh(argv, cwd=reports_dir, log=log, timeout_s=timeout_s)
+    if code is None:
+        record.seconds = round(time.monotonic() - started, 2)
+        record.status, record.error = TIMEOUT, f"timeout: not graded within {timeout_s:g} s"
+        return record
     record.seconds = round(time.monotonic() - started, 2)
     last_line = _last_line(log)
     if code in (0, 1, GRADER_FAILURE):
@@ -129,6 +154,24 @@ def grade_one(name: str, path: Path, *, rubric_file: Path, reports_dir: Path, ti
         how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
         record.error = f"the grading process died ({how}); see {log}"
     return record
+
+
+def _run_fresh(argv: list[str], *, cwd: Path, log: Path, timeout_s: float) -> int | None:
+    """``python -m grader ARGV`` in a new process; its returncode, or None if killed at `timeout_s`."""
+    with log.open("wb") as log_file:
+        # Own session = own process group: a timeout kills the grader *and* its
+        # sandbox workers, which a student may have told to ignore SIGTERM.
+        proc = subprocess.Popen([*grader_command(), *argv], stdout=log_file, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True, env=grading_env(), cwd=cwd)
+        try:
+            code = proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            return None
+    if code not in (0, 1, BAD_INPUT, GRADER_FAILURE):
+        # The grader died abruptly: its sandbox workers may have outlived it in its group.
+        _kill_group(proc)
+    return code
 
 
 def grader_failure(result: GradingResult | None) -> str:

@@ -51,6 +51,7 @@ def init(session: TrainingSession) -> InitResult:
                  if W.shape[1] > 1 and float(np.max(np.ptp(W, axis=1))) == 0.0]
     return InitResult(loss, from_weights, scales, identical, len(params), logits_ok)
 
+
 def sorted_trace(session: TrainingSession) -> tuple[Trace, np.ndarray]:
     per_class, epochs, batch = SORTED_PER_CLASS, SORTED_EPOCHS, SORTED_BATCH
     if session.plan().slow:
@@ -63,8 +64,9 @@ def sorted_trace(session: TrainingSession) -> tuple[Trace, np.ndarray]:
                                 seed=session.s(10), init_seed=session.s(11), timeout_s=timeout)
     return trace, y
 
-def watched_train(session: TrainingSession, X: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int, lr: float,
-                   seed: int, init_seed: int, timeout_s: float) -> Trace:
+
+def watched_train(session: TrainingSession, X: np.ndarray, y: np.ndarray, *, epochs: int, batch_size: int,
+                  lr: float, seed: int, init_seed: int, timeout_s: float) -> Trace:
     model = session.new_model(init_seed)
     layers = model.get("layers")
     first = next((layer for layer in (layers if isinstance(layers, list) else [])
@@ -85,6 +87,7 @@ def watched_train(session: TrainingSession, X: np.ndarray, y: np.ndarray, *, epo
     return build_trace(fwd, bwd, table=FingerprintTable(X), n=len(y), epochs=epochs,
                        batch_size=batch_size)
 
+
 def epoch_counts(session: TrainingSession) -> tuple[int, int]:
     n = REPRO_N if not session.plan().slow else 64
     X, y = session.X(n)
@@ -95,6 +98,7 @@ def epoch_counts(session: TrainingSession) -> tuple[int, int]:
                                     seed=session.s(20), init_seed=session.s(21), timeout_s=timeout)
         counts.append(trace.backward_calls)
     return counts[0], counts[1]
+
 
 def lr_zero(session: TrainingSession) -> tuple[bool, float]:
     X, y = session.X(LR0_N)
@@ -108,6 +112,7 @@ def lr_zero(session: TrainingSession) -> tuple[bool, float]:
     if not math.isfinite(change):
         change = math.inf
     return change > 1e-12, change
+
 
 def one_step(session: TrainingSession) -> StepResult:
     X, y = session.X(STEP_N)
@@ -146,6 +151,7 @@ def one_step(session: TrainingSession) -> StepResult:
         delta = flatten(after) - flatten(before)
     return StepResult(fit_step(delta, step), backward_calls, STEP_N, lr, layer_grad_ok)
 
+
 def repro(session: TrainingSession) -> ReproResult:
     n = REPRO_N if not session.plan().slow else 64
     X, y = session.X(n)
@@ -169,33 +175,46 @@ def repro(session: TrainingSession) -> ReproResult:
                        not weights_equal(results[0], results[2]),
                        train_changed_weights=not weights_equal(results[0], pa), init_constant=constant)
 
+
 def as_student_layout(session: TrainingSession, model: Any, params: Params) -> Params:
     raw = RemoteDriver(model).params()
     return [(W if W.shape == rW.shape else W.T, b.reshape(rb.shape))
             for (W, b), (rW, rb) in zip(params, raw)]
 
-def tiny(session: TrainingSession) -> TinyResult:
+
+def tiny_data(session: TrainingSession) -> tuple[np.ndarray, np.ndarray]:
+    """Five rows of each class, in a seeded order."""
     Xall, yall = session.X()
     idx = class_sorted_subset(yall, TINY_PER_CLASS)
     idx = idx[np.random.default_rng(session.s(60)).permutation(len(idx))]
-    X, y = Xall[idx], yall[idx]
+    return Xall[idx], yall[idx]
+
+
+def tiny_reference(session: TrainingSession, X: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """The keyword arguments of the reference's run on the tiny batch (calibration.train_reference)."""
+    return dict(X=X, y=y, X_test=X, y_test=y, sizes=session.sizes, activation=session.activation,
+                epochs=TINY_EPOCHS, batch_size=TINY_BATCH, lr=float(session.cfg.lr), init_seed=session.s(61),
+                train_seed=session.s(62), cache_key=("tiny", session.dataset.name, session.seed))
+
+
+def tiny(session: TrainingSession) -> TinyResult:
+    X, y = tiny_data(session)
     epochs = TINY_EPOCHS
     lr = float(session.cfg.lr)
     timeout = session.affordable(len(y) * epochs, "the tiny-batch run")
     model = session.new_model(session.s(61))
     before = session.params(model)
     session.train(model, X, y, epochs=epochs, batch_size=TINY_BATCH, lr=lr, seed=session.s(62),
-               timeout_s=timeout)
+                  timeout_s=timeout)
     after = session.params(model)
     finite = all(np.all(np.isfinite(W)) and np.all(np.isfinite(b)) for W, b in after)
-    ref = cal.train_reference(X, y, X, y, sizes=session.sizes, activation=session.activation, epochs=epochs,
-                              batch_size=TINY_BATCH, lr=lr, init_seed=session.s(61),
-                              train_seed=session.s(62), cache_key=("tiny", session.dataset.name, session.seed))
+    ref = cal.train_reference(**tiny_reference(session, X, y))
     return TinyResult(
         train_accuracy=accuracy(cal.ref_predict(after, X, session.activation), y),
         loss_before=cross_entropy(cal.ref_forward(before, X, session.activation), y),
         loss_after=cross_entropy(cal.ref_forward(after, X, session.activation), y),
         finite=finite, ref_accuracy=ref.train_accuracy)
+
 
 def loop(session: TrainingSession) -> LoopComparison:
     Xall, yall = session.X()

@@ -37,7 +37,7 @@ from grader.training.outcomes import (InitResult, LoopComparison, MainResult, Pl
 from grader.training.stats import (accuracy, collapse_stats, confusion_matrix, cross_entropy, finite_history,
                                    history_problem)
 
-__all__ = ["TrainingSession", "Unmeasurable"]
+__all__ = ["TrainingSession", "Unmeasurable", "warm_reference_runs"]
 
 Params = cal.Params
 
@@ -210,12 +210,7 @@ class TrainingSession:
     def _main(self) -> MainResult:
         plan = self.plan()
         n, epochs = plan.n_train, plan.epochs
-        Xall, yall = self.X()
-        if n < len(yall):
-            pick = np.sort(np.random.default_rng(self.s(80)).permutation(len(yall))[:n])
-            X, y = Xall[pick], yall[pick]
-        else:
-            X, y = Xall, yall
+        X, y = self.main_data(n)
         Xt, yt = self.dataset.X_test, self.dataset.y_test
         batch, lr = int(self.cfg.batch_size), float(self.cfg.lr)
         init_seed, train_seed = self.s(1), self.s(2)
@@ -223,10 +218,7 @@ class TrainingSession:
         before = self.params(model)
         timeout = plan.timeout(n * epochs, self.hard_timeout)
         # The reference trains on the grader's core while the student's network trains in the worker.
-        reference_run = cal.train_reference_meanwhile(
-            X=X, y=y, X_test=Xt, y_test=yt, sizes=self.sizes, activation=self.activation, epochs=epochs,
-            batch_size=batch, lr=lr, init_seed=init_seed, train_seed=train_seed,
-            cache_key=(self.dataset.name, len(self.dataset.y_train), len(yt), self.seed))
+        reference_run = cal.train_reference_meanwhile(**self.main_reference(X, y, epochs))
         started = time.perf_counter()
         try:
             history = self.train(model, X, y, epochs=epochs, batch_size=batch, lr=lr, seed=train_seed,
@@ -262,6 +254,22 @@ class TrainingSession:
         self._publish(result)
         return result
 
+    def main_data(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The rows the main run trains on: all of them, or a seeded subset of n in their order."""
+        Xall, yall = self.X()
+        if n < len(yall):
+            pick = np.sort(np.random.default_rng(self.s(80)).permutation(len(yall))[:n])
+            return Xall[pick], yall[pick]
+        return Xall, yall
+
+    def main_reference(self, X: np.ndarray, y: np.ndarray, epochs: int) -> dict[str, Any]:
+        """The keyword arguments of the reference run the main run is judged against
+        (calibration.train_reference), trained from the student's initial seed and batch order."""
+        return dict(X=X, y=y, X_test=self.dataset.X_test, y_test=self.dataset.y_test, sizes=self.sizes,
+                    activation=self.activation, epochs=epochs, batch_size=int(self.cfg.batch_size),
+                    lr=float(self.cfg.lr), init_seed=self.s(1), train_seed=self.s(2),
+                    cache_key=(self.dataset.name, len(self.dataset.y_train), len(self.dataset.y_test), self.seed))
+
     def _publish(self, r: MainResult) -> None:
         from grader.training.stats import json_floats
 
@@ -277,3 +285,17 @@ class TrainingSession:
         self.artifacts["accuracy_threshold"] = round(r.threshold, 6)
         self.artifacts["training_time_s"] = round(r.seconds, 3)
         self.artifacts["training_workload"] = {"n_train": r.n_train, "epochs": r.epochs, "shrunk": r.shrunk}
+
+
+def warm_reference_runs(rubric: Any, dataset: Any, seed: int) -> None:
+    """Train the reference runs a submission's main and tiny experiments are judged against into
+    calibration's per-process cache, as a submission that trains at full speed asks for them.
+
+    A process that forks one grading process per submission (grader.forkserver) calls this
+    once, so a batch trains them once, not once per submission. The arguments are built by
+    the same functions the experiments use: the same data, seeds and sizes, so the same result.
+    """
+    session = TrainingSession(None, rubric, dataset, seed, {})
+    n, epochs = min(int(session.cfg.n_train), len(dataset.y_train)), int(session.cfg.epochs)
+    cal.train_reference(**session.main_reference(*session.main_data(n), epochs))
+    cal.train_reference(**experiments.tiny_reference(session, *experiments.tiny_data(session)))

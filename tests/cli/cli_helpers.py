@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -38,3 +39,26 @@ class FakeGrade:
         if isinstance(self.outcome, BaseException):
             raise self.outcome
         return self.outcome
+
+
+def make_submission(dest: Path, overlay: str | None = None) -> Path:
+    """The reference, with the files of tests/cli/submissions/<overlay>/ on top."""
+    shutil.copytree(REFERENCE, dest, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    if overlay is not None:
+        for file in (SUBMISSIONS / overlay).glob("*.py"):
+            shutil.copyfile(file, dest / file.name)
+    return dest
+
+
+def members_of_group(pgid: int) -> list[int]:
+    members = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":  # pgrp is field 5; zombies hold nothing
+            members.append(int(proc.name))
+    return members

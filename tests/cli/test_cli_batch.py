@@ -16,25 +16,16 @@ from click.testing import CliRunner
 
 import grader.grading as grading
 from grader.batch import BatchError, BatchRow, discover, write_gradebook
-from grader.grading import grade_one
 from grader.cli import cli
+from grader.grading import grade_one
 from grader.records import load_records
 from grader.rubric import load_rubric
 
-from cli_helpers import REFERENCE, SUBMISSIONS
+from cli_helpers import REFERENCE, SUBMISSIONS, make_submission, members_of_group
 from grading_helpers import reap_orphans, set_child_subreaper
 
 FAST = SUBMISSIONS / "fast.toml"
 MODULES = ("layers", "losses", "optim", "network")
-
-
-def make_submission(dest: Path, overlay: str | None = None) -> Path:
-    """The reference, with the files of tests/cli/submissions/<overlay>/ on top."""
-    shutil.copytree(REFERENCE, dest, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
-    if overlay is not None:
-        for file in (SUBMISSIONS / overlay).glob("*.py"):
-            shutil.copyfile(file, dest / file.name)
-    return dest
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -136,20 +127,6 @@ def test_timeout_kills_the_grading_and_its_sandbox(tmp_path: Path, monkeypatch: 
             assert alive == [], f"sandbox processes outlived the killed grader: {alive}"
     finally:
         set_child_subreaper(False)
-
-
-def members_of_group(pgid: int) -> list[int]:
-    members = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":  # pgrp is field 5; zombies hold nothing
-            members.append(int(proc.name))
-    return members
 
 
 # -- the command ---------------------------------------------------------------------

@@ -134,6 +134,13 @@ def function_call(module: str, func: str, args: tuple[Any, ...] | list[Any], kwa
                 f"{module}.{func}()", timeout_s, {"module": module, "attr": func})
 
 
+def keep_call(module: str, func: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any],
+              keep: tuple[int, ...], timeout_s: float | None) -> Call:
+    """`module.func(*args, **kwargs)` whose result's parts at `keep` stay in the worker."""
+    return Call({"op": "call_keep", "module": module, "name": func, "args": list(args), "kwargs": kwargs,
+                 "keep": list(keep)}, f"{module}.{func}()", timeout_s, {"module": module, "attr": func})
+
+
 def method_call(obj: Any, type_name: str, name: str, args: tuple[Any, ...] | list[Any],
                 kwargs: dict[str, Any], timeout_s: float | None, on: int | None = None) -> Call:
     """`obj.name(*args, **kwargs)`, `obj` a RemoteObject (or, with `on`, a plan's earlier value)."""
@@ -209,11 +216,19 @@ class RemoteObject:
         return self._sandbox.run_plan([method_call(self, self.type_name, name, args, kwargs, timeout_s)])[0]
 
     def call_each(self, name: str, arguments: list[tuple[Any, ...]], *,
-                  timeout_s: float | None = None) -> list[Any]:
+                  sets: list[dict[str, Any]] | None = None, timeout_s: float | None = None) -> list[Any]:
         """`[self.call(name, *args) for args in arguments]` in one round trip (a plan): the
-        same values, or the failure the first failing call would raise alone."""
-        return self._sandbox.run_plan([method_call(self, self.type_name, name, args, {}, timeout_s)
-                                       for args in arguments])
+        same values, or the failure the first failing call would raise alone. `sets[i]`: the
+        attributes set just before the i-th call, as `set` then `call` would."""
+        calls: list[Call] = []
+        made: list[int] = []  # the index of each method call among the plan's calls
+        for i, args in enumerate(arguments):
+            for attribute, value in (sets[i] if sets is not None else {}).items():
+                calls.append(setattr_call(self, self.type_name, attribute, value, None))
+            made.append(len(calls))
+            calls.append(method_call(self, self.type_name, name, args, {}, timeout_s))
+        values = self._sandbox.run_plan(calls)
+        return [values[i] for i in made]
 
     def get(self, name: str, *args: Any, timeout_s: float | None = None) -> Any:
         """The attribute `name`; `get(name, default)` returns `default` when it does not exist
@@ -518,9 +533,7 @@ class Sandbox:
                   timeout_s: float | None = None, **kwargs: Any) -> Any:
         """`module.func(*args, **kwargs)` returning a tuple whose parts at `keep` stay in the
         worker as RemoteObjects (an opaque `cache`, never unpickled here); the rest is data."""
-        return self._request({"op": "call_keep", "module": module, "name": func, "args": list(args),
-                              "kwargs": kwargs, "keep": list(keep)}, timeout_s, f"{module}.{func}()",
-                             target={"module": module, "attr": func})
+        return self.run_plan([keep_call(module, func, args, kwargs, keep, timeout_s)])[0]
 
     def mapping(self, *, timeout_s: float | None = None, **items: Any) -> Any:
         """A dict in the worker (a RemoteObject) the student may edit in place, e.g. CS231n's
@@ -691,7 +704,7 @@ class Sandbox:
                     raise stop
             if call.request["op"] in _WATCHED_OPS:
                 done = earlier + values
-                self._last_call = (call.wire(done, 0) if call.on is not None and call.on < len(done)
+                self._last_call = (call.wire(done, len(done)) if call.on is not None and call.on < len(done)
                                    else {key: value for key, value in wire[k].items()
                                          if key not in ("seq", "free", "mute", "before")}, call.what)
             value, since = self._receive(worker, parts if k == 0 else [], call, deferred if k == 0 else [],

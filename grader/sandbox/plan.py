@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .client import (Call, RemoteObject, Sandbox, function_call, getattr_call, method_call,
+from .client import (Call, RemoteObject, Sandbox, function_call, getattr_call, keep_call, method_call,
                      new_call, setattr_call)
 
 
@@ -67,6 +67,10 @@ class Plan:
     def call(self, module: str, func: str, /, *args: Any, timeout_s: float | None = None,
              **kwargs: Any) -> Step:
         return self._add(function_call(module, func, args, kwargs, timeout_s))
+
+    def call_keep(self, module: str, func: str, /, *args: Any, keep: tuple[int, ...] = (1,),
+                  timeout_s: float | None = None, **kwargs: Any) -> Step:
+        return self._add(keep_call(module, func, args, kwargs, keep, timeout_s))
 
     def method(self, obj: RemoteObject | Step, name: str, /, *args: Any, timeout_s: float | None = None,
                **kwargs: Any) -> Step:

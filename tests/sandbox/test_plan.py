@@ -141,3 +141,18 @@ def test_a_plan_imports_its_module_first_and_refuses_a_blocked_call(chatty):
         chatty.new("chatty", "Counter").call_each("step", [(0,)])
     # The new worker imports chatty.py, is told the blocks and builds a Counter: step never runs.
     assert chatty._seq == seq + 3
+
+
+def test_a_mutation_on_an_object_built_in_the_same_plan_is_located(chatty):
+    plan = chatty.plan()
+    c = plan.new("chatty", "Counter")
+    plan.method(c, "scale", np.ones(2))
+    plan.run()
+    assert chatty.last_mutated == (0,)
+    assert chatty.locate_mutation()["line"] > 0
+
+
+def test_sets_before_each_call(chatty):
+    c = chatty.new("chatty", "Counter")
+    assert c.call_each("step", [(0,), (0,)], sets=[{"n": 5}, {"n": 1}]) == [6, 2]
+    assert chatty.ledger.records["setting Counter.n"].calls == 2

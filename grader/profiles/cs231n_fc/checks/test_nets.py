@@ -84,6 +84,12 @@ def student_loss(net, params: R.Params, X: np.ndarray, y: np.ndarray | None):
     return net.call("loss", X, y)
 
 
+def student_losses(net, each: list[R.Params], X: np.ndarray, y: np.ndarray | None) -> list:
+    """student_loss for each params, in one round trip."""
+    return net.call_each("loss", [(X, y)] * len(each),
+                         sets=[{"params": {k: v.copy() for k, v in params.items()}} for params in each])
+
+
 def check_params(net, dims: list[int], cls: str, normalized: bool = False) -> None:
     """params holds W1..WL (in, out) and b1..bL (out,); normalised, also gamma1..gamma(L-1)
     (ones) and beta1..beta(L-1) (zeros), one per hidden layer, at initialisation."""
@@ -171,9 +177,10 @@ def check_numerical(cs231n, cls: str, case, normalization: str | None = None) ->
     loss, grads = student_loss(net, params, X, y)
     numeric = {}
     for name, value in params.items():
-        def f(v, name=name):
-            return cs231n.scalar(student_loss(net, {**params, name: v}, X, y)[0], what="loss")
-        numeric[name] = G.numeric_vjp(f, value, 1.0)
+        def f(vs, name=name):
+            return [cs231n.scalar(result[0], what="loss")
+                    for result in student_losses(net, [{**params, name: v} for v in vs], X, y)]
+        numeric[name] = G.numeric_vjp_each(f, value, 1.0)
     floor = gradient_floor(numeric, normalization)
     for name, want in numeric.items():
         expect_close(row_as_vector(grads.get(name), want.shape), want, what=f"{cls}'s grads['{name}']", atol=floor,

@@ -229,5 +229,9 @@ class Guarded:
         with shape_errors(f"{self._what}.{method}", self._hint):
             return self._remote.call(method, *args, **kwargs)
 
+    def call_each(self, method: str, arguments, **kwargs):
+        with shape_errors(f"{self._what}.{method}", self._hint):
+            return self._remote.call_each(method, arguments, **kwargs)
+
     def __getattr__(self, name: str):
         return getattr(self._remote, name)

@@ -26,6 +26,18 @@ that raises is reported as its own failure ("setting Linear.W raised ..."), rais
 the request it travelled with; one that hangs or kills the worker is charged to that
 request. `Sandbox.flush()` sends what is pending (the grading plugin does after each
 check, so a check's sets never run in the next one).
+
+Plans (plan.py; `RemoteObject.call_each`, `Sandbox.call_each`): a sequence of calls goes
+in ONE request and the worker runs them back to back, sending a reply per call as each
+finishes. Every call is still judged alone: the grader reads the replies one at a time,
+each under the call's own time limit (so a hang is still paid once and stops the plan),
+with its own output (the worker closes each call's output with a marker the grader
+strips), its own entry in the ledger and its own input-mutation watch. The worker stops
+at the first call that fails, and that call raises exactly what it would raise alone; the
+calls after it never run. A call that needs something done first (its module imported,
+the worker told of blocked functions, a refusal) starts a new request, after the ones
+before it have run, as it would alone. Nothing is pickled: a step refers to an earlier
+step's object by its index. Deferred sets travel with a plan like with any request.
 """
 
 from __future__ import annotations
@@ -77,6 +89,83 @@ _SIGNAL_WORDS = {signal.SIGSEGV: "a segmentation fault", signal.SIGABRT: "an abo
                  signal.SIGKILL: "SIGKILL", signal.SIGXCPU: "the CPU-time limit"}
 
 
+#: The most calls one plan request carries (a longer plan is sent in parts).
+MAX_PLAN_STEPS = 256
+
+
+@dataclasses.dataclass
+class Call:
+    """One call to make in the worker: its request and how the grader names and limits it.
+
+    `on`: the index, in the same plan, of the earlier call whose value (a student object)
+    this one is made on, in place of the request's "h"."""
+
+    request: dict[str, Any]
+    what: str
+    timeout_s: float | None = None
+    target: dict[str, str] | None = None
+    counted: bool | None = None
+    on: int | None = None
+
+    def wire(self, earlier: list[Any], first: int) -> dict[str, Any]:
+        """The request to send, in a plan whose first call is the plan's call `first`:
+        `on` names a call of this request's plan, or the value of an earlier one."""
+        if self.on is None:
+            return self.request
+        request = dict(self.request)
+        if self.on >= first:
+            request["on"] = self.on - first
+        else:
+            request["h"] = earlier[self.on]
+        return request
+
+
+def new_call(module: str, cls: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any],
+             timeout_s: float | None) -> Call:
+    """`module.cls(*args, **kwargs)`."""
+    return Call({"op": "new", "module": module, "name": cls, "args": list(args), "kwargs": kwargs},
+                f"{cls}()", timeout_s, {"type": cls, "attr": "__init__"})
+
+
+def function_call(module: str, func: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any],
+                  timeout_s: float | None) -> Call:
+    """`module.func(*args, **kwargs)`."""
+    return Call({"op": "call", "module": module, "name": func, "args": list(args), "kwargs": kwargs},
+                f"{module}.{func}()", timeout_s, {"module": module, "attr": func})
+
+
+def keep_call(module: str, func: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any],
+              keep: tuple[int, ...], timeout_s: float | None) -> Call:
+    """`module.func(*args, **kwargs)` whose result's parts at `keep` stay in the worker."""
+    return Call({"op": "call_keep", "module": module, "name": func, "args": list(args), "kwargs": kwargs,
+                 "keep": list(keep)}, f"{module}.{func}()", timeout_s, {"module": module, "attr": func})
+
+
+def method_call(obj: Any, type_name: str, name: str, args: tuple[Any, ...] | list[Any],
+                kwargs: dict[str, Any], timeout_s: float | None, on: int | None = None) -> Call:
+    """`obj.name(*args, **kwargs)`, `obj` a RemoteObject (or, with `on`, a plan's earlier value)."""
+    return Call({"op": "method", "h": obj, "name": name, "args": list(args), "kwargs": kwargs},
+                f"{type_name}.{name}()", timeout_s, {"type": type_name, "attr": name}, on=on)
+
+
+def getattr_call(obj: Any, type_name: str, name: str, default: tuple[Any, ...],
+                 timeout_s: float | None, on: int | None = None) -> Call:
+    """`obj.name`, or `getattr(obj, name, *default)` with a default."""
+    if len(default) > 1:
+        raise TypeError("get(name[, default]) takes at most one default")
+    request = {"op": "getattr", "h": obj, "name": name}
+    if default:
+        request["default"] = default[0]
+    return Call(request, f"reading {type_name}.{name}", timeout_s, on=on)
+
+
+def setattr_call(obj: Any, type_name: str, name: str, value: Any, timeout_s: float | None,
+                 on: int | None = None) -> Call:
+    """`obj.name = value`."""
+    return Call({"op": "setattr", "h": obj, "name": name, "value": value},
+                f"setting {type_name}.{name}", timeout_s, on=on)
+
+
 @dataclasses.dataclass
 class OutputStats:
     """The student's output over a Sandbox's life: bytes read, bytes discarded, and where."""
@@ -124,19 +213,27 @@ class RemoteObject:
 
     def call(self, name: str, /, *args: Any, timeout_s: float | None = None, **kwargs: Any) -> Any:
         """Call the method `name`; arrays in and out are copies, never shared."""
-        return self._sandbox._request(
-            {"op": "method", "h": self, "name": name, "args": list(args), "kwargs": kwargs},
-            timeout_s, f"{self.type_name}.{name}()", target={"type": self.type_name, "attr": name})
+        return self._sandbox.run_plan([method_call(self, self.type_name, name, args, kwargs, timeout_s)])[0]
+
+    def call_each(self, name: str, arguments: list[tuple[Any, ...]], *,
+                  sets: list[dict[str, Any]] | None = None, timeout_s: float | None = None) -> list[Any]:
+        """`[self.call(name, *args) for args in arguments]` in one round trip (a plan): the
+        same values, or the failure the first failing call would raise alone. `sets[i]`: the
+        attributes set just before the i-th call, as `set` then `call` would."""
+        calls: list[Call] = []
+        made: list[int] = []  # the index of each method call among the plan's calls
+        for i, args in enumerate(arguments):
+            for attribute, value in (sets[i] if sets is not None else {}).items():
+                calls.append(setattr_call(self, self.type_name, attribute, value, None))
+            made.append(len(calls))
+            calls.append(method_call(self, self.type_name, name, args, {}, timeout_s))
+        values = self._sandbox.run_plan(calls)
+        return [values[i] for i in made]
 
     def get(self, name: str, *args: Any, timeout_s: float | None = None) -> Any:
         """The attribute `name`; `get(name, default)` returns `default` when it does not exist
         (one round trip, where `has` then `get` took two)."""
-        if len(args) > 1:
-            raise TypeError("get(name[, default]) takes at most one default")
-        request = {"op": "getattr", "h": self, "name": name}
-        if args:
-            request["default"] = args[0]
-        return self._sandbox._request(request, timeout_s, f"reading {self.type_name}.{name}")
+        return self._sandbox.run_plan([getattr_call(self, self.type_name, name, args, timeout_s)])[0]
 
     def set(self, name: str, value: Any, *, timeout_s: float | None = None) -> None:
         """Set the attribute `name`; deferred to the next request unless `timeout_s` is given
@@ -261,6 +358,9 @@ class Sandbox:
         # Requests whose reply is not needed (setattr), waiting to travel with the next one:
         # (request, what) in the order they were made.
         self._deferred: list[tuple[dict[str, Any], str]] = []
+        # A plan's output marker is unguessable to code that has not read the worker's memory
+        # (one that has only muddles its own output).
+        self._mark_key = os.urandom(6).hex()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -411,24 +511,29 @@ class Sandbox:
     def new(self, module: str, cls: str, /, *args: Any, timeout_s: float | None = None,
             **kwargs: Any) -> Any:
         """`module.cls(*args, **kwargs)` in the worker (a RemoteObject, normally)."""
-        return self._request({"op": "new", "module": module, "name": cls, "args": list(args),
-                              "kwargs": kwargs}, timeout_s, f"{cls}()",
-                             target={"type": cls, "attr": "__init__"})
+        return self.run_plan([new_call(module, cls, args, kwargs, timeout_s)])[0]
 
     def call(self, module: str, func: str, /, *args: Any, timeout_s: float | None = None,
              **kwargs: Any) -> Any:
         """`module.func(*args, **kwargs)` in the worker."""
-        return self._request({"op": "call", "module": module, "name": func, "args": list(args),
-                              "kwargs": kwargs}, timeout_s, f"{module}.{func}()",
-                             target={"module": module, "attr": func})
+        return self.run_plan([function_call(module, func, args, kwargs, timeout_s)])[0]
+
+    def call_each(self, module: str, func: str, arguments: list[tuple[Any, ...]], *,
+                  timeout_s: float | None = None) -> list[Any]:
+        """`[self.call(module, func, *args) for args in arguments]` in one round trip (a plan)."""
+        return self.run_plan([function_call(module, func, args, {}, timeout_s) for args in arguments])
+
+    def plan(self) -> Any:
+        """A Plan: calls (and sets) collected first, then run in one round trip."""
+        from .plan import Plan
+
+        return Plan(self)
 
     def call_keep(self, module: str, func: str, /, *args: Any, keep: tuple[int, ...] = (1,),
                   timeout_s: float | None = None, **kwargs: Any) -> Any:
         """`module.func(*args, **kwargs)` returning a tuple whose parts at `keep` stay in the
         worker as RemoteObjects (an opaque `cache`, never unpickled here); the rest is data."""
-        return self._request({"op": "call_keep", "module": module, "name": func, "args": list(args),
-                              "kwargs": kwargs, "keep": list(keep)}, timeout_s, f"{module}.{func}()",
-                             target={"module": module, "attr": func})
+        return self.run_plan([keep_call(module, func, args, kwargs, keep, timeout_s)])[0]
 
     def mapping(self, *, timeout_s: float | None = None, **items: Any) -> Any:
         """A dict in the worker (a RemoteObject) the student may edit in place, e.g. CS231n's
@@ -519,39 +624,139 @@ class Sandbox:
         the deferred requests travel with this one (not with the imports and
         blocks a request sends first).
         """
-        if self.ledger.blocked(what) is not None:
-            raise self.ledger.refuse(what)
+        call = Call(request, what, timeout_s, target, counted)
+        self._prepare(call)
+        return self._send([call], [], carry)[0]
+
+    def _prepare(self, call: Call) -> None:
+        """What must happen before `call` is sent: its refusal, a worker, its module's
+        import, telling the worker the blocked functions."""
+        if self.ledger.blocked(call.what) is not None:
+            raise self.ledger.refuse(call.what)
         self.start()
+        request = call.request
         if request["op"] in _MODULE_OPS and request.get("module") not in self._imported:
             self.import_module(str(request["module"]))
         if self._told_blocks != self.ledger.version:
             self._tell_blocks()
-        self.ledger.record(what, target)
-        limits = self.current_limits
-        timeout = limits.call_timeout_s if timeout_s is None else float(timeout_s)
-        counted = timeout_s is None if counted is None else counted
-        by_deadline = self._time_to_deadline(what)
-        timeout = min(timeout, by_deadline)
+
+    def _ready(self, call: Call) -> bool:
+        """Whether `call` needs nothing done first (see _prepare), so it may go in a plan."""
+        request = call.request
+        return (self._worker is not None and self.ledger.blocked(call.what) is None
+                and self._told_blocks == self.ledger.version
+                and (request["op"] not in _MODULE_OPS or request.get("module") in self._imported))
+
+    def run_plan(self, calls: list[Call]) -> list[Any]:
+        """Run `calls` in order and return their values, as if each were made alone, in as
+        few round trips as can be (see the module's docstring): a run of calls that need
+        nothing done first goes in one request, and the worker streams a reply per call.
+        The first call that fails raises what it would raise alone; the rest do not run."""
+        results: list[Any] = []
+        i = 0
+        while i < len(calls):
+            if not self._ready(calls[i]):  # a refusal, an import or blocks to tell first
+                self._prepare(calls[i])
+            j = i + 1
+            while j < len(calls) and j - i < MAX_PLAN_STEPS and self._ready(calls[j]):
+                j += 1
+            results += self._send(calls[i:j], results, True)
+            i = j
+        return results
+
+    def _send(self, calls: list[Call], earlier: list[Any], carry: bool) -> list[Any]:
+        """Send `calls` (one request, or a plan of several) and receive their replies in order.
+        `earlier`: the values of the calls before them in the same plan (a call's `on`)."""
         worker = self._worker
         assert worker is not None
+        first = len(earlier)
+        wire = [call.wire(earlier, first) for call in calls]
+        for call in calls:
+            self.ledger.record(call.what, call.target)
         self._seq += 1
+        marker: bytes | None = None
+        if len(calls) == 1:
+            request = wire[0]
+        else:
+            marker = f"\x1egrader-{self._mark_key}-{self._seq}\x1e".encode()
+            request = {"op": "plan", "steps": wire, "mark": marker.decode()}
+        # The first call's time and refusal, before anything is sent (the later ones are
+        # checked as their turn comes, as they would be alone).
+        by_deadline = self._time_to_deadline(calls[0].what)
         request["seq"] = self._seq
         request["free"], self._free = self._free, []
         if self.output_stats.muted:
             request["mute"] = True
         deferred: list[str] = []  # the `what` of each request travelling before this one
         if carry and self._deferred:
-            request["before"] = [earlier for earlier, _ in self._deferred]
-            deferred = [earlier_what for _, earlier_what in self._deferred]
+            request["before"] = [before for before, _ in self._deferred]
+            deferred = [before_what for _, before_what in self._deferred]
             self._deferred = []
         parts = channel.encode(request, self._to_wire)  # StaleHandle / EncodeError: the caller's
         self.last_mutated = ()
-        if request["op"] in _WATCHED_OPS:
-            self._last_call = ({k: v for k, v in request.items()
-                                if k not in ("seq", "free", "mute", "before")}, what)
-        started = time.monotonic()
+        values: list[Any] = []
+        since = time.monotonic()
+        for k, call in enumerate(calls):
+            if k:
+                stop, by_deadline = self._stop_before(call)
+                if stop is not None:  # the worker runs on: read its replies, keep none
+                    self._abandon(worker, len(calls) - k, marker)
+                    raise stop
+            if call.request["op"] in _WATCHED_OPS:
+                done = earlier + values
+                self._last_call = (call.wire(done, len(done)) if call.on is not None and call.on < len(done)
+                                   else {key: value for key, value in wire[k].items()
+                                         if key not in ("seq", "free", "mute", "before")}, call.what)
+            value, since = self._receive(worker, parts if k == 0 else [], call, deferred if k == 0 else [],
+                                         marker, k if marker else None, since, by_deadline)
+            values.append(value)
+        return values
+
+    def _stop_before(self, call: Call) -> tuple[Exception | None, float]:
+        """(Why a plan's later call may not run now, or None; seconds to the run's deadline):
+        its function was blocked by an earlier one (its budget), or the run's time is up."""
+        if self.ledger.blocked(call.what) is not None:
+            return self.ledger.refuse(call.what), 0.0
         try:
-            payload = worker.exchange(parts, timeout, limits.output_limit_bytes)
+            return None, self._time_to_deadline(call.what)
+        except RunDeadlineReached as exc:
+            return exc, 0.0
+
+    def _abandon(self, worker: WorkerProcess, left: int, marker: bytes | None) -> None:
+        """Read (and drop) the replies of a plan's last `left` calls; past the run's deadline
+        the worker is stopped instead."""
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self._discard_worker()
+            return
+        limits = self.current_limits
+        for _ in range(left):
+            try:
+                payload = worker.exchange([], limits.call_timeout_s, limits.output_limit_bytes, marker)
+                reply = channel.decode(payload, on_handle=self._from_wire)
+                if type(reply) is dict and reply.get("marked") is True:
+                    worker.read_to_marker(limits.call_timeout_s)
+                else:
+                    worker.end_marking()
+            except (WorkerGone, ChannelViolation):
+                self._discard_worker()
+                return
+            self._account_output(worker, 0)
+            if type(reply) is not dict or "ok" not in reply:
+                return  # the worker stopped at a failure
+
+    def _receive(self, worker: WorkerProcess, parts: list[Any], call: Call, deferred: list[str],
+                 marker: bytes | None, step: int | None, since: float,
+                 by_deadline: float) -> tuple[Any, float]:
+        """Wait for `call`'s reply (sending `parts` first) and return (its value, when it came),
+        or raise how it failed. `since`: when the call could start (its time for the budget);
+        `by_deadline`: the seconds left before the run's deadline."""
+        what = call.what
+        limits = self.current_limits
+        timeout = limits.call_timeout_s if call.timeout_s is None else float(call.timeout_s)
+        counted = call.timeout_s is None if call.counted is None else call.counted
+        timeout = min(timeout, by_deadline)
+        try:
+            payload = worker.exchange(parts, timeout, limits.output_limit_bytes, marker)
         except WorkerGone as gone:
             self._account_output(worker, 0)
             where = self._where_it_hung(worker)
@@ -564,11 +769,17 @@ class Sandbox:
                 failure.message = f"{failure.message.rstrip('.')}; when stopped it was at {where}."
             self.ledger.failed(what, failure)
             raise failure from None
-        elapsed = time.monotonic() - started
+        came = time.monotonic()
+        elapsed = came - since
         try:
             reply = channel.decode(payload, on_handle=self._from_wire)
-            if type(reply) is not dict or reply.get("seq") not in (self._seq, None):
+            if (type(reply) is not dict or reply.get("seq") not in (self._seq, None)
+                    or reply.get("step", step) != step):
                 raise ChannelViolation("the worker's reply does not match the request")
+            if marker is not None and reply.get("marked") is True:
+                worker.read_to_marker(timeout)
+            else:
+                worker.end_marking()
             muted = reply.get("discarded", 0)
             self._account_output(worker, muted if type(muted) is int and muted > 0 else 0)
             at = reply.get("at")
@@ -582,7 +793,7 @@ class Sandbox:
                 mutated = reply.get("mutated")
                 if type(mutated) is list:
                     self.last_mutated = tuple(k for k in mutated if type(k) in (int, str))
-                return reply["ok"]
+                return reply["ok"], came
             failure = self._failure(reply.get("err"), what)
         except ChannelViolation as exc:
             self._discard_worker()

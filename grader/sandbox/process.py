@@ -257,6 +257,12 @@ class WorkerProcess:
         self.output = OutputCapture(config.limits.output_limit_bytes)
         self.fds: dict[str, int] = {}
         self.stack = ""  # where the worker was when its last call timed out (_dump_stack)
+        # A plan's replies stream in while the worker runs on: the worker ends each call's
+        # output with `marker` (see mark_output), and what was read past it is the next call's.
+        self._marker: bytes | None = None
+        self._marked = False      # the marker of this exchange has been read
+        self._held = b""          # bytes that may be the start of the marker
+        self._carry = b""         # read past the marker: the next exchange's output
         self.src_dir = ""  # the submission's copy, as paths in the worker's tracebacks name it
 
     # ------------------------------------------------------------ start
@@ -335,15 +341,22 @@ class WorkerProcess:
 
     # ------------------------------------------------------------ one exchange
 
-    def exchange(self, parts: list[bytes | memoryview], timeout_s: float, output_limit: int) -> bytearray:
+    def exchange(self, parts: list[bytes | memoryview], timeout_s: float, output_limit: int,
+                 marker: bytes | None = None) -> bytearray:
         """Send one request frame (may be empty: just wait) and return the reply's payload.
 
-        Raises WorkerGone on time-out (after killing the worker), on the
-        worker's death, or on a malformed frame (ChannelViolation as detail).
+        `marker`: the call's output ends with it (a plan's step, see mark_output); what
+        follows it is kept for the next exchange. Raises WorkerGone on time-out (after
+        killing the worker), on the worker's death, or on a malformed frame
+        (ChannelViolation as detail).
         """
         fds = self.fds
         deadline = time.monotonic() + timeout_s
         self.output = OutputCapture(output_limit)
+        carried, self._carry, self._held = self._carry, b"", b""
+        self._marker, self._marked = marker, False
+        if carried:
+            self._feed(carried)
         pending = [memoryview(p).cast("B") for p in parts if len(p)]
         reader = _FrameReader(self.config.limits.max_message_bytes)
         poller = select.poll()
@@ -355,6 +368,7 @@ class WorkerProcess:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                self.end_marking()
                 self._dump_stack()
                 self.stop()
                 raise WorkerGone("timeout", self.status)
@@ -391,6 +405,7 @@ class WorkerProcess:
                     self._read_status()
                     if "event" in self.status:
                         self._drain_output()
+                        self.end_marking()
                         self.stop()
                         raise WorkerGone("died", self.status)
 
@@ -446,6 +461,46 @@ class WorkerProcess:
                     pending[0] = pending[0][n:]
                     n = 0
 
+    def _feed(self, data: bytes) -> None:
+        """Output read from the pipe: this call's up to the marker, the next one's after it."""
+        if self._marked:
+            self._carry += data
+            return
+        if self._marker is None:
+            self.output.feed(data)
+            return
+        buf = self._held + data
+        at = buf.find(self._marker)
+        if at >= 0:
+            self.output.feed(buf[:at])
+            self._carry, self._held, self._marked = buf[at + len(self._marker):], b"", True
+            return
+        keep = min(len(buf), len(self._marker) - 1)  # a marker cut in two by the reads
+        self.output.feed(buf[:len(buf) - keep])
+        self._held = buf[len(buf) - keep:]
+
+    def end_marking(self) -> None:
+        """No marker will come (the call failed to write it, or the worker is gone): what is
+        held back is the call's output."""
+        if self._held:
+            self.output.feed(self._held)
+        self._held, self._marker = b"", None
+
+    def read_to_marker(self, timeout_s: float) -> None:
+        """Read the output pipe until this exchange's marker (the worker wrote it before the
+        reply, so it is there already unless a flood is still queued before it)."""
+        fd = self.fds.get("output")
+        deadline = time.monotonic() + timeout_s
+        while self._marker is not None and not self._marked and fd is not None:
+            if not self._drain_output():
+                break  # EOF: the worker is gone
+            if self._marked:
+                return
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                break
+        self.end_marking()
+
     def _drain_output(self) -> bool:
         """Read what the student printed so far; False at EOF."""
         fd = self.fds.get("output")
@@ -460,7 +515,7 @@ class WorkerProcess:
                 return False
             if not data:
                 return False
-            self.output.feed(data)
+            self._feed(data)
         return True
 
     def _read_status(self) -> None:

@@ -12,6 +12,14 @@ Responses:  {"seq": n, "ok": value} | {"seq": n, "err": {...}} | {"seq": n, "err
 "before" holds requests the grader did not wait for (setattr), run first and in order;
 the first one that fails is answered with its error and its index "at", and nothing after
 it runs.
+
+A plan, {"op": "plan", "steps": [request, ...], "mark": text}, is a sequence of requests
+run back to back, each answered as it finishes with its own response plus "step": its
+index (and "marked": true once its output is closed by the marker, below). The first step
+that fails is the last one answered. A step may name the object an earlier step returned
+as {"on": index} instead of "h". Each step's output ends with `mark` written to the output
+pipe, so the grader, still reading step k's reply while step k+1 prints, can tell whose
+output is whose.
 """
 
 from __future__ import annotations
@@ -49,6 +57,8 @@ _default_rng = np.random.default_rng
 _WATCHED_OPS = frozenset({"call", "method", "call_keep", "new"})
 # Requests the grader may defer to travel in another's "before" list (their reply is None).
 _DEFERRABLE_OPS = frozenset({"setattr"})
+# Requests a plan may hold (not a plan itself, nor the grader's own bookkeeping).
+_PLAN_OPS = frozenset({"new", "call", "method", "getattr", "setattr", "call_keep"})
 # Arrays bigger than this are not watched (their copy would stay in the worker's memory).
 MAX_WATCHED_BYTES = 1 << 24
 
@@ -152,6 +162,12 @@ class Worker:
         self.blocked_targets: list[dict[str, str]] = []
         self.discarded: _DiscardedOutput | None = None
         self.deferred_at: int | None = None  # the "before" request running (run_deferred)
+        # The output pipe as the worker found it (the student may redirect fd 1): where a
+        # plan's step markers go.
+        try:
+            self.mark_fd: int | None = os.dup(1)
+        except OSError:
+            self.mark_fd = None
         self.ops: dict[str, Callable[[dict[str, Any]], Any]] = {
             "ping": lambda r: None,
             "import": self.op_import,
@@ -519,11 +535,27 @@ class Worker:
 
     # ------------------------------------------------------------ loop
 
-    def send(self, value: Any) -> None:
+    def send(self, value: Any, mark: bytes | None = None) -> None:
+        """Send a response; `mark`: first close the step's output with it (see the docstring)."""
         self._flush_student_output()
         if self.discarded is not None and self.discarded.count and type(value) is dict:
             value["discarded"], self.discarded.count = self.discarded.count, 0
-        channel.write_frame_blocking(self.chan_w, channel.encode(value, self.to_wire))
+        if mark is not None:
+            value["marked"] = True
+        parts = channel.encode(value, self.to_wire)  # EncodeError before the marker is written
+        if mark is not None and not self.mark_output(mark):
+            del value["marked"]
+            parts = channel.encode(value, self.to_wire)
+        channel.write_frame_blocking(self.chan_w, parts)
+
+    def mark_output(self, mark: bytes) -> bool:
+        """Write `mark` to the output pipe (one write, under PIPE_BUF: never interleaved)."""
+        if self.mark_fd is None:
+            return False
+        try:
+            return os.write(self.mark_fd, mark) == len(mark)
+        except OSError:
+            return False
 
     def _flush_student_output(self) -> None:
         # Whatever the student printed must reach the output pipe before the
@@ -548,7 +580,6 @@ class Worker:
 
     def handle(self, payload: bytearray) -> None:
         seq = None
-        op = "?"
         self.deferred_at = None
         self.guard.take_attempts()
         try:
@@ -561,13 +592,10 @@ class Worker:
             self.release(req.get("free"))
             if "before" in req:
                 self.run_deferred(req["before"])
-            op = str(req.get("op"))
-            fn = self.ops.get(op)
-            if fn is None:
-                raise _Usage(f"unknown op {op!r}")
-            watched = self.watch.snapshot(req) if op in _WATCHED_OPS else None
-            result = fn(req)
-            mutated = self.watch.changed(watched) if watched else None
+            if req.get("op") == "plan":
+                steps, mark = self.plan_of(req)
+            else:
+                result, mutated = self.perform(req)
         except BaseException as exc:  # the student's code may raise anything
             reply = {"seq": seq, "err": self.failure(exc, self.guard.take_attempts())}
             if self.deferred_at is not None:
@@ -575,14 +603,68 @@ class Worker:
             del exc
             self.send(reply)
             return
+        if req.get("op") == "plan":
+            self.run_plan(seq, steps, mark)
+        else:
+            self.answer({"seq": seq}, result, mutated)
+
+    def perform(self, req: Any) -> tuple[Any, list[Any] | None]:
+        """Run one request: (its result, the arguments it changed in place or None)."""
+        if type(req) is not dict:
+            raise _Usage("request is not a dict")
+        op = str(req.get("op"))
+        fn = self.ops.get(op)
+        if fn is None:
+            raise _Usage(f"unknown op {op!r}")
+        watched = self.watch.snapshot(req) if op in _WATCHED_OPS else None
+        result = fn(req)
+        return result, (self.watch.changed(watched) if watched else None)
+
+    def answer(self, reply: dict[str, Any], result: Any, mutated: list[Any] | None,
+               mark: bytes | None = None) -> bool:
+        """Send `result` in `reply`; False when it could not be sent (answered as unsendable)."""
         try:
-            reply = {"seq": seq, "ok": result}
+            reply["ok"] = result
             if mutated:
                 reply["mutated"] = mutated  # only then: the common reply stays as it was
-            self.send(reply)
+            self.send(reply, mark)
+            return True
         except channel.EncodeError as exc:
-            self.send({"seq": seq, "err": {"kind": "unsendable", "diagnosis": exc.diagnosis,
-                                           "exc_type": "TypeError", "message": str(exc), "traceback": ""}})
+            for key in ("ok", "mutated", "marked"):
+                reply.pop(key, None)
+            reply["err"] = {"kind": "unsendable", "diagnosis": exc.diagnosis, "exc_type": "TypeError",
+                            "message": str(exc), "traceback": ""}
+            self.send(reply, mark)
+            return False
+
+    def plan_of(self, req: dict[str, Any]) -> tuple[list[Any], bytes]:
+        steps, mark = req.get("steps"), req.get("mark")
+        if type(steps) is not list or type(mark) is not str or not 8 <= len(mark) <= 64:
+            raise _Usage("a plan needs a list of steps and a marker")
+        return steps, mark.encode()
+
+    def run_plan(self, seq: Any, steps: list[Any], mark: bytes) -> None:
+        """Run a plan's steps in order, answering each as it finishes; stop at the first failure."""
+        results: list[Any] = []
+        for index, step in enumerate(steps):
+            self.guard.take_attempts()
+            try:
+                if type(step) is not dict or step.get("op") not in _PLAN_OPS:
+                    raise _Usage("a plan's steps are new, call, method, getattr, setattr or call_keep")
+                on = step.get("on")
+                if on is not None:
+                    if type(on) is not int or not 0 <= on < index:
+                        raise _Usage("a step may only name the result of an earlier step")
+                    step["h"] = results[on]
+                result, mutated = self.perform(step)
+            except BaseException as exc:  # the student's code may raise anything
+                reply = {"seq": seq, "step": index, "err": self.failure(exc, self.guard.take_attempts())}
+                del exc
+                self.send(reply, mark)
+                return
+            results.append(result)
+            if not self.answer({"seq": seq, "step": index}, result, mutated, mark):
+                return
 
     def serve(self) -> None:
         self.send({"hello": self.hello})

@@ -62,3 +62,23 @@ def test_relative_error_properties():
     assert G.relative_error(np.zeros(3), np.zeros(3)) == 0.0
     assert G.close(a * (1 + 1e-12), a)
     assert not G.close(a * 1.001, a)
+
+
+def test_numeric_vjp_each_asks_for_every_perturbed_input_at_once_in_numeric_vjps_order():
+    x = RNG.uniform(-2, 2, (2, 3))
+    v = RNG.standard_normal((2, 3))
+    one_by_one: list[np.ndarray] = []
+    asked: list[list[np.ndarray]] = []
+
+    def f(x_):
+        one_by_one.append(x_)
+        return np.sin(x_) * x_[0, 0]  # coupled: every coordinate matters
+
+    def f_each(inputs):
+        asked.append(inputs)
+        return [np.sin(x_) * x_[0, 0] for x_ in inputs]
+
+    assert np.array_equal(G.numeric_vjp(f, x, v), G.numeric_vjp_each(f_each, x, v))
+    assert len(asked) == 1 and len(asked[0]) == 2 * x.size
+    assert all(np.array_equal(a, b) for a, b in zip(asked[0], one_by_one))
+    assert asked[0][0][0, 0] == x[0, 0] + G.EPS and asked[0][1][0, 0] == x[0, 0] - G.EPS

@@ -32,14 +32,24 @@ class CS231n:
 
     def forward(self, name: str, *args: Any) -> tuple[np.ndarray, Any]:
         """`layers.name(*args)` -> (out, cache handle); a return that is not a pair is named."""
-        result = self.sandbox.call_keep(LAYERS, name, *args, keep=(1,))
+        return self._pair(name, self.sandbox.call_keep(LAYERS, name, *args, keep=(1,)))
+
+    @staticmethod
+    def _pair(name: str, result: Any) -> tuple[np.ndarray, Any]:
         if type(result) is not list or len(result) != 2:
             fail("missing-api", f"{name} must return a pair (out, cache), got {D.fmt(result)}")
         return result[0], result[1]
 
     def out(self, name: str, *args: Any) -> np.ndarray:
-        """Only the forward's `out` (numerical gradients call this many times)."""
+        """Only the forward's `out`."""
         return np.asarray(self.forward(name, *args)[0], dtype=np.float64)
+
+    def out_each(self, name: str, arguments: list[tuple[Any, ...]]) -> list[np.ndarray]:
+        """`out(name, *args)` for each args, in one round trip (numerical gradients)."""
+        plan = self.sandbox.plan()
+        steps = [plan.call_keep(LAYERS, name, *args, keep=(1,)) for args in arguments]
+        plan.run()
+        return [np.asarray(self._pair(name, step.value)[0], dtype=np.float64) for step in steps]
 
     def call(self, name: str, *args: Any, module: str = LAYERS) -> Any:
         return self.sandbox.call(module, name, *args)
@@ -98,3 +108,9 @@ class CS231n:
 def student_loss(net, params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray | None):
     net.set("params", {k: v.copy() for k, v in params.items()})
     return net.call("loss", X, y)
+
+
+def student_losses(net, each: list[dict[str, np.ndarray]], X: np.ndarray, y: np.ndarray | None) -> list:
+    """student_loss for each of `each` (a list of params), in one round trip."""
+    return net.call_each("loss", [(X, y)] * len(each),
+                         sets=[{"params": {k: v.copy() for k, v in params.items()}} for params in each])

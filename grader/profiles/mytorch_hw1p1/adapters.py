@@ -64,8 +64,18 @@ class LinearFace:
         self.legacy = legacy  # 2.0.x: dLdW, dLdb averaged over the batch
 
     def set_params(self, W: np.ndarray, b: np.ndarray) -> None:
-        self.remote.set("W", np.ascontiguousarray(W.T))
-        self.remote.set("b", b.reshape(-1, 1).copy())
+        for name, value in self._params(W, b).items():
+            self.remote.set(name, value)
+
+    @staticmethod
+    def _params(W: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
+        """The student's W (out, in) and b (out, 1) from canonical W (in, out), b (out,)."""
+        return {"W": np.ascontiguousarray(W.T), "b": b.reshape(-1, 1).copy()}
+
+    def forward_with(self, params: list[tuple[np.ndarray, np.ndarray]], A: np.ndarray) -> list[np.ndarray]:
+        """`set_params(W, b)` then `forward(A)` for each (W, b), in one round trip."""
+        return self.remote.call_each("forward", [(A,)] * len(params),
+                                     sets=[self._params(W, b) for W, b in params])
 
     def params(self) -> tuple[np.ndarray, np.ndarray]:
         W = student_array(self.remote.get("W"), (self.fan_out, self.fan_in), what="Linear.W")
@@ -74,6 +84,9 @@ class LinearFace:
 
     def forward(self, A: np.ndarray) -> np.ndarray:
         return self.remote.call("forward", A)
+
+    def forward_each(self, As: list[np.ndarray]) -> list[np.ndarray]:
+        return self.remote.call_each("forward", [(A,) for A in As])
 
     def backward(self, dLdZ: np.ndarray) -> np.ndarray:
         return self.remote.call("backward", dLdZ)
@@ -97,6 +110,9 @@ class ActivationFace:
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         return self.remote.call("forward", Z)
+
+    def forward_each(self, Zs: list[np.ndarray]) -> list[np.ndarray]:
+        return self.remote.call_each("forward", [(Z,) for Z in Zs])
 
     def backward_watched(self, dLdA: np.ndarray) -> np.ndarray:
         """backward, raising input-mutation if the call edits its argument in place."""
@@ -129,7 +145,14 @@ class LossFace:
         number is charged once, by the forward check (`strict`); elsewhere its mean stands in,
         so the gradient checks judge backward."""
         self.batch = A.shape[0]
-        value = self.remote.call("forward", A, Y)
+        return self._value(self.remote.call("forward", A, Y), strict)
+
+    def forward_each(self, As: list[np.ndarray], Y: np.ndarray) -> list[float]:
+        """`forward(A, Y)` for each A, in one round trip."""
+        self.batch = As[0].shape[0] if As else self.batch
+        return [self._value(value, False) for value in self.remote.call_each("forward", [(A, Y) for A in As])]
+
+    def _value(self, value: Any, strict: bool) -> float:
         if strict:
             return self._units(course_scalar(value, what=f"{self.name}.forward"))
         try:
@@ -177,6 +200,10 @@ class BatchNormFace:
 
     def forward(self, Z: np.ndarray, *, eval: bool = False) -> np.ndarray:
         return self.remote.call("forward", Z, eval=eval) if eval else self.remote.call("forward", Z)
+
+    def forward_each(self, Zs: list[np.ndarray]) -> list[np.ndarray]:
+        """Training-mode `forward(Z)` for each Z, in one round trip."""
+        return self.remote.call_each("forward", [(Z,) for Z in Zs])
 
     def backward(self, dLdBZ: np.ndarray) -> np.ndarray:
         return self.remote.call("backward", dLdBZ)

@@ -62,9 +62,9 @@ def test_affine_backward(cs231n, case):
 def test_affine_numerical(cs231n, case):
     """affine_backward agrees with central differences of the student's affine_forward."""
     x, w, b, v = case.x, case.w, case.b, case.dout
-    numeric = (G.numeric_vjp(lambda x_: cs231n.out("affine_forward", x_, w, b), x, v),
-               G.numeric_vjp(lambda w_: cs231n.out("affine_forward", x, w_, b), w, v),
-               G.numeric_vjp(lambda b_: cs231n.out("affine_forward", x, w, b_), b, v))
+    numeric = (G.numeric_vjp_each(lambda xs: cs231n.out_each("affine_forward", [(x_, w, b) for x_ in xs]), x, v),
+               G.numeric_vjp_each(lambda ws: cs231n.out_each("affine_forward", [(x, w_, b) for w_ in ws]), w, v),
+               G.numeric_vjp_each(lambda bs: cs231n.out_each("affine_forward", [(x, w, b_) for b_ in bs]), b, v))
     _, cache = cs231n.forward("affine_forward", x, w, b)
     got = cs231n.triple("affine_backward", v, cache)
     for value, want, what in zip(got, numeric, ("dx", "dw", "db")):

@@ -17,7 +17,7 @@ from grader.checks import strategies as S
 from grader.checks.expect import expect_close
 from grader.checks.framework import CheckFailure, fail, tags, title
 from grader.profiles.cs231n_fc import reference as R
-from grader.profiles.cs231n_fc.adapters import LAYERS, student_loss
+from grader.profiles.cs231n_fc.adapters import LAYERS, student_loss, student_losses
 from grader.profiles.cs231n_fc.checks.cases import net_cases, random_params
 from grader.profiles.cs231n_fc.layout import NORMALIZATION_KEYWORDS
 from grader.profiles.cs231n_fc.releases import require_assigned
@@ -133,9 +133,10 @@ def check_numerical(cs231n, cls: str, case, normalization: str | None = None) ->
     loss, grads = student_loss(net, params, X, y)
     numeric = {}
     for name, value in params.items():
-        def f(v, name=name):
-            return cs231n.scalar(student_loss(net, {**params, name: v}, X, y)[0], what="loss")
-        numeric[name] = G.numeric_vjp(f, value, 1.0)
+        def f(vs, name=name):
+            return [cs231n.scalar(result[0], what="loss")
+                    for result in student_losses(net, [{**params, name: v} for v in vs], X, y)]
+        numeric[name] = G.numeric_vjp_each(f, value, 1.0)
     floor = gradient_floor(numeric, normalization)
     for name, want in numeric.items():
         expect_close(row_as_vector(grads.get(name), want.shape), want, what=f"{cls}'s grads['{name}']", atol=floor,

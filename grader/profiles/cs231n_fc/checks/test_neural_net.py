@@ -35,6 +35,12 @@ def loss_of(net, params: R.Params, X: np.ndarray, y: np.ndarray | None, reg: flo
     return net.call("loss", X, y, reg)
 
 
+def losses_of(net, each: list[R.Params], X: np.ndarray, y: np.ndarray | None, reg: float) -> list:
+    """loss_of for each params, in one round trip."""
+    return net.call_each("loss", [(X, y, reg)] * len(each),
+                         sets=[{"params": {k: v.copy() for k, v in params.items()}} for params in each])
+
+
 def reference(params: R.Params, X: np.ndarray, y: np.ndarray | None, reg: float):
     """The course's loss: reg * sum(W**2) is the grader's 0.5 * reg' * sum(W**2), reg' = 2 reg."""
     return R.net_loss(params, X, y, 2.0 * reg)
@@ -105,9 +111,10 @@ def test_neural_net_numerical(cs231n, case):
         fail("missing-api", f"{CLS}.loss(X, y, reg) must return (loss, grads) with grads a dict")
     grads = result[1]
     for name, value in params.items():
-        def f(v, name=name):
-            return cs231n.scalar(loss_of(net, {**params, name: v}, X, y, reg)[0], what="loss")
-        numeric = G.numeric_vjp(f, value, 1.0)
+        def f(vs, name=name):
+            return [cs231n.scalar(result[0], what="loss")
+                    for result in losses_of(net, [{**params, name: v} for v in vs], X, y, reg)]
+        numeric = G.numeric_vjp_each(f, value, 1.0)
         got = grads.get(name)
         if name.startswith("b") and isinstance(got, np.ndarray) and got.size == value.size:
             got = got.reshape(value.shape)

@@ -198,13 +198,14 @@ def test_norm_numerical(cs231n, kind, name, case):
         return
     x, gamma, beta, v = case.x, case.gamma, case.beta, case.dout
 
-    def forward(x_=x, gamma_=gamma, beta_=beta) -> np.ndarray:
+    def forward(inputs) -> list[np.ndarray]:
         # A fresh plain dict each call: the running statistics must not leak between calls.
-        return cs231n.out(f"{kind}_forward", x_, gamma_, beta_, {"mode": "train", **case.param})
+        return cs231n.out_each(f"{kind}_forward", [(x_, gamma_, beta_, {"mode": "train", **case.param})
+                                                   for x_, gamma_, beta_ in inputs])
 
-    numeric = (G.numeric_vjp(lambda x_: forward(x_=x_), x, v),
-               G.numeric_vjp(lambda g_: forward(gamma_=g_), gamma, v),
-               G.numeric_vjp(lambda b_: forward(beta_=b_), beta, v))
+    numeric = (G.numeric_vjp_each(lambda xs: forward([(x_, gamma, beta) for x_ in xs]), x, v),
+               G.numeric_vjp_each(lambda gs: forward([(x, g_, beta) for g_ in gs]), gamma, v),
+               G.numeric_vjp_each(lambda bs: forward([(x, gamma, b_) for b_ in bs]), beta, v))
     _, cache, _ = train_forward(cs231n, kind, case)
     for value, want, what in zip(as_vectors(cs231n.triple(name, v, cache)), numeric, ("dx", "dgamma", "dbeta")):
         expect_close(value, want, what=f"{name}'s {what}", formula="the chain rule",

@@ -125,21 +125,19 @@ def test_gradient_numerical(student, case):
     layer = make_linear(student, case.W, case.b)
     x, W, b, v = case.x, case.W, case.b, case.grad_out
 
-    def via_x(x_):
-        return layer.call("forward", x_)
+    def via_x(xs):
+        return layer.call_each("forward", [(x_,) for x_ in xs])
 
-    def via_W(W_):
-        layer.set("W", W_)
-        return layer.call("forward", x)
+    def via_W(Ws):
+        return layer.call_each("forward", [(x,)] * len(Ws), sets=[{"W": W_} for W_ in Ws])
 
-    def via_b(b_):
-        layer.set("b", b_)
-        return layer.call("forward", x)
+    def via_b(bs):
+        return layer.call_each("forward", [(x,)] * len(bs), sets=[{"b": b_} for b_ in bs])
 
-    num_dx = G.numeric_vjp(via_x, x, v)
-    num_dW = G.numeric_vjp(via_W, W, v)
+    num_dx = G.numeric_vjp_each(via_x, x, v)
+    num_dW = G.numeric_vjp_each(via_W, W, v)
     layer.set("W", W.copy())
-    num_db = G.numeric_vjp(via_b, b, v)
+    num_db = G.numeric_vjp_each(via_b, b, v)
     layer.set("b", b.copy())
     layer.call("forward", x)
     dx = layer.call("backward", v)

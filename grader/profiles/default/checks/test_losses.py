@@ -153,8 +153,9 @@ def test_cross_entropy_backward(student, case):
 def test_cross_entropy_gradient_numerical(student, case):
     """backward agrees with central differences of the student's own forward."""
     loss = student.new("losses", "SoftmaxCrossEntropy")
-    numeric = G.numeric_vjp(lambda z: D.require_scalar(
-        loss.call("forward", z, case.y), what="SoftmaxCrossEntropy.forward"), case.logits, 1.0)
+    numeric = G.numeric_vjp_each(lambda zs: [D.require_scalar(
+        out, what="SoftmaxCrossEntropy.forward") for out in loss.call_each(
+            "forward", [(z, case.y) for z in zs])], case.logits, 1.0)
     loss.call("forward", case.logits, case.y)
     got = loss.call("backward")
     found = D.forward_is_the_problem(got, reference_ce(case)[1], what="SoftmaxCrossEntropy")
@@ -274,8 +275,9 @@ def test_mse_gradient_numerical(student, case):
     """backward agrees with central differences of the student's own forward."""
     pred, target = case
     loss = student.new("losses", "MSELoss")
-    numeric = G.numeric_vjp(lambda p: D.require_scalar(loss.call("forward", p, target),
-                                                       what="MSELoss.forward"), pred, 1.0)
+    numeric = G.numeric_vjp_each(lambda ps: [D.require_scalar(out, what="MSELoss.forward")
+                                             for out in loss.call_each("forward", [(p, target) for p in ps])],
+                                 pred, 1.0)
     loss.call("forward", pred, target)
     got = loss.call("backward")
     found = D.forward_is_the_problem(got, reference_mse(pred, target)[1], what="MSELoss")

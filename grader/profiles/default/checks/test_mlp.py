@@ -147,8 +147,8 @@ def check_mlp_numerical(net: Structure, params, case: S.MLPCase, seed: int) -> N
     """MLP.backward against central differences of the student's own MLP.forward."""
     kind = net.kind
     v = case.grad_out
-    forward = lambda x_: net.mlp.call("forward", x_)  # noqa: E731
-    num_dx = G.numeric_vjp(forward, case.x, v)
+    forward = lambda xs: net.mlp.call_each("forward", [(x_,) for x_ in xs])  # noqa: E731
+    num_dx = G.numeric_vjp_each(forward, case.x, v)
     net.mlp.call("forward", case.x)
     dx = net.mlp.call("backward", v)
     dx = D.require_array(dx, case.x.shape, what="MLP.backward's return value")

@@ -130,7 +130,7 @@ def test_gradient_numerical(mytorch, name, case):
         # backward is judged against the definition, at float32's precision.
         check_backward(face, name, case.x, case.grad_out)
         return
-    numeric = G.numeric_vjp(face.forward, case.x, case.grad_out)
+    numeric = G.numeric_vjp_each(face.forward_each, case.x, case.grad_out)
     face.forward(case.x)
     out = face.backward(case.grad_out)
     try:

@@ -150,16 +150,14 @@ def test_gradient_numerical(mytorch, case):
     layer = linear_with(mytorch, case)
     x, W, b, v = case.x, case.W, case.b, case.grad_out
 
-    def via_W(W_):
-        layer.set_params(W_, b)
-        return layer.forward(x)
+    def via_W(Ws):
+        return layer.forward_with([(W_, b) for W_ in Ws], x)
 
-    def via_b(b_):
-        layer.set_params(W, b_)
-        return layer.forward(x)
+    def via_b(bs):
+        return layer.forward_with([(W, b_) for b_ in bs], x)
 
-    numeric = (G.numeric_vjp(layer.forward, x, v), G.numeric_vjp(via_W, W, v),
-               G.numeric_vjp(via_b, b, v))
+    numeric = (G.numeric_vjp_each(layer.forward_each, x, v), G.numeric_vjp_each(via_W, W, v),
+               G.numeric_vjp_each(via_b, b, v))
     layer.set_params(W, b)
     layer.forward(x)
     try:

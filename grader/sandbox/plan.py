@@ -1,0 +1,95 @@
+"""A Plan: several calls into the worker collected first, then made in one round trip.
+
+    plan = sb.plan()
+    for W_ in perturbed:                 # each W_: (in, out)
+        plan.set(layer, "W", W_)
+        out = plan.method(layer, "forward", x)       # a Step; x: (N, in)
+    plan.run()                           # one request; out.value: (N, out)
+
+    steps = sb.plan()
+    lin = steps.new("layers", "Linear", 3, 5)        # a later step may be made on it
+    steps.method(lin, "forward", x)
+    dx = steps.method(lin, "backward", g)
+    dW = steps.get(lin, "dW")
+    steps.run()
+
+Each step is the call `Sandbox.new`, `.call`, `RemoteObject.call`, `.get` or `.set` would
+make, with the same name for hints and the ledger, the same limits and the same failure:
+the worker runs the steps back to back and answers each as it finishes, and the grader
+reads the answers one by one under each call's own time limit, so a step that fails raises
+exactly what it would raise alone, and the steps after it do not run (see client.py).
+Arrays are sent when the plan runs: do not change them in between.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .client import (Call, RemoteObject, Sandbox, function_call, getattr_call, keep_call, method_call,
+                     new_call, setattr_call)
+
+
+class Step:
+    """One call of a Plan; `value` holds its result once the plan has run."""
+
+    __slots__ = ("index", "type_name", "value")
+
+    def __init__(self, index: int, type_name: str = "") -> None:
+        self.index = index
+        self.type_name = type_name  # the class a `new` step builds (for a later step's name)
+        self.value: Any = None
+
+
+class Plan:
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.calls: list[Call] = []
+        self.steps: list[Step] = []
+
+    def _add(self, call: Call, type_name: str = "") -> Step:
+        step = Step(len(self.calls), type_name)
+        self.calls.append(call)
+        self.steps.append(step)
+        return step
+
+    def _target(self, obj: RemoteObject | Step) -> tuple[Any, str, int | None]:
+        """(the request's "h", the type's name, the earlier step it is the value of)."""
+        if isinstance(obj, Step):
+            if obj.index >= len(self.calls) or self.steps[obj.index] is not obj or not obj.type_name:
+                raise TypeError("a step may only be made on an earlier `new` step of the same plan")
+            return None, obj.type_name, obj.index
+        return obj, obj.type_name, None
+
+    def new(self, module: str, cls: str, /, *args: Any, timeout_s: float | None = None,
+            **kwargs: Any) -> Step:
+        return self._add(new_call(module, cls, args, kwargs, timeout_s), cls)
+
+    def call(self, module: str, func: str, /, *args: Any, timeout_s: float | None = None,
+             **kwargs: Any) -> Step:
+        return self._add(function_call(module, func, args, kwargs, timeout_s))
+
+    def call_keep(self, module: str, func: str, /, *args: Any, keep: tuple[int, ...] = (1,),
+                  timeout_s: float | None = None, **kwargs: Any) -> Step:
+        return self._add(keep_call(module, func, args, kwargs, keep, timeout_s))
+
+    def method(self, obj: RemoteObject | Step, name: str, /, *args: Any, timeout_s: float | None = None,
+               **kwargs: Any) -> Step:
+        h, type_name, on = self._target(obj)
+        return self._add(method_call(h, type_name, name, args, kwargs, timeout_s, on))
+
+    def get(self, obj: RemoteObject | Step, name: str, *default: Any,
+            timeout_s: float | None = None) -> Step:
+        h, type_name, on = self._target(obj)
+        return self._add(getattr_call(h, type_name, name, default, timeout_s, on))
+
+    def set(self, obj: RemoteObject | Step, name: str, value: Any, *,
+            timeout_s: float | None = None) -> Step:
+        h, type_name, on = self._target(obj)
+        return self._add(setattr_call(h, type_name, name, value, timeout_s, on))
+
+    def run(self) -> list[Any]:
+        """Make the calls; every step's value, in order (None for a set)."""
+        values = self.sandbox.run_plan(self.calls)
+        for step, value in zip(self.steps, values):
+            step.value = value
+        return values

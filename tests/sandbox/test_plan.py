@@ -1,0 +1,158 @@
+"""Plans: many calls in one request, a reply per call, each judged as if made alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from grader.sandbox import StudentException, StudentTimeout, WorkerDied
+from grader.sandbox.errors import CallBlocked
+
+CHATTY = '''
+import os, sys, time
+import numpy as np
+
+class Counter:
+    def __init__(self):
+        self.n = 0
+
+    def step(self, x):
+        self.n += 1
+        print(f"step {self.n} starts")
+        os.write(1, f"raw {self.n}\\n".encode())  # below Python's streams
+        if x == "fail":
+            raise ValueError("asked to fail at " + str(self.n))
+        if x == "hang":
+            while True:
+                pass
+        if x == "die":
+            os._exit(3)
+        if x == "flood":
+            sys.stdout.write("y" * 200000)
+        print(f"step {self.n} ends", file=sys.stderr)
+        return self.n
+
+    def scale(self, a):
+        a *= 2  # changes the caller's array
+        return a.sum()
+'''
+
+
+@pytest.fixture
+def chatty(sandbox, tmp_path):
+    (tmp_path / "chatty.py").write_text(CHATTY)
+    return sandbox(tmp_path)
+
+
+def test_a_plan_is_one_round_trip_with_each_calls_value(chatty):
+    c = chatty.new("chatty", "Counter")
+    seq = chatty._seq
+    assert c.call_each("step", [(1,), (2,), (3,)]) == [1, 2, 3]
+    assert chatty._seq == seq + 1
+    assert chatty.ledger.records["Counter.step()"].calls == 3
+
+
+def test_each_calls_output_is_its_own(chatty):
+    """The worker runs ahead while the grader reads; the marker keeps the output apart."""
+    c = chatty.new("chatty", "Counter")
+    outputs = []
+    for _ in range(20):
+        plan = chatty.plan()
+        plan.method(c, "step", 0)
+        plan.method(c, "step", 0)
+        plan.run()
+        outputs.append(chatty.last_output)
+    # (Python's buffered stdout reaches the pipe after os.write's line, as in a call alone.)
+    lines = lambda text: sorted(text.splitlines())  # noqa: E731
+    assert all(lines(out) == [f"raw {n}", f"step {n} ends", f"step {n} starts"]
+               for n, out in zip(range(2, 41, 2), outputs))
+    with pytest.raises(StudentException) as info:
+        c.call_each("step", [(0,), ("fail",), (0,)])
+    assert lines(info.value.output) == ["raw 42", "step 42 starts"]
+    assert c.get("n") == 42  # the call after the failing one never ran
+
+
+def test_a_failure_in_a_plan_is_the_failure_of_the_call_alone(chatty):
+    c = chatty.new("chatty", "Counter")
+    with pytest.raises(StudentException) as in_plan:
+        c.call_each("step", [(0,), ("fail",), (0,)])
+    c.set("n", 1)
+    with pytest.raises(StudentException) as alone:
+        c.call("step", "fail")
+    for attribute in ("message", "diagnosis", "exc_type", "frames", "output"):
+        assert getattr(in_plan.value, attribute) == getattr(alone.value, attribute), attribute
+
+
+def test_a_hang_in_a_plan_is_paid_once_and_stops_the_plan(chatty):
+    c = chatty.new("chatty", "Counter")
+    with pytest.raises(StudentTimeout) as info:
+        c.call_each("step", [(0,), ("hang",), (0,)], timeout_s=None)
+    assert "Counter.step() did not return within" in info.value.message
+    assert "chatty.py line" in info.value.message  # where it hung
+    assert chatty.ledger.blocked("Counter.step()") is not None
+    fresh = chatty.new("chatty", "Counter")
+    with pytest.raises(CallBlocked):
+        fresh.call_each("step", [(0,), (0,)])
+
+
+def test_a_death_in_a_plan_is_charged_to_its_call(chatty):
+    c = chatty.new("chatty", "Counter")
+    with pytest.raises(WorkerDied) as info:
+        c.call_each("step", [(0,), ("die",), (0,)])
+    assert "Counter.step()" in info.value.message and info.value.exit_code == 3
+
+
+def test_a_flood_stays_with_its_call(chatty):
+    c = chatty.new("chatty", "Counter")
+    c.call_each("step", [("flood",), (0,)])
+    assert sorted(chatty.last_output.splitlines()) == ["raw 2", "step 2 ends", "step 2 starts"]
+
+
+def test_steps_build_on_an_earlier_new_and_set(chatty):
+    plan = chatty.plan()
+    c = plan.new("chatty", "Counter")
+    plan.set(c, "n", 10)
+    first = plan.method(c, "step", 0)
+    n = plan.get(c, "n")
+    missing = plan.get(c, "absent", "no")
+    plan.run()
+    assert (first.value, n.value, missing.value) == (11, 11, "no")
+    assert c.value.call("step", 0) == 12  # a RemoteObject of the worker's object
+
+
+def test_input_mutation_is_seen_per_call(chatty):
+    c = chatty.new("chatty", "Counter")
+    a = np.ones(3)
+    plan = chatty.plan()
+    plan.method(c, "step", 0)
+    plan.method(c, "scale", a)
+    plan.run()
+    assert chatty.last_mutated == (0,)
+    assert chatty.locate_mutation()["code"] == "a *= 2  # changes the caller's array"
+
+
+def test_a_plan_imports_its_module_first_and_refuses_a_blocked_call(chatty):
+    values = chatty.call_each("chatty", "Counter", [(), ()])
+    assert [v.type_name for v in values] == ["Counter", "Counter"]
+    with pytest.raises(StudentTimeout):
+        values[0].call("step", "hang")
+    seq = chatty._seq
+    with pytest.raises(CallBlocked):
+        chatty.new("chatty", "Counter").call_each("step", [(0,)])
+    # The new worker imports chatty.py, is told the blocks and builds a Counter: step never runs.
+    assert chatty._seq == seq + 3
+
+
+def test_a_mutation_on_an_object_built_in_the_same_plan_is_located(chatty):
+    plan = chatty.plan()
+    c = plan.new("chatty", "Counter")
+    plan.method(c, "scale", np.ones(2))
+    plan.run()
+    assert chatty.last_mutated == (0,)
+    assert chatty.locate_mutation()["line"] > 0
+
+
+def test_sets_before_each_call(chatty):
+    c = chatty.new("chatty", "Counter")
+    assert c.call_each("step", [(0,), (0,)], sets=[{"n": 5}, {"n": 1}]) == [6, 2]
+    assert chatty.ledger.records["setting Counter.n"].calls == 2

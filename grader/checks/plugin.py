@@ -3,6 +3,7 @@
 Hooks used (all on `GradingPlugin`, registered by `grader.runner`):
 - `pytest_configure`: loads the "grading" Hypothesis profile (derandomized, no
   database, no deadline) so a submission gets the same examples every run.
+- `pytest_sessionstart`: starts the sandbox worker on a thread, while pytest collects.
 - `pytest_collection_modifyitems`: keeps the checks the rubric selects.
 - `pytest_runtest_protocol`: once the run's deadline (limits.run_timeout_s)
   has passed, records each remaining check as not run (`timeout`) without
@@ -29,6 +30,7 @@ import dataclasses
 import gc
 import os
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -198,11 +200,34 @@ class GradingPlugin:
         self.credits: dict[str, float] = {}
         self.report_data: dict[str, Any] = {}
         self._sandbox: Sandbox | None = None
+        self._starting: threading.Thread | None = None  # the worker's start (pytest_sessionstart)
+        self._start_failure: BaseException | None = None
         self.grader_failure = ""
 
     # -- fixtures -----------------------------------------------------------------
     @pytest.fixture(scope="session")
     def student(self) -> Iterator[Student]:
+        sandbox = self._started_sandbox()
+        try:
+            yield Student(sandbox)
+        finally:
+            self._record_sandbox_facts(sandbox)
+            sandbox.close()
+            self._sandbox = None
+
+    # -- the worker, started while pytest collects the checks ---------------------------
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Start the worker on a thread now: its start-up (a Python with NumPy, then the
+        submission's imports) runs in the worker process, on the other core, while this
+        process imports and collects the check modules. Nothing a check sees changes: every
+        check waits for the start to end (`_started_sandbox`) before it runs."""
+        sandbox = self._new_sandbox()
+        self._sandbox = sandbox
+        self._starting = threading.Thread(target=self._start, args=(sandbox,), daemon=True,
+                                          name="grader-sandbox-start")
+        self._starting.start()
+
+    def _new_sandbox(self) -> Sandbox:
         limits = self._rubric.limits
         sandbox = Sandbox(self.submission, limits=Limits(
             call_timeout_s=limits.call_timeout_s, import_timeout_s=limits.import_timeout_s,
@@ -215,20 +240,43 @@ class GradingPlugin:
                 self.graded_release.handout_imports if self.graded_release else ()),
             numpy_compat=self.profile.numpy_compat)
         sandbox.deadline = self.deadline
-        self._sandbox = sandbox
+        return sandbox
+
+    def _start(self, sandbox: Sandbox) -> None:
+        """The start thread: the worker, then the submission's imports; what it raised is kept
+        for `_started_sandbox` to raise in the check that needs the worker."""
         try:
             sandbox.start()
-        except SandboxError as exc:
+            self._import_submission(sandbox)
+        except BaseException as exc:  # noqa: BLE001  (handed to the main thread, never lost)
+            self._start_failure = exc
+
+    def _wait_for_start(self) -> None:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+
+    def _started_sandbox(self) -> Sandbox:
+        """The worker once started, with the submission imported (or its failure remembered)."""
+        self._wait_for_start()
+        failure, self._start_failure = self._start_failure, None
+        if isinstance(failure, SandboxError):
             # Without a worker every check would wait out its own start time-out.
-            self.grader_failure = f"the sandbox worker could not start: {exc}"
+            self.grader_failure = f"the sandbox worker could not start: {failure}"
             pytest.exit(self.grader_failure, returncode=pytest.ExitCode.INTERNAL_ERROR)
-        self._import_submission(sandbox)
-        try:
-            yield Student(sandbox)
-        finally:
+        if failure is not None:
+            raise failure
+        if self._sandbox is None:  # the run was stopped (the watchdog) or the worker closed
+            raise SandboxError("the sandbox was closed")
+        return self._sandbox
+
+    def close_sandbox(self) -> None:
+        """After the session: a worker started but never used by a check is stopped too."""
+        self._wait_for_start()
+        sandbox, self._sandbox = self._sandbox, None
+        if sandbox is not None:
             self._record_sandbox_facts(sandbox)
             sandbox.close()
-            self._sandbox = None
 
     def _import_submission(self, sandbox: Sandbox) -> None:
         """Import every module once before the checks, so that a module that hangs at import
@@ -242,7 +290,7 @@ class GradingPlugin:
                 pass  # each check that needs the module reports it
             except RunDeadlineReached:
                 break
-        sandbox.ledger.context = self.running  # the check whose setup started the sandbox
+        sandbox.ledger.context = ""  # set to each check's name as it starts
 
     @pytest.fixture(autouse=True)
     def _deferred_requests_sent(self) -> Iterator[None]:
@@ -365,6 +413,7 @@ class GradingPlugin:
                 self.progress.advance(1)
             return True  # handled: the check is not run
         self.running = name
+        self._wait_for_start()  # the submission's imports keep their own context in the ledger
         if self._sandbox is not None:
             self._sandbox.ledger.context = name
         return None
@@ -516,6 +565,7 @@ def run_checks(plugin: GradingPlugin) -> int:
         with _hypothesis_storage():
             code = pytest.main(checks_args(plugin.profile.checks_dir), plugins=[plugin])
     finally:
+        plugin.close_sandbox()
         gc.unfreeze()  # a process that grades many submissions frees each run's objects
     plugin.report_data.setdefault("checks_wall_time_s", round(time.perf_counter() - started, 3))
     return int(code)

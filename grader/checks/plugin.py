@@ -8,7 +8,8 @@ Hooks used (all on `GradingPlugin`, registered by `grader.runner`):
 - `pytest_runtest_protocol`: once the run's deadline (limits.run_timeout_s)
   has passed, records each remaining check as not run (`timeout`) without
   running it; otherwise names the check in the sandbox's ledger, so a hint can
-  say in which check a function first hung.
+  say in which check a function first hung, and gives a Hypothesis check its
+  derandomized seed from the cache (`grader.checks.seeds`).
 - `pytest_runtest_makereport`: records each check's outcome; a `CheckFailure`,
   a sandbox `StudentFailure`, a refused call of a hung function (`CallBlocked`)
   or the run's deadline (`RunDeadlineReached`) becomes diagnoses; any other
@@ -42,8 +43,9 @@ import pytest
 from grader.checks.framework import CheckFailure, NotAssigned
 from grader.checks.items import check_name, component_of, marker_text, name_of, title_of  # noqa: F401
 from grader.checks.outcomes import falsifying_example, student_frames, unreadable_student_value
+from grader.checks.seeds import DerandomizedSeeds
 from grader.checks.session import (CHECKS_DIR, HYPOTHESIS_CONSTANTS, UNUSED_PYTEST_PLUGINS,  # noqa: F401
-                                   _hypothesis_storage, checks_args, load_grading_settings,
+                                   _hypothesis_storage, checks_args, kept_seeds, load_grading_settings,
                                    skip_database_key)
 from grader.checks.student import Student
 from grader.profiles import get_profile
@@ -86,6 +88,7 @@ class GradingPlugin:
         self._sandbox: Sandbox | None = None
         self._starting: threading.Thread | None = None  # the worker's start (pytest_sessionstart)
         self._start_failure: BaseException | None = None
+        self._seeds = DerandomizedSeeds(kept_seeds())  # each check's examples, as derandomized
         self.grader_failure = ""
 
     # -- fixtures -----------------------------------------------------------------
@@ -291,10 +294,14 @@ class GradingPlugin:
                 self.progress.advance(1)
             return True  # handled: the check is not run
         self.running = name
+        self._seeds.apply(item)
         self._wait_for_start()  # the submission's imports keep their own context in the ledger
         if self._sandbox is not None:
             self._sandbox.ledger.context = name
         return None
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self._seeds.save()
 
     def _not_run(self, result: CheckResult) -> None:
         during = f" while the check '{self.deadline_hit}' was running" if self.deadline_hit else ""

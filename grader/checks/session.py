@@ -97,6 +97,13 @@ def _hypothesis_storage() -> Iterator[None]:
 HYPOTHESIS_CONSTANTS = "constants"
 
 
+def kept_seeds() -> Path:
+    """Where the checks' derandomized seeds are kept between runs (grader.checks.seeds)."""
+    from grader.data.cache import cache_dir
+
+    return cache_dir() / "hypothesis" / "seeds"
+
+
 def _kept_constants() -> Path:
     from grader.data.cache import cache_dir
 

@@ -54,6 +54,19 @@ def tree_rss_bytes(pid: int) -> int:
     return total
 
 
+def bytecode() -> str:
+    """Whether the grader's modules load from cached bytecode, as from a wheel install, or are
+    compiled from source at every start (PYTHONDONTWRITEBYTECODE with no .pyc yet: ~0.1 s)."""
+    import grader
+
+    cached = any(Path(grader.__file__).parent.glob("__pycache__/*.pyc"))
+    if cached:
+        return "grader's .pyc cached"
+    if sys.flags.dont_write_bytecode:
+        return "no .pyc (PYTHONDONTWRITEBYTECODE: compiled at every start)"
+    return "no .pyc yet (written by the first run)"
+
+
 CPU_SECONDS: list[float] = []  # CPU time (user + sys) of each timed command and its children
 MEDIAN_CPU: list[float] = []  # the median CPU seconds of each `median` call, in order
 
@@ -122,8 +135,8 @@ def main() -> int:
                         help="profiles to time (default: all)")
     args = parser.parse_args()
     grader = [sys.executable, "-m", "grader"]
-    print(f"python {sys.version.split()[0]}, niceness {os.nice(0)}, repeat {args.repeat}, {load()}",
-          flush=True)
+    print(f"python {sys.version.split()[0]}, niceness {os.nice(0)}, repeat {args.repeat}, {load()}, "
+          f"{bytecode()}", flush=True)
     ok = []
     floor, floor_runs, _ = median(args.repeat, [sys.executable, str(Path(__file__).with_name("floor.py"))])
     line(None, "floor: python + numpy + data + train + predict", f"{floor:.2f} s", "",

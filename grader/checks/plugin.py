@@ -3,11 +3,13 @@
 Hooks used (all on `GradingPlugin`, registered by `grader.runner`):
 - `pytest_configure`: loads the "grading" Hypothesis profile (derandomized, no
   database, no deadline) so a submission gets the same examples every run.
+- `pytest_sessionstart`: starts the sandbox worker on a thread, while pytest collects.
 - `pytest_collection_modifyitems`: keeps the checks the rubric selects.
 - `pytest_runtest_protocol`: once the run's deadline (limits.run_timeout_s)
   has passed, records each remaining check as not run (`timeout`) without
   running it; otherwise names the check in the sandbox's ledger, so a hint can
-  say in which check a function first hung.
+  say in which check a function first hung, and gives a Hypothesis check its
+  derandomized seed from the cache (`grader.checks.seeds`).
 - `pytest_runtest_makereport`: records each check's outcome; a `CheckFailure`,
   a sandbox `StudentFailure`, a refused call of a hung function (`CallBlocked`)
   or the run's deadline (`RunDeadlineReached`) becomes diagnoses; any other
@@ -20,141 +22,39 @@ Checks marked `beyond_course` are priced at 0 in a course profile unless the rub
 the release scores them; `not_assigned(...)` inside a check gives "not-assigned".
 Fixtures offered to checks: `student`, `rubric`, `grading_seed`, `dataset`, `artifacts`,
 `release` (the Release graded, or None).
+
+Split by concept: what a check declares (`grader.checks.items`), what its failure tells
+(`grader.checks.outcomes`), how pytest and Hypothesis are set up (`grader.checks.session`);
+their names are importable from here too.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import gc
-import os
-import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
-from hypothesis.configuration import set_hypothesis_home_dir
 
 from grader.checks.framework import CheckFailure, NotAssigned
+from grader.checks.items import check_name, component_of, marker_text, name_of, title_of  # noqa: F401
+from grader.checks.outcomes import falsifying_example, student_frames, unreadable_student_value
+from grader.checks.seeds import DerandomizedSeeds
+from grader.checks.session import (CHECKS_DIR, HYPOTHESIS_CONSTANTS, UNUSED_PYTEST_PLUGINS,  # noqa: F401
+                                   _hypothesis_storage, checks_args, kept_seeds, load_grading_settings,
+                                   skip_database_key)
 from grader.checks.student import Student
 from grader.profiles import get_profile
 from grader.profiles.base import Release
-from grader.results import CheckResult, Diagnosis, Frame, NotAssignedPart
+from grader.results import CheckResult, Diagnosis, NotAssignedPart
 from grader.rubric import Rubric
 from grader.sandbox import Limits, Sandbox, SandboxError, StudentFailure
 from grader.sandbox.errors import CallBlocked, RunDeadlineReached
 from grader.scoring import apply_score, max_points, visibility_of
-
-CHECKS_DIR = Path(__file__).resolve().parent
-
-
-def component_of(item: pytest.Item) -> list[str]:
-    """The check's tags, closest marker first (a param's tag beats its function's)."""
-    for marker in item.iter_markers("tags"):
-        return [str(tag) for tag in marker.args]
-    return []
-
-
-def title_of(item: pytest.Item) -> str:
-    """The check's human title: its `title` marker (closest first) with `{param}` fields
-    filled from its parameters, each shown through the marker's mapping for that parameter
-    if it has one (`title("{kind}: ...", kind={"relu": "ReLU"})`: the id stays "relu");
-    without a marker, its function name in words ("forward large inputs (relu)") so an
-    instructor's own check still reads as words."""
-    params: dict[str, Any] = dict(getattr(getattr(item, "callspec", None), "params", {}) or {})
-    for marker in item.iter_markers("title"):
-        text = str(marker.args[0]) if marker.args else ""
-        shown = {name: _shown(value, marker.kwargs.get(name)) for name, value in params.items()}
-        try:
-            return text.format(**shown)
-        except (KeyError, IndexError, ValueError):
-            return text
-    base = getattr(item, "originalname", None) or item.name.split("[")[0]
-    words = base.removeprefix("test_").replace("_", " ").strip()
-    suffix = item.name[len(base):].strip("[]")
-    return f"{words} ({suffix})" if suffix else words
-
-
-def _shown(value: Any, names: Mapping[Any, str] | None) -> Any:
-    """A parameter as a title shows it: its name in `names` when listed there."""
-    try:
-        return names[value] if names is not None and value in names else value
-    except TypeError:  # an unhashable parameter value (or no mapping given): shown as it is
-        return value
-
-
-def marker_text(item: pytest.Item, name: str) -> str:
-    """The reason given to the closest `name` marker (beyond_course, course_misses), or ""."""
-    for marker in item.iter_markers(name):
-        return str(marker.args[0]) if marker.args else "not tested by the course's own tests"
-    return ""
-
-
-def check_name(item: pytest.Item) -> str:
-    return name_of(item.nodeid)
-
-
-def name_of(nodeid: str) -> str:
-    """A check's name in reports and rubrics: its node id without the folder."""
-    return nodeid.split("/")[-1]
-
-
-def falsifying_example(exc: BaseException, item: pytest.Item) -> str:
-    """The smallest failing input Hypothesis found, for a check that is a Hypothesis test.
-
-    Hypothesis attaches it to the exception as PEP 678 notes (`__notes__`, a Python API),
-    with the test's arguments and each `data.draw`. Their wording is Hypothesis's own and
-    changed ("Falsifying example:" up to 6.15x, "Failing test case:" since), so no wording
-    is matched: every note but the advice on reproducing the failure is the example.
-    """
-    # `test.hypothesis` is Hypothesis's documented handle on a @given test (inner_test).
-    if getattr(getattr(item, "obj", None), "hypothesis", None) is None:
-        return ""
-    notes = [n for n in getattr(exc, "__notes__", None) or [] if isinstance(n, str)]
-    return "\n".join(n for n in notes if not n.lstrip().startswith(_REPRODUCE_ADVICE)).strip()
-
-
-# Notes Hypothesis adds that tell a developer how to replay the failure, not what failed.
-_REPRODUCE_ADVICE = ("You can reproduce", "You can add @seed", "@reproduce_failure")
-
-
-# What NumPy says when it cannot read a value as a numeric array: the student's code
-# returned a ragged list, a string, a dict... where the contract wants an ndarray.
-_UNREADABLE_VALUE = ("setting an array element with a sequence", "inhomogeneous",
-                     "could not convert", "float() argument must be", "invalid literal for")
-
-
-def student_frames(exc: BaseException) -> list[Frame]:
-    """The student's own frames behind a failed check: those of the StudentException it
-    raised, or that a check caught and turned into a CheckFailure (its cause or context),
-    or that first blocked a function (CallBlocked)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, CallBlocked):
-            current = current.first
-            continue
-        frames = getattr(current, "frames", None)
-        if isinstance(current, StudentFailure) and frames:
-            return [Frame(*frame) for frame in frames]
-        current = current.__cause__ or current.__context__
-    return []
-
-
-def unreadable_student_value(exc: BaseException) -> Diagnosis | None:
-    """The diagnosis for a check that failed reading a malformed student value, else None."""
-    if not isinstance(exc, (ValueError, TypeError)):
-        return None
-    text = str(exc)
-    if not any(pattern in text for pattern in _UNREADABLE_VALUE):
-        return None
-    return Diagnosis("shape-mismatch", "your code returned a value that is not a numeric array "
-                     f"({text.splitlines()[0][:120]}); return a float64 NumPy array of the "
-                     "contract's shape, not a list, string or None")
 
 
 class GradingPlugin:
@@ -186,11 +86,35 @@ class GradingPlugin:
         self.credits: dict[str, float] = {}
         self.report_data: dict[str, Any] = {}
         self._sandbox: Sandbox | None = None
+        self._starting: threading.Thread | None = None  # the worker's start (pytest_sessionstart)
+        self._start_failure: BaseException | None = None
+        self._seeds = DerandomizedSeeds(kept_seeds())  # each check's examples, as derandomized
         self.grader_failure = ""
 
     # -- fixtures -----------------------------------------------------------------
     @pytest.fixture(scope="session")
     def student(self) -> Iterator[Student]:
+        sandbox = self._started_sandbox()
+        try:
+            yield Student(sandbox)
+        finally:
+            self._record_sandbox_facts(sandbox)
+            sandbox.close()
+            self._sandbox = None
+
+    # -- the worker, started while pytest collects the checks ---------------------------
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Start the worker on a thread now: its start-up (a Python with NumPy, then the
+        submission's imports) runs in the worker process, on the other core, while this
+        process imports and collects the check modules. Nothing a check sees changes: every
+        check waits for the start to end (`_started_sandbox`) before it runs."""
+        sandbox = self._new_sandbox()
+        self._sandbox = sandbox
+        self._starting = threading.Thread(target=self._start, args=(sandbox,), daemon=True,
+                                          name="grader-sandbox-start")
+        self._starting.start()
+
+    def _new_sandbox(self) -> Sandbox:
         limits = self._rubric.limits
         sandbox = Sandbox(self.submission, limits=Limits(
             call_timeout_s=limits.call_timeout_s, import_timeout_s=limits.import_timeout_s,
@@ -203,20 +127,43 @@ class GradingPlugin:
                 self.graded_release.handout_imports if self.graded_release else ()),
             numpy_compat=self.profile.numpy_compat)
         sandbox.deadline = self.deadline
-        self._sandbox = sandbox
+        return sandbox
+
+    def _start(self, sandbox: Sandbox) -> None:
+        """The start thread: the worker, then the submission's imports; what it raised is kept
+        for `_started_sandbox` to raise in the check that needs the worker."""
         try:
             sandbox.start()
-        except SandboxError as exc:
+            self._import_submission(sandbox)
+        except BaseException as exc:  # noqa: BLE001  (handed to the main thread, never lost)
+            self._start_failure = exc
+
+    def _wait_for_start(self) -> None:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+
+    def _started_sandbox(self) -> Sandbox:
+        """The worker once started, with the submission imported (or its failure remembered)."""
+        self._wait_for_start()
+        failure, self._start_failure = self._start_failure, None
+        if isinstance(failure, SandboxError):
             # Without a worker every check would wait out its own start time-out.
-            self.grader_failure = f"the sandbox worker could not start: {exc}"
+            self.grader_failure = f"the sandbox worker could not start: {failure}"
             pytest.exit(self.grader_failure, returncode=pytest.ExitCode.INTERNAL_ERROR)
-        self._import_submission(sandbox)
-        try:
-            yield Student(sandbox)
-        finally:
+        if failure is not None:
+            raise failure
+        if self._sandbox is None:  # the run was stopped (the watchdog) or the worker closed
+            raise SandboxError("the sandbox was closed")
+        return self._sandbox
+
+    def close_sandbox(self) -> None:
+        """After the session: a worker started but never used by a check is stopped too."""
+        self._wait_for_start()
+        sandbox, self._sandbox = self._sandbox, None
+        if sandbox is not None:
             self._record_sandbox_facts(sandbox)
             sandbox.close()
-            self._sandbox = None
 
     def _import_submission(self, sandbox: Sandbox) -> None:
         """Import every module once before the checks, so that a module that hangs at import
@@ -230,7 +177,7 @@ class GradingPlugin:
                 pass  # each check that needs the module reports it
             except RunDeadlineReached:
                 break
-        sandbox.ledger.context = self.running  # the check whose setup started the sandbox
+        sandbox.ledger.context = ""  # set to each check's name as it starts
 
     @pytest.fixture(autouse=True)
     def _deferred_requests_sent(self) -> Iterator[None]:
@@ -273,13 +220,7 @@ class GradingPlugin:
 
     # -- hooks --------------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
-        settings.register_profile(
-            "grading", derandomize=True, database=None, deadline=None, print_blob=False,
-            max_examples=self._rubric.hypothesis_max_examples, report_multiple_bugs=False,
-            suppress_health_check=list(HealthCheck),
-            # No explain phase: its line-coverage notes mean nothing to a student.
-            phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink])
-        settings.load_profile("grading")
+        load_grading_settings(self._rubric.hypothesis_max_examples)
         # No report reads pytest's traceback text of a failed check (this plugin records the
         # outcome itself), and its default "long" style parses the AST of every file in the
         # traceback: ~0.2 s per failed check, most of the untouched template's time. --tb
@@ -305,6 +246,8 @@ class GradingPlugin:
                 continue
             kept.append((item, name, item_tags))
         items[:] = [item for item, _, _ in kept]
+        for item in items:
+            skip_database_key(item)
         # A check the graded release's own tests do test is not beyond the course there.
         beyond = {name: "" if self.graded_release is not None and self.graded_release.tests(name)
                   else marker_text(item, "beyond_course") for item, name, _ in kept}
@@ -351,9 +294,14 @@ class GradingPlugin:
                 self.progress.advance(1)
             return True  # handled: the check is not run
         self.running = name
+        self._seeds.apply(item)
+        self._wait_for_start()  # the submission's imports keep their own context in the ledger
         if self._sandbox is not None:
             self._sandbox.ledger.context = name
         return None
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self._seeds.save()
 
     def _not_run(self, result: CheckResult) -> None:
         during = f" while the check '{self.deadline_hit}' was running" if self.deadline_hit else ""
@@ -475,23 +423,6 @@ class GradingPlugin:
         return list(self.results.values())
 
 
-#: Built-in pytest plugins that cost time in a grading run and serve none of its checks
-#: (no check reads logs, unraisable exceptions, or writes junit/doctest/pastebin output).
-UNUSED_PYTEST_PLUGINS = ("unraisableexception", "threadexception", "logging", "junitxml", "doctest",
-                         "pastebin", "setuponly", "setupplan", "stepwise", "faulthandler")
-
-
-def checks_args(checks_dir: Path) -> list[str]:
-    """pytest's arguments to run (or, with "--collect-only" added, list) a check folder."""
-    return [str(checks_dir), "--rootdir", str(checks_dir), "-c", str(CHECKS_DIR / "pytest.ini"),
-            # Plugins a grading machine may have installed that would reorder the checks or
-            # write into the current folder (pytest-benchmark's .benchmarks/).
-            "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:randomly", "-p", "no:benchmark",
-            # pytest's own plugins a grading run never uses. unraisableexception alone calls
-            # gc.collect() five times at the end of the session (~0.5 s over Hypothesis's objects).
-            *(arg for plugin in UNUSED_PYTEST_PLUGINS for arg in ("-p", f"no:{plugin}"))]
-
-
 def run_checks(plugin: GradingPlugin) -> int:
     """Run every check module of the profile in-process under `plugin`; returns pytest's exit code."""
     started = time.perf_counter()
@@ -499,66 +430,8 @@ def run_checks(plugin: GradingPlugin) -> int:
         with _hypothesis_storage():
             code = pytest.main(checks_args(plugin.profile.checks_dir), plugins=[plugin])
     finally:
+        plugin.close_sandbox()
         gc.unfreeze()  # a process that grades many submissions frees each run's objects
     plugin.report_data.setdefault("checks_wall_time_s", round(time.perf_counter() - started, 3))
     return int(code)
 
-
-@contextlib.contextmanager
-def _hypothesis_storage() -> Iterator[None]:
-    """Hypothesis's own files (its charmap and constants caches) go to a temporary folder.
-
-    database=None is not enough: Hypothesis still creates `.hypothesis/` in the
-    current directory for its caches, which under `grader check .` is the
-    student's homework folder. An explicit HYPOTHESIS_STORAGE_DIRECTORY is respected.
-
-    The constants cache (the literals Hypothesis reads from the source of the grader's
-    own modules, one file per source hash: the same source, the same file) is kept
-    between runs in the grader's cache folder: reading it back is ~0.25 s of CPU less
-    per run than parsing every module again. The run reads a copy, and new files are
-    published whole (atomic rename), so a concurrent run never reads half a file.
-    """
-    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
-        yield
-        return
-    with tempfile.TemporaryDirectory(prefix="grader-hypothesis-") as home:
-        kept = _kept_constants()
-        working = Path(home) / HYPOTHESIS_CONSTANTS
-        _copy_new_files(kept, working)
-        set_hypothesis_home_dir(home)
-        try:
-            yield
-        finally:
-            set_hypothesis_home_dir(None)
-            _copy_new_files(working, kept, atomic=True)
-
-
-#: Hypothesis's folder for its constants cache (hypothesis.internal.constants_ast).
-HYPOTHESIS_CONSTANTS = "constants"
-
-
-def _kept_constants() -> Path:
-    from grader.data.cache import cache_dir
-
-    return cache_dir() / "hypothesis" / HYPOTHESIS_CONSTANTS
-
-
-def _copy_new_files(source: Path, dest: Path, *, atomic: bool = False) -> None:
-    """Copy the files of `source` that `dest` lacks (a cache: any OSError leaves it as it is)."""
-    from grader.data.cache import atomic_writer
-
-    try:
-        if not source.is_dir():
-            return
-        dest.mkdir(parents=True, exist_ok=True)
-        for file in source.iterdir():
-            target = dest / file.name
-            if file.name.startswith(".") or not file.is_file() or target.exists():
-                continue
-            if atomic:
-                with atomic_writer(target) as out:
-                    out.write(file.read_bytes())
-            else:
-                target.write_bytes(file.read_bytes())
-    except OSError:
-        pass

@@ -108,10 +108,15 @@ def check_cmd(directory: Path, seed: int | None, rubric_path: str | None, verbos
     Example:
         grader check my-mlp
     """
-    # public_only is forced: a self-check must never reveal hidden checks.
-    if rubric_path is None and profile in (None, "default"):
+    from grader.selfcheck import self_check_rubric
+
+    builtin = rubric_path is None
+    if builtin and profile in (None, "default"):
         rubric_path = "selfcheck"
-    rubric = load_rubric_for(rubric_path, profile).with_overrides(public_only=True)
+    rubric = load_rubric_for(rubric_path, profile)
+    # public_only is forced: a self-check must never reveal hidden checks. A built-in rubric
+    # (a course profile's own) is held to the self-check's budget: fewer examples, less data.
+    rubric = self_check_rubric(rubric) if builtin else rubric.with_overrides(public_only=True)
     directory = resolve_submission(directory, rubric)
     result = grade_and_report(directory, rubric, fmt="text", output=None, seed=seed, verbose=verbose)
     click.echo("")

@@ -166,6 +166,13 @@ class _Flow:
                 return Kind.PASSED
             if self.kind(node.func.value, seen) is Kind.PLACEHOLDER:
                 return Kind.PLACEHOLDER
+        if isinstance(node, ast.Call):
+            # np.ones((self.N, 1)) while self.N is still None: built from a placeholder only.
+            # (a literal argument is a setting: np.maximum(0, Z) is work)
+            args = [Kind.PASSED if isinstance(a, ast.Constant) else self.kind(a, seen)
+                    for a in [*node.args, *(k.value for k in node.keywords)]]
+            if Kind.PLACEHOLDER in args and Kind.COMPUTED not in args:
+                return Kind.PLACEHOLDER
         return Kind.COMPUTED
 
     def _name_kind(self, key: str, node: ast.expr, seen: frozenset[str]) -> Kind:

@@ -114,6 +114,18 @@ def test_the_mytorch_2_0_x_stub_is_listed_in_the_handouts_order():
     assert "MLP0.__init__" not in steps[2]["todo"] and "MLP1.__init__" in steps[2]["todo"]
 
 
+def test_the_mytorch_3_0_x_stub_lists_gelu_and_softmax_and_every_mlp_constructor():
+    steps = steps_for("mytorch-hw1p1", PROFILES / "mytorch" / "stub")
+    assert steps[1]["todo"][-4:] == ["GELU.forward", "GELU.backward", "Softmax.forward", "Softmax.backward"]
+    assert steps[2]["todo"][:3] == ["MLP0.__init__", "MLP0.forward", "MLP0.backward"]
+
+
+def test_the_old_two_layer_net_stub_lists_loss_then_predict():
+    steps = steps_for("cs231n-fc", PROFILES / "cs231n" / "neural_net_stub")
+    assert steps == [{"file": "cs231n/classifiers/neural_net.py", "todo": ["TwoLayerNet.loss", "TwoLayerNet.predict"]}]
+    assert steps_for("cs231n-fc", PROFILES / "cs231n" / "neural_net_2019") is None
+
+
 def test_the_cs231n_stub_goes_layers_then_nets_then_update_rules():
     steps = steps_for("cs231n-fc", PROFILES / "cs231n" / "stub")
     assert [s["file"] for s in steps] == ["cs231n/layers.py", "cs231n/classifiers/fc_net.py", "cs231n/optim.py",

@@ -24,7 +24,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 
 def module_file(module: str) -> str:
@@ -63,6 +63,11 @@ class Release:
         # Hypothesis prints a check's arguments in the smallest failing example a student
         # reads: the release's name says it all, its component sets are noise there.
         return f"Release({self.name!r})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Hypothesis's pretty-printer spells out every field of a dataclass, whatever its
+        # __repr__ (a 30-line falsifying example): this hook makes it print the repr.
+        printer.text(repr(self))
 
     def assigns(self, component: str) -> bool:
         return self.assigned is None or component in self.assigned

@@ -17,7 +17,8 @@ into /autograder/source and copies run_autograder to /autograder/run_autograder)
                       bare "autograder failed".
     rubric.toml       the rubric, byte for byte as given.
     grader-src/       the grader's source: grader/, reference/, rubrics/,
-                      student_template/, pyproject.toml, setup.py, README.md.
+                      student_template/, docs/ (its Markdown, which the wheel
+                      ships), pyproject.toml, setup.py, README.md.
     solution/         a correct submission for the smoke test: --solution DIR,
                       else the profile's own (Profile.solution).
     data/<name>       only with --data: the data set the training check uses.
@@ -41,7 +42,9 @@ import grader
 from grader.profiles import get_profile
 from grader.rubric import Rubric
 
-SOURCE_DIRS: tuple[str, ...] = ("grader", "reference", "rubrics", "student_template")
+SOURCE_DIRS: tuple[str, ...] = ("grader", "reference", "rubrics", "student_template", "docs")
+#: Of a source folder, only the files the wheel carries (docs/: the Markdown `grader docs` prints).
+ONLY_SUFFIXES: dict[str, tuple[str, ...]] = {"docs": (".md",)}
 SOURCE_FILES: tuple[str, ...] = ("pyproject.toml", "setup.py", "README.md")
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis"}
 SKIP_SUFFIXES = (".pyc", ".pyo")
@@ -96,7 +99,8 @@ def build_gradescope_bundle(out: Path, rubric: Rubric, *, data: Path | None = No
     entries["rubric.toml"] = (rubric.path.read_bytes(), 0o644)
     for d in SOURCE_DIRS:
         for file in sorted((root / d).rglob("*")):
-            if file.is_file() and not _skipped(file.relative_to(root)):
+            if file.is_file() and not _skipped(file.relative_to(root)) \
+                    and file.suffix in ONLY_SUFFIXES.get(d, (file.suffix,)):
                 entries[f"grader-src/{file.relative_to(root).as_posix()}"] = (file.read_bytes(), 0o644)
     for file in sorted(solution.rglob("*")):
         if file.is_file() and not _skipped(file.relative_to(solution)):

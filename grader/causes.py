@@ -98,11 +98,16 @@ def subject(hint: str) -> tuple[str, str] | None:
     return (component.group(0), found.group(2)) if found and component else None
 
 
+# " (this is Linear.backward's defect, charged by the Linear checks; not charged again here)":
+# a check that meets another component's bug says whose it is; the bug is the same one.
+_WHOSE_DEFECT = re.compile(r"\s*\(this is [^()]*'s defect\b[^()]*\)\s*\.?\s*$")
+
+
 def normalised(hint: str) -> str:
-    """A hint's wording with locations, layer counts and numbers taken out: two hints that
-    normalise alike ("Linear 1 of 3's db has shape (1, 1)", "Linear 1's db has shape (16, 64)")
-    name the same cause."""
-    text = _OF_N.sub(r"\1", without_location(hint))
+    """A hint's wording with locations, layer counts, numbers and a note on whose defect it is
+    taken out: two hints that normalise alike ("Linear 1 of 3's db has shape (1, 1)", "Linear
+    1's db has shape (16, 64)") name the same cause."""
+    text = _OF_N.sub(r"\1", without_location(_WHOSE_DEFECT.sub("", hint)))
     return " ".join(_NUMBER.sub("#", text).split()).rstrip(".").lower()
 
 
@@ -263,8 +268,10 @@ def group_causes(checks: Sequence[C]) -> list[Cause[C]]:
         # A named bug seen only by training checks is a symptom too when its text quotes a
         # component's bug (the training checks replay the layers at the training sizes).
         if cause.tier <= 1 and not _training_only(cause):
-            continue
-        root, probable = _explaining_root(cause, roots)
+            # A net's check that meets a layer's shape bug is that bug too (not a root of its own).
+            root, probable = _layer_gradient_root(cause, roots), False
+        else:
+            root, probable = _explaining_root(cause, roots)
         if root is not None:
             cause.probable, cause.explained_by = probable, root
             root.symptoms.append(cause)
@@ -303,11 +310,62 @@ def _explaining_root(cause: Cause[C], roots: list[Cause[C]]) -> tuple[Cause[C] |
                 and subject(root.diagnosis.hint) == about]
         if same:
             return sorted(same, key=lambda r: r.id == "shape-mismatch")[0], False
+    # A net's gradient dict with a bias (weight) gradient of the wrong shape, when a layer's own
+    # backward makes its bias (weight) gradient wrong the same way: the layer's bug, seen
+    # through the net (CS231n's affine_backward db (1, 1) -> TwoLayerNet's grads['b2'] (2, 2)).
+    layer = _layer_gradient_root(cause, roots)
+    if layer is not None:
+        return layer, False
     if cause.tier >= 2 and _training_only(cause):
         for root in roots:
             if root.tier == 0 and not _training_only(root):
                 return root, True
     return None, False
+
+
+# What a gradient is of, by its name in each contract: dW / dLdW / dw / grads['W1'] (a weight),
+# db / dLdb / grads['b1'] (a bias). A net's gradient dict is grads[...].
+_WEIGHT_GRAD = re.compile(r"^(?:d(?:Ld)?[Ww]\d*|grads\[['\"]W\d*['\"]\])$")
+_BIAS_GRAD = re.compile(r"^(?:d(?:Ld)?b\d*|grads\[['\"]b\d*['\"]\])$")
+# "has shape (2, 2); the contract requires (2,)", "has shape (64, 64); the contract is (64,)",
+# "has shape (2, 3), the transpose of the required (3, 2)".
+_SHAPES = re.compile(r"has shape (\([\d, ]*\))[,;:]? (?:the contract (?:requires|is)|the transpose of the required) "
+                     r"(\([\d, ]*\))")
+
+
+def _gradient_defect(hint: str) -> tuple[str, str] | None:
+    """("weight" | "bias", how its shape is wrong) for a hint about a gradient's shape, else
+    None. How: "transposed", "extra axis" (one axis more than the contract), or "other"."""
+    about = subject(hint)
+    shapes = _SHAPES.search(hint)
+    if about is None or shapes is None:
+        return None
+    kind = "weight" if _WEIGHT_GRAD.match(about[1]) else "bias" if _BIAS_GRAD.match(about[1]) else None
+    if kind is None:
+        return None
+    got, want = (tuple(int(n) for n in re.findall(r"\d+", g)) for g in shapes.groups())
+    how = "transposed" if len(got) == 2 and got == want[::-1] and got != want else \
+        "extra axis" if len(got) == len(want) + 1 else "other"
+    return kind, how
+
+
+def _layer_gradient_root(cause: Cause[C], roots: list[Cause[C]]) -> Cause[C] | None:
+    """The layer's shape bug that `cause` (a net's grads[...] of the wrong shape) follows from:
+    a root outside training on a layer's own gradient (not grads[...]) of the same kind, wrong
+    in the same way; None when there is none or `cause` is not such a symptom."""
+    if cause.id != "shape-mismatch" or cause.diagnosis is None:
+        return None
+    about, defect = subject(cause.diagnosis.hint), _gradient_defect(cause.diagnosis.hint)
+    if about is None or defect is None or not about[1].startswith("grads["):
+        return None
+    for root in roots:
+        if root is cause or root.tier != 0 or root.diagnosis is None or _training_only(root):
+            continue
+        root_about = subject(root.diagnosis.hint)
+        if root_about is not None and not root_about[1].startswith("grads[") \
+                and _gradient_defect(root.diagnosis.hint) == defect:
+            return root
+    return None
 
 
 def root_cause_ids(checks: Sequence[C], limit: int | None = None) -> list[str]:

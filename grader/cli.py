@@ -65,6 +65,10 @@ def _attach_data_group() -> None:
 
 _attach_data_group()
 
+from grader.handbook import docs_command  # noqa: E402 (`grader docs`: its own module)
+
+cli.add_command(docs_command)
+
 
 def main() -> None:
     """Console entry point (`grader`, `python -m grader`)."""

@@ -5,6 +5,13 @@ identical blocks tells a student nothing. Instead the run records (artifact
 "first_run") which files still hold stubs, in the handout's order (the profile's
 modules, each file's definitions in source order), and every report writer shows
 what to implement first and what the checks will look at.
+
+A course's handout (MyTorch, CS231n) writes its stubs so that they run: `return
+NotImplemented`, `out = None` and a `pass`. Its checks then fail with shape errors rather
+than `missing-api`, so for a profile with a `handout_order` the source decides
+(grader/coursestubs.py): when nothing the handout asks for is written yet, the artifact
+lists what is still a stub, in that order, with "form": "handout". One function written is
+enough for the usual report.
 """
 
 from __future__ import annotations
@@ -13,7 +20,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from grader.checks.stubs import stubs_in_order
-from grader.profiles.base import module_file
+from grader.coursestubs import definitions, is_course_stub
+from grader.profiles.base import HandoutStep, module_file
 from grader.results import CheckResult
 
 #: Diagnoses that mean "not there yet" rather than "wrong".
@@ -55,9 +63,46 @@ def first_steps(submission: Path, modules: Sequence[str],
     return steps
 
 
-def first_run_artifact(submission: Path, modules: Sequence[str],
-                       checks: Sequence[CheckResult]) -> dict[str, Any] | None:
-    """The "first_run" artifact for a submission where nothing is implemented, else None."""
-    if not nothing_implemented(checks):
+def handout_steps(submission: Path, order: Sequence[HandoutStep]) -> list[dict[str, Any]] | None:
+    """Per step of the handout, what is still its stub or not there yet:
+    [{"file": "mytorch/nn/linear.py", "todo": ["Linear.__init__", ...]}, ...]; a missing file is
+    listed as missing. None when the student has started (something the handout asks for,
+    other than a constructor or a part some handouts give, is written), when a file does not
+    parse (its import check says so) or when nothing is left to write."""
+    steps: list[dict[str, Any]] = []
+    for step in order:
+        file = module_file(step.module)
+        path = Path(submission) / file
+        if not path.is_file():
+            steps.append({"file": file, "todo": [], "missing": True})
+            continue
+        defined = definitions(path)
+        if defined is None:
+            return None
+        todo = []
+        for name in step.names:
+            node = defined.get(name)
+            if node is None or not hasattr(node, "args"):   # not defined yet (a class's methods)
+                todo.append(name)
+            elif is_course_stub(node, step.products.get(name)):
+                todo.append(name)
+            elif name not in step.maybe_given and not name.endswith(".__init__"):
+                return None   # written: the student has started
+        if todo:
+            steps.append({"file": file, "todo": todo})
+    if not any(step.get("todo") for step in steps):
         return None
-    return {"steps": first_steps(submission, modules, checks)}
+    return steps
+
+
+def first_run_artifact(submission: Path, modules: Sequence[str], checks: Sequence[CheckResult],
+                       order: Sequence[HandoutStep] | None = None) -> dict[str, Any] | None:
+    """The "first_run" artifact for a submission where nothing is implemented, else None.
+    `order`: the profile's handout steps for the release graded (Profile.handout_order)."""
+    if nothing_implemented(checks):
+        return {"steps": first_steps(submission, modules, checks)}
+    if order is None or not any(not c.passed for c in checks if c.status != "not-assigned") \
+            or any(c.status == "error" for c in checks):
+        return None
+    steps = handout_steps(submission, order)
+    return {"steps": steps, "form": "handout"} if steps is not None else None

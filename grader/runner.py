@@ -107,7 +107,8 @@ def grade(submission: Path, rubric: Rubric, *, seed: int | None = None, progress
                           f"the grader's checks could not run (pytest exit code {code}); "
                           "reinstall the grader, and report this if it persists")
     result = result_so_far()
-    first_run = first_run_artifact(submission, rubric.modules, result.checks)
+    order = plugin.profile.handout_order(plugin.graded_release) if plugin.profile.handout_order else None
+    first_run = first_run_artifact(submission, rubric.modules, result.checks, order)
     if first_run is not None:
         result.artifacts["first_run"] = first_run
     return result

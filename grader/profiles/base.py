@@ -24,7 +24,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 
 def module_file(module: str) -> str:
@@ -64,6 +64,11 @@ class Release:
         # reads: the release's name says it all, its component sets are noise there.
         return f"Release({self.name!r})"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Hypothesis's pretty-printer spells out every field of a dataclass, whatever its
+        # __repr__ (a 30-line falsifying example): this hook makes it print the repr.
+        printer.text(repr(self))
+
     def assigns(self, component: str) -> bool:
         return self.assigned is None or component in self.assigned
 
@@ -78,6 +83,21 @@ class Release:
         """Whether this release's own tests test the check `check` (an id)."""
         return any(check == t or (t.endswith(("::", "[")) and check.startswith(t))
                    for t in self.course_tests)
+
+
+@dataclass(frozen=True)
+class HandoutStep:
+    """One step of a handout, in its order: the functions (`affine_forward`) and methods
+    (`Linear.forward`) a student writes in `module`. `maybe_given`: names some handouts ship
+    already written (a written one does not mean the student started; every `__init__` is
+    treated so too, since handouts often write the constructor). `products`: for a method that
+    stores more than its result, the attributes that are its result (a constructor's
+    ("params",)), so that the handout's own settings (`self.reg = reg`) are not taken for work."""
+
+    module: str
+    names: tuple[str, ...]
+    maybe_given: frozenset[str] = frozenset()
+    products: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -127,6 +147,10 @@ class Profile:
     # A correct submission, relative to the source checkout, that `grader bundle` ships for
     # the image's smoke test (never in the wheel: students can install that).
     solution: str | None = None
+    # What a student writes, in the handout's order, for the release graded (None: the
+    # profile's template raises NotImplementedError, whose stubs are found in file order).
+    # The first-run report (grader/firstrun.py) lists what is still the handout's stub.
+    handout_order: Callable[[Release | None], tuple[HandoutStep, ...]] | None = None
 
     def release_for(self, folder: Path, chosen: str = "") -> Release | None:
         """The release to grade `folder` as: the rubric's `chosen` name, else the detected one;

@@ -19,7 +19,6 @@ from grader.reports._common import (
     COURSE_MISSES_LABEL,
     FIRST_RUN_CHECKS,
     FIRST_RUN_HEADING,
-    FIRST_RUN_INTRO,
     FIX_LABEL,
     FirstRunView,
     first_run,
@@ -352,7 +351,7 @@ def _first_run(first: FirstRunView) -> list[str]:
     """The first-run report: what to implement first, then what the checks will look at."""
     steps = "".join(f"<li>{e(line.split(' ', 1)[1])}</li>" for line in first.step_lines())
     parts = "".join(f"<li>{e(line)}</li>" for line in first.component_lines())
-    return [f"<h2>{e(FIRST_RUN_HEADING)}</h2>", f"<p>{e(FIRST_RUN_INTRO)}</p>", f"<ol>{steps}</ol>",
+    return [f"<h2>{e(FIRST_RUN_HEADING)}</h2>", f"<p>{e(first.intro)}</p>", f"<ol>{steps}</ol>",
             f"<p>{e(FIRST_RUN_CHECKS)}</p>", f"<ul>{parts}</ul>"]
 
 

@@ -23,7 +23,6 @@ from grader.reports._common import (
     COURSE_MISSES_LABEL,
     FIRST_RUN_CHECKS,
     FIRST_RUN_HEADING,
-    FIRST_RUN_INTRO,
     FIX_LABEL,
     FirstRunView,
     first_run,
@@ -153,7 +152,7 @@ def top_line(cause: CauseView, name: Callable[[int], str] = problem_name) -> str
 
 def first_run_markdown(first: FirstRunView, level: str = "###") -> str:
     """The first-run report: what to implement first, then what the checks will look at."""
-    lines = [f"{level} {FIRST_RUN_HEADING}", "", inline(FIRST_RUN_INTRO), ""]
+    lines = [f"{level} {FIRST_RUN_HEADING}", "", inline(first.intro), ""]
     lines += [inline(line).replace("\\.", ".", 1) for line in first.step_lines()]
     lines += ["", inline(FIRST_RUN_CHECKS), ""]
     lines += [f"- {inline(line)}" for line in first.component_lines()]

@@ -39,7 +39,6 @@ from grader.reports._common import (
     build_view,
     FIRST_RUN_CHECKS,
     FIRST_RUN_HEADING,
-    FIRST_RUN_INTRO,
     FRAMES_SHOWN,
     FirstRunView,
     first_run,
@@ -281,7 +280,7 @@ def _renderables(view: ReportView, verbose: bool = False) -> list:
 
 def _first_run_lines(first: FirstRunView) -> list:
     """The first-run report: what to implement first, and what the checks will look at."""
-    items: list = [Text(""), Text(FIRST_RUN_HEADING, style="bold underline"), Text(FIRST_RUN_INTRO)]
+    items: list = [Text(""), Text(FIRST_RUN_HEADING, style="bold underline"), Text(first.intro)]
     for line in first.step_lines():
         number, rest = line.split(" ", 1)
         items.append(_hanging(Text(f"  {number} "), Text(rest)))

@@ -34,7 +34,8 @@ def test_zip_has_the_gradescope_layout(bundle: Path) -> None:
     for required in ("setup.sh", "run_autograder", "rubric.toml", "grader-src/pyproject.toml",
                      "grader-src/README.md", "grader-src/grader/cli.py", "grader-src/grader/__init__.py",
                      "grader-src/reference/layers.py", "grader-src/rubrics/default.toml",
-                     "grader-src/rubrics/selfcheck.toml", "grader-src/student_template/layers.py"):
+                     "grader-src/rubrics/selfcheck.toml", "grader-src/student_template/layers.py",
+                     "grader-src/docs/student-api.md", "grader-src/docs/courses/mytorch-hw1p1.md"):
         assert required in names, required
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or ".egg-info" in n]
     assert not [n for n in names if n.startswith("tests/") or "/tests/" in n]

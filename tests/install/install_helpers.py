@@ -31,8 +31,9 @@ _SKIPPED_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis"}
 
 
 def expected_wheel_files() -> set[str]:
-    """Every file of grader/, reference/, rubrics/ and student_template/, as the wheel names it."""
-    expected = set()
+    """Every file of grader/, reference/, rubrics/ and student_template/, and docs/'s Markdown
+    (what `grader docs` prints), as the wheel names it."""
+    expected = {"grader/docs/" + f.relative_to(REPO / "docs").as_posix() for f in (REPO / "docs").rglob("*.md")}
     for top in ("grader", "reference", *_MAPPED):
         for file in (REPO / top).rglob("*"):
             relative = file.relative_to(REPO)

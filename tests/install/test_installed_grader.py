@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from grader.handbook import DOCUMENTS
 from install_helpers import (BUGGY, PROFILES, REPO, SOLUTIONS, buggy_submission, check_pinned_scores,
                              diagnosed, expected_wheel_files, make_venv, readme_workflow_commands,
                              venv_env)
@@ -58,6 +59,16 @@ def test_the_wheel_carries_every_module_and_data_file(wheel: Path):
     assert "grader/profiles/cs231n_fc/checks/__init__.py" in names
     assert "grader/profiles/default/checks/test_mlp.py" in names
     assert "grader/checks/pytest.ini" in names and "grader/rubrics/cs231n-fc.toml" in names
+
+
+def test_the_documents_reports_point_to_are_printed_by_the_installed_grader(installed: Path, tmp_path: Path):
+    # From another folder, so that nothing of this checkout's docs/ can be read instead.
+    for name, heading in (("diagnoses", "# What a report's tags and diagnosis ids mean"),
+                          ("student-api", "# The student contract")):
+        done = subprocess.run([str(installed / "grader"), "docs", name], capture_output=True, text=True,
+                              timeout=120, cwd=tmp_path, env=venv_env())
+        assert done.returncode == 0 and done.stdout.startswith(heading), done.stdout[:200] + done.stderr
+        assert done.stdout == (REPO / "docs" / DOCUMENTS[name][0]).read_text()
 
 
 def test_the_installed_grader_is_the_wheel_and_lists_every_profile(installed: Path):

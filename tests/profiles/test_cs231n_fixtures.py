@@ -37,6 +37,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     for name, edits, removed in catalog.BROKEN:
         path = catalog.materialize(root / f"broken-{name}", edits, removed)
         jobs.append(job(f"broken-{name}", path, rubric=RUBRIC, include_tags=catalog.COMPONENTS, cost=4))
+    jobs.append(job("stub", catalog.STUB, rubric=RUBRIC, cost=4))
     return grade_in_subprocesses(jobs, root, processes=2)
 
 
@@ -46,6 +47,17 @@ def test_solution_gets_full_marks(graded):
     assert_full_marks(result)
     figures = result["artifacts"]
     assert figures["test_accuracy"] >= figures["accuracy_threshold"] > 0.5
+
+
+def test_the_handouts_stub_gets_the_first_run_report(graded):
+    result = graded["stub"]
+    assert not result["error"] and all(c["status"] != "error" for c in result["checks"]), describe(result)
+    assert result["score"] < 0.1 * result["max_score"], describe(result)
+    first = result["artifacts"]["first_run"]
+    assert first["form"] == "handout" and first["steps"][0]["todo"][0] == "affine_forward", first
+    # An empty grads is said as such, not as the grader's KeyError.
+    training = [c for c in result["checks"] if c["tags"][0] == "training"]
+    assert training and all("grads has no 'W1'" in c["message"] for c in training), describe(result)
 
 
 @pytest.mark.parametrize("mutant", catalog.MUTANTS, ids=[m.name for m in catalog.MUTANTS])

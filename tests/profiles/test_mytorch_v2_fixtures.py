@@ -83,6 +83,9 @@ def test_stub_gets_nothing(graded):
     # Only what the handout itself writes may pass: Identity, BatchNorm's initial state.
     assert all(t.startswith(("Identity:", "BatchNorm1d: initial")) for t in earned), describe(result)
     assert result["score"] < 0.1 * result["max_score"], describe(result)
+    # The first-run report: the source says nothing is written, in the handout's order.
+    first = result["artifacts"]["first_run"]
+    assert first["form"] == "handout" and first["steps"][0]["file"] == "mytorch/nn/linear.py", first
 
 
 @pytest.mark.parametrize("mutant", catalog.MUTANTS, ids=[m.name for m in catalog.MUTANTS])

@@ -248,3 +248,12 @@ def test_a_release_prints_as_its_name_in_failing_examples() -> None:
                       assigned=frozenset({"affine", "relu"}), course_tests=("test_layers.py::test_relu",))
     assert repr(release) == "Release('CS231n 2021-2024 assignment2')"
     assert "affine" not in repr(release) and "test_layers" not in repr(release)
+
+
+def test_a_release_in_a_falsifying_example_is_its_name():
+    # Hypothesis pretty-prints a dataclass field by field (30 lines in a student's report).
+    from hypothesis.vendor.pretty import pretty
+
+    from grader.profiles.cs231n_fc.releases import OLD_A2
+
+    assert pretty(OLD_A2) == "Release('CS231n 2016-2020 assignment2')"

@@ -1,4 +1,4 @@
-"""Debian's chromium, headless, for the report tests, bench/bench_html.py and docs/make_report_screenshot.py.
+"""Debian's chromium, headless, for the report tests, bench/bench_html.py and docs/tools/make_report_screenshot.py.
 
 Also grades a catalog submission with `grader run` into an HTML report, so the
 benchmark and the README's screenshot show a real report, not a fixture.

@@ -308,3 +308,44 @@ def test_a_card_whose_message_is_its_hint_tells_the_observation_as_what_went_wro
     card = build_view(GradingResult("s", [_failed("37", "linear",
                                                   Diagnosis("bias-gradient-not-summed", DB_NOT_SUMMED))])).causes[0]
     assert card.evidence == "" and card.fix.startswith("Sum grad_out over the batch")
+
+
+# -- one cause however a net or another component meets it ---------------------------------
+TRANSPOSED = ("Linear.dLdW has shape (2, 3), the transpose of the required (3, 2): swap the operands "
+              "or transpose the product")
+
+
+def test_a_note_on_whose_defect_it_is_does_not_make_a_second_cause():
+    # MyTorch's MLP checks meet Linear's transposed dLdW and say whose bug it is.
+    checks = [_failed("52", "linear", Diagnosis("shape-mismatch", TRANSPOSED)),
+              _failed("73", "mlp0", Diagnosis("shape-mismatch", TRANSPOSED + " (this is Linear.backward's "
+                                               "defect, charged by the Linear checks; not charged again here)"))]
+    causes = group_causes(checks)
+    assert len(causes) == 1 and [c.number for c in causes[0].checks] == ["52", "73"]
+
+
+def test_a_nets_bias_gradient_follows_from_the_layers():
+    # CS231n: affine_backward keeps the batch axis in db; the nets' grads['b*'] inherit it.
+    layer = "affine_backward's db has shape (1, 1); the contract requires (1,)"
+    checks = [_failed("8", "affine", Diagnosis("shape-mismatch", layer)),
+              _failed("16", "two-layer-net", Diagnosis(
+                  "shape-mismatch", "TwoLayerNet's grads['b2'] has shape (2, 2); the contract requires (2,)")),
+              _failed("22", "fc-net", Diagnosis(
+                  "shape-mismatch", "FullyConnectedNet(normalization='batchnorm')'s grads['b2'] has shape "
+                                    "(3, 2); the contract requires (2,)")),
+              _failed("48", "training", Diagnosis(
+                  "shape-mismatch", "FullyConnectedNet.loss's grads['b1'] has shape (64, 64); the contract "
+                                    "is (64,), the shape of params['b1']: it keeps the batch axis"))]
+    causes = group_causes(checks)
+    assert len(causes) == 1 and causes[0].first.number == "8"
+    assert sorted(c.number for c in causes[0].all_checks()) == ["16", "22", "48", "8"]
+    assert root_cause_ids(checks) == ["shape-mismatch"]
+
+
+def test_a_nets_gradient_wrong_another_way_stays_its_own_cause():
+    # db keeps the batch axis, but the net's W gradient is transposed: two bugs.
+    checks = [_failed("8", "affine", Diagnosis("shape-mismatch",
+                                               "affine_backward's db has shape (1, 1); the contract requires (1,)")),
+              _failed("16", "two-layer-net", Diagnosis(
+                  "shape-mismatch", "TwoLayerNet's grads['W2'] has shape (3, 2); the contract requires (2, 3)"))]
+    assert len(group_causes(checks)) == 2

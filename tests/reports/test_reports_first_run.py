@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import html as html_lib
 import json
+import shutil
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
-from grader.firstrun import first_steps, nothing_implemented
+from grader.firstrun import first_steps, handout_steps, nothing_implemented
+from grader.profiles import get_profile
 from grader.reports import render, text
 from grader.results import CheckResult, Diagnosis, GradingResult
 
@@ -90,3 +93,85 @@ def test_first_steps_follow_the_modules_then_the_file(tmp_path):
 def test_first_run_wraps_within_the_terminal(width):
     report = text.render(untouched(), width=width)
     assert max(len(line) for line in report.splitlines()) <= width
+
+
+# -- a course's handout stubs (grader.firstrun.handout_steps, the profiles' handout order) ----
+PROFILES = Path(__file__).resolve().parents[1] / "profiles"
+
+
+def steps_for(profile_name: str, folder: Path) -> list[dict] | None:
+    profile = get_profile(profile_name)
+    return handout_steps(folder, profile.handout_order(profile.release_for(folder)))
+
+
+def test_the_mytorch_2_0_x_stub_is_listed_in_the_handouts_order():
+    steps = steps_for("mytorch-hw1p1", PROFILES / "mytorch_v2" / "stub")
+    assert [s["file"] for s in steps] == ["mytorch/nn/linear.py", "mytorch/nn/activation.py", "models/mlp.py",
+                                          "mytorch/nn/loss.py", "mytorch/optim/sgd.py", "mytorch/nn/batchnorm.py"]
+    assert steps[0]["todo"] == ["Linear.__init__", "Linear.forward", "Linear.backward"]
+    # 2.0.x has no GELU or Softmax; MLP0's constructor is the handout's own, so not listed.
+    assert "GELU.forward" not in steps[1]["todo"] and "Sigmoid.forward" in steps[1]["todo"]
+    assert "MLP0.__init__" not in steps[2]["todo"] and "MLP1.__init__" in steps[2]["todo"]
+
+
+def test_the_mytorch_3_0_x_stub_lists_gelu_and_softmax_and_every_mlp_constructor():
+    steps = steps_for("mytorch-hw1p1", PROFILES / "mytorch" / "stub")
+    assert steps[1]["todo"][-4:] == ["GELU.forward", "GELU.backward", "Softmax.forward", "Softmax.backward"]
+    assert steps[2]["todo"][:3] == ["MLP0.__init__", "MLP0.forward", "MLP0.backward"]
+
+
+def test_the_old_two_layer_net_stub_lists_loss_then_predict():
+    steps = steps_for("cs231n-fc", PROFILES / "cs231n" / "neural_net_stub")
+    assert steps == [{"file": "cs231n/classifiers/neural_net.py", "todo": ["TwoLayerNet.loss", "TwoLayerNet.predict"]}]
+    assert steps_for("cs231n-fc", PROFILES / "cs231n" / "neural_net_2019") is None
+
+
+def test_the_cs231n_stub_goes_layers_then_nets_then_update_rules():
+    steps = steps_for("cs231n-fc", PROFILES / "cs231n" / "stub")
+    assert [s["file"] for s in steps] == ["cs231n/layers.py", "cs231n/classifiers/fc_net.py", "cs231n/optim.py",
+                                          "cs231n/layers.py"]
+    assert steps[0]["todo"][:2] == ["affine_forward", "affine_backward"]
+    assert steps[2]["todo"] == ["sgd_momentum", "rmsprop", "adam"]   # sgd is given
+
+
+@pytest.mark.parametrize("profile_name, folder", [("mytorch-hw1p1", "mytorch/solution"),
+                                                  ("mytorch-hw1p1", "mytorch_v2/solution"),
+                                                  ("cs231n-fc", "cs231n/solution")])
+def test_a_written_submission_has_no_first_run(profile_name, folder):
+    assert steps_for(profile_name, PROFILES / folder) is None
+
+
+def test_one_function_written_is_graded_as_usual(tmp_path):
+    folder = shutil.copytree(PROFILES / "cs231n" / "stub", tmp_path / "started")
+    layers = folder / "cs231n" / "layers.py"
+    layers.write_text(layers.read_text().replace(
+        "    out = None\n", "    out = x.reshape(x.shape[0], -1) @ w + b\n", 1))
+    assert steps_for("cs231n-fc", folder) is None
+
+
+def test_each_release_lists_what_it_assigns():
+    cs231n, mytorch = get_profile("cs231n-fc"), get_profile("mytorch-hw1p1")
+    by_name = {r.name: r for r in (*cs231n.releases, *mytorch.releases)}
+    a1 = cs231n.handout_order(by_name["CS231n 2021-2024 assignment1"])
+    assert [n for s in a1 for n in s.names][-2:] == ["TwoLayerNet.__init__", "TwoLayerNet.loss"]
+    assert all("FullyConnectedNet" not in n and "adam" != n for s in a1 for n in s.names)
+    old = cs231n.handout_order(by_name["CS231n 2016-2020 assignment1"])
+    assert [(s.module, s.names) for s in old] == [("cs231n.classifiers.neural_net",
+                                                   ("TwoLayerNet.loss", "TwoLayerNet.predict"))]
+    new = cs231n.handout_order(by_name["CS231n 2025+ assignment1"])
+    assert "svm_loss" not in new[0].names and "softmax_loss" in new[0].names
+    s26 = mytorch.handout_order(by_name["MyTorch 3.0.x S26 (Swish)"])
+    assert "Swish.forward" in s26[1].names and "GELU.forward" in s26[1].names
+
+
+def test_the_handout_form_reads_handout_words_and_passes_of_given_code_do_not_hide_it():
+    result = untouched()
+    result.checks[0] = CheckResult("test_activations.py::test_forward[Identity]", 1.0, 1.0, tags=["activations"])
+    result.checks[2].diagnoses = [Diagnosis("shape-mismatch", "Linear.forward's Z is None.")]
+    result.artifacts["first_run"]["form"] = "handout"
+    report = text.render(result, width=80)
+    assert "Nothing is implemented yet" in report and "is still its stub" in report
+    assert "NotImplementedError" not in report and "Linear check" not in report
+    # Without the handout form, a shape error is a real diagnosis: the usual report.
+    del result.artifacts["first_run"]["form"]
+    assert "Nothing is implemented yet" not in text.render(result, width=80)

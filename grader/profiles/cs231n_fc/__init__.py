@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.profiles.base import Profile
-from grader.profiles.cs231n_fc import layout, releases
+from grader.profiles.cs231n_fc import handout, layout, releases
 
 PROFILE = Profile(
     name="cs231n-fc",
@@ -41,6 +41,8 @@ PROFILE = Profile(
     # is graded; the rubric may name one instead ([conventions] release).
     detect_release=releases.detect,
     releases=releases.RELEASES,
+    # What the student writes, in the handout's order (the first-run report).
+    handout_order=handout.order,
     # Course code the student does not write: fast_layers.py imports torch in 2025 on.
     provided_files=layout.PROVIDED_FILES,
     # Every year's handout writes these lines itself (2021-24 assignment1: past.builtins).

@@ -119,6 +119,12 @@ class StudentNet:
         self.net.set("params", self.current)
         result = self.net.call("loss", X, Y.argmax(axis=1))
         loss, grads = result[0], result[1]
+        # The handout's stub returns (0.0, {}): say what is missing, never a KeyError of ours.
+        absent = [k for k in self.current if not isinstance(grads, dict) or k not in grads]
+        if absent:
+            raise StudentException(f"FullyConnectedNet.loss's grads has no '{absent[0]}': grads is "
+                                   "keyed like params, one gradient per parameter",
+                                   exc_type="", diagnosis="missing-api")
         if isinstance(grads, dict):
             # A gradient of the wrong shape would trip the update rule (or, broadcast into the
             # parameter, the next loss call): name the loss that made it, not where it tripped.

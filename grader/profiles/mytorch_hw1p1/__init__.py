@@ -22,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.profiles.base import Profile
-from grader.profiles.mytorch_hw1p1 import layout, releases, v2
+from grader.profiles.mytorch_hw1p1 import handout, layout, releases, v2
 
 PROFILE = Profile(
     name="mytorch-hw1p1",
@@ -50,6 +50,8 @@ PROFILE = Profile(
     # may name one instead ([conventions] release).
     detect_release=releases.detect,
     releases=releases.RELEASES,
+    # What the student writes, in the handout's order (the first-run report).
+    handout_order=handout.order,
     # Checks of what no build of the course's autograder tests (|x| ~ 1e3, inputs edited in
     # place) are reported without costing points; the rubric's score_beyond_course prices them.
     beyond_course_points=False,

@@ -18,6 +18,8 @@ import mytorch_catalog as base  # noqa: E402
 from mytorch_catalog import Edits, Mutant, one  # noqa: E402,F401
 
 SOLUTION = Path(__file__).resolve().parent / "solution"
+#: Our own stub in the handout's style (None placeholders, `pass` under TODO banners).
+STUB = Path(__file__).resolve().parent / "stub"
 LY, OP, FC = "cs231n/layers.py", "cs231n/optim.py", "cs231n/classifiers/fc_net.py"
 #: Mutants whose bug only a check beyond the course's own tests finds: reported, no points
 #: lost (a course profile scores beyond-course checks only when the rubric says so). An

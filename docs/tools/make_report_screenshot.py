@@ -1,6 +1,6 @@
 """Regenerate docs/report-failing.png, the README's picture of a failing submission's HTML report.
 
-    python docs/make_report_screenshot.py [--mutant linear-db-keeps-batch] [--width 820] [--height 1300]
+    python docs/tools/make_report_screenshot.py [--mutant linear-db-keeps-batch] [--width 820] [--height 1300]
 
 Grades a real bug from the mutant catalog (tests/mutants/catalog.py) with
 `grader run --format html`, paints the report in headless chromium and keeps
@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib import image as mpl_image
 
-DOCS = Path(__file__).resolve().parent
+# docs/tools/ -> docs/ (kept out of docs/ itself, which the wheel ships as grader/docs)
+DOCS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(DOCS.parent / "tests" / "reports"))
 
 from headless import graded_html, screenshot  # noqa: E402 - tests/reports is put on the path just above

@@ -1,0 +1,1 @@
+from mytorch.optim.sgd import SGD

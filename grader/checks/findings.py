@@ -229,9 +229,27 @@ class Guarded:
         with shape_errors(f"{self._what}.{method}", self._hint):
             return self._remote.call(method, *args, **kwargs)
 
+    @property
+    def remote(self):
+        """The RemoteObject itself (a Plan's steps are made on it)."""
+        return self._remote
+
     def call_each(self, method: str, arguments, **kwargs):
         with shape_errors(f"{self._what}.{method}", self._hint):
             return self._remote.call_each(method, arguments, **kwargs)
+
+    def calls_then_reads(self, calls: list[tuple[str, tuple]], reads: tuple[str, ...] = ()) -> tuple[list, list]:
+        """([call(method, *args) for each call], [get(name) for each read]) in one round trip
+        (a Plan), each failure raised as the calls one by one would raise it."""
+        plan = self._remote.plan()
+        made = [plan.method(self._remote, method, *args) for method, args in calls]
+        got = [plan.get(self._remote, name) for name in reads]
+        plan.run(lazy=True)
+        values = []
+        for step, (method, _) in zip(made, calls):
+            with shape_errors(f"{self._what}.{method}", self._hint):
+                values.append(step.value)
+        return values, [step.value for step in got]
 
     def __getattr__(self, name: str):
         return getattr(self._remote, name)

@@ -23,6 +23,16 @@ class Student:
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
         return self.sandbox.call(module, function, *args, **kwargs)
 
+    def new_then(self, module: str, cls: str, calls: list[tuple[str, tuple[Any, ...]]],
+                 *args: Any) -> tuple[RemoteObject, list[Any]]:
+        """`obj = new(module, cls, *args)` and `[obj.call(method, *a) for method, a in calls]`, in
+        one round trip: (obj, the calls' values)."""
+        plan = self.sandbox.plan()
+        obj = plan.new(module, cls, *args)
+        steps = [plan.method(obj, method, *call_args) for method, call_args in calls]
+        plan.run()
+        return obj.value, [step.value for step in steps]
+
     def __repr__(self) -> str:
         # Shown in Hypothesis's falsifying examples: stable, so reports are reproducible.
         return "student"

@@ -98,7 +98,8 @@ class Call:
     """One call to make in the worker: its request and how the grader names and limits it.
 
     `on`: the index, in the same plan, of the earlier call whose value (a student object)
-    this one is made on, in place of the request's "h"."""
+    this one is made on, in place of the request's "h"; `type_name`: the class it is
+    named by until that value is known (see `named_for`)."""
 
     request: dict[str, Any]
     what: str
@@ -106,6 +107,17 @@ class Call:
     target: dict[str, str] | None = None
     counted: bool | None = None
     on: int | None = None
+    type_name: str = ""
+
+    def named_for(self, value: Any) -> "Call":
+        """This call named after the object it is made on, as the worker named its class
+        (`Linear = Layer` in the student's module builds a Layer), like a call made alone."""
+        actual = value.type_name if isinstance(value, RemoteObject) else ""
+        if not actual or not self.type_name or actual == self.type_name:
+            return self
+        target = dict(self.target, type=actual) if self.target and "type" in self.target else self.target
+        return dataclasses.replace(self, what=self.what.replace(f"{self.type_name}.", f"{actual}.", 1),
+                                   target=target, type_name=actual)
 
     def wire(self, earlier: list[Any], first: int) -> dict[str, Any]:
         """The request to send, in a plan whose first call is the plan's call `first`:
@@ -145,7 +157,8 @@ def method_call(obj: Any, type_name: str, name: str, args: tuple[Any, ...] | lis
                 kwargs: dict[str, Any], timeout_s: float | None, on: int | None = None) -> Call:
     """`obj.name(*args, **kwargs)`, `obj` a RemoteObject (or, with `on`, a plan's earlier value)."""
     return Call({"op": "method", "h": obj, "name": name, "args": list(args), "kwargs": kwargs},
-                f"{type_name}.{name}()", timeout_s, {"type": type_name, "attr": name}, on=on)
+                f"{type_name}.{name}()", timeout_s, {"type": type_name, "attr": name}, on=on,
+                type_name=type_name if on is not None else "")
 
 
 def getattr_call(obj: Any, type_name: str, name: str, default: tuple[Any, ...],
@@ -156,14 +169,15 @@ def getattr_call(obj: Any, type_name: str, name: str, default: tuple[Any, ...],
     request = {"op": "getattr", "h": obj, "name": name}
     if default:
         request["default"] = default[0]
-    return Call(request, f"reading {type_name}.{name}", timeout_s, on=on)
+    return Call(request, f"reading {type_name}.{name}", timeout_s, on=on,
+                type_name=type_name if on is not None else "")
 
 
 def setattr_call(obj: Any, type_name: str, name: str, value: Any, timeout_s: float | None,
                  on: int | None = None) -> Call:
     """`obj.name = value`."""
     return Call({"op": "setattr", "h": obj, "name": name, "value": value},
-                f"setting {type_name}.{name}", timeout_s, on=on)
+                f"setting {type_name}.{name}", timeout_s, on=on, type_name=type_name if on is not None else "")
 
 
 @dataclasses.dataclass
@@ -246,6 +260,10 @@ class RemoteObject:
             self._sandbox._defer(request, what)
         else:
             self._sandbox._request(request, timeout_s, what)
+
+    def plan(self) -> Any:
+        """A Plan of its Sandbox (plan.py), to make several calls in one round trip."""
+        return self._sandbox.plan()
 
     def has(self, name: str, *, timeout_s: float | None = None) -> bool:
         return bool(self._sandbox._request({"op": "hasattr", "h": self, "name": name}, timeout_s,
@@ -647,12 +665,14 @@ class Sandbox:
                 and self._told_blocks == self.ledger.version
                 and (request["op"] not in _MODULE_OPS or request.get("module") in self._imported))
 
-    def run_plan(self, calls: list[Call]) -> list[Any]:
+    def run_plan(self, calls: list[Call], results: list[Any] | None = None) -> list[Any]:
         """Run `calls` in order and return their values, as if each were made alone, in as
         few round trips as can be (see the module's docstring): a run of calls that need
         nothing done first goes in one request, and the worker streams a reply per call.
-        The first call that fails raises what it would raise alone; the rest do not run."""
-        results: list[Any] = []
+        The first call that fails raises what it would raise alone; the rest do not run.
+        `results`: a list the values are appended to as they come (its length then tells
+        which call failed)."""
+        results = [] if results is None else results
         i = 0
         while i < len(calls):
             if not self._ready(calls[i]):  # a refusal, an import or blocks to tell first
@@ -660,19 +680,21 @@ class Sandbox:
             j = i + 1
             while j < len(calls) and j - i < MAX_PLAN_STEPS and self._ready(calls[j]):
                 j += 1
-            results += self._send(calls[i:j], results, True)
+            self._send(calls[i:j], results, True)
             i = j
         return results
 
-    def _send(self, calls: list[Call], earlier: list[Any], carry: bool) -> list[Any]:
-        """Send `calls` (one request, or a plan of several) and receive their replies in order.
-        `earlier`: the values of the calls before them in the same plan (a call's `on`)."""
+    def _send(self, calls: list[Call], done: list[Any], carry: bool) -> list[Any]:
+        """Send `calls` (one request, or a plan of several), receive their replies in order and
+        append their values to `done`, the values of the calls before them in the same plan
+        (a call's `on`); returns `done`."""
         worker = self._worker
         assert worker is not None
-        first = len(earlier)
-        wire = [call.wire(earlier, first) for call in calls]
+        first = len(done)
+        wire = [call.wire(done, first) for call in calls]
         for call in calls:
-            self.ledger.record(call.what, call.target)
+            if call.on is None or call.on < first:  # else: once its object's class is known
+                self.ledger.record(call.what, call.target)
         self._seq += 1
         marker: bytes | None = None
         if len(calls) == 1:
@@ -694,23 +716,24 @@ class Sandbox:
             self._deferred = []
         parts = channel.encode(request, self._to_wire)  # StaleHandle / EncodeError: the caller's
         self.last_mutated = ()
-        values: list[Any] = []
         since = time.monotonic()
         for k, call in enumerate(calls):
+            if call.on is not None and call.on >= first:
+                call = call.named_for(done[call.on])
+                self.ledger.record(call.what, call.target)
             if k:
                 stop, by_deadline = self._stop_before(call)
                 if stop is not None:  # the worker runs on: read its replies, keep none
                     self._abandon(worker, len(calls) - k, marker)
                     raise stop
             if call.request["op"] in _WATCHED_OPS:
-                done = earlier + values
                 self._last_call = (call.wire(done, len(done)) if call.on is not None and call.on < len(done)
                                    else {key: value for key, value in wire[k].items()
                                          if key not in ("seq", "free", "mute", "before")}, call.what)
             value, since = self._receive(worker, parts if k == 0 else [], call, deferred if k == 0 else [],
                                          marker, k if marker else None, since, by_deadline)
-            values.append(value)
-        return values
+            done.append(value)
+        return done
 
     def _stop_before(self, call: Call) -> tuple[Exception | None, float]:
         """(Why a plan's later call may not run now, or None; seconds to the run's deadline):

@@ -30,14 +30,22 @@ from .client import (Call, RemoteObject, Sandbox, function_call, getattr_call, k
 
 
 class Step:
-    """One call of a Plan; `value` holds its result once the plan has run."""
+    """One call of a Plan; `value` is its result once the plan has run (after a lazy run,
+    reading the value of the step that failed, or of one after it, raises the failure)."""
 
-    __slots__ = ("index", "type_name", "value")
+    __slots__ = ("index", "type_name", "_value", "_failure")
 
     def __init__(self, index: int, type_name: str = "") -> None:
         self.index = index
         self.type_name = type_name  # the class a `new` step builds (for a later step's name)
-        self.value: Any = None
+        self._value: Any = None
+        self._failure: Exception | None = None
+
+    @property
+    def value(self) -> Any:
+        if self._failure is not None:
+            raise self._failure
+        return self._value
 
 
 class Plan:
@@ -87,9 +95,19 @@ class Plan:
         h, type_name, on = self._target(obj)
         return self._add(setattr_call(h, type_name, name, value, timeout_s, on))
 
-    def run(self) -> list[Any]:
-        """Make the calls; every step's value, in order (None for a set)."""
-        values = self.sandbox.run_plan(self.calls)
+    def run(self, *, lazy: bool = False) -> list[Any]:
+        """Make the calls; every step's value, in order (None for a set). The first call that
+        fails raises its failure here, or, when `lazy`, where its step's value is read (a
+        check that reads the values in order, judging each, then fails where it would have
+        failed calling them one by one)."""
+        values: list[Any] = []
+        try:
+            self.sandbox.run_plan(self.calls, values)
+        except Exception as failure:
+            if not lazy:
+                raise
+            for step in self.steps[len(values):]:
+                step._failure = failure
         for step, value in zip(self.steps, values):
-            step.value = value
+            step._value = value
         return values

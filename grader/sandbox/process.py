@@ -359,6 +359,19 @@ class WorkerProcess:
             self._feed(carried)
         pending = [memoryview(p).cast("B") for p in parts if len(p)]
         reader = _FrameReader(self.config.limits.max_message_bytes)
+        if not pending:
+            # A plan's later replies are often there already (the worker ran ahead): read
+            # them without a poll. The call's output precedes its reply in the pipe.
+            try:
+                if reader.read(fds["response"]):
+                    self._drain_output()
+                    assert reader.payload is not None
+                    return reader.payload
+            except EOFError:
+                pass  # the worker is gone: the poll below hears how
+            except ChannelViolation as exc:
+                self.stop()
+                raise WorkerGone("violation", self.status, exc.message) from None
         poller = select.poll()
         for name in ("response", "output", "status"):
             poller.register(fds[name], select.POLLIN)

@@ -8,6 +8,8 @@ import pytest
 from grader.sandbox import StudentException, StudentTimeout, WorkerDied
 from grader.sandbox.errors import CallBlocked
 
+from .conftest import FAST
+
 CHATTY = '''
 import os, sys, time
 import numpy as np
@@ -156,3 +158,45 @@ def test_sets_before_each_call(chatty):
     c = chatty.new("chatty", "Counter")
     assert c.call_each("step", [(0,), (0,)], sets=[{"n": 5}, {"n": 1}]) == [6, 2]
     assert chatty.ledger.records["setting Counter.n"].calls == 2
+
+
+def test_a_lazy_plan_raises_the_failure_where_its_step_is_read(chatty):
+    c = chatty.new("chatty", "Counter")
+    plan = chatty.plan()
+    first = plan.method(c, "step", 0)
+    failing = plan.method(c, "step", "fail")
+    after = plan.method(c, "step", 0)
+    plan.run(lazy=True)
+    assert first.value == 1
+    with pytest.raises(StudentException, match="asked to fail at 2") as info:
+        failing.value
+    with pytest.raises(StudentException) as again:
+        after.value
+    assert again.value is info.value
+    assert c.get("n") == 2
+
+
+def test_a_step_on_a_new_object_is_named_by_the_class_the_worker_built(sandbox, tmp_path):
+    (tmp_path / "alias.py").write_text(
+        "class Layer:\n    def forward(self, x):\n        raise ValueError('no')\n\nLinear = Layer\n")
+    sb = sandbox(tmp_path)
+    plan = sb.plan()
+    layer = plan.new("alias", "Linear")
+    plan.method(layer, "forward", 1)
+    with pytest.raises(StudentException) as info:
+        plan.run()
+    assert info.value.message.startswith("Layer.forward() raised ValueError: no")
+    assert sb.ledger.records["Layer.forward()"].target == {"type": "Layer", "attr": "forward"}
+
+
+def test_a_call_over_its_budget_stops_the_plan_and_the_worker_stays_in_step(sandbox, tmp_path):
+    (tmp_path / "slow.py").write_text(
+        "import time\n\nclass Slow:\n    def nap(self):\n        time.sleep(0.2)\n        return 1\n"
+        "    def quick(self):\n        return 2\n")
+    sb = sandbox(tmp_path, limits=FAST.replace(function_budget_s=0.1))
+    slow = sb.new("slow", "Slow")
+    with pytest.raises(CallBlocked) as info:
+        slow.call_each("nap", [(), (), ()])
+    assert info.value.failure.diagnosis == "too-slow"
+    assert sb.ledger.records["Slow.nap()"].calls == 1  # the later ones are not charged
+    assert slow.call("quick") == 2  # the worker's replies to the abandoned calls were read

@@ -150,9 +150,12 @@ class Quick(Structure):
 
     def __init__(self, student, sizes: list[int], kind: str, seed: int = 0) -> None:
         self.sizes, self.kind = sizes, kind
-        self.mlp = D.Guarded(
-            student.new("network", "MLP", list(sizes), activation=kind, rng=Rng(seed)), "MLP")
-        layers = self.mlp.get("layers")
+        plan = student.sandbox.plan()  # one round trip for the two
+        mlp = plan.new("network", "MLP", list(sizes), activation=kind, rng=Rng(seed))
+        read = plan.get(mlp, "layers")
+        plan.run()
+        self.mlp = D.Guarded(mlp.value, "MLP")
+        layers = read.value
         expected = 2 * (len(sizes) - 1) - 1
         if not isinstance(layers, (list, tuple)) or len(layers) != expected:
             count = len(layers) if isinstance(layers, (list, tuple)) else type(layers).__name__

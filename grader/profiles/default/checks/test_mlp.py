@@ -79,7 +79,10 @@ def check_mlp_forward(net: Structure, kind: str, params, x: np.ndarray) -> None:
 
 
 def check_mlp_gradients(net: Structure, params, dx, expected_dx, expected_params, *,
-                        against: str, rtol: float, before_first: np.ndarray | None = None) -> None:
+                        against: str, rtol: float, before_first: np.ndarray | None = None,
+                        read=None) -> None:
+    """`read(i, name)`: Linear i's dW or db (None when not set); default: read now."""
+    read = read or (lambda i, name: net.linears[i].get(name, None))
     if before_first is not None and dx is not None and D._numeric(dx) and (
             np.shape(dx) != expected_dx.shape or
             G.relative_error(dx, expected_dx) > rtol) and D.matches(dx, before_first):
@@ -91,9 +94,9 @@ def check_mlp_gradients(net: Structure, params, dx, expected_dx, expected_params
                          actual=dx, expected=expected_dx,
                          found=D.scale_signature(dx, expected_dx, what="MLP.backward's dx"))
     count = len(net.linears)
-    for i, (layer, (ref_dW, ref_db)) in enumerate(zip(net.linears, expected_params)):
+    for i, (ref_dW, ref_db) in enumerate(expected_params[:count]):
         for name, want in (("dW", ref_dW), ("db", ref_db)):
-            got = layer.get(name, None)
+            got = read(i, name)
             what = f"Linear {i + 1} of {count}'s {name}"
             if got is None:
                 fail("wrong-gradient", f"after MLP.backward, {what} is not set: backward must run "
@@ -149,8 +152,7 @@ def check_mlp_numerical(net: Structure, params, case: S.MLPCase, seed: int) -> N
     v = case.grad_out
     forward = lambda xs: net.mlp.call_each("forward", [(x_,) for x_ in xs])  # noqa: E731
     num_dx = G.numeric_vjp_each(forward, case.x, v)
-    net.mlp.call("forward", case.x)
-    dx = net.mlp.call("backward", v)
+    (_, dx), _ = net.mlp.calls_then_reads([("forward", (case.x,)), ("backward", (v,))])
     dx = D.require_array(dx, case.x.shape, what="MLP.backward's return value")
     if G.relative_error(dx, num_dx) > G.NUMERIC_RTOL:
         ref = reference_mlp(kind, params)
@@ -161,25 +163,33 @@ def check_mlp_numerical(net: Structure, params, case: S.MLPCase, seed: int) -> N
         raise D.mismatch("wrong-gradient", "MLP.backward's dx disagrees with the numerical gradient "
                          "of your own MLP.forward", actual=dx, expected=num_dx,
                          found=D.scale_signature(dx, num_dx, what="MLP.backward's dx"))
+    plan = net.mlp.plan()  # every layer's dW and db in one round trip, judged in order
+    reads = [(plan.get(layer, "dW"), plan.get(layer, "db")) for layer in net.linears]
+    plan.run(lazy=True)
     grads = []
-    for i, layer in enumerate(net.linears):
-        grads.append((D.require_array(layer.get("dW"), params[i][0].shape,
-                                      what=f"Linear {i + 1}'s dW"),
-                      D.require_array(layer.get("db"), params[i][1].shape,
-                                      what=f"Linear {i + 1}'s db")))
+    for i, (dW, db) in enumerate(reads):
+        grads.append((D.require_array(dW.value, params[i][0].shape, what=f"Linear {i + 1}'s dW"),
+                      D.require_array(db.value, params[i][1].shape, what=f"Linear {i + 1}'s db")))
     rng = np.random.default_rng(seed)
     for _ in range(2):
         directions = [(rng.standard_normal(W.shape), rng.standard_normal(b.shape)) for W, b in params]
 
-        def shifted(t: float) -> np.ndarray:
-            for layer, (W, b), (dW_dir, db_dir) in zip(net.linears, params, directions):
-                layer.set("W", W + t * dW_dir)
-                layer.set("b", b + t * db_dir)
-            return np.asarray(net.mlp.call("forward", case.x), dtype=np.float64)
+        def shifted(ts: tuple[float, ...]) -> list[np.ndarray]:
+            """The weights moved by t along the directions, then forward, for each t: one plan."""
+            plan = net.mlp.plan()
+            outs = []
+            for t in ts:
+                for layer, (W, b), (dW_dir, db_dir) in zip(net.linears, params, directions):
+                    plan.set(layer, "W", W + t * dW_dir)
+                    plan.set(layer, "b", b + t * db_dir)
+                outs.append(plan.method(net.mlp.remote, "forward", case.x))
+            plan.run(lazy=True)
+            with D.shape_errors("MLP.forward"):
+                return [np.asarray(out.value, dtype=np.float64) for out in outs]
 
         eps = G.EPS
-        numeric = float(np.sum(v * (shifted(eps) - shifted(-eps))) / (2 * eps))
-        shifted(0.0)
+        plus, minus, _ = shifted((eps, -eps, 0.0))
+        numeric = float(np.sum(v * (plus - minus)) / (2 * eps))
         analytic = sum(float(np.sum(dW * dW_dir) + np.sum(db * db_dir))
                        for (dW, db), (dW_dir, db_dir) in zip(grads, directions))
         scale = max(abs(numeric), abs(analytic),
@@ -273,15 +283,23 @@ def check_mlp_backward(net: Structure, kind: str, params, x: np.ndarray,
                        grad_out: np.ndarray) -> None:
     """The student's MLP.forward(x) then backward(grad_out) against the reference network:
     dx (N, sizes[0]) and every Linear's dW and db."""
-    net.mlp.call("forward", x)
-    dx = net.mlp.call("backward", grad_out)
+    # One round trip: forward, backward and the gradients they leave (read ahead: the
+    # checks below judge them in the same order, and a failure is raised where it is read).
+    plan = net.mlp.plan()
+    steps = [plan.method(net.mlp.remote, "forward", x), plan.method(net.mlp.remote, "backward", grad_out)]
+    grads = [{name: plan.get(layer, name, None) for name in ("dW", "db")} for layer in net.linears]
+    plan.run(lazy=True)
+    for step, method in zip(steps, ("forward", "backward")):
+        with D.shape_errors(f"MLP.{method}"):
+            dx = step.value
     ref = reference_mlp(kind, params)
     ref_forward(ref, x)
     before_first = ref_backward(ref[1:], grad_out)
     ref_dx = ref[0].backward(before_first)
     expected = [(layer.dW, layer.db) for layer in ref if isinstance(layer, ref_layers.Linear)]
     check_mlp_gradients(net, params, dx, ref_dx, expected, against="the reference",
-                        rtol=G.REFERENCE_RTOL, before_first=before_first)
+                        rtol=G.REFERENCE_RTOL, before_first=before_first,
+                        read=lambda i, name: grads[i][name].value)
 
 
 #: Hidden widths equal, as in a course's 784-64-64-10 network: the middle W is square.

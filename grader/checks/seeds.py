@@ -2,10 +2,10 @@
 
 Derandomized Hypothesis seeds a check from a digest of its source, read, parsed and
 tokenized at every run: ~1.4 ms of CPU per check. The same source gives the same digest,
-so it is computed once and kept in the grader's cache, in one file per check module named
-by the hash of the module's text and Hypothesis's version. The check then gets that seed
-explicitly (`hypothesis.seed`, which Hypothesis puts before derandomize), so it draws
-exactly the examples it drew before. Any trouble with the cache (missing, unwritable,
+so it is kept in the grader's cache after the first run (computed then as Hypothesis
+computed it), in one file per check module named by the hash of the module's text and
+Hypothesis's version. The check then gets that seed explicitly (`hypothesis.seed`, which
+Hypothesis puts before derandomize), so it draws exactly the examples it drew before. Any trouble with the cache (missing, unwritable,
 damaged) only means the digest is computed again.
 
 (A seed derived from the check's name alone would skip the digest too, but it changes
@@ -37,23 +37,31 @@ class DerandomizedSeeds:
         self._changed: set[Path] = set()
 
     def apply(self, item: pytest.Item) -> None:
-        """Seed `item` as derandomize would, just before it runs (the parameters of a check
-        share one function and each has its own seed)."""
-        test = getattr(item, "obj", None)
-        handle = getattr(test, "hypothesis", None)
-        module = getattr(item, "path", None)
-        if handle is None or not isinstance(module, Path):
+        """Before `item` runs: its kept seed, or, with none kept yet, no explicit seed, so that
+        derandomize computes it as usual (`learn` keeps it). Set per item: the parameters of
+        a check share one function, and each has its own seed."""
+        found = self._find(item)
+        if found is not None:
+            test, seeds = found
+            seed(seeds.get(item.nodeid))(test)
+
+    def learn(self, item: pytest.Item) -> None:
+        """After `item`'s call: keep the seed derandomize computed for it, if none was kept.
+        Computed now, as Hypothesis computed it: from the check's source and what its pytest
+        plugin added for this invocation (the node id of a parametrized check)."""
+        found = self._find(item)
+        if found is None or item.nodeid in found[1]:
             return
-        _, seeds = self._seeds_of(module)
-        value = seeds.get(item.nodeid)
-        if value is None:
-            inner = handle.inner_test
-            # What Hypothesis's pytest plugin adds to the digest of each test invocation.
-            inner._hypothesis_internal_add_digest = item.nodeid.encode()
-            value = int.from_bytes(function_digest(inner), "big")
-            seeds[item.nodeid] = value
-            self._changed.add(module)
-        seed(value)(test)
+        found[1][item.nodeid] = int.from_bytes(function_digest(found[0].hypothesis.inner_test), "big")
+        self._changed.add(item.path)
+
+    def _find(self, item: pytest.Item) -> tuple[Any, dict[str, int]] | None:
+        """(the Hypothesis test, its module's kept seeds), or None for any other check."""
+        test = getattr(item, "obj", None)
+        module = getattr(item, "path", None)
+        if getattr(test, "hypothesis", None) is None or not isinstance(module, Path):
+            return None
+        return test, self._seeds_of(module)[1]
 
     def save(self) -> None:
         """Write the modules' files that gained a seed (whole files: a concurrent run reads

@@ -65,51 +65,60 @@ def test_checks_are_imported_without_assertion_rewriting() -> None:
     assert "--assert=plain" in args
 
 
+def run_as_pytest_would(test: object, nodeid: str, parametrized: bool) -> None:
+    """Hypothesis's pytest plugin adds the node id to the digest of a parametrized test only."""
+    if parametrized:
+        test.hypothesis.inner_test._hypothesis_internal_add_digest = nodeid.encode()  # type: ignore[attr-defined]
+    test()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("parametrized", [False, True])
 def test_kept_seeds_draw_what_derandomize_draws_without_digesting_again(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parametrized: bool) -> None:
     module = tmp_path / "test_module.py"
     module.write_text("# the check module's text keys its seeds\n")
-    nodeid = "test_module.py::check[relu]"
+    nodeid = "test_module.py::check[relu]" if parametrized else "test_module.py::check"
     derandomized, want = a_check_and_its_draws()
-    # What Hypothesis's pytest plugin adds to the digest of a test invocation.
-    derandomized.hypothesis.inner_test._hypothesis_internal_add_digest = nodeid.encode()
-    derandomized()
+    run_as_pytest_would(derandomized, nodeid, parametrized)
 
     digests = count_digests(monkeypatch)
-    first, got = a_check_and_its_draws()
-    seeds = DerandomizedSeeds(tmp_path / "seeds")
-    item = SimpleNamespace(obj=first, path=module, nodeid=nodeid)
-    plugin.skip_database_key(item)
-    seeds.apply(item)
-    first()
-    seeds.save()
-    assert got == want and len(digests) == 1  # computed once, then given as the seed
-
-    digests.clear()
-    again, drawn = a_check_and_its_draws()
-    item = SimpleNamespace(obj=again, path=module, nodeid=nodeid)
-    plugin.skip_database_key(item)
-    DerandomizedSeeds(tmp_path / "seeds").apply(item)
-    again()
-    assert drawn == want and digests == []  # the next run reads it back
+    for run in range(3):  # the first run learns the seed, the next ones read it back
+        test, drawn = a_check_and_its_draws()
+        item = SimpleNamespace(obj=test, path=module, nodeid=nodeid)
+        seeds = DerandomizedSeeds(tmp_path / "seeds")
+        plugin.skip_database_key(item)
+        seeds.apply(item)
+        run_as_pytest_would(test, nodeid, parametrized)
+        seeds.learn(item)
+        seeds.save()
+        assert drawn == want, run
+        # The first run: derandomize's digest, and the same one computed again to keep it.
+        assert len(digests) == (2 if run == 0 else 0), run
+        digests.clear()
 
 
-def test_a_changed_module_or_a_damaged_file_computes_the_seed_again(
+def test_a_changed_module_or_a_damaged_file_learns_the_seed_again(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     module = tmp_path / "test_module.py"
     module.write_text("# one text\n")
-    seeds = DerandomizedSeeds(tmp_path / "seeds")
-    check, _ = a_check_and_its_draws()
-    seeds.apply(SimpleNamespace(obj=check, path=module, nodeid="test_module.py::check"))
-    seeds.save()
+    nodeid = "test_module.py::check"
+
+    def run_once() -> list[int]:
+        test, drawn = a_check_and_its_draws()
+        item = SimpleNamespace(obj=test, path=module, nodeid=nodeid)
+        seeds = DerandomizedSeeds(tmp_path / "seeds")
+        plugin.skip_database_key(item)
+        seeds.apply(item)
+        test()
+        seeds.learn(item)
+        seeds.save()
+        return drawn
+
+    first = run_once()
     for kept in (tmp_path / "seeds").iterdir():
         kept.write_text("{not json")
     digests = count_digests(monkeypatch)
-    check, _ = a_check_and_its_draws()
-    DerandomizedSeeds(tmp_path / "seeds").apply(SimpleNamespace(obj=check, path=module,
-                                                                nodeid="test_module.py::check"))
+    assert run_once() == first and len(digests) == 2
     module.write_text("# another text\n")
-    check, _ = a_check_and_its_draws()
-    DerandomizedSeeds(tmp_path / "seeds").apply(SimpleNamespace(obj=check, path=module,
-                                                                nodeid="test_module.py::check"))
-    assert len(digests) == 2
+    digests.clear()
+    assert run_once() == first and len(digests) == 2

@@ -446,6 +446,13 @@ def not_assigned_lines(view: ReportView) -> list[str]:
 # "<...MyTorch object at 0x7fb4c4c65210>" in a Hypothesis example: the address changes every
 # run and tells a student nothing.
 _OBJECT_ADDRESS = re.compile(r" object at 0x[0-9a-fA-F]+>")
+# "    mytorch=<grader.profiles.mytorch_hw1p1.adapters.MyTorch>," : the grader's own fixture in
+# the example's argument list is not input the student can use; the line goes.
+_GRADER_ARGUMENT = re.compile(r"^[ \t]*\w+=<grader\.[\w.]+(?: object)?>,?[ \t]*\n", re.MULTILINE)
+
+
+def _example_text(example: str) -> str:
+    return _GRADER_ARGUMENT.sub("", _OBJECT_ADDRESS.sub(">", clean(example))).strip("\n")
 
 
 def _check_view(index: int, check: CheckResult) -> CheckView:
@@ -465,7 +472,7 @@ def _check_view(index: int, check: CheckResult) -> CheckView:
             for d in (check.diagnoses or [])
         ),
         message=truncate(clean(check.message).strip("\n"), MESSAGE_LIMIT, MESSAGE_LINES),
-        example=truncate(_OBJECT_ADDRESS.sub(">", clean(check.example)).strip("\n"), EXAMPLE_LIMIT, EXAMPLE_LINES),
+        example=truncate(_example_text(check.example), EXAMPLE_LIMIT, EXAMPLE_LINES),
         output=truncate(clean(check.output).rstrip("\n"), OUTPUT_LIMIT, OUTPUT_LINES),
         duration_s=number(check.duration_s),
         title=clean_line(check.title),
@@ -658,10 +665,13 @@ def _cause_view(number: int, cause: Cause[CheckView], numbers: dict[int, int]) -
             # The message was the hint, all said by the headline and the fix; what the fix
             # starts with before any advice ("The contract requires (1,)") is what went wrong.
             evidence, todo = observation_first(todo)
-    symptoms: dict[tuple[str, bool, int], list] = {}
+    symptoms: dict[tuple[str, bool, int, str], list] = {}
     for s in cause.symptoms:
         card = numbers.get(id(s), 0)
-        key = (s.id, s.probable, card)
+        # Symptoms of one kind are one line ("no-learning in checks 92 and 102"); of the cause's
+        # own kind, each keeps its line (TwoLayerNet's grads['b2'], FullyConnectedNet's ...).
+        said = headline(s.diagnosis.hint, s.id) if s.diagnosis is not None and s.id == cause.id else ""
+        key = (s.id, s.probable, card, said)
         symptoms.setdefault(key, [s, []])[1].extend(s.checks)
     root = cause.explained_by
     return CauseView(
@@ -761,6 +771,9 @@ COURSE_MISSES_LABEL = "Not caught by the course's own tests"
 STUDENT_OUTPUT_LABEL = "Output printed by your code (your program's own stdout/stderr, not the grader's)"
 EXAMPLE_LABEL = "Smallest failing input found"
 WHERE_LABEL = "Where in your code"  # the student's frames, innermost last
+# A symptom's frames: where code tripped over the bad value (SGD.step over Linear's dLdW), which
+# is not where the bug is; "Where in your code" sent students to the wrong function.
+TRIPPED_LABEL = "Where your code tripped over it"
 MESSAGE_LABEL = "What went wrong"  # the check's message: what it got against what it expected
 FIX_LABEL = "How to fix it"
 SYMPTOMS_LABEL = "And therefore (these follow from it)"
@@ -785,10 +798,18 @@ def checks_phrase(cause: CauseView) -> str:
 
 def therefore_clause(cause: CauseView) -> str:
     """"; and therefore: no-learning; probably also: crash" for a summary line ("" if nothing)."""
-    certain = list(dict.fromkeys(s.id for s in cause.symptoms if not s.probable))
-    probable = list(dict.fromkeys(s.id for s in cause.symptoms if s.probable))
+    certain = list(dict.fromkeys(_symptom_words(cause, s) for s in cause.symptoms if not s.probable))
+    probable = list(dict.fromkeys(_symptom_words(cause, s) for s in cause.symptoms if s.probable))
     return ((f"; and therefore: {', '.join(certain)}" if certain else "")
             + (f"; probably also: {', '.join(probable)}" if probable else ""))
+
+
+def _symptom_words(cause: CauseView, symptom: SymptomView) -> str:
+    """A symptom in a summary line: its id, and where it shows when the id is the cause's own
+    ("and therefore: shape-mismatch" said nothing; "shape-mismatch in training" does)."""
+    if symptom.id != cause.id:
+        return symptom.id
+    return f"{symptom.id} in " + ", ".join(dict.fromkeys(c.component for c in symptom.checks))
 
 
 def problem_name(number: int) -> str:
@@ -796,12 +817,27 @@ def problem_name(number: int) -> str:
     return f"problem {number}"
 
 
+def _runs(numbers: list[str]) -> list[str]:
+    """Check numbers with runs of three or more said as one ("48 to 67"): twenty numbers in a
+    row are read as a range anyway."""
+    if not all(n.isdigit() for n in numbers):
+        return numbers
+    values = sorted(dict.fromkeys(int(n) for n in numbers))
+    out, start = [], 0
+    for i in range(1, len(values) + 1):
+        if i == len(values) or values[i] != values[i - 1] + 1:
+            run = values[start:i]
+            out += [f"{run[0]} to {run[-1]}"] if len(run) >= 3 else [str(v) for v in run]
+            start = i
+    return out
+
+
 def symptom_line(symptom: SymptomView, name: Callable[[int], str] = problem_name) -> str:
     """"no-learning in checks 92 and 102: train() cannot even fit 50 samples" (+ its card)."""
-    numbers = [c.number for c in symptom.checks]
+    numbers = _runs([c.number for c in symptom.checks])
     where = numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " and " + numbers[-1]
     card = f" ({name(symptom.card)})" if symptom.card else ""
-    return f"{symptom.id} in check{'s' if len(numbers) != 1 else ''} {where}{card}: {symptom.headline}"
+    return f"{symptom.id} in check{'s' if len(symptom.checks) != 1 else ''} {where}{card}: {symptom.headline}"
 
 
 def symptom_where(symptom: SymptomView) -> str:
@@ -859,7 +895,7 @@ def card_blocks(cause: CauseView, frames: int | None = FRAMES_SHOWN,
     blocks = [(evidence_label(cause), cause.evidence),
               (WHERE_LABEL, where_text(cause, frames, more) if cause.frames else ""),
               # A symptom told only here keeps where it raised (an update tripping on the bad array).
-              *((f"{WHERE_LABEL} ({symptom_where(s)})", where_text(s, frames, more))
+              *((f"{TRIPPED_LABEL} ({symptom_where(s)})", where_text(s, frames, more))
                 for s in cause.symptoms if s.frames and not s.card),
               (COURSE_MISSES_LABEL, cause.course_misses),
               (EXAMPLE_LABEL, cause.example), (STUDENT_OUTPUT_LABEL, cause.output),

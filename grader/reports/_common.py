@@ -448,7 +448,8 @@ def not_assigned_lines(view: ReportView) -> list[str]:
 _OBJECT_ADDRESS = re.compile(r" object at 0x[0-9a-fA-F]+>")
 # "    mytorch=<grader.profiles.mytorch_hw1p1.adapters.MyTorch>," : the grader's own fixture in
 # the example's argument list is not input the student can use; the line goes.
-_GRADER_ARGUMENT = re.compile(r"^[ \t]*\w+=<grader\.[\w.]+(?: object)?>,?[ \t]*\n", re.MULTILINE)
+# (the default profile's fixture prints as its own name: "    student=student,").
+_GRADER_ARGUMENT = re.compile(r"^[ \t]*(?:\w+=<grader\.[\w.]+(?: object)?>|student=student),?[ \t]*\n", re.MULTILINE)
 
 
 def _example_text(example: str) -> str:

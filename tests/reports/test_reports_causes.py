@@ -355,7 +355,7 @@ def test_a_nets_gradient_wrong_another_way_stays_its_own_cause():
 
 def test_a_symptom_of_the_same_kind_says_where_it_shows_and_the_graders_fixture_is_not_input():
     example = ("Falsifying example: test_backward(\n    mytorch=<grader.profiles.mytorch_hw1p1.adapters.MyTorch>,\n"
-               "    case=LinearCase(x=array([[1.0]])),\n)")
+               "    student=student,\n    case=LinearCase(x=array([[1.0]])),\n)")
     checks = [_failed("52", "linear", Diagnosis("shape-mismatch", TRANSPOSED)),
               _failed("79", "training", Diagnosis("shape-mismatch", "Linear 1 of 2's dLdW has shape (784, 64); "
                                                   "the contract is (64, 784). Fix Linear.backward"))]
@@ -364,7 +364,7 @@ def test_a_symptom_of_the_same_kind_says_where_it_shows_and_the_graders_fixture_
     for fmt in ("text", "markdown", "html"):
         out = render(result, fmt)
         assert "and therefore: shape-mismatch in training" in out, fmt
-        assert "case=LinearCase" in out and "adapters.MyTorch" not in out, fmt
+        assert "case=LinearCase" in out and "adapters.MyTorch" not in out and "student=student" not in out, fmt
 
 
 def test_a_long_run_of_symptom_checks_reads_as_a_range():

@@ -25,7 +25,7 @@ from grader.reports._common import (
     FIRST_RUN_PER_CHECK,
     GRADER_ERROR_SENTENCE,
     VISIBILITIES,
-    WHERE_LABEL,
+    TRIPPED_LABEL,
     CauseView,
     CheckView,
     ReportView,
@@ -92,7 +92,7 @@ def _pointer(cause: CauseView, check: CheckView) -> str:
     return (f"**`{md.inline(symptom.id)}`** — {md.trusted(symptom.headline)}.\n\n"
             f"This follows from **`{md.inline(cause.id)}`** ({md.trusted(cause.summary)}), told under "
             f"{where}: fix that first." + ("\n\n" + md.fenced(check.message) if check.message else "")
-            + (f"\n\n**{WHERE_LABEL}:**\n\n" + md.fenced(where_text(check)) if check.frames else ""))
+            + (f"\n\n**{TRIPPED_LABEL}:**\n\n" + md.fenced(where_text(check)) if check.frames else ""))
 
 
 def _test_output(check: CheckView, card: tuple[CauseView, bool] | None,

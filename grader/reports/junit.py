@@ -34,7 +34,7 @@ from grader.reports._common import (
     clean_line,
     round_score,
     symptom_line,
-    WHERE_LABEL,
+    TRIPPED_LABEL,
     where_text,
 )
 
@@ -70,7 +70,7 @@ def _body(check: CheckView, card: tuple[CauseView, bool] | None) -> str:
     symptom = next(s for s in cause.symptoms if check in s.checks)
     return (f"[{symptom.id}] {symptom.headline}\nThis follows from [{cause.id}] {cause.headline} "
             f"(check {first}): fix that first.\n\n{check.message}"
-            + (f"\n\n{WHERE_LABEL}:\n{where_text(check)}" if check.frames else ""))
+            + (f"\n\n{TRIPPED_LABEL}:\n{where_text(check)}" if check.frames else ""))
 
 
 def _message(check: CheckView, card: tuple[CauseView, bool] | None) -> str:

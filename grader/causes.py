@@ -291,12 +291,29 @@ def group_causes(checks: Sequence[C]) -> list[Cause[C]]:
             root.symptoms.append(cause)
             if not probable:
                 explained.add(id(cause))
+    _flatten(ordered, explained)
     position = {id(c): i for i, c in enumerate(ordered)}
 
     def rank(c: Cause[C]) -> tuple[int, int, int]:
         return (c.tier, -len(c.all_checks()), position[id(c)])
 
     return sorted((c for c in ordered if id(c) not in explained), key=rank)
+
+
+def _flatten(causes: list[Cause[C]], explained: set[int]) -> None:
+    """Tell every symptom under the root at the top of its chain: a symptom of a cause that is
+    itself explained (certainly) would be under a card no report shows."""
+    for cause in causes:
+        root, seen = cause.explained_by, {id(cause)}
+        if root is None:
+            continue
+        while root.explained_by is not None and id(root) in explained and id(root.explained_by) not in seen:
+            seen.add(id(root))
+            root = root.explained_by
+        if root is not cause.explained_by:
+            cause.explained_by.symptoms.remove(cause)
+            cause.explained_by = root
+            root.symptoms.append(cause)
 
 
 def _training_only(cause: Cause[C]) -> bool:
@@ -429,10 +446,24 @@ def _same_bug_root(cause: Cause[C], roots: list[Cause[C]]) -> Cause[C] | None:
         # "MLP.forward's output has dtype float32" beside "Linear.forward's output has dtype
         # float32": the network shows its layer's bug (same diagnosis, a layer's check).
         for root in others:
-            # (an unexplained difference of the network follows from a named bug of a layer)
-            if (root.id == cause.id or (cause.tier == 1 and root.tier == 0)) \
+            # (an unexplained difference of the network follows from a layer's bug)
+            if (root.id == cause.id or (cause.tier == 1 and root.tier <= 1)) \
                     and not _NETWORK.match(root.diagnosis.hint.strip()) \
                     and not _components(root) & _components(cause):
+                return root
+    name = _opening_name(hint)
+    if cause.tier == 1 and name:
+        # "Linear.forward's Z differs from the definition" beside "Linear.forward centres the
+        # batch": the difference is the named bug of the same function.
+        for root in others:
+            if root.tier == 0 and _opening_name(root.diagnosis.hint) == name:
+                return root
+    if cause.tier == 2:
+        # "MLP0.backward() raised TypeError: ReLU.backward() takes 1 positional argument" when
+        # ReLU.backward's own check named the bug ("ReLU.backward takes no dLdA").
+        called = set(re.findall(r"\b([A-Za-z_]\w*\.\w+)\(\)", hint))
+        for root in others:
+            if root.tier <= 1 and _opening_name(root.diagnosis.hint) in called:
                 return root
     return _layer_gradient_root(cause, roots)
 

@@ -408,3 +408,16 @@ def test_a_backward_blaming_its_forward_joins_the_forwards_named_bug():
                                                        "function it differentiates: fix the forward"))]
     causes = group_causes(checks)
     assert len(causes) == 1 and causes[0].id == "loss-reduction"
+
+
+def test_a_symptom_of_a_symptom_is_told_under_the_top_root_and_no_check_is_lost():
+    # MyTorch linear-no-bias: MLP0's dLdA0 follows from Linear.forward, itself the named bug.
+    checks = [_failed("1", "linear", Diagnosis("batch-dependence", "Linear.forward centres the batch: the output "
+                                               "for one sample changes with the others")),
+              _failed("2", "linear", Diagnosis("wrong-forward", "Linear.forward's Z differs from the definition")),
+              _failed("3", "mlp0", Diagnosis("wrong-gradient", "MLP0.backward's dLdA0 differs from the definition")),
+              _failed("4", "mlp0", Diagnosis("crash", "MLP0.backward() raised TypeError: Linear.forward() takes 1 "
+                                             "positional argument but 2 were given."))]
+    causes = group_causes(checks)
+    assert len(causes) == 1 and causes[0].first.number == "1"
+    assert sorted(c.number for c in causes[0].all_checks()) == ["1", "2", "3", "4"]

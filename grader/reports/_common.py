@@ -799,18 +799,26 @@ def checks_phrase(cause: CauseView) -> str:
 
 def therefore_clause(cause: CauseView) -> str:
     """"; and therefore: no-learning; probably also: crash" for a summary line ("" if nothing)."""
-    certain = list(dict.fromkeys(_symptom_words(cause, s) for s in cause.symptoms if not s.probable))
-    probable = list(dict.fromkeys(_symptom_words(cause, s) for s in cause.symptoms if s.probable))
+    certain = _symptom_words(cause, [s for s in cause.symptoms if not s.probable])
+    probable = _symptom_words(cause, [s for s in cause.symptoms if s.probable])
     return ((f"; and therefore: {', '.join(certain)}" if certain else "")
             + (f"; probably also: {', '.join(probable)}" if probable else ""))
 
 
-def _symptom_words(cause: CauseView, symptom: SymptomView) -> str:
-    """A symptom in a summary line: its id, and where it shows when the id is the cause's own
-    ("and therefore: shape-mismatch" said nothing; "shape-mismatch in training" does)."""
-    if symptom.id != cause.id:
-        return symptom.id
-    return f"{symptom.id} in " + ", ".join(dict.fromkeys(c.component for c in symptom.checks))
+def _symptom_words(cause: CauseView, symptoms: list[SymptomView]) -> list[str]:
+    """Symptoms in a summary line: their ids, and where they show when the id is the cause's
+    own ("and therefore: shape-mismatch" said nothing; "shape-mismatch in fc-net and training"
+    does)."""
+    words: dict[str, list[str]] = {}
+    for symptom in symptoms:
+        places = words.setdefault(symptom.id, [])
+        if symptom.id == cause.id:
+            places.extend(p for p in dict.fromkeys(c.component for c in symptom.checks) if p not in places)
+    return [f"{sid} in {_and(places)}" if places else sid for sid, places in words.items()]
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def problem_name(number: int) -> str:

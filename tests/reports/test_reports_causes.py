@@ -342,6 +342,9 @@ def test_a_nets_bias_gradient_follows_from_the_layers():
     assert len(causes) == 1 and causes[0].first.number == "8"
     assert sorted(c.number for c in causes[0].all_checks()) == ["16", "22", "48", "8"]
     assert root_cause_ids(checks) == ["shape-mismatch"]
+    checks.append(_failed("49", "training", checks[-1].diagnoses[0]))
+    summary = render(GradingResult(submission="s", checks=checks, rubric="default", seed=1), "text")
+    assert "and therefore: shape-mismatch in two-layer-net, fc-net and training" in " ".join(summary.split())
 
 
 def test_a_nets_gradient_wrong_another_way_stays_its_own_cause():

@@ -19,22 +19,12 @@ import re
 from typing import Any, Callable
 
 from grader.reports import markdown as md
-from grader.reports._common import (
-    BEYOND_HEADING,
-    cards_by_check,
-    FIRST_RUN_PER_CHECK,
-    GRADER_ERROR_SENTENCE,
-    VISIBILITIES,
-    TRIPPED_LABEL,
-    CauseView,
-    CheckView,
-    ReportView,
-    build_view,
-    cause_views,
-    first_run,
-    round_score,
-    where_text,
-)
+from grader.reports.build import build_view
+from grader.reports.cards import GRADER_ERROR_SENTENCE, cards_by_check, cause_views
+from grader.reports.firstrun_view import FIRST_RUN_PER_CHECK, first_run
+from grader.reports.labels import BEYOND_HEADING, TRIPPED_LABEL
+from grader.reports.sanitize import VISIBILITIES, round_score
+from grader.reports.view import CauseView, CheckView, ReportView, where_text
 from grader.results import GradingResult
 
 OUTPUT_FORMATS = ("text", "html", "simple_format", "md", "ansi")

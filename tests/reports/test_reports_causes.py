@@ -11,7 +11,7 @@ from grader.causes import fix, group_causes, headline, normalised, root_cause_id
 from grader.classstats import class_figures
 from grader.records import GRADED, SubmissionRecord
 from grader.reports import render
-from grader.reports._common import build_view
+from grader.reports.build import build_view
 from grader.results import CheckResult, Diagnosis, Frame, GradingResult
 
 RELU = ("ReLU.backward gates on (grad_out > 0); it must gate on the forward input: pass grad_out "
@@ -371,7 +371,7 @@ def test_a_symptom_of_the_same_kind_says_where_it_shows_and_the_graders_fixture_
 
 
 def test_a_long_run_of_symptom_checks_reads_as_a_range():
-    from grader.reports._common import _runs
+    from grader.reports.cards import _runs
 
     assert _runs([str(n) for n in range(48, 68)]) == ["48 to 67"]
     assert _runs(["16", "17", "19", "20", "21"]) == ["16", "17", "19 to 21"]

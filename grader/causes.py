@@ -230,6 +230,14 @@ class Cause(Generic[C]):
         return self.checks + [c for s in self.symptoms for c in s.checks]
 
 
+#: Diagnoses that are one bug per class or function they name, however each finding words it.
+ONE_PER_NAME_IDS = frozenset({"batch-dependence", "init-symmetric", "nondeterministic", "input-mutation",
+                              "ignores-hyperparameters"})
+#: ... one bug per class: a precision lost anywhere in a class is one cast to remove.
+ONE_PER_CLASS_IDS = frozenset({"dtype"})
+_NAME = re.compile(r"[a-z_][\w.]*")
+
+
 def _key(check: _Check) -> tuple[str, str]:
     root = root_diagnosis(check.diagnoses)
     if root is None:
@@ -238,12 +246,18 @@ def _key(check: _Check) -> tuple[str, str]:
         # A training symptom is one phenomenon however each check words what it measured
         # ("the loss rose from 2.33 to 13.3", "... to 3.9e+79"): one card.
         return (root.id, "")
-    if tier(root.id) == 1:
+    if tier(root.id) == 1 or root.id in ONE_PER_NAME_IDS | ONE_PER_CLASS_IDS:
         # An unexplained difference is one cause per function, whatever it was compared with
         # ("SoftmaxCrossEntropy.backward differs from the reference" / "... from the numerical
-        # gradient of your own forward"): the function's name opens the hint.
+        # gradient of your own forward"): the function's name opens the hint. So is a bug
+        # whose every finding on one name is the same fix ("Linear(400, 300) initialises every
+        # weight to 0" / "Linear(20, 30) sets every weight to 0").
         words = normalised(root.hint).split()
-        return (root.id, words[0] if words else "")
+        name = _NAME.match(words[0]) if words else None
+        if name and root.id in ONE_PER_CLASS_IDS:
+            # float32 in Tanh.forward and in Tanh.backward: one cast, one fix (keep float64).
+            return (root.id, name.group(0).split(".")[0])
+        return (root.id, name.group(0) if name and root.id in ONE_PER_NAME_IDS else words[0] if words else "")
     return (root.id, normalised(root.hint))
 
 
@@ -268,8 +282,8 @@ def group_causes(checks: Sequence[C]) -> list[Cause[C]]:
         # A named bug seen only by training checks is a symptom too when its text quotes a
         # component's bug (the training checks replay the layers at the training sizes).
         if cause.tier <= 1 and not _training_only(cause):
-            # A net's check that meets a layer's shape bug is that bug too (not a root of its own).
-            root, probable = _layer_gradient_root(cause, roots), False
+            # A net's check that meets a layer's bug is that bug too (not a root of its own).
+            root, probable = _same_bug_root(cause, roots), False
         else:
             root, probable = _explaining_root(cause, roots)
         if root is not None:
@@ -277,12 +291,29 @@ def group_causes(checks: Sequence[C]) -> list[Cause[C]]:
             root.symptoms.append(cause)
             if not probable:
                 explained.add(id(cause))
+    _flatten(ordered, explained)
     position = {id(c): i for i, c in enumerate(ordered)}
 
     def rank(c: Cause[C]) -> tuple[int, int, int]:
         return (c.tier, -len(c.all_checks()), position[id(c)])
 
     return sorted((c for c in ordered if id(c) not in explained), key=rank)
+
+
+def _flatten(causes: list[Cause[C]], explained: set[int]) -> None:
+    """Tell every symptom under the root at the top of its chain: a symptom of a cause that is
+    itself explained (certainly) would be under a card no report shows."""
+    for cause in causes:
+        root, seen = cause.explained_by, {id(cause)}
+        if root is None:
+            continue
+        while root.explained_by is not None and id(root) in explained and id(root.explained_by) not in seen:
+            seen.add(id(root))
+            root = root.explained_by
+        if root is not cause.explained_by:
+            cause.explained_by.symptoms.remove(cause)
+            cause.explained_by = root
+            root.symptoms.append(cause)
 
 
 def _training_only(cause: Cause[C]) -> bool:
@@ -313,7 +344,7 @@ def _explaining_root(cause: Cause[C], roots: list[Cause[C]]) -> tuple[Cause[C] |
     # A net's gradient dict with a bias (weight) gradient of the wrong shape, when a layer's own
     # backward makes its bias (weight) gradient wrong the same way: the layer's bug, seen
     # through the net (CS231n's affine_backward db (1, 1) -> TwoLayerNet's grads['b2'] (2, 2)).
-    layer = _layer_gradient_root(cause, roots)
+    layer = _same_bug_root(cause, roots)
     if layer is not None:
         return layer, False
     if cause.tier >= 2 and _training_only(cause):
@@ -366,6 +397,79 @@ def _layer_gradient_root(cause: Cause[C], roots: list[Cause[C]]) -> Cause[C] | N
                 and _gradient_defect(root.diagnosis.hint) == defect:
             return root
     return None
+
+
+# "ReLU 1 of 2: forward differs ...", "Linear 3 of 3, (1, 2) weights: dx uses dW": a layer's
+# bug found inside a network; the layer's class opens it.
+_INSIDE = re.compile(r"^([A-Z]\w*) \d+ of \d+(?:, [^:]{0,40})?: ")
+# "... but your ReLU.forward is not the function it differentiates": the bug is in the forward.
+_BLAMES_FORWARD = re.compile(r"\byour ([A-Za-z_]\w*\.forward) is not the function it differentiates")
+
+
+# A hint about the whole network (the assignment's model classes), not one of its layers.
+_NETWORK = re.compile(r"^(?:MLP\d*|TwoLayerNet|FullyConnectedNet)\b")
+
+
+def _opening_name(hint: str) -> str:
+    found = re.match(r"[A-Za-z_]\w*(?:\.\w+)?", hint.strip())
+    return found.group(0) if found else ""
+
+
+def _same_bug_root(cause: Cause[C], roots: list[Cause[C]]) -> Cause[C] | None:
+    """The root that is the same bug as `cause`, told elsewhere: a layer's bug that a network
+    check found inside the network ("ReLU 1 of 2: forward differs" -> the ReLU check's
+    "ReLU.forward differs from max(x, 0)", same id); a backward check that blames the forward
+    ("... your ReLU.forward is not the function it differentiates") -> the forward's cause; a
+    net's grads[...] of the wrong shape -> the layer's gradient wrong the same way."""
+    if cause.diagnosis is None:
+        return None
+    hint = cause.diagnosis.hint.strip()
+    others = [r for r in roots if r is not cause and r.diagnosis is not None and r.explained_by is None
+              and not _training_only(r)]
+    inside = _INSIDE.match(hint)
+    if inside:
+        for root in others:
+            if (root.id == cause.id or (cause.tier == 1 and root.tier == 0)) \
+                    and not _INSIDE.match(root.diagnosis.hint.strip()) \
+                    and _opening_name(root.diagnosis.hint).split(".")[0] == inside.group(1) \
+                    and _components(root) != _components(cause):
+                return root
+    blamed = _BLAMES_FORWARD.search(hint)
+    if blamed:
+        # The forward's own cause, by name, else the named bug its component's checks found
+        # ("the loss is N times the contract's value" in the same cross-entropy checks).
+        named = [r for r in others if _opening_name(r.diagnosis.hint) == blamed.group(1)]
+        same_part = [r for r in others if r.tier == 0 and _components(r) & _components(cause)]
+        if named or same_part:
+            return (named or same_part)[0]
+    if _NETWORK.match(hint) and cause.id != "shape-mismatch":  # which array: _layer_gradient_root
+        # "MLP.forward's output has dtype float32" beside "Linear.forward's output has dtype
+        # float32": the network shows its layer's bug (same diagnosis, a layer's check).
+        for root in others:
+            # (an unexplained difference of the network follows from a layer's bug)
+            if (root.id == cause.id or (cause.tier == 1 and root.tier <= 1)) \
+                    and not _NETWORK.match(root.diagnosis.hint.strip()) \
+                    and not _components(root) & _components(cause):
+                return root
+    name = _opening_name(hint)
+    if cause.tier == 1 and name:
+        # "Linear.forward's Z differs from the definition" beside "Linear.forward centres the
+        # batch": the difference is the named bug of the same function.
+        for root in others:
+            if root.tier == 0 and _opening_name(root.diagnosis.hint) == name:
+                return root
+    if cause.tier == 2:
+        # "MLP0.backward() raised TypeError: ReLU.backward() takes 1 positional argument" when
+        # ReLU.backward's own check named the bug ("ReLU.backward takes no dLdA").
+        called = set(re.findall(r"\b([A-Za-z_]\w*\.\w+)\(\)", hint))
+        for root in others:
+            if root.tier <= 1 and _opening_name(root.diagnosis.hint) in called:
+                return root
+    return _layer_gradient_root(cause, roots)
+
+
+def _components(cause: Cause[C]) -> set[str]:
+    return {c.tags[0] for c in cause.checks if c.tags}
 
 
 def root_cause_ids(checks: Sequence[C], limit: int | None = None) -> list[str]:

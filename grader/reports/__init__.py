@@ -7,6 +7,10 @@
 Formats: json (Gradescope results.json), junit (GitLab/Jenkins), markdown
 (CI step summary), text (terminal), html (one self-contained file with plots).
 
+Shared by the writers: sanitize (student text made safe, scores rounded), view (the view
+model), build (the view built from a result), cards (one card per root cause and its
+wording), labels (headings and labels), firstrun_view (the first-run report).
+
 Visibility: `after_due_date` / `published` say whether checks with those
 Gradescope visibilities may be shown now; "hidden" checks are never shown to
 students. The json writer passes every test through with its own visibility
@@ -24,7 +28,8 @@ from pathlib import Path
 from typing import TextIO, Union
 
 from grader.reports import gradescope, html, junit, markdown, text
-from grader.reports._common import build_view, clean_line
+from grader.reports.build import build_view
+from grader.reports.sanitize import clean_line
 from grader.reports.gradescope import to_gradescope, validate_gradescope
 from grader.reports.text import ProgressReporter
 from grader.results import GradingResult

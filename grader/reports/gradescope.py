@@ -19,22 +19,12 @@ import re
 from typing import Any, Callable
 
 from grader.reports import markdown as md
-from grader.reports._common import (
-    BEYOND_HEADING,
-    cards_by_check,
-    FIRST_RUN_PER_CHECK,
-    GRADER_ERROR_SENTENCE,
-    VISIBILITIES,
-    WHERE_LABEL,
-    CauseView,
-    CheckView,
-    ReportView,
-    build_view,
-    cause_views,
-    first_run,
-    round_score,
-    where_text,
-)
+from grader.reports.build import build_view
+from grader.reports.cards import GRADER_ERROR_SENTENCE, cards_by_check, cause_views
+from grader.reports.firstrun_view import FIRST_RUN_PER_CHECK, first_run
+from grader.reports.labels import BEYOND_HEADING, TRIPPED_LABEL
+from grader.reports.sanitize import VISIBILITIES, round_score
+from grader.reports.view import CauseView, CheckView, ReportView, where_text
 from grader.results import GradingResult
 
 OUTPUT_FORMATS = ("text", "html", "simple_format", "md", "ansi")
@@ -92,7 +82,7 @@ def _pointer(cause: CauseView, check: CheckView) -> str:
     return (f"**`{md.inline(symptom.id)}`** — {md.trusted(symptom.headline)}.\n\n"
             f"This follows from **`{md.inline(cause.id)}`** ({md.trusted(cause.summary)}), told under "
             f"{where}: fix that first." + ("\n\n" + md.fenced(check.message) if check.message else "")
-            + (f"\n\n**{WHERE_LABEL}:**\n\n" + md.fenced(where_text(check)) if check.frames else ""))
+            + (f"\n\n**{TRIPPED_LABEL}:**\n\n" + md.fenced(where_text(check)) if check.frames else ""))
 
 
 def _test_output(check: CheckView, card: tuple[CauseView, bool] | None,

@@ -15,37 +15,22 @@ import re
 from typing import Any, Callable
 
 from grader.reports import plots
-from grader.reports._common import (
-    COURSE_MISSES_LABEL,
-    FIRST_RUN_CHECKS,
-    FIRST_RUN_HEADING,
-    FIX_LABEL,
-    FirstRunView,
-    first_run,
-    lists_beyond,
-    GRADER_ERROR_SENTENCE,
-    NOT_ASSIGNED_HEADING,
-    PROBABLE_LABEL,
-    STATUS_LABEL,
-    STUDENT_OUTPUT_LABEL,
-    SYMPTOMS_LABEL,
-    CauseView,
-    CheckView,
-    ComponentView,
-    ReportView,
-    artifacts_withheld_until,
-    clean_line,
-    not_assigned_lines,
-    card_blocks,
-    card_note,
-    checks_label,
-    checks_phrase,
-    passed_by_component,
-    points,
-    summary_facts,
-    symptom_line,
+from grader.reports.build import (
+    artifacts_withheld_until, not_assigned_lines, passed_by_component, summary_facts,
+)
+from grader.reports.cards import (
+    GRADER_ERROR_SENTENCE, card_blocks, card_note, checks_label, checks_phrase, symptom_line,
     therefore_clause,
 )
+from grader.reports.firstrun_view import (
+    FIRST_RUN_CHECKS, FIRST_RUN_HEADING, FirstRunView, first_run, lists_beyond,
+)
+from grader.reports.labels import (
+    COURSE_MISSES_LABEL, FIX_LABEL, NOT_ASSIGNED_HEADING, PROBABLE_LABEL, STATUS_LABEL,
+    STUDENT_OUTPUT_LABEL, SYMPTOMS_LABEL,
+)
+from grader.reports.sanitize import clean_line, points
+from grader.reports.view import CauseView, CheckView, ComponentView, ReportView
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 

@@ -17,26 +17,13 @@ import xml.etree.ElementTree as ET
 
 from grader.causes import root_diagnosis
 
-from grader.reports._common import (
-    BEYOND_HEADING,
-    cards_by_check,
-    FIRST_RUN_PER_CHECK,
-    first_run,
-    first_run_text,
-    NOT_ASSIGNED_HEADING,
-    PROBABLE_LABEL,
-    SYMPTOMS_LABEL,
-    CauseView,
-    CheckView,
-    ReportView,
-    card_blocks,
-    card_note,
-    clean_line,
-    round_score,
-    symptom_line,
-    WHERE_LABEL,
-    where_text,
+from grader.reports.cards import card_blocks, card_note, cards_by_check, symptom_line
+from grader.reports.firstrun_view import FIRST_RUN_PER_CHECK, first_run, first_run_text
+from grader.reports.labels import (
+    BEYOND_HEADING, NOT_ASSIGNED_HEADING, PROBABLE_LABEL, SYMPTOMS_LABEL, TRIPPED_LABEL,
 )
+from grader.reports.sanitize import clean_line, round_score
+from grader.reports.view import CauseView, CheckView, ReportView, where_text
 
 SUITE_NAME = "grader"
 
@@ -70,7 +57,7 @@ def _body(check: CheckView, card: tuple[CauseView, bool] | None) -> str:
     symptom = next(s for s in cause.symptoms if check in s.checks)
     return (f"[{symptom.id}] {symptom.headline}\nThis follows from [{cause.id}] {cause.headline} "
             f"(check {first}): fix that first.\n\n{check.message}"
-            + (f"\n\n{WHERE_LABEL}:\n{where_text(check)}" if check.frames else ""))
+            + (f"\n\n{TRIPPED_LABEL}:\n{where_text(check)}" if check.frames else ""))
 
 
 def _message(check: CheckView, card: tuple[CauseView, bool] | None) -> str:

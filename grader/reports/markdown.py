@@ -19,34 +19,20 @@ import re
 
 from typing import Callable
 
-from grader.reports._common import (
-    COURSE_MISSES_LABEL,
-    FIRST_RUN_CHECKS,
-    FIRST_RUN_HEADING,
-    FIX_LABEL,
-    FirstRunView,
-    first_run,
-    lists_beyond,
-    GRADER_ERROR_SENTENCE,
-    NOT_ASSIGNED_HEADING,
-    PROBABLE_LABEL,
-    STATUS_LABEL,
-    SYMPTOMS_LABEL,
-    CauseView,
-    CheckView,
-    ReportView,
-    card_blocks,
-    card_note,
-    checks_label,
-    checks_phrase,
-    not_assigned_lines,
-    number,
-    points,
-    problem_name,
-    summary_facts,
-    symptom_line,
-    therefore_clause,
+from grader.reports.build import not_assigned_lines, summary_facts
+from grader.reports.cards import (
+    GRADER_ERROR_SENTENCE, card_blocks, card_note, checks_label, checks_phrase, problem_name,
+    symptom_line, therefore_clause,
 )
+from grader.reports.firstrun_view import (
+    FIRST_RUN_CHECKS, FIRST_RUN_HEADING, FirstRunView, first_run, lists_beyond,
+)
+from grader.reports.labels import (
+    COURSE_MISSES_LABEL, FIX_LABEL, NOT_ASSIGNED_HEADING, PROBABLE_LABEL, STATUS_LABEL,
+    SYMPTOMS_LABEL,
+)
+from grader.reports.sanitize import number, points
+from grader.reports.view import CauseView, CheckView, ReportView
 
 # Every ASCII punctuation character CommonMark lets us backslash-escape that
 # could start markup, close a table cell, or open an HTML tag or entity.

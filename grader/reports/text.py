@@ -27,31 +27,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from grader.reports._common import (
-    GRADER_ERROR_SENTENCE,
-    NOT_ASSIGNED_HEADING,
-    PROBABLE_LABEL,
-    STATUS_LABEL,
-    SYMPTOMS_LABEL,
-    CauseView,
-    CheckView,
-    ReportView,
-    build_view,
-    FIRST_RUN_CHECKS,
-    FIRST_RUN_HEADING,
-    FRAMES_SHOWN,
-    FirstRunView,
-    first_run,
-    lists_beyond,
-    card_blocks,
-    card_note,
-    checks_label,
-    checks_phrase,
-    not_assigned_lines,
-    summary_facts,
-    symptom_line,
+from grader.reports.build import build_view, not_assigned_lines, summary_facts
+from grader.reports.cards import (
+    GRADER_ERROR_SENTENCE, card_blocks, card_note, checks_label, checks_phrase, symptom_line,
     therefore_clause,
 )
+from grader.reports.firstrun_view import (
+    FIRST_RUN_CHECKS, FIRST_RUN_HEADING, FirstRunView, first_run, lists_beyond,
+)
+from grader.reports.labels import (
+    NOT_ASSIGNED_HEADING, PROBABLE_LABEL, STATUS_LABEL, SYMPTOMS_LABEL,
+)
+from grader.reports.view import CauseView, CheckView, FRAMES_SHOWN, ReportView
 from grader.results import GradingResult
 from grader.scoring import cents_text
 

@@ -11,7 +11,7 @@ from grader.causes import fix, group_causes, headline, normalised, root_cause_id
 from grader.classstats import class_figures
 from grader.records import GRADED, SubmissionRecord
 from grader.reports import render
-from grader.reports._common import build_view
+from grader.reports.build import build_view
 from grader.results import CheckResult, Diagnosis, Frame, GradingResult
 
 RELU = ("ReLU.backward gates on (grad_out > 0); it must gate on the forward input: pass grad_out "
@@ -198,7 +198,9 @@ def test_an_example_never_shows_an_object_address() -> None:
     result.checks[0].example = ("Falsifying example: test_backward(\n    mytorch=<grader.profiles.mytorch_hw1p1."
                                 "adapters.MyTorch object at 0x7fb4c4c65210>,\n)")
     out = render(result, "text")
-    assert "0x7fb4c4c65210" not in out and "mytorch=<grader.profiles.mytorch_hw1p1.adapters.MyTorch>" in out
+    # The grader's own fixture is not input the student can use: its line goes, address and all.
+    assert "0x7fb4c4c65210" not in out and "adapters.MyTorch" not in out
+    assert "Falsifying example: test_backward(" in out
 
 
 def test_a_big_array_difference_reads_at_80_columns() -> None:
@@ -264,7 +266,7 @@ def test_a_shape_error_blamed_on_the_array_a_component_bug_names_is_told_under_t
     result = GradingResult("db", checks, seed=1)
     for fmt in ("text", "markdown", "html", "junit"):
         out = render(result, fmt).replace("\\", "")  # Markdown escapes brackets
-        assert "layer.b -= self.lr * layer.db" in out and "Where in your code (shape-mismatch in check 92)" in out, fmt
+        assert "layer.b -= self.lr * layer.db" in out and "Where your code tripped over it (shape-mismatch in check 92)" in out, fmt
     outputs = {t["number"]: t["output"] for t in json.loads(render(result, "json"))["tests"]}
     assert "This follows from **`bias-gradient-not-summed`**" in outputs["92"]
     assert "optim.py, line 22, in step" in outputs["92"]
@@ -340,6 +342,9 @@ def test_a_nets_bias_gradient_follows_from_the_layers():
     assert len(causes) == 1 and causes[0].first.number == "8"
     assert sorted(c.number for c in causes[0].all_checks()) == ["16", "22", "48", "8"]
     assert root_cause_ids(checks) == ["shape-mismatch"]
+    checks.append(_failed("49", "training", checks[-1].diagnoses[0]))
+    summary = render(GradingResult(submission="s", checks=checks, rubric="default", seed=1), "text")
+    assert "and therefore: shape-mismatch in two-layer-net, fc-net and training" in " ".join(summary.split())
 
 
 def test_a_nets_gradient_wrong_another_way_stays_its_own_cause():
@@ -349,3 +354,73 @@ def test_a_nets_gradient_wrong_another_way_stays_its_own_cause():
               _failed("16", "two-layer-net", Diagnosis(
                   "shape-mismatch", "TwoLayerNet's grads['W2'] has shape (3, 2); the contract requires (2, 3)"))]
     assert len(group_causes(checks)) == 2
+
+
+def test_a_symptom_of_the_same_kind_says_where_it_shows_and_the_graders_fixture_is_not_input():
+    example = ("Falsifying example: test_backward(\n    mytorch=<grader.profiles.mytorch_hw1p1.adapters.MyTorch>,\n"
+               "    student=student,\n    case=LinearCase(x=array([[1.0]])),\n)")
+    checks = [_failed("52", "linear", Diagnosis("shape-mismatch", TRANSPOSED)),
+              _failed("79", "training", Diagnosis("shape-mismatch", "Linear 1 of 2's dLdW has shape (784, 64); "
+                                                  "the contract is (64, 784). Fix Linear.backward"))]
+    checks[0].example = example
+    result = GradingResult(submission="s", checks=checks, rubric="default", seed=1)
+    for fmt in ("text", "markdown", "html"):
+        out = render(result, fmt)
+        assert "and therefore: shape-mismatch in training" in out, fmt
+        assert "case=LinearCase" in out and "adapters.MyTorch" not in out and "student=student" not in out, fmt
+
+
+def test_a_long_run_of_symptom_checks_reads_as_a_range():
+    from grader.reports.cards import _runs
+
+    assert _runs([str(n) for n in range(48, 68)]) == ["48 to 67"]
+    assert _runs(["16", "17", "19", "20", "21"]) == ["16", "17", "19 to 21"]
+    assert _runs(["3a", "4"]) == ["3a", "4"]
+
+
+def test_a_layers_bug_found_inside_the_network_is_the_layers_card():
+    # The survey of the default catalog (relu-forward-abs: 5 cards before, 2 after).
+    checks = [_failed("12", "relu", Diagnosis("wrong-forward", "ReLU.forward differs from max(x, 0)")),
+              _failed("13", "relu", Diagnosis("wrong-forward", "ReLU.backward is the contract's gradient, but your "
+                                              "ReLU.forward is not the function it differentiates: fix the forward")),
+              _failed("60", "mlp", Diagnosis("wrong-forward", "ReLU 1 of 2: forward differs from the reference on the "
+                                             "(1, 1) input it receives inside the MLP")),
+              _failed("61", "mlp", Diagnosis("wrong-forward", "MLP.predict differs from np.argmax(forward(x), axis=1)"))]
+    causes = group_causes(checks)
+    assert len(causes) == 1 and causes[0].first.number == "12"
+    assert sorted(c.number for c in causes[0].all_checks()) == ["12", "13", "60", "61"]
+
+
+def test_the_network_showing_its_layers_bug_and_one_bug_per_class_or_name():
+    float32 = "output has dtype float32 for float64 input: keep every array float64"
+    checks = [_failed("20", "tanh", Diagnosis("dtype", f"Tanh.forward's {float32}")),
+              _failed("21", "tanh", Diagnosis("dtype", "Tanh.backward's output agrees with the exact value only to "
+                                              "~4 digits, as float32 arithmetic does")),
+              _failed("70", "mlp", Diagnosis("dtype", f"MLP.forward's {float32}")),
+              _failed("5", "linear", Diagnosis("init-symmetric", "Linear(400, 300) initialises every weight to 0")),
+              _failed("6", "linear", Diagnosis("init-symmetric", "Linear(20, 30) sets every weight to 0"))]
+    causes = group_causes(checks)
+    assert [sorted(c.number for c in cause.all_checks()) for cause in causes] == [["20", "21", "70"], ["5", "6"]]
+
+
+def test_a_backward_blaming_its_forward_joins_the_forwards_named_bug():
+    checks = [_failed("30", "cross-entropy", Diagnosis("loss-reduction", "the loss is N times the contract's value: "
+                                                       "it is summed over the batch; return the mean")),
+              _failed("31", "cross-entropy", Diagnosis("wrong-forward", "SoftmaxCrossEntropy.backward is the contract's "
+                                                       "gradient, but your SoftmaxCrossEntropy.forward is not the "
+                                                       "function it differentiates: fix the forward"))]
+    causes = group_causes(checks)
+    assert len(causes) == 1 and causes[0].id == "loss-reduction"
+
+
+def test_a_symptom_of_a_symptom_is_told_under_the_top_root_and_no_check_is_lost():
+    # MyTorch linear-no-bias: MLP0's dLdA0 follows from Linear.forward, itself the named bug.
+    checks = [_failed("1", "linear", Diagnosis("batch-dependence", "Linear.forward centres the batch: the output "
+                                               "for one sample changes with the others")),
+              _failed("2", "linear", Diagnosis("wrong-forward", "Linear.forward's Z differs from the definition")),
+              _failed("3", "mlp0", Diagnosis("wrong-gradient", "MLP0.backward's dLdA0 differs from the definition")),
+              _failed("4", "mlp0", Diagnosis("crash", "MLP0.backward() raised TypeError: Linear.forward() takes 1 "
+                                             "positional argument but 2 were given."))]
+    causes = group_causes(checks)
+    assert len(causes) == 1 and causes[0].first.number == "1"
+    assert sorted(c.number for c in causes[0].all_checks()) == ["1", "2", "3", "4"]

@@ -100,7 +100,7 @@ def test_progress_bar_on_tty() -> None:
 
 
 def test_a_cut_never_hides_a_label() -> None:
-    from grader.reports._common import truncate
+    from grader.reports.sanitize import truncate
 
     dump = ("got:      [[1 2 3]\n" + "\n".join(" [1 2 3]" for _ in range(20))
             + "\nexpected: [[4 5 6]\n" + "\n".join(" [4 5 6]" for _ in range(20)))

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .client import (Call, RemoteObject, Sandbox, function_call, getattr_call, keep_call, method_call,
-                     new_call, setattr_call)
+from .calls import Call, function_call, getattr_call, keep_call, method_call, new_call, setattr_call
+from .client import Sandbox
+from .remote import RemoteObject
 
 
 class Step:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from grader.sandbox import ChannelViolation, StudentException, StudentImportError
-from grader.sandbox.client import _frames
+from grader.sandbox.failures import _frames
 
 from .conftest import GOOD, attack
 

@@ -1,0 +1,98 @@
+"""The calls a Sandbox makes in the worker, as data: a request and how the grader names,
+limits and budgets it (one builder per kind of call, shared by the direct API and Plans)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+
+#: The most calls one plan request carries (a longer plan is sent in parts).
+MAX_PLAN_STEPS = 256
+
+
+@dataclasses.dataclass
+class Call:
+    """One call to make in the worker: its request and how the grader names and limits it.
+
+    `on`: the index, in the same plan, of the earlier call whose value (a student object)
+    this one is made on, in place of the request's "h"; `type_name`: the class it is
+    named by until that value is known (see `named_for`)."""
+
+    request: dict[str, Any]
+    what: str
+    timeout_s: float | None = None
+    target: dict[str, str] | None = None
+    counted: bool | None = None
+    on: int | None = None
+    type_name: str = ""
+
+    def named_for(self, value: Any) -> "Call":
+        """This call named after the object it is made on, as the worker named its class
+        (`Linear = Layer` in the student's module builds a Layer), like a call made alone."""
+        actual = getattr(value, "type_name", "") if hasattr(value, "handle_id") else ""  # a RemoteObject
+        if not actual or not self.type_name or actual == self.type_name:
+            return self
+        target = dict(self.target, type=actual) if self.target and "type" in self.target else self.target
+        return dataclasses.replace(self, what=self.what.replace(f"{self.type_name}.", f"{actual}.", 1),
+                                   target=target, type_name=actual)
+
+    def wire(self, earlier: list[Any], first: int) -> dict[str, Any]:
+        """The request to send, in a plan whose first call is the plan's call `first`:
+        `on` names a call of this request's plan, or the value of an earlier one."""
+        if self.on is None:
+            return self.request
+        request = dict(self.request)
+        if self.on >= first:
+            request["on"] = self.on - first
+        else:
+            request["h"] = earlier[self.on]
+        return request
+
+
+def new_call(module: str, cls: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any],
+             timeout_s: float | None) -> Call:
+    """`module.cls(*args, **kwargs)`."""
+    return Call({"op": "new", "module": module, "name": cls, "args": list(args), "kwargs": kwargs},
+                f"{cls}()", timeout_s, {"type": cls, "attr": "__init__"})
+
+
+def function_call(module: str, func: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any],
+                  timeout_s: float | None) -> Call:
+    """`module.func(*args, **kwargs)`."""
+    return Call({"op": "call", "module": module, "name": func, "args": list(args), "kwargs": kwargs},
+                f"{module}.{func}()", timeout_s, {"module": module, "attr": func})
+
+
+def keep_call(module: str, func: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any],
+              keep: tuple[int, ...], timeout_s: float | None) -> Call:
+    """`module.func(*args, **kwargs)` whose result's parts at `keep` stay in the worker."""
+    return Call({"op": "call_keep", "module": module, "name": func, "args": list(args), "kwargs": kwargs,
+                 "keep": list(keep)}, f"{module}.{func}()", timeout_s, {"module": module, "attr": func})
+
+
+def method_call(obj: Any, type_name: str, name: str, args: tuple[Any, ...] | list[Any],
+                kwargs: dict[str, Any], timeout_s: float | None, on: int | None = None) -> Call:
+    """`obj.name(*args, **kwargs)`, `obj` a RemoteObject (or, with `on`, a plan's earlier value)."""
+    return Call({"op": "method", "h": obj, "name": name, "args": list(args), "kwargs": kwargs},
+                f"{type_name}.{name}()", timeout_s, {"type": type_name, "attr": name}, on=on,
+                type_name=type_name if on is not None else "")
+
+
+def getattr_call(obj: Any, type_name: str, name: str, default: tuple[Any, ...],
+                 timeout_s: float | None, on: int | None = None) -> Call:
+    """`obj.name`, or `getattr(obj, name, *default)` with a default."""
+    if len(default) > 1:
+        raise TypeError("get(name[, default]) takes at most one default")
+    request = {"op": "getattr", "h": obj, "name": name}
+    if default:
+        request["default"] = default[0]
+    return Call(request, f"reading {type_name}.{name}", timeout_s, on=on,
+                type_name=type_name if on is not None else "")
+
+
+def setattr_call(obj: Any, type_name: str, name: str, value: Any, timeout_s: float | None,
+                 on: int | None = None) -> Call:
+    """`obj.name = value`."""
+    return Call({"op": "setattr", "h": obj, "name": name, "value": value},
+                f"setting {type_name}.{name}", timeout_s, on=on, type_name=type_name if on is not None else "")

@@ -232,7 +232,7 @@ class Cause(Generic[C]):
 
 #: Diagnoses that are one bug per class or function they name, however each finding words it.
 ONE_PER_NAME_IDS = frozenset({"batch-dependence", "init-symmetric", "nondeterministic", "input-mutation",
-                              "ignores-hyperparameters"})
+                              "ignores-hyperparameters", "optimizer-update", "regularization"})
 #: ... one bug per class: a precision lost anywhere in a class is one cast to remove.
 ONE_PER_CLASS_IDS = frozenset({"dtype"})
 _NAME = re.compile(r"[a-z_][\w.]*")

@@ -451,6 +451,12 @@ def _same_bug_root(cause: Cause[C], roots: list[Cause[C]]) -> Cause[C] | None:
                     and not _NETWORK.match(root.diagnosis.hint.strip()) \
                     and not _components(root) & _components(cause):
                 return root
+    if cause.tier == 0 and _training_only(cause):
+        # The training checks finding the bug a component's check named ("the first update of
+        # W1 is not sgd's step" beside "sgd: step 1 differs"): that card, not a second one.
+        for root in others:
+            if root.id == cause.id:
+                return root
     name = _opening_name(hint)
     if cause.tier == 1 and name:
         # "Linear.forward's Z differs from the definition" beside "Linear.forward centres the

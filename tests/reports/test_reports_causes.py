@@ -436,3 +436,11 @@ def test_an_update_rule_or_a_nets_regulariser_is_one_card_however_each_check_fou
               _failed("41", "fc-net", Diagnosis("regularization", "FullyConnectedNet(normalization='batchnorm')'s "
                                                 "loss has the regulariser with the wrong factor"))]
     assert [[c.number for c in cause.checks] for cause in group_causes(checks)] == [["30", "31"], ["40", "41"]]
+
+
+def test_training_finding_the_bug_a_component_named_is_that_card():
+    checks = [_failed("30", "update-rules", Diagnosis("optimizer-update", "sgd: step 1 differs from w - lr * dw")),
+              _failed("90", "training", Diagnosis("optimizer-update", "training FullyConnectedNet([64]) with your loss "
+                                                  "and sgd: the first update of W1 is not sgd's step"))]
+    causes = group_causes(checks)
+    assert len(causes) == 1 and [c.number for c in causes[0].all_checks()] == ["30", "90"]

@@ -232,7 +232,7 @@ class Cause(Generic[C]):
 
 #: Diagnoses that are one bug per class or function they name, however each finding words it.
 ONE_PER_NAME_IDS = frozenset({"batch-dependence", "init-symmetric", "nondeterministic", "input-mutation",
-                              "ignores-hyperparameters"})
+                              "ignores-hyperparameters", "optimizer-update", "regularization"})
 #: ... one bug per class: a precision lost anywhere in a class is one cast to remove.
 ONE_PER_CLASS_IDS = frozenset({"dtype"})
 _NAME = re.compile(r"[a-z_][\w.]*")
@@ -450,6 +450,12 @@ def _same_bug_root(cause: Cause[C], roots: list[Cause[C]]) -> Cause[C] | None:
             if (root.id == cause.id or (cause.tier == 1 and root.tier <= 1)) \
                     and not _NETWORK.match(root.diagnosis.hint.strip()) \
                     and not _components(root) & _components(cause):
+                return root
+    if cause.tier == 0 and _training_only(cause):
+        # The training checks finding the bug a component's check named ("the first update of
+        # W1 is not sgd's step" beside "sgd: step 1 differs"): that card, not a second one.
+        for root in others:
+            if root.id == cause.id:
                 return root
     name = _opening_name(hint)
     if cause.tier == 1 and name:

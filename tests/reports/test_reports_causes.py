@@ -424,3 +424,23 @@ def test_a_symptom_of_a_symptom_is_told_under_the_top_root_and_no_check_is_lost(
     causes = group_causes(checks)
     assert len(causes) == 1 and causes[0].first.number == "1"
     assert sorted(c.number for c in causes[0].all_checks()) == ["1", "2", "3", "4"]
+
+
+def test_an_update_rule_or_a_nets_regulariser_is_one_card_however_each_check_found_it():
+    # CS231n adam-no-bias-correction / fc-reg-no-half (survey: 3 cards each before).
+    checks = [_failed("30", "update-rules", Diagnosis("optimizer-update", "adam: step 1 differs from t += 1 first")),
+              _failed("31", "update-rules", Diagnosis("optimizer-update", "adam called with config=None must fill "
+                                                      "in the course's defaults")),
+              _failed("40", "fc-net", Diagnosis("regularization", "FullyConnectedNet's loss has the regulariser "
+                                                "with the wrong factor")),
+              _failed("41", "fc-net", Diagnosis("regularization", "FullyConnectedNet(normalization='batchnorm')'s "
+                                                "loss has the regulariser with the wrong factor"))]
+    assert [[c.number for c in cause.checks] for cause in group_causes(checks)] == [["30", "31"], ["40", "41"]]
+
+
+def test_training_finding_the_bug_a_component_named_is_that_card():
+    checks = [_failed("30", "update-rules", Diagnosis("optimizer-update", "sgd: step 1 differs from w - lr * dw")),
+              _failed("90", "training", Diagnosis("optimizer-update", "training FullyConnectedNet([64]) with your loss "
+                                                  "and sgd: the first update of W1 is not sgd's step"))]
+    causes = group_causes(checks)
+    assert len(causes) == 1 and [c.number for c in causes[0].all_checks()] == ["30", "90"]

@@ -31,7 +31,7 @@ from grader.reports import gradescope, html, junit, markdown, text
 from grader.reports.build import build_view
 from grader.reports.sanitize import clean_line
 from grader.reports.gradescope import to_gradescope, validate_gradescope
-from grader.reports.text import ProgressReporter
+from grader.reports.progress import ProgressReporter
 from grader.results import GradingResult
 
 FORMATS = ("json", "junit", "markdown", "text", "html")

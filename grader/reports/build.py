@@ -1,5 +1,5 @@
 """Building the `ReportView` from a `GradingResult`: checks cleaned, visibility applied,
-causes grouped (grader/causes.py), artifacts that would reveal withheld checks dropped.
+causes grouped (grader/causes/), artifacts that would reveal withheld checks dropped.
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
-"""Terminal report (rich) and the training progress reporter.
+"""Terminal report (rich), printed through grader.reports.console (plain and fixed-width
+without a TTY, so stable enough for golden files); the training bar is grader.reports.progress.
 
 All student-controlled text goes into `rich.text.Text` objects, never into
 markup strings, so `[bold]` or `[link=...]` in a student's output is printed
-literally; terminal escapes were already removed by `clean`. Without a TTY
-(CI logs, files, `render`) the output has no colour codes and a fixed width,
-so it is stable enough for golden files.
+literally; terminal escapes were already removed by `clean`.
 
 Read from the bottom up: a terminal shows its last screen, so the report puts
 the checks that did not pass first, one card per cause ("Problem 1 relu-mask: ...",
@@ -16,14 +15,11 @@ mid-word, so only borderless grids are used), and every amount has 2 decimals.
 from __future__ import annotations
 
 import io
-import sys
-import time
 from typing import TextIO
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.constrain import Constrain
 from rich.padding import Padding
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -32,6 +28,7 @@ from grader.reports.cards import (
     GRADER_ERROR_SENTENCE, card_blocks, card_note, checks_label, checks_phrase, symptom_line,
     therefore_clause,
 )
+from grader.reports.console import print_items
 from grader.reports.firstrun_view import (
     FIRST_RUN_CHECKS, FIRST_RUN_HEADING, FirstRunView, first_run, lists_beyond,
 )
@@ -42,38 +39,9 @@ from grader.reports.view import CauseView, CheckView, FRAMES_SHOWN, ReportView
 from grader.results import GradingResult
 from grader.scoring import cents_text
 
-PLAIN_WIDTH = 100
 HEADING_WIDTH = 100
 STATUS_STYLE = {"passed": "bold green", "failed": "bold red", "error": "bold magenta", "skipped": "yellow",
                 "not-assigned": "dim"}
-
-
-def _is_tty(stream: TextIO) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):  # closed or not a real file
-        return False
-
-
-def make_console(stream: TextIO, color: bool | None, width: int | None = None) -> Console:
-    """A Console for `stream`: colour on a TTY unless told otherwise; plain and 100 wide otherwise.
-
-    Passing force_terminal/no_color/width explicitly also stops FORCE_COLOR,
-    NO_COLOR and COLUMNS in the environment from changing the plain output.
-    """
-    use_color = _is_tty(stream) if color is None else color
-    return Console(
-        file=stream,
-        force_terminal=use_color,
-        no_color=not use_color,
-        color_system="standard" if use_color else None,
-        width=width or (None if (use_color and _is_tty(stream)) else PLAIN_WIDTH),
-        highlight=False,
-        emoji=False,
-        markup=False,
-        soft_wrap=False,
-        legacy_windows=False,
-    )
 
 
 def _shown_percent(view: ReportView) -> float:
@@ -307,31 +275,15 @@ def write(
     """Print the report to `stream`; `color=None` means colour only if `stream` is a TTY.
 
     `verbose` lists passing checks too (otherwise one line per component);
-    `width` fixes the width (default: the terminal's on a TTY, else PLAIN_WIDTH).
+    `width` fixes the width (default: the terminal's on a TTY, else console.PLAIN_WIDTH).
     """
     view = build_view(result, after_due_date=after_due_date, published=published, show_hidden=show_hidden)
-    _print(stream, _renderables(view, verbose), color, width)
+    print_items(stream, _renderables(view, verbose), color, width)
 
 
 def write_paragraph(stream: TextIO, paragraph: str, *, color: bool | None = None) -> None:
     """One paragraph after the report, wrapped by words at the report's width (the CLI's footers)."""
-    _print(stream, [Text(paragraph)], color, None)
-
-
-def _print(stream: TextIO, items: list, color: bool | None, width: int | None) -> None:
-    use_color = _is_tty(stream) if color is None else color
-    if use_color:
-        console = make_console(stream, True, width)
-        for item in items:
-            console.print(item)
-        return
-    # Plain: render to a buffer and drop the padding rich adds to fill the
-    # width, so logs and golden files carry no trailing whitespace.
-    buf = io.StringIO()
-    console = make_console(buf, False, width)
-    for item in items:
-        console.print(item)
-    stream.write("\n".join(line.rstrip() for line in buf.getvalue().split("\n")))
+    print_items(stream, [Text(paragraph)], color, None)
 
 
 def render(
@@ -348,91 +300,3 @@ def render(
     write(result, buf, color=color, after_due_date=after_due_date, published=published,
           show_hidden=show_hidden, verbose=verbose, width=width)
     return buf.getvalue()
-
-
-class ProgressReporter:
-    """Progress of a long phase (training): a rich bar on a TTY, a few plain lines otherwise.
-
-    Plain mode prints at start, at each quarter and at finish, so CI logs show
-    the run is alive without thousands of lines. `quiet=True` prints nothing.
-    Calls out of order (advance before start, finish twice) are harmless:
-    a progress display must never be the reason grading fails.
-    """
-
-    def __init__(self, stream: TextIO | None = None, *, color: bool | None = None, quiet: bool = False) -> None:
-        self._stream = stream if stream is not None else sys.stderr
-        self._quiet = quiet
-        self._tty = _is_tty(self._stream) if color is None else color
-        self._progress: Progress | None = None
-        self._task: int | None = None
-        self._total = 0
-        self._done = 0
-        self._description = ""
-        self._next_quarter = 1
-        self._started_at = 0.0
-        self._active = False
-
-    def _line(self, text: str) -> None:
-        try:
-            self._stream.write(text + "\n")
-            self._stream.flush()
-        except (OSError, ValueError):
-            pass
-
-    def start(self, total: int, description: str) -> None:
-        if self._active:
-            self.finish()
-        self._total = max(0, int(total))
-        self._done = 0
-        self._description = description
-        self._next_quarter = 1
-        self._started_at = time.monotonic()
-        self._active = True
-        if self._quiet:
-            return
-        if self._tty:
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=make_console(self._stream, True),
-                transient=False,
-            )
-            self._progress.start()
-            self._task = self._progress.add_task(description, total=self._total or None)
-        else:
-            self._line(f"{description}: started ({self._total} steps)")
-
-    def advance(self, n: int = 1) -> None:
-        if not self._active:
-            return
-        self._done += n
-        if self._quiet:
-            return
-        if self._progress is not None and self._task is not None:
-            self._progress.advance(self._task, n)
-            return
-        while self._total and self._next_quarter < 4 and self._done * 4 >= self._next_quarter * self._total:
-            self._line(f"{self._description}: {min(self._done, self._total)}/{self._total}")
-            self._next_quarter += 1
-
-    def finish(self) -> None:
-        if not self._active:
-            return
-        self._active = False
-        if self._quiet:
-            return
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
-            self._task = None
-            return
-        elapsed = time.monotonic() - self._started_at
-        self._line(f"{self._description}: done ({min(self._done, self._total)}/{self._total}) in {elapsed:.1f} s")
-
-    def __enter__(self) -> "ProgressReporter":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.finish()

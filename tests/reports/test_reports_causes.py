@@ -1,5 +1,5 @@
 """Said once, causes first: every report tells one card per root cause, ranked before what it
-causes, with its evidence once and its fix once (grader/causes.py, the writers' cards)."""
+causes, with its evidence once and its fix once (grader/causes/, the writers' cards)."""
 
 from __future__ import annotations
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
+from markdown_it import MarkdownIt
 from reports_fixtures import RESULTS, all_passed, grader_error, mixed
 
 from grader.reports import render, to_gradescope, validate_gradescope
@@ -156,3 +158,30 @@ def test_all_passed_has_empty_test_outputs_except_messages() -> None:
     assert obj["score"] == 28.0
     assert [t["output"] for t in obj["tests"] if t["output"]] == ["accuracy 0.947 \\(bar 0.90\\)"]
     assert obj["extra_data"]["test_accuracy"] == 0.947
+
+
+def _prose(html: str) -> str:
+    """The rendered text outside code blocks and code spans, tags removed."""
+    html = re.sub(r"<pre>.*?</pre>|<code>.*?</code>", "", html, flags=re.S)
+    return re.sub(r"<[^>]+>", "", html)
+
+
+@pytest.mark.parametrize("name", sorted(RESULTS))
+def test_outputs_render_as_markdown_a_student_reads(name: str) -> None:
+    # Gradescope renders output_format "md" as Markdown: what the student sees is the
+    # rendered page, so no marker may show through and their own text must stay inert.
+    md = MarkdownIt("commonmark").enable("table")
+    obj = to_gradescope(RESULTS[name](), published=True)
+    outputs = [obj["output"]] + [t["output"] for t in obj["tests"] if t["output"]]
+    for output in outputs:
+        html = md.render(output)
+        prose = _prose(html)
+        assert "**" not in prose and "``" not in prose and "\\(" not in prose, output
+        assert "<script" not in html and "<img" not in html, output
+        assert not re.search(r"<h\d>Injected", html), output
+    if name == "mixed":
+        rendered = "".join(md.render(o) for o in outputs)
+        assert "<strong>What went wrong:</strong>" in rendered
+        assert "<strong>How to fix it:</strong>" in rendered
+        assert "<table>" in md.render(obj["output"])  # the component table is a table
+        assert "# Injected heading" in rendered  # the student's heading shown as code

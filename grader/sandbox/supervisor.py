@@ -77,6 +77,8 @@ def child_main(cfg: dict[str, Any]) -> None:
         load("guard", "_sandbox_guard")
         load("compat", "_sandbox_compat")
         load("spy", "_sandbox_spy")
+        load("watch", "_sandbox_watch")
+        load("worker_errors", "_sandbox_worker_errors")
         worker = load("worker", "_sandbox_worker")
         hello = {"pid": os.getpid(), "protections": harden(cfg)}
         worker.run(cfg["chan_r"], cfg["chan_w"], cfg["src"], cfg["forbidden"], hello,

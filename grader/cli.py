@@ -9,6 +9,8 @@ Commands::
     grader class REPORTS_DIR   rebuild the class report from saved records
     grader bundle gradescope   build a Gradescope autograder zip
     grader data ...            download, cache and inspect MNIST
+    grader profiles            list the assignment profiles and what each expects
+    grader docs [NAME]         print a document a report or rubric points to
 
 Rules kept everywhere: a user mistake is one line naming the problem and the
 fix (exit 2); a broken grader still writes its report, with score 0 and the
@@ -28,6 +30,7 @@ import grader
 from grader.commands import reporting
 from grader.commands.bundle import bundle_group
 from grader.commands.classes import batch_cmd, class_cmd
+from grader.commands.docs import docs_cmd
 from grader.commands.grade import check_cmd, run_cmd
 from grader.commands.options import HELP_WIDTH
 from grader.commands.profiles import profiles_cmd
@@ -51,7 +54,7 @@ def cli() -> None:
     """
 
 
-for command in (run_cmd, check_cmd, init_cmd, batch_cmd, class_cmd, bundle_group, profiles_cmd):
+for command in (run_cmd, check_cmd, init_cmd, batch_cmd, class_cmd, bundle_group, profiles_cmd, docs_cmd):
     cli.add_command(command)
 
 
@@ -64,11 +67,6 @@ def _attach_data_group() -> None:
 
 
 _attach_data_group()
-
-from grader.handbook import docs_command  # noqa: E402 (`grader docs`: its own module)
-
-cli.add_command(docs_command)
-
 
 def main() -> None:
     """Console entry point (`grader`, `python -m grader`)."""

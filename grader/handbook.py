@@ -3,14 +3,13 @@
 A report names diagnosis ids (docs/diagnoses.md says what each means); the default rubric and
 the template point to the student contract (docs/student-api.md). In a source checkout they
 are docs/; a wheel carries them as grader/docs/ (pyproject.toml), and `grader docs NAME`
-prints one, so a student who installed the grader with pip reads the same text offline.
+(grader.commands.docs) prints one, so a student who installed the grader with pip reads the
+same text offline.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import click
 
 #: name -> (file under docs/, what it is: one line for `grader docs`).
 DOCUMENTS: dict[str, tuple[str, str]] = {
@@ -30,27 +29,3 @@ def docs_dir() -> Path:
 def document(name: str) -> str:
     """The text of document `name` (a key of DOCUMENTS)."""
     return (docs_dir() / DOCUMENTS[name][0]).read_text(encoding="utf-8")
-
-
-@click.command("docs", short_help="Print a document a report or rubric points to.")
-@click.argument("name", required=False, metavar="[NAME]", type=click.Choice(sorted(DOCUMENTS)))
-def docs_command(name: str | None) -> None:
-    """Print the document NAME (Markdown), or list them without NAME.
-
-    Reports name diagnosis ids and rubrics point to the student contract; these are the
-    same documents as the repository's docs/ folder, shipped with the grader.
-
-    \b
-    Example:
-        grader docs diagnoses | less
-    """
-    if name is None:
-        width = max(map(len, DOCUMENTS))
-        for key, (file, what) in DOCUMENTS.items():
-            click.echo(f"{key:<{width}}  {what} ({file})")
-        return
-    try:
-        click.echo(document(name), nl=False)
-    except OSError as exc:
-        raise click.ClickException(f"cannot read {DOCUMENTS[name][0]} ({exc.strerror}); "
-                                   "reinstall the grader (pip install --force-reinstall nn-grader)") from exc

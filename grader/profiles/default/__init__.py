@@ -2,6 +2,8 @@
 its checks/ folder exactly as before profiles existed. What is its own lives here:
 
 - signatures.py  diagnoses only its checks use (softmax on logits of magnitude ~1000)
+- network.py     the student's MLP beside the reference one built with the same weights
+- localise.py    which layer of that MLP makes the network wrong (replayed layer by layer)
 - checks/        the pytest checks (layers, losses, SGD, MLP, training on MNIST)
 
 Two things it keeps where they were, because other code shares them: its trusted

@@ -4,8 +4,8 @@ with the same weights, and the layer to blame when the whole network differs.
 `Structure` validates MLP(sizes).layers against the contract (Linear, activation, ...,
 Linear, activations identified by what they compute); `built` makes a network with the
 grader's own weights; `localised` re-examines a network failure layer by layer
-(grader.checks.localise). Used by checks/test_mlp.py and checks/test_training.py (which
-sees only a trained network: `localise_network`).
+(localise.py beside this file). Used by checks/test_mlp.py and checks/test_training.py
+(which sees only a trained network: `localise_network`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from hypothesis.errors import InvalidArgument
 from grader.checks import diagnose as D
 from grader.checks import strategies as S
 from grader.checks.framework import CheckFailure, fail
-from grader.checks.localise import localise
+from grader.profiles.default.localise import localise
 from grader.results import Diagnosis
 from grader.sandbox import Rng
 from reference import layers as ref_layers
@@ -179,7 +179,7 @@ UNEXPLAINED = frozenset({"wrong-forward", "wrong-gradient", "gradient-scale", "s
 def localised(net: Structure, kind: str, params, x: np.ndarray,
               grad_out: np.ndarray) -> Iterator[None]:
     """A network failure that names no specific bug is re-examined layer by layer (see
-    grader.checks.localise): the first layer that differs on the arrays it receives inside
+    localise.py): the first layer that differs on the arrays it receives inside
     the network is blamed first, the network-level finding kept after it.
 
     x: (N, sizes[0]); grad_out: (N, sizes[-1])."""
@@ -212,7 +212,7 @@ def fixed_case(sizes: list[int], seed: int, n: int = 16) -> S.MLPCase:
 
 
 def localise_network(student, sizes: list[int], kind: str, seed: int) -> Diagnosis | None:
-    """The layer to blame in the student's MLP(sizes) (grader.checks.localise) on a batch
+    """The layer to blame in the student's MLP(sizes) (localise.py) on a batch
     fixed by `seed`, for checks that see only the whole network (training); None when every
     layer agrees. Raises CheckFailure when the layer list breaks the contract."""
     case = fixed_case(sizes, seed)

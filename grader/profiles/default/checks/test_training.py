@@ -83,7 +83,7 @@ def _bad_init(session: TrainingSession) -> str:
 
 def layer_at_fault(session: TrainingSession) -> str:
     """The first layer that differs inside the network at the training sizes (replayed layer
-    by layer, see grader.checks.localise), as a sentence to append; '' when none does."""
+    by layer, see the profile's localise.py), as a sentence to append; '' when none does."""
     try:
         found = localise_network(session.student, session.sizes, session.activation,
                                  session.seed)

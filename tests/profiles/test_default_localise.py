@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.checks.localise import localise
+from grader.profiles.default.localise import localise
 from reference import layers as ref_layers
 
 SIZES = [3, 5, 5, 4]  # the middle Linear's W is square

@@ -3,7 +3,7 @@
 Hooks used (all on `GradingPlugin`, registered by `grader.runner`):
 - `pytest_configure`: loads the "grading" Hypothesis profile (derandomized, no
   database, no deadline) so a submission gets the same examples every run.
-- `pytest_sessionstart`: starts the sandbox worker on a thread, while pytest collects.
+- `pytest_sessionstart` (`WorkerLifecycle`): starts the sandbox worker on a thread, while pytest collects.
 - `pytest_collection_modifyitems`: keeps the checks the rubric selects.
 - `pytest_runtest_protocol`: once the run's deadline (limits.run_timeout_s)
   has passed, records each remaining check as not run (`timeout`) without
@@ -24,8 +24,9 @@ Fixtures offered to checks: `student`, `rubric`, `grading_seed`, `dataset`, `art
 `release` (the Release graded, or None).
 
 Split by concept: what a check declares (`grader.checks.items`), what its failure tells
-(`grader.checks.outcomes`), how pytest and Hypothesis are set up (`grader.checks.session`);
-their names are importable from here too.
+(`grader.checks.outcomes`), how pytest and Hypothesis are set up (`grader.checks.session`),
+the sandbox worker's start and close (`grader.checks.worker_start`, a base class of the
+plugin); their names are importable from here too.
 """
 
 from __future__ import annotations
@@ -48,16 +49,17 @@ from grader.checks.session import (CHECKS_DIR, HYPOTHESIS_CONSTANTS, UNUSED_PYTE
                                    _hypothesis_storage, checks_args, kept_seeds, load_grading_settings,
                                    skip_database_key)
 from grader.checks.student import Student
+from grader.checks.worker_start import WorkerLifecycle
 from grader.profiles import get_profile
 from grader.profiles.base import Release
 from grader.results import CheckResult, Diagnosis, NotAssignedPart
 from grader.rubric import Rubric
-from grader.sandbox import Limits, Sandbox, SandboxError, StudentFailure
+from grader.sandbox import Sandbox, StudentFailure
 from grader.sandbox.errors import CallBlocked, RunDeadlineReached
 from grader.scoring import apply_score, max_points, visibility_of
 
 
-class GradingPlugin:
+class GradingPlugin(WorkerLifecycle):
     def __init__(self, submission: Path, rubric: Rubric, seed: int, progress: Any = None, *,
                  deadline: float | None = None, dataset: Any = None) -> None:
         """`deadline`: time.monotonic() after which no check starts and no student code runs.
@@ -101,83 +103,6 @@ class GradingPlugin:
             self._record_sandbox_facts(sandbox)
             sandbox.close()
             self._sandbox = None
-
-    # -- the worker, started while pytest collects the checks ---------------------------
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """Start the worker on a thread now: its start-up (a Python with NumPy, then the
-        submission's imports) runs in the worker process, on the other core, while this
-        process imports and collects the check modules. Nothing a check sees changes: every
-        check waits for the start to end (`_started_sandbox`) before it runs."""
-        sandbox = self._new_sandbox()
-        self._sandbox = sandbox
-        self._starting = threading.Thread(target=self._start, args=(sandbox,), daemon=True,
-                                          name="grader-sandbox-start")
-        self._starting.start()
-
-    def _new_sandbox(self) -> Sandbox:
-        limits = self._rubric.limits
-        sandbox = Sandbox(self.submission, limits=Limits(
-            call_timeout_s=limits.call_timeout_s, import_timeout_s=limits.import_timeout_s,
-            function_budget_s=limits.function_budget_s, memory_mb=limits.memory_mb,
-            cpu_time_s=limits.cpu_time_s, output_limit_bytes=limits.output_limit_bytes,
-            output_budget_bytes=limits.output_budget_bytes),
-            forbidden_imports=tuple(self._rubric.forbidden_imports), packages=self.profile.packages,
-            provided_files=self.profile.provided_files,
-            handout_imports=self.profile.handout_imports + (
-                self.graded_release.handout_imports if self.graded_release else ()),
-            numpy_compat=self.profile.numpy_compat)
-        sandbox.deadline = self.deadline
-        return sandbox
-
-    def _start(self, sandbox: Sandbox) -> None:
-        """The start thread: the worker, then the submission's imports; what it raised is kept
-        for `_started_sandbox` to raise in the check that needs the worker."""
-        try:
-            sandbox.start()
-            self._import_submission(sandbox)
-        except BaseException as exc:  # noqa: BLE001  (handed to the main thread, never lost)
-            self._start_failure = exc
-
-    def _wait_for_start(self) -> None:
-        if self._starting is not None:
-            self._starting.join()
-            self._starting = None
-
-    def _started_sandbox(self) -> Sandbox:
-        """The worker once started, with the submission imported (or its failure remembered)."""
-        self._wait_for_start()
-        failure, self._start_failure = self._start_failure, None
-        if isinstance(failure, SandboxError):
-            # Without a worker every check would wait out its own start time-out.
-            self.grader_failure = f"the sandbox worker could not start: {failure}"
-            pytest.exit(self.grader_failure, returncode=pytest.ExitCode.INTERNAL_ERROR)
-        if failure is not None:
-            raise failure
-        if self._sandbox is None:  # the run was stopped (the watchdog) or the worker closed
-            raise SandboxError("the sandbox was closed")
-        return self._sandbox
-
-    def close_sandbox(self) -> None:
-        """After the session: a worker started but never used by a check is stopped too."""
-        self._wait_for_start()
-        sandbox, self._sandbox = self._sandbox, None
-        if sandbox is not None:
-            self._record_sandbox_facts(sandbox)
-            sandbox.close()
-
-    def _import_submission(self, sandbox: Sandbox) -> None:
-        """Import every module once before the checks, so that a module that hangs at import
-        is blamed on its import (the api check reports it) instead of on the first check
-        that happened to need it; its failure is remembered and repeated by the checks."""
-        sandbox.ledger.context = "while importing the submission, before the checks"
-        for module in self._rubric.modules:
-            try:
-                sandbox.import_module(module)
-            except (StudentFailure, CallBlocked):
-                pass  # each check that needs the module reports it
-            except RunDeadlineReached:
-                break
-        sandbox.ledger.context = ""  # set to each check's name as it starts
 
     @pytest.fixture(autouse=True)
     def _deferred_requests_sent(self) -> Iterator[None]:
@@ -381,32 +306,12 @@ class GradingPlugin:
         if self.progress is not None:
             self.progress.advance(1)
 
-    # -- the watchdog's view (runner._overrun_result, from another thread) ----------
-    def stop_sandbox(self) -> None:
-        sandbox = self._sandbox
-        if sandbox is not None:
-            self._record_sandbox_facts(sandbox)
-            sandbox.stop()
-
+    # -- the watchdog's view (runner._overrun_result, from another thread; stop_sandbox too) --
     def mark_unfinished_not_run(self) -> None:
         for name, result in list(self.results.items()):
             if name not in self.done:
                 self._not_run(result)
                 self.done.add(name)
-
-    def _student_output(self) -> str:
-        return self._sandbox.last_output if self._sandbox is not None else ""
-
-    def _record_sandbox_facts(self, sandbox: Sandbox) -> None:
-        """What the reports say about time and output: blocked functions, discarded output."""
-        blocked = sandbox.ledger.summary()
-        if blocked:
-            self.report_data["blocked_functions"] = blocked
-        stats = sandbox.output_stats
-        if stats.discarded:
-            self.report_data["student_output"] = {
-                "read_bytes": stats.read, "discarded_bytes": stats.discarded, "muted": stats.muted,
-                "discarded_by_check": dict(stats.by_context)}
 
     # -- the outcome --------------------------------------------------------------
     def finished_checks(self) -> list[CheckResult]:

@@ -61,8 +61,9 @@ from .errors import CallBlocked, ChannelViolation, SandboxError, StaleHandle, St
 from .imports import module_imports
 from .ledger import CallLedger
 from .limits import Limits
-from .process import UidLease, WorkerConfig, WorkerProcess, dirs_to_hide
+from .process import WorkerProcess
 from .remote import RemoteObject
+from .staging import UidLease, WorkerConfig, dirs_to_hide
 
 DEFAULT_FORBIDDEN = ("torch", "tensorflow", "jax", "autograd")
 # Limits that can change between calls; the others are fixed when a worker starts.

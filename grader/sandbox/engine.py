@@ -14,11 +14,12 @@ from typing import Any
 
 from . import channel
 from .calls import MAX_PLAN_STEPS, Call
+from .capture import STACK_HEADER, student_frames
 from .errors import ChannelViolation, RunDeadlineReached, StudentFailure, StudentTimeout, WorkerDied
 from .failures import gone_failure, reported_failure
-from .process import STACK_HEADER, WorkerGone, WorkerProcess, student_frames
+from .process import WorkerGone, WorkerProcess
 
-# Requests whose array arguments the worker watches for in-place changes (worker._WATCHED_OPS).
+# Requests whose array arguments the worker watches for in-place changes (worker_ops._WATCHED_OPS).
 _WATCHED_OPS = frozenset({"call", "method", "call_keep", "new"})
 # Requests that need a student module imported first.
 _MODULE_OPS = frozenset({"module", "new", "call", "call_keep", "module_has"})

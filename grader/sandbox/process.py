@@ -8,6 +8,9 @@ Pipes (all created here; the grader's ends are close-on-exec and non-blocking):
   status    supervisor -> grader  JSON lines: "started", then "exit" with the worker's status
 Every wait is a poll() on these with a deadline, so nothing here blocks on a
 pipe that a stray grandchild keeps open.
+
+Beside it: staging.py (the worker's config, uid, copy of the submission, environment) and
+capture.py (reading reply frames and the student's output); their names are re-exported here.
 """
 
 from __future__ import annotations
@@ -15,40 +18,26 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import pwd
-import re
 import select
 import shutil
 import signal
-import site
-import stat
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import channel, procs
+from .capture import _STACK_END, STACK_HEADER, OutputCapture, _FrameReader, student_frames  # noqa: F401
 from .errors import ChannelViolation, SandboxError
-from .limits import Limits
+from .staging import (MAX_PACKAGE_DEPTH, MAX_PACKAGE_FILES, MAX_SOURCE_BYTES,  # noqa: F401 (old names)
+                      UID_LOCK_DIR, UID_RANGE, UidLease, WorkerConfig, _copy_packages, _copy_submission,
+                      _env, dirs_to_hide, site_dirs)
 
 SUPERVISOR = Path(__file__).with_name("supervisor.py")
 F_SETPIPE_SZ = 1031
 PIPE_SIZE = 1 << 20
-MAX_SOURCE_BYTES = 4 << 20
-# A package submission's tree: deep and wide enough for a course handout, bounded so a
-# folder full of files cannot stall the copy.
-MAX_PACKAGE_DEPTH = 4
-MAX_PACKAGE_FILES = 400
-UID_RANGE = range(61000, 62000)
-UID_LOCK_DIR = Path(tempfile.gettempdir()) / "grader-sandbox-uids"
-# What faulthandler writes before the stack of the worker's thread.
-STACK_HEADER = "Stack (most recent call first):"
-# The dump's last line: the outermost frame (the supervisor's module), or faulthandler's
-# "  ..." when the stack is deeper than it prints.
-_STACK_END = re.compile(rb'supervisor\.py", line \d+ in <module>\n|\n  \.\.\.\n')
 
 
 class WorkerGone(Exception):
@@ -59,190 +48,6 @@ class WorkerGone(Exception):
         self.reason = reason
         self.status = status
         self.detail = detail
-
-
-class OutputCapture:
-    """The first `limit` bytes of the student's output during one call; counts the rest."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.chunks: list[bytes] = []
-        self.kept = 0
-        self.dropped = 0
-
-    def feed(self, data: bytes) -> None:
-        room = self.limit - self.kept
-        if room > 0:
-            piece = data[:room]
-            self.chunks.append(piece)
-            self.kept += len(piece)
-        self.dropped += max(0, len(data) - max(room, 0))
-
-    def text(self) -> str:
-        text = b"".join(self.chunks).decode("utf-8", "replace")
-        if self.dropped:
-            text += f"\n[truncated {self.dropped} bytes]"
-        return text
-
-
-@dataclass
-class WorkerConfig:
-    submission_dir: Path
-    limits: Limits
-    forbidden: tuple[str, ...]
-    uid: int | None  # None: do not drop privileges
-    network_isolation: bool = True
-    hide: list[str] = field(default_factory=list)
-    packages: bool = False  # also copy package folders (mytorch/nn/...), not only top-level files
-    # What a profile declares for the course's own code (see grader/profiles/base.py):
-    provided: tuple[str, ...] = ()          # the course's files, relative paths (imports not policed)
-    handout_imports: tuple[str, ...] = ()   # imports the handout writes (past/future stand-ins)
-    numpy_compat: tuple[str, ...] = ()      # compat.NUMPY_COMPAT names
-
-
-def site_dirs() -> list[str]:
-    """Where the worker finds NumPy (it runs with -S, so no .pth file and no editable grader)."""
-    import numpy
-
-    dirs = [d for d in site.getsitepackages() if os.path.isdir(d)]
-    numpy_home = str(Path(numpy.__file__).resolve().parent.parent)
-    if numpy_home not in dirs:
-        dirs.append(numpy_home)
-    return dirs
-
-
-def dirs_to_hide() -> list[str]:
-    """The grader's and the reference's package directories (hidden from the worker when root)."""
-    import importlib.util
-
-    found = [str(Path(__file__).resolve().parent.parent)]
-    try:
-        spec = importlib.util.find_spec("reference")
-    except (ImportError, ValueError):
-        spec = None
-    if spec is not None and spec.submodule_search_locations:
-        found += [str(Path(p).resolve()) for p in spec.submodule_search_locations]
-    needed = site_dirs() + [os.path.dirname(os.__file__)]
-    # Never hide a directory NumPy or the stdlib live under (a venv inside the repo).
-    return [d for d in found if not any(n == d or n.startswith(d + os.sep) for n in needed)]
-
-
-class UidLease:
-    """A sandbox uid reserved for this process, so concurrent sandboxes never share (or kill) one."""
-
-    def __init__(self, uid: int | None = None) -> None:
-        self.fd: int | None = None
-        if uid is not None:
-            self.uid = uid
-            return
-        UID_LOCK_DIR.mkdir(mode=0o700, exist_ok=True)
-        for candidate in UID_RANGE:
-            try:
-                pwd.getpwuid(candidate)
-                continue  # a real account: not ours to use (nor to sweep)
-            except KeyError:
-                pass
-            fd = os.open(UID_LOCK_DIR / str(candidate), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(fd)
-                continue
-            self.fd, self.uid = fd, candidate
-            return
-        raise SandboxError("no free sandbox uid")
-
-    def release(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-
-
-def _copy_submission(src: Path, dest: Path) -> list[str]:
-    """Copy the submission's top-level .py files (regular files only: no symlink tricks)."""
-    copied = []
-    for entry in sorted(src.iterdir()) if src.is_dir() else []:
-        if entry.suffix != ".py" or not entry.name[:-3].isidentifier():
-            continue
-        try:
-            fd = os.open(entry, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError:
-            continue
-        with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                continue
-            data = f.read(MAX_SOURCE_BYTES + 1)
-        if len(data) > MAX_SOURCE_BYTES:
-            continue
-        (dest / entry.name).write_bytes(data)
-        copied.append(entry.name)
-    return copied
-
-
-def _copy_packages(src: Path, dest: Path, depth: int = 1) -> list[str]:
-    """Copy the .py files of every sub-folder named like a Python package, recursively
-    (real folders only, MAX_PACKAGE_DEPTH levels, MAX_PACKAGE_FILES files in all)."""
-    copied: list[str] = []
-    if depth > MAX_PACKAGE_DEPTH:
-        return copied
-    for entry in sorted(src.iterdir()):
-        if not entry.name.isidentifier() or entry.is_symlink() or not entry.is_dir():
-            continue
-        target = dest / entry.name
-        target.mkdir(exist_ok=True)
-        copied += [f"{entry.name}/{name}" for name in _copy_submission(entry, target)]
-        copied += [f"{entry.name}/{name}" for name in _copy_packages(entry, target, depth + 1)]
-        if len(copied) > MAX_PACKAGE_FILES:
-            break
-    return copied
-
-
-def _env(home: str, tmp: str) -> dict[str, str]:
-    one = "1"  # one BLAS thread: deterministic sums, and the memory limit holds
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": tmp,
-        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-        "OPENBLAS_NUM_THREADS": one, "OMP_NUM_THREADS": one, "MKL_NUM_THREADS": one,
-        "VECLIB_MAXIMUM_THREADS": one, "NUMEXPR_NUM_THREADS": one,
-    }
-
-
-class _FrameReader:
-    """Assembles one frame from a non-blocking fd without extra copies."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.head = bytearray(channel.FRAME_HEAD_SIZE)
-        self.payload: bytearray | None = None
-        self.got = 0
-
-    def read(self, fd: int) -> bool:
-        """Read what is available; True once the frame is complete. EOFError at EOF."""
-        while True:
-            buf = self.head if self.payload is None else self.payload
-            if self.got == len(buf):
-                if self.payload is not None:
-                    return True
-                length = channel.parse_frame_head(bytes(self.head), self.max_bytes)
-                self.payload, self.got = bytearray(length), 0
-                continue
-            try:
-                n = os.readv(fd, [memoryview(buf)[self.got:]])
-            except BlockingIOError:
-                return False
-            if n == 0:
-                raise EOFError
-            self.got += n
-
-
-_FRAME = re.compile(r'File "([^"]+)", line (\d+) in (\S+)')
-
-
-def student_frames(stack: str, src_dir: str) -> list[str]:
-    """'layers.py line 61 in forward' for each frame of the student's files, innermost first."""
-    prefix = src_dir.rstrip(os.sep) + os.sep
-    return [f"{path[len(prefix):]} line {line} in {func}" for path, line, func in _FRAME.findall(stack)
-            if path.startswith(prefix)]
 
 
 class WorkerProcess:

@@ -79,6 +79,7 @@ def child_main(cfg: dict[str, Any]) -> None:
         load("spy", "_sandbox_spy")
         load("watch", "_sandbox_watch")
         load("worker_errors", "_sandbox_worker_errors")
+        load("worker_ops", "_sandbox_worker_ops")
         worker = load("worker", "_sandbox_worker")
         hello = {"pid": os.getpid(), "protections": harden(cfg)}
         worker.run(cfg["chan_r"], cfg["chan_w"], cfg["src"], cfg["forbidden"], hello,

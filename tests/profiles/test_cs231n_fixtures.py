@@ -111,4 +111,5 @@ def test_catalog_is_large_enough():
 def test_every_submission_is_caught_as_recorded(graded):
     """Same (component, diagnosis) pairs per mutant as tests/golden/cs231n.json, and nothing
     failing for the correct ones: what a speed-up of the grader must never change."""
-    assert_matches_golden("cs231n", graded, sorted(graded))
+    # The handout's stub is no mutant: its own test above asserts the first-run report.
+    assert_matches_golden("cs231n", graded, sorted(name for name in graded if name != "stub"))

@@ -115,6 +115,8 @@ def test_old_assignment1_predict_is_graded(graded):
     assert [c["name"].split("::")[-1] for c in failed] == ["test_neural_net_predict"], describe(result)
     assert failed[0]["diagnoses"][0]["id"] == "shape-mismatch", describe(result)
     assert "predict" in failed[0]["message"], describe(result)
+    # The fix names the argmax over rows, not the generic "print the shapes".
+    assert "axis=1" in failed[0]["diagnoses"][0]["hint"], describe(result)
 
 
 def test_repository_root_with_several_assignments_names_each(tmp_path):

@@ -134,7 +134,13 @@ def test_neural_net_predict(cs231n, case):
     dims, params, X, _, reg = case
     net = build(cs231n, dims)
     net.set("params", {k: v.copy() for k, v in params.items()})
-    got = D.require_array(net.call("predict", X), (X.shape[0],), kinds="i",
+    got = net.call("predict", X)
+    if np.ndim(got) == 0 and got is not None:
+        # np.argmax(y_pred) with y_pred still None is 0: one value, whatever X is.
+        fail("shape-mismatch", f"{CLS}.predict(X) for X of shape {X.shape} returned one value "
+             f"({D.fmt(got)}), not one label per row; return np.argmax(scores, axis=1) of the "
+             "scores the network computes for X (an argmax over a variable still None is 0)")
+    got = D.require_array(got, (X.shape[0],), kinds="i",
                           what=f"{CLS}.predict(X) for X of shape {X.shape}")
     scores = reference(params, X, None, reg)
     want = np.argmax(scores, axis=1)

@@ -21,7 +21,7 @@ from grader.checks.blame import (blame_gradients, blame_producer, gradient_shape
                                  is_shape_error)
 from grader.checks.findings import (NEAR_MISS_CAUSES, SUMMARY_ENTRIES, SUMMARY_ROWS, SUMMARY_SHOWN,
                                     Guarded, array_summary, call_watched, mismatch, raise_first,
-                                    require_array, require_scalar, shape_errors)
+                                    require_array, require_numeric, require_scalar, shape_errors)
 from grader.checks.framework import CheckFailure, diagnosis
 from grader.checks.signatures.activations import (STABLE_DERIVATIVE, activation_backward_signature,
                                                   activation_overflow_signature,

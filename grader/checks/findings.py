@@ -24,24 +24,30 @@ def raise_first(found: Iterable[Diagnosis | None], *, message: str = "") -> None
             raise CheckFailure(d, message=message)
 
 
+def require_numeric(actual: object, *, what: str, shape: tuple[int, ...] | None = None) -> None:
+    """`actual` must be numeric: None, a `return NotImplemented` stub or a student object
+    each get their own words (`shape`, when known, is said in the fix)."""
+    wanted = "an array" if shape is None else f"an array of shape {tuple(shape)}"
+    if actual is None:
+        raise CheckFailure(diagnosis("shape-mismatch", f"{what} is None: the method must return "
+                                     f"(or set) {wanted}"))
+    # A student object stays in the worker; its own class name is what the student wrote.
+    kind = getattr(actual, "type_name", None) or type(actual).__name__
+    if kind == "NotImplementedType":
+        # MyTorch's handouts stub methods with `return NotImplemented`.
+        raise CheckFailure(diagnosis("missing-api", f"{what} is NotImplemented: the handout's stub "
+                                     f"is still there; return {wanted}"))
+    if not _numeric(actual):
+        raise CheckFailure(diagnosis("shape-mismatch", f"{what} is a {kind}, not a numeric {wanted[3:]}"))
+
+
 def require_array(actual: object, shape: tuple[int, ...], *, what: str, kinds: str = "f",
                   extra: Callable[[], Diagnosis | None] | None = None) -> np.ndarray:
     """`actual` must be an array of `shape` and dtype float64 (kinds="f") or integer ("i").
 
     `extra` is tried before the generic shape-mismatch (e.g. the bias-gradient signature).
     """
-    if actual is None:
-        raise CheckFailure(diagnosis("shape-mismatch", f"{what} is None: the method must return "
-                                     f"(or set) an array of shape {tuple(shape)}"))
-    # A student object stays in the worker; its own class name is what the student wrote.
-    kind = getattr(actual, "type_name", None) or type(actual).__name__
-    if kind == "NotImplementedType":
-        # MyTorch's handouts stub methods with `return NotImplemented`.
-        raise CheckFailure(diagnosis("missing-api", f"{what} is NotImplemented: the handout's stub "
-                                     f"is still there; return an array of shape {tuple(shape)}"))
-    if not _numeric(actual):
-        raise CheckFailure(diagnosis("shape-mismatch", f"{what} is a {kind}, "
-                                     f"not a numeric array of shape {tuple(shape)}"))
+    require_numeric(actual, what=what, shape=shape)
     arr = np.asarray(actual)
     if tuple(arr.shape) != tuple(shape):
         found = extra() if extra is not None else None

@@ -85,6 +85,8 @@ def expect_course_close(actual: object, expected: np.ndarray, *, what: str,
 
 def expect_unchanged(first: object, second: object, *, what: str, call: str) -> None:
     """A second identical call must return the same value (nothing cached was edited in place)."""
+    for value in (first, second):
+        D.require_numeric(value, what=f"{call}'s {what}")
     if not G.close(np.asarray(second, dtype=np.float64), np.asarray(first, dtype=np.float64)):
         raise D.mismatch("input-mutation", "", actual=second, expected=first,
                          found=D.repeat_mismatch(first, second, what=what, call=call))
@@ -92,6 +94,8 @@ def expect_unchanged(first: object, second: object, *, what: str, call: str) -> 
 
 def expect_overwritten(first: object, second: object, *, what: str, call: str) -> None:
     """A gradient attribute after a second identical backward equals the first (no +=)."""
+    for value in (first, second):
+        D.require_numeric(value, what=f"{call}'s {what}")
     if not G.close(np.asarray(second, dtype=np.float64), np.asarray(first, dtype=np.float64)):
         raise D.mismatch("stale-gradient", "", actual=second, expected=first, found=D.first(
             lambda: D.stale_gradient_signature(first, second, what=what),

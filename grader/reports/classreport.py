@@ -17,7 +17,7 @@ from grader.classstats import PROBLEM_STATUSES, ClassFigures, class_figures
 from grader.grading import report_file_name
 from grader.records import SubmissionRecord, load_records
 from grader.reports import plots
-from grader.reports._common import clean_line, points
+from grader.reports.sanitize import clean_line, points
 from grader.reports.html import _figure, e, hint, page
 
 HTML_NAME = "class.html"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.results import CheckResult, Diagnosis, Frame, GradingResult, NotAssignedPart
+from grader.results import CheckResult, GradingResult, NotAssignedPart
 
 FORMAT = "grader-submission-record/1"
 SUFFIX = ".record.json"
@@ -86,12 +86,7 @@ class SubmissionRecord:
 
 def result_from_dict(data: dict[str, Any]) -> GradingResult:
     """The inverse of ``GradingResult.to_dict`` (JSON-loaded)."""
-    checks = []
-    for raw in data.get("checks", []):
-        fields = dict(raw)
-        fields["diagnoses"] = [Diagnosis(**d) for d in fields.get("diagnoses", [])]
-        fields["frames"] = [Frame(**f) for f in fields.get("frames", [])]
-        checks.append(CheckResult(**fields))
+    checks = [CheckResult.from_dict(raw) for raw in data.get("checks", [])]
     return GradingResult(submission=str(data["submission"]), checks=checks,
                          execution_time_s=float(data.get("execution_time_s", 0.0)),
                          rubric=str(data.get("rubric", "")), seed=int(data.get("seed", 0)),

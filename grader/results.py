@@ -82,6 +82,14 @@ class CheckResult:
         """What a person reads as the check's name: its title, or its id if it has none."""
         return self.title or self.name
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CheckResult":
+        """The inverse of ``dataclasses.asdict`` (JSON-loaded)."""
+        fields = dict(data)
+        fields["diagnoses"] = [Diagnosis(**d) for d in fields.get("diagnoses", [])]
+        fields["frames"] = [Frame(**f) for f in fields.get("frames", [])]
+        return cls(**fields)
+
 
 @dataclass
 class NotAssignedPart:

@@ -126,6 +126,7 @@ def _load_data(rubric: Rubric, seed: int) -> Any:
 
 def _overrun_result(plugin: Any, result_so_far: Callable[[], GradingResult]) -> GradingResult:
     """The report of a run whose grader overran its limit: every unfinished check is not run."""
+    plugin.stop_partner()  # the second check session (grader.checks.shards)
     plugin.stop_sandbox()
     plugin.deadline_hit = plugin.deadline_hit or plugin.running or "the last check"
     plugin.mark_unfinished_not_run()

@@ -45,11 +45,11 @@ from grader.checks.framework import CheckFailure, NotAssigned
 from grader.checks.items import check_name, component_of, marker_text, name_of, title_of  # noqa: F401
 from grader.checks.outcomes import falsifying_example, student_frames, unreadable_student_value
 from grader.checks.seeds import DerandomizedSeeds
-from grader.checks.session import (CHECKS_DIR, HYPOTHESIS_CONSTANTS, UNUSED_PYTEST_PLUGINS,  # noqa: F401
-                                   _hypothesis_storage, checks_args, kept_seeds, load_grading_settings,
-                                   skip_database_key)
+from grader.checks.shards import PARTNER_GRACE_S, SHARDS, Partner, can_fork, shard_of, tick
+from grader.checks.session import (CHECKS_DIR, UNUSED_PYTEST_PLUGINS, checks_args,  # noqa: F401
+                                   grading_hypothesis, kept_seeds, load_grading_settings, skip_database_key)
 from grader.checks.student import Student
-from grader.checks.worker_start import WorkerLifecycle
+from grader.checks.worker_start import SANDBOX_FACTS, WorkerLifecycle, merge_sandbox_facts
 from grader.profiles import get_profile
 from grader.profiles.base import Release
 from grader.results import CheckResult, Diagnosis, NotAssignedPart
@@ -92,6 +92,13 @@ class GradingPlugin(WorkerLifecycle):
         self._start_failure: BaseException | None = None
         self._seeds = DerandomizedSeeds(kept_seeds())  # each check's examples, as derandomized
         self.grader_failure = ""
+        # Two sessions (grader.checks.shards): this one's half, the other half's checks, and
+        # the child's pipe for progress ticks (the child) or the child itself (the parent).
+        self.shards = 1
+        self.shard = 0
+        self.partner_checks: set[str] = set()
+        self._tick_fd: int | None = None
+        self._partner: Partner | None = None
 
     # -- fixtures -----------------------------------------------------------------
     @pytest.fixture(scope="session")
@@ -170,7 +177,13 @@ class GradingPlugin(WorkerLifecycle):
             if self._rubric.public_only and visibility_of(name, item_tags[0], self._rubric) != "visible":
                 continue
             kept.append((item, name, item_tags))
-        items[:] = [item for item, _, _ in kept]
+        if self.shards > 1:
+            training = self._rubric.training
+            halves = shard_of([item for item, _, _ in kept], [item_tags[0] for _, _, item_tags in kept],
+                              self.profile.training_cost * training.n_train * training.epochs / 1000,
+                              self.shards)
+            self.partner_checks = {name for (_, name, _), half in zip(kept, halves) if half != self.shard}
+        items[:] = [item for item, name, _ in kept if name not in self.partner_checks]
         for item in items:
             skip_database_key(item)
         # A check the graded release's own tests do test is not beyond the course there.
@@ -303,8 +316,53 @@ class GradingPlugin(WorkerLifecycle):
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         self.done.add(name_of(nodeid))
         self.running = ""
+        tick(self._tick_fd)
         if self.progress is not None:
-            self.progress.advance(1)
+            self.progress.advance(1 + (self._partner.new_ticks() if self._partner is not None else 0))
+
+    # -- the two sessions (grader.checks.shards) --------------------------------------
+    def run_as_child(self, tick_fd: int) -> dict[str, Any]:
+        """In the forked child: run the second half's session; its outcome, as plain JSON data."""
+        self.shard, self._tick_fd, self.progress = 1, tick_fd, None
+        code = pytest.main(checks_args(self.profile.checks_dir), plugins=[self])
+        self.close_sandbox()
+        mine = [name for name in self.results if name not in self.partner_checks]
+        return {"code": int(code), "grader_failure": self.grader_failure, "deadline_hit": self.deadline_hit,
+                "checks": [dataclasses.asdict(self.results[name]) for name in mine],
+                "credits": {name: self.credits[name] for name in mine if name in self.credits},
+                "report_data": self.report_data}
+
+    def merge_partner(self, outcome: dict[str, Any] | None, code: int) -> int:
+        """Take the child's outcome into this (the parent's) results; returns the run's pytest
+        code. A child that sent nothing costs its checks (not run past the deadline, else the
+        grader's own error), never the others."""
+        if outcome is None:
+            for name in sorted(self.partner_checks, key=list(self.results).index):
+                result = self.results[name]
+                if self.deadline is not None and time.monotonic() >= self.deadline:
+                    self._not_run(result)
+                else:
+                    result.status = "error"
+                    result.message = ("internal error in the grader (please report it): its second check "
+                                      "session ended without a result")
+                self.done.add(name)
+            return code
+        for raw in outcome.get("checks", []):
+            result = CheckResult.from_dict(raw)
+            if result.name in self.partner_checks:
+                self.results[result.name] = result
+                self.done.add(result.name)
+        self.credits.update({k: float(v) for k, v in outcome.get("credits", {}).items() if k in self.partner_checks})
+        merge_report_data(self.report_data, outcome.get("report_data", {}), list(self.results))
+        if outcome.get("deadline_hit") and (not self.deadline_hit or list(self.results).index(
+                outcome["deadline_hit"]) < list(self.results).index(self.deadline_hit)):
+            self.deadline_hit = outcome["deadline_hit"]
+        self.grader_failure = self.grader_failure or str(outcome.get("grader_failure") or "")
+        return worst_code(code, int(outcome.get("code", pytest.ExitCode.INTERNAL_ERROR)))
+
+    def stop_partner(self) -> None:
+        if self._partner is not None:
+            self._partner.kill()
 
     # -- the watchdog's view (runner._overrun_result, from another thread; stop_sandbox too) --
     def mark_unfinished_not_run(self) -> None:
@@ -331,14 +389,52 @@ class GradingPlugin(WorkerLifecycle):
 
 
 def run_checks(plugin: GradingPlugin) -> int:
-    """Run every check module of the profile in-process under `plugin`; returns pytest's exit code."""
+    """Run every check module of the profile under `plugin`, in two sessions (this process
+    and a forked child, grader.checks.shards); returns pytest's exit code."""
     started = time.perf_counter()
     try:
-        with _hypothesis_storage():
+        with grading_hypothesis():
+            if can_fork():
+                plugin.shards = SHARDS
+                plugin._partner = Partner.fork(plugin.run_as_child)
+                if plugin._partner is None:
+                    plugin.shards = 1
             code = pytest.main(checks_args(plugin.profile.checks_dir), plugins=[plugin])
+            if plugin._partner is not None:
+                plugin.close_sandbox()
+                until = None if plugin.deadline is None else plugin.deadline + PARTNER_GRACE_S
+                progress = plugin.progress
+                outcome = plugin._partner.outcome(until, progress.advance if progress is not None else _ignore)
+                code = plugin.merge_partner(outcome, code)
     finally:
         plugin.close_sandbox()
         gc.unfreeze()  # a process that grades many submissions frees each run's objects
     plugin.report_data.setdefault("checks_wall_time_s", round(time.perf_counter() - started, 3))
     return int(code)
 
+
+
+def _ignore(_: int) -> None:
+    pass
+
+
+def worst_code(a: int, b: int) -> int:
+    """The pytest exit code of two sessions together: an error wins, then a failed check
+    (1), then a passed one (0), then "no check selected" (5)."""
+    for code in (a, b):
+        if code not in (0, 1, 5):
+            return code
+    return 1 if 1 in (a, b) else 0 if 0 in (a, b) else 5
+
+
+def merge_report_data(mine: dict[str, Any], theirs: dict[str, Any], order: list[str]) -> None:
+    """The child's report data into the parent's: the sandbox's facts added up, a list of
+    facts (the conventions a session found) joined without repeats, anything else kept
+    from whichever half produced it (each training run's data comes from one half)."""
+    for key, value in theirs.items():
+        if key not in mine:
+            mine[key] = value
+        elif key in SANDBOX_FACTS:
+            mine[key] = merge_sandbox_facts(key, mine[key], value, order)
+        elif isinstance(mine[key], list) and isinstance(value, list):
+            mine[key] += [fact for fact in value if fact not in mine[key]]

@@ -65,13 +65,15 @@ class DerandomizedSeeds:
 
     def save(self) -> None:
         """Write the modules' files that gained a seed (whole files: a concurrent run reads
-        the old file or the new one)."""
+        the old file or the new one), with the seeds the file gained since it was read."""
         from grader.data.cache import atomic_writer
 
         for module in self._changed:
             file, seeds = self._by_module[module]
             if file is None:
                 continue
+            # What another run (or the other shard of this one) kept meanwhile stays kept.
+            seeds = {**self._read(module)[1], **seeds}
             try:
                 with atomic_writer(file) as out:
                     out.write(json.dumps(seeds, sort_keys=True).encode())

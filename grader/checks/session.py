@@ -11,7 +11,7 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -65,36 +65,58 @@ def checks_args(checks_dir: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def _hypothesis_storage() -> Iterator[None]:
-    """Hypothesis's own files (its charmap and constants caches) go to a temporary folder.
+def grading_hypothesis() -> Iterator[None]:
+    """Hypothesis as a grading run needs it: its files in a temporary folder, and examples
+    that depend on nothing but the check and its seed.
 
-    database=None is not enough: Hypothesis still creates `.hypothesis/` in the
-    current directory for its caches, which under `grader check .` is the
+    database=None is not enough to keep Hypothesis out of the current directory: it still
+    creates `.hypothesis/` there for its caches, which under `grader check .` is the
     student's homework folder. An explicit HYPOTHESIS_STORAGE_DIRECTORY is respected.
 
-    The constants cache (the literals Hypothesis reads from the source of the grader's
-    own modules, one file per source hash: the same source, the same file) is kept
-    between runs in the grader's cache folder: reading it back is ~0.25 s of CPU less
-    per run than parsing every module again. The run reads a copy, and new files are
-    published whole (atomic rename), so a concurrent run never reads half a file.
+    Hypothesis also draws ~5% of its values from the literals of "local" modules, those
+    loaded from outside site-packages (hypothesis.internal.conjecture.providers). Which
+    those are depends on where the grader is installed (a checkout or a wheel), on which
+    modules a check happened to import before another one ran, and on every edit of any
+    grader module: the same submission would meet other examples on another machine, in
+    another order of checks, or after an unrelated change. A grading run draws from
+    Hypothesis's global constants only, as from a wheel install (it also spares parsing
+    or reading back every module's literals, ~0.2 s per run).
     """
-    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
-        yield
-        return
-    with tempfile.TemporaryDirectory(prefix="grader-hypothesis-") as home:
-        kept = _kept_constants()
-        working = Path(home) / HYPOTHESIS_CONSTANTS
-        _copy_new_files(kept, working)
-        set_hypothesis_home_dir(home)
-        try:
+    restore = _without_local_constants()
+    try:
+        if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
             yield
-        finally:
-            set_hypothesis_home_dir(None)
-            _copy_new_files(working, kept, atomic=True)
+            return
+        with tempfile.TemporaryDirectory(prefix="grader-hypothesis-") as home:
+            set_hypothesis_home_dir(home)
+            try:
+                yield
+            finally:
+                set_hypothesis_home_dir(None)
+    finally:
+        restore()
 
 
-#: Hypothesis's folder for its constants cache (hypothesis.internal.constants_ast).
-HYPOTHESIS_CONSTANTS = "constants"
+def _without_local_constants() -> Callable[[], None]:
+    """Make Hypothesis see no local constants (see grading_hypothesis); returns the undo.
+    A Hypothesis without them (older than 6.131) needs nothing."""
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+    except ImportError:
+        return lambda: None
+    original = getattr(providers, "_get_local_constants", None)
+    if original is None:
+        return lambda: None
+    none = Constants()
+    providers._get_local_constants = lambda: none
+    # Pools already built from the local constants of an earlier session in this process.
+    providers.CONSTANTS_CACHE.cache.clear()
+
+    def restore() -> None:
+        providers._get_local_constants = original
+        providers.CONSTANTS_CACHE.cache.clear()
+    return restore
 
 
 def kept_seeds() -> Path:
@@ -102,30 +124,3 @@ def kept_seeds() -> Path:
     from grader.data.cache import cache_dir
 
     return cache_dir() / "hypothesis" / "seeds"
-
-
-def _kept_constants() -> Path:
-    from grader.data.cache import cache_dir
-
-    return cache_dir() / "hypothesis" / HYPOTHESIS_CONSTANTS
-
-
-def _copy_new_files(source: Path, dest: Path, *, atomic: bool = False) -> None:
-    """Copy the files of `source` that `dest` lacks (a cache: any OSError leaves it as it is)."""
-    from grader.data.cache import atomic_writer
-
-    try:
-        if not source.is_dir():
-            return
-        dest.mkdir(parents=True, exist_ok=True)
-        for file in source.iterdir():
-            target = dest / file.name
-            if file.name.startswith(".") or not file.is_file() or target.exists():
-                continue
-            if atomic:
-                with atomic_writer(target) as out:
-                    out.write(file.read_bytes())
-            else:
-                target.write_bytes(file.read_bytes())
-    except OSError:
-        pass

@@ -134,3 +134,23 @@ class WorkerLifecycle:
             self.report_data["student_output"] = {
                 "read_bytes": stats.read, "discarded_bytes": stats.discarded, "muted": stats.muted,
                 "discarded_by_check": dict(stats.by_context)}
+
+
+#: The report data `_record_sandbox_facts` writes (per session: see merge_sandbox_facts).
+SANDBOX_FACTS = ("blocked_functions", "student_output")
+
+
+def merge_sandbox_facts(key: str, mine: Any, theirs: Any, order: list[str]) -> Any:
+    """One report fact of two sessions' sandboxes (grader.checks.shards): the blocked
+    functions of both, in the order of the checks they were blocked in; the output read
+    and discarded, added up. `order`: every check's name, in the report's order."""
+    if key == "blocked_functions" and isinstance(mine, list) and isinstance(theirs, list):
+        position = {name: i for i, name in enumerate(order)}
+        return sorted(mine + theirs, key=lambda record: position.get(record.get("check"), len(order)))
+    if key == "student_output" and isinstance(mine, dict) and isinstance(theirs, dict):
+        return {"read_bytes": mine.get("read_bytes", 0) + theirs.get("read_bytes", 0),
+                "discarded_bytes": mine.get("discarded_bytes", 0) + theirs.get("discarded_bytes", 0),
+                "muted": bool(mine.get("muted")) or bool(theirs.get("muted")),
+                "discarded_by_check": {**mine.get("discarded_by_check", {}),
+                                       **theirs.get("discarded_by_check", {})}}
+    return mine

@@ -184,6 +184,10 @@ def to_gradescope(
     if view.reference_accuracy is not None:
         extra["reference_accuracy"] = round(view.reference_accuracy, 4)
     extra["top_diagnoses"] = [d.id for d, _ in view.top_diagnoses]
+    if isinstance(blocked := view.artifacts.get("blocked_functions"), list) and blocked:
+        # For the staff: each function that hung or spent its time budget, and the check where
+        # that was waited out (once in each of the run's check sessions, grader.checks.shards).
+        extra["blocked_functions"] = blocked
     if view.release:
         extra["release"] = {"name": view.release, "why": view.release_why}
     if view.not_assigned:

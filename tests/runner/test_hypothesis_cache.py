@@ -1,42 +1,70 @@
-"""Hypothesis's constants cache is kept between runs in the grader's cache folder (speed,
-issue 21), read through a private copy and published whole."""
+"""A grading run's Hypothesis: its files in a temporary folder, never the current one, and
+examples that do not depend on which of the grader's modules are loaded (issue 21: the
+same examples from a checkout, a wheel, and either shard of a run)."""
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.configuration import storage_directory
 
-from grader.checks import plugin
+from grader.checks import session
+
+
+def _draws() -> list[float]:
+    seen: list[float] = []
+
+    @settings(derandomize=True, database=None, max_examples=300, deadline=None)
+    @given(st.floats(allow_nan=False, allow_infinity=False))
+    def collect(x: float) -> None:
+        seen.append(x)
+
+    collect()
+    return seen
 
 
 @pytest.fixture
-def kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
+def literal_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A local module (outside site-packages) full of float literals Hypothesis would borrow."""
+    source = "\n".join(f"VALUE_{i} = {1234.5678 + i * 0.0625!r}" for i in range(40))
+    (tmp_path / "literal_rich_module.py").write_text(source + "\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield "literal_rich_module"
+    sys.modules.pop("literal_rich_module", None)
+
+
+def test_examples_do_not_depend_on_the_modules_loaded(literal_module: str) -> None:
+    with session.grading_hypothesis():
+        before = _draws()
+        importlib.import_module(literal_module)
+        after = _draws()
+    assert before == after
+    assert not {x for x in after if 1234 <= x <= 1237}
+
+
+def test_hypothesis_sees_its_local_constants_again_after_the_run(literal_module: str) -> None:
+    from hypothesis.internal.conjecture import providers
+
+    original = providers._get_local_constants
+    with session.grading_hypothesis():
+        assert providers._get_local_constants is not original
+        assert not providers._get_local_constants().floats
+    assert providers._get_local_constants is original
+
+
+def test_files_go_to_a_temporary_folder_removed_after_the_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
-    return tmp_path / "cache" / "hypothesis" / plugin.HYPOTHESIS_CONSTANTS
-
-
-def test_constants_written_in_a_run_are_there_in_the_next(kept: Path) -> None:
-    with plugin._hypothesis_storage():
-        working = storage_directory(plugin.HYPOTHESIS_CONSTANTS).path
-        assert working != kept and not working.exists()  # nothing kept yet
-        working.mkdir(parents=True)
-        (working / "0123abcd").write_text("[1, 2.5, 'x']")
-    assert (kept / "0123abcd").read_text() == "[1, 2.5, 'x']"
-    assert not working.exists()  # the run's own folder is gone
-    with plugin._hypothesis_storage():
-        again = storage_directory(plugin.HYPOTHESIS_CONSTANTS).path
-        assert again != kept and (again / "0123abcd").read_text() == "[1, 2.5, 'x']"
-
-
-def test_a_kept_file_is_never_rewritten_and_partial_files_are_not_published(kept: Path) -> None:
-    kept.mkdir(parents=True)
-    (kept / "0123abcd").write_text("[1]")
-    with plugin._hypothesis_storage():
-        working = storage_directory(plugin.HYPOTHESIS_CONSTANTS).path
-        (working / "0123abcd").write_text("[2]")
-        (working / ".scratch").write_text("[")
-    assert (kept / "0123abcd").read_text() == "[1]"
-    assert sorted(p.name for p in kept.iterdir()) == ["0123abcd"]
+    monkeypatch.chdir(tmp_path)
+    with session.grading_hypothesis():
+        home = storage_directory("charmap").path.parent
+        assert tmp_path not in home.parents
+        home.mkdir(parents=True, exist_ok=True)
+        assert home.is_dir()
+    assert not home.exists()
+    assert not (tmp_path / ".hypothesis").exists()

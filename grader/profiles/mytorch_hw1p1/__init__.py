@@ -55,4 +55,6 @@ PROFILE = Profile(
     # Checks of what no build of the course's autograder tests (|x| ~ 1e3, inputs edited in
     # place) are reported without costing points; the rubric's score_beyond_course prices them.
     beyond_course_points=False,
+    # The grader drives the course's training batch by batch: heavier than the default's.
+    training_cost=4.5,
 )

@@ -1,0 +1,224 @@
+"""Two check sessions on two cores: a grading run splits its checks into fixed halves.
+
+The grader's own process is the bottleneck of a run (Hypothesis, the comparisons, the
+channel): its sandbox worker idles most of the time. So `run_checks` forks once before
+pytest starts; parent and child each run a whole pytest session over their own half of
+the checks, each with its own sandbox worker, and the child sends its outcomes back.
+
+What stays as it was:
+- The halves are fixed by the checks alone (`shard_of`), never by the machine, the load
+  or the timing: the same submission gets the same report on one core or many.
+- A check's examples depend on the check and its seed only (Hypothesis is derandomized
+  and sees no local constants, grader.checks.session), so a check draws the same
+  examples in either half.
+- Checks that share state run in the same half: every check of a module with the same
+  parameters (a module's fixtures and a training recipe's memo are per module and per
+  recipe). What each half keeps for itself: the sandbox worker and its ledger (a function
+  that hangs is paid once per half, both halves waiting at once), the output budget.
+- Student code still runs only in the sandbox workers; the child is the grader's own
+  code, forked from the parent, and sends plain JSON (`CheckResult` fields), never pickles.
+- A child that dies or overruns costs its checks, never the run: they are reported as the
+  grader's own error (left out of the total) or as not run.
+
+`SHARDS` is the number of halves (1: no fork, one session; tests compare the two).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import sys
+import time
+from collections import defaultdict
+from typing import Any, Callable, Sequence
+
+import pytest
+
+#: Sessions a grading run is split into (see the module docstring).
+SHARDS = 2
+#: Components whose checks train a network.
+TRAINING_TAGS = frozenset({"training", "performance"})
+#: Seconds the parent waits for the child past the run's deadline (the child's last
+#: check is stopped at the deadline; then it closes its worker and reports).
+PARTNER_GRACE_S = 3.0
+_TICK = b"."  # the child finished a check (the parent's progress bar counts it)
+
+
+def group_of(item: pytest.Item) -> tuple[str, str]:
+    """Checks that share state: the same module, the same parameters."""
+    callspec = getattr(item, "callspec", None)
+    return str(getattr(item, "path", "")), callspec.id if callspec is not None else ""
+
+
+def shard_of(items: Sequence[pytest.Item], tags: Sequence[str], training_weight: float,
+             shards: int = SHARDS) -> list[int]:
+    """The half (0 .. shards-1) each of `items` runs in; `tags[i]`: item i's component.
+
+    A group (`group_of`) weighs one per check, plus `training_weight` when it trains (its
+    checks share one training run: the rubric's images x epochs / 1,000 times the profile's
+    `training_cost`). Groups are placed heaviest first on the lightest half (ties: the
+    lower half; equal weights: collection order). Depends on the collected checks and the
+    rubric only, never on timing."""
+    weights: dict[tuple[str, str], float] = defaultdict(float)
+    trains: set[tuple[str, str]] = set()
+    for item, tag in zip(items, tags):
+        group = group_of(item)
+        weights[group] += 1
+        if tag in TRAINING_TAGS:
+            trains.add(group)
+    for group in trains:
+        weights[group] += training_weight
+    order = {group: i for i, group in enumerate(weights)}  # first seen: collection order
+    load = [0.0] * shards
+    placed: dict[tuple[str, str], int] = {}
+    for group in sorted(weights, key=lambda g: (-weights[g], order[g])):
+        half = min(range(shards), key=lambda h: (load[h], h))
+        placed[group] = half
+        load[half] += weights[group]
+    return [placed[group_of(item)] for item in items]
+
+
+def can_fork() -> bool:
+    return SHARDS > 1 and hasattr(os, "fork")
+
+
+class Partner:
+    """The child session, seen from the parent: its progress ticks, then its outcome."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid = pid
+        self.fd = fd
+        self._buffer = bytearray()
+        self._ticks_seen = 0
+        self._eof = False
+
+    @classmethod
+    def fork(cls, child_main: Callable[[int], dict[str, Any]]) -> "Partner | None":
+        """Fork the child session; in the child `child_main(tick_fd)` runs (`tick(tick_fd)` per
+        finished check) and the dict it returns is sent back, and the child ends there (this
+        never returns in the child). None: fork failed, the parent runs every check itself."""
+        read_fd, write_fd = os.pipe()
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):
+                pass
+        parent = os.getpid()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            return None
+        if pid == 0:  # pragma: no cover  (the child; its outcome is what the tests check)
+            os.close(read_fd)
+            _child(parent, write_fd, child_main)
+        os.close(write_fd)
+        os.set_blocking(read_fd, False)
+        return cls(pid, read_fd)
+
+    def new_ticks(self) -> int:
+        """Checks the child finished since the last call (never blocks)."""
+        self._read_available()
+        return self._count_new_ticks()
+
+    def _count_new_ticks(self) -> int:
+        end = self._buffer.find(b"{")
+        ticks = (len(self._buffer) if end < 0 else end) - self._ticks_seen
+        self._ticks_seen += ticks
+        return ticks
+
+    def _read_available(self) -> None:
+        while not self._eof:
+            try:
+                chunk = os.read(self.fd, 1 << 16)
+            except BlockingIOError:
+                return
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self._eof = True
+                return
+            self._buffer += chunk
+
+    def outcome(self, until: float | None, on_ticks: Callable[[int], None]) -> dict[str, Any] | None:
+        """Wait for the child's outcome until time.monotonic() `until` (None: as long as it
+        takes); None when it died, sent something unreadable, or was killed at `until`."""
+        try:
+            while not self._eof:
+                self._read_available()
+                if ticks := self._count_new_ticks():
+                    on_ticks(ticks)
+                if self._eof:
+                    break
+                wait = None if until is None else until - time.monotonic()
+                if wait is not None and wait <= 0:
+                    self.kill()
+                    return None
+                select.select([self.fd], [], [], wait)
+        finally:
+            os.close(self.fd)
+        self._reap()
+        start = self._buffer.find(b"{")
+        if start < 0:
+            return None
+        try:
+            outcome = json.loads(bytes(self._buffer[start:]))
+        except ValueError:
+            return None
+        return outcome if isinstance(outcome, dict) else None
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def _reap(self) -> None:
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def tick(fd: int | None) -> None:
+    """In the child: one check finished."""
+    if fd is not None:
+        try:
+            os.write(fd, _TICK)
+        except OSError:
+            pass
+
+
+def _child(parent: int, fd: int, child_main: Callable[[int], dict[str, Any]]) -> None:  # pragma: no cover
+    """The child's whole life: run its session, send the outcome, end (never returns).
+
+    It dies with the parent (a parent killed by a time-out or the batch leaves no session
+    behind), prints nothing of its own (the parent owns the terminal), and ends with
+    os._exit: none of the parent's exit handlers, atexit or pytest's, runs twice."""
+    data = b""
+    try:
+        from grader.sandbox import hardening
+
+        hardening.prctl(hardening.PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:
+            os._exit(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+        outcome = child_main(fd)
+        data = json.dumps(outcome).encode()
+    except BaseException as exc:  # noqa: BLE001  (reported to the parent as data)
+        data = json.dumps({"grader_failure": f"the second check session failed: {type(exc).__name__}: {exc}",
+                           "code": int(pytest.ExitCode.INTERNAL_ERROR)}).encode()
+    finally:
+        try:
+            os.set_blocking(fd, True)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        except OSError:
+            pass
+        os._exit(0)

@@ -1,0 +1,136 @@
+"""Two check sessions (grader.checks.shards): the halves are fixed by the checks alone, a run
+in two sessions reports exactly what one session reports, and a second session that dies or
+hangs costs its own checks, never the run."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from grading_helpers import REPO, make_submission, reap_orphans, set_child_subreaper
+
+from grader.checks import plugin as grading_plugin
+from grader.checks import shards
+from grader.results import GradingResult
+from grader.rubric import load_rubric
+from grader.runner import grade
+
+
+def fake_item(module: str, param: str | None = None) -> Any:
+    return SimpleNamespace(path=Path(module),
+                           callspec=SimpleNamespace(id=param) if param is not None else None)
+
+
+def test_checks_that_share_state_run_in_the_same_half() -> None:
+    items = ([fake_item("test_a.py", p) for p in ("relu", "tanh") for _ in range(3)]
+             + [fake_item("test_b.py") for _ in range(5)] + [fake_item("test_c.py", "x")])
+    halves = shards.shard_of(items, ["a"] * len(items), training_weight=0.0)
+    by_group: dict[Any, set[int]] = {}
+    for item, half in zip(items, halves):
+        by_group.setdefault(shards.group_of(item), set()).add(half)
+    assert all(len(h) == 1 for h in by_group.values()), by_group
+    assert set(halves) == {0, 1}
+
+
+def test_the_halves_are_balanced_and_a_training_group_weighs_its_run() -> None:
+    items = [fake_item("test_training.py") for _ in range(4)] + [fake_item(f"test_{i}.py") for i in range(8)]
+    tags = ["training"] * 4 + ["linear"] * 8
+    light = shards.shard_of(items, tags, training_weight=0.0)
+    heavy = shards.shard_of(items, tags, training_weight=20.0)
+    # Without a run to weigh, 4 + 8 checks split 6 / 6; with it, the training half takes no other check.
+    assert sorted([light.count(0), light.count(1)]) == [6, 6]
+    training_half = heavy[0]
+    assert [h for h, t in zip(heavy, tags) if h == training_half] == [training_half] * 4
+    assert heavy == shards.shard_of(items, tags, training_weight=20.0)  # fixed: no timing involved
+
+
+def test_exit_codes_of_two_sessions() -> None:
+    worst = grading_plugin.worst_code
+    assert worst(0, 0) == 0 and worst(0, 1) == 1 and worst(5, 0) == 0 and worst(5, 5) == 5
+    assert worst(1, 3) == 3 and worst(4, 0) == 4
+
+
+def test_sandbox_facts_of_two_sessions_add_up() -> None:
+    mine = {"blocked_functions": [{"function": "f", "check": "c3"}],
+            "student_output": {"read_bytes": 10, "discarded_bytes": 4, "muted": False,
+                               "discarded_by_check": {"c3": 4}},
+            "conventions": ["dropout p keeps"]}
+    theirs = {"blocked_functions": [{"function": "f", "check": "c1"}],
+              "student_output": {"read_bytes": 5, "discarded_bytes": 1, "muted": True,
+                                 "discarded_by_check": {"c1": 1}},
+              "conventions": ["dropout p keeps"], "learning_curve": {"student": [1.0]}}
+    grading_plugin.merge_report_data(mine, theirs, ["c1", "c2", "c3"])
+    assert [r["check"] for r in mine["blocked_functions"]] == ["c1", "c3"]
+    assert mine["student_output"] == {"read_bytes": 15, "discarded_bytes": 5, "muted": True,
+                                      "discarded_by_check": {"c3": 4, "c1": 1}}
+    assert mine["conventions"] == ["dropout p keeps"]
+    assert mine["learning_curve"] == {"student": [1.0]}
+
+
+# -- whole runs ------------------------------------------------------------------------
+
+BUGS = {"layers.py": [("return np.where(self._mask, grad_out, 0.0)", "return grad_out")],
+        "losses.py": [("return float(-log_p[np.arange(n), self._y].mean())",
+                       "return float(-log_p[np.arange(n), self._y].sum())")]}
+#: Everything in a check's outcome except how long it took.
+TIMINGS = ("duration_s",)
+
+
+def outcome(result: GradingResult) -> list[dict[str, Any]]:
+    return [{k: v for k, v in dataclasses.asdict(c).items() if k not in TIMINGS} for c in result.checks]
+
+
+def graded(submission: Path, sessions: int, monkeypatch: pytest.MonkeyPatch, rubric: str = "selfcheck"
+           ) -> GradingResult:
+    monkeypatch.setattr(shards, "SHARDS", sessions)
+    return grade(submission, load_rubric(rubric))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("buggy", [False, True], ids=["reference", "two-bugs"])
+def test_two_sessions_report_what_one_session_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      buggy: bool) -> None:
+    submission = make_submission(tmp_path / "sub", BUGS) if buggy else REPO / "reference"
+    one, two = graded(submission, 1, monkeypatch), graded(submission, 2, monkeypatch)
+    assert outcome(one) == outcome(two)
+    timing_free = {k: v for k, v in one.artifacts.items() if not k.endswith("_s")}
+    assert timing_free == {k: v for k, v in two.artifacts.items() if not k.endswith("_s")}
+    assert (one.score < one.max_score) == buggy
+
+
+def test_a_second_session_that_dies_costs_only_its_own_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(grading_plugin.GradingPlugin, "run_as_child", lambda self, fd: os._exit(7))
+    result = graded(REPO / "reference", 2, monkeypatch)
+    errors = [c for c in result.checks if c.status == "error"]
+    passed = [c for c in result.checks if c.status == "passed"]
+    assert errors and passed and len(errors) + len(passed) == len(result.checks)
+    assert all("second check session ended without a result" in c.message and c.max_score == 0 for c in errors)
+
+
+def test_a_second_session_that_hangs_is_stopped_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    def hang(self: Any, fd: int) -> dict[str, Any]:
+        time.sleep(3600)
+        return {}
+
+    monkeypatch.setattr(grading_plugin.GradingPlugin, "run_as_child", hang)
+    monkeypatch.setattr(shards, "PARTNER_GRACE_S", 0.5)
+    rubric = load_rubric("selfcheck")
+    rubric = rubric.with_overrides(limits={**dataclasses.asdict(rubric.limits), "run_timeout_s": 20.0})
+    monkeypatch.setattr(shards, "SHARDS", 2)
+    was_subreaper = set_child_subreaper(True)
+    try:
+        result = grade(REPO / "reference", rubric)
+        deadline = time.monotonic() + 10  # a sandbox worker's own shutdown may take a moment
+        while (left := reap_orphans()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        set_child_subreaper(was_subreaper)
+    not_run = [c for c in result.checks if c.status == "failed"]
+    assert not_run and all(c.message.startswith("not run: the run's time limit") for c in not_run)
+    assert all(c.status in ("passed", "failed") for c in result.checks)
+    assert left == [], [Path(f"/proc/{pid}/cmdline").read_bytes()[:200] for pid in left]

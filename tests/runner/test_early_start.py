@@ -45,9 +45,15 @@ def test_the_worker_started_at_session_start_has_the_submission_imported(plugin:
 
 
 def test_a_worker_no_check_used_is_stopped_after_the_session(plugin: GradingPlugin) -> None:
+    plugin.shards = 2  # one worker launched for each check session (grader.checks.shards)
     plugin.pytest_sessionstart(None)  # type: ignore[arg-type]
+    sandboxes = [plugin._sandbox, *plugin._spares]
+    supervisors = [s._launched.proc.pid for s in sandboxes]  # type: ignore[union-attr]
+    assert len(supervisors) == 2 and all(alive(pid) for pid in supervisors)
     plugin.close_sandbox()
-    assert plugin._sandbox is None and plugin._starting is None
+    plugin.close_spares()
+    assert plugin._sandbox is None and plugin._spares == []
+    assert not any(alive(pid) for pid in supervisors)  # stopped and reaped, never greeted
     plugin.close_sandbox()  # twice (the student fixture closed it first): nothing left to do
 
 

@@ -116,3 +116,46 @@ def test_a_saturated_sigmoid_or_tanh_at_one_sample_is_not_failed_on_round_off():
         layer = cls()
         layer.forward(x)
         assert G.relative_error(layer.backward(v), numeric) <= G.NUMERIC_RTOL, cls.__name__
+
+
+def test_the_round_off_floor_still_catches_a_wrong_gradient_of_that_size():
+    # The floor is ~1e-8 here (the logits' size x 16 ulps / h): 10% of a 1e-6 gradient, a
+    # missing one-hot or a zero gradient are all far beyond it.
+    z, y = np.array([[-9.3, -8.3, 5.67]]), np.array([2])
+    numeric = G.numeric_vjp(logsumexp_cross_entropy(y), z, 1.0)
+    loss = ref_losses.SoftmaxCrossEntropy()
+    loss.forward(z, y)
+    right = loss.backward()
+    assert 2e-10 < numeric.roundoff < 1e-7  # above the error it measured, far below the gradient
+    for wrong in (1.1 * right, right + np.eye(3)[y], np.zeros_like(right)):
+        assert G.relative_error(wrong, numeric) > G.NUMERIC_RTOL
+
+
+def test_the_round_off_floor_is_far_below_a_well_scaled_gradient():
+    layer = ref_layers.Linear(4, 3, rng=np.random.default_rng(0))
+    x = RNG.uniform(-5, 5, (5, 4))
+    v = RNG.standard_normal((5, 3))
+    numeric = G.numeric_vjp(lambda x_: ref_layers.Linear.forward(layer, x_), x, v)
+    assert G.roundoff_scale(numeric) < 0.05 * G.max_abs(numeric)
+    layer.forward(x)
+    analytic = layer.backward(v)
+    # The scale is the gradient's own: the floor changes nothing.
+    assert G.relative_error(analytic, numeric) == G.relative_error(analytic, np.asarray(numeric))
+
+
+def test_only_the_measured_array_carries_the_floor():
+    z, y = np.array([[-9.3, -8.3, 5.67]]), np.array([2])
+    numeric = G.numeric_vjp(logsumexp_cross_entropy(y), z, 1.0)
+    assert numeric.roundoff > 0
+    for derived in (numeric * 1.0, numeric + 0.0, numeric[0], numeric.copy(), np.asarray(numeric)):
+        assert G.roundoff_scale(derived) == 0.0
+    assert type(numeric * 2.0) is np.ndarray
+
+
+def test_a_forward_that_is_not_finite_gives_no_floor():
+    x = np.array([[1.0, 2.0]])
+    with np.errstate(invalid="ignore"):
+        assert G.numeric_vjp(lambda x_: x_ * np.inf, x, np.ones((1, 2))).roundoff == 0.0
+    assert G.difference_roundoff(np.array([np.nan]), np.array([1.0]), 1.0, terms=1.0) == 0.0
+    # Shapes that do not broadcast are named by the comparison, not by the floor.
+    assert G.difference_roundoff(np.ones(3), np.ones(3), np.ones(2), terms=1.0) == 0.0

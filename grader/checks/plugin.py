@@ -44,7 +44,7 @@ from grader.checks.framework import CheckFailure, NotAssigned
 from grader.checks.items import check_name, component_of, marker_text, name_of, title_of  # noqa: F401
 from grader.checks.outcomes import falsifying_example, student_frames, unreadable_student_value
 from grader.checks.seeds import DerandomizedSeeds
-from grader.checks.shards import PARTNER_GRACE_S, SHARDS, Partner, can_fork, send_and_exit, shard_of, tick
+from grader.checks.shards import INTERNAL_ERROR, PARTNER_GRACE_S, Partner, send_and_exit, sessions, shard_of, tick
 from grader.checks.session import (CHECKS_DIR, UNUSED_PYTEST_PLUGINS, checks_args,  # noqa: F401
                                    grading_hypothesis, kept_seeds, load_grading_settings, skip_database_key)
 from grader.checks.student import Student
@@ -60,9 +60,12 @@ from grader.scoring import apply_score, max_points, visibility_of
 
 class GradingPlugin(WorkerLifecycle):
     def __init__(self, submission: Path, rubric: Rubric, seed: int, progress: Any = None, *,
-                 deadline: float | None = None, dataset: Any = None) -> None:
+                 deadline: float | None = None, dataset: Any = None,
+                 workers: list[Sandbox] | None = None) -> None:
         """`deadline`: time.monotonic() after which no check starts and no student code runs.
-        `dataset`: the training checks' data, loaded by the runner (None: loaded on first use)."""
+        `dataset`: the training checks' data, loaded by the runner (None: loaded on first use).
+        `workers`: sandboxes the runner launched already (worker_start.launch_workers), one per
+        check session; the plugin launches what is missing when the session starts."""
         self.submission = submission
         self._rubric = rubric
         self._seed = seed
@@ -88,6 +91,7 @@ class GradingPlugin(WorkerLifecycle):
         self.report_data: dict[str, Any] = {}
         self._sandbox: Sandbox | None = None
         self._spares: list[Sandbox] = []  # workers launched for the other check session
+        self._launched: list[Sandbox] = list(workers or [])
         self._started = False
         self._start_failure: BaseException | None = None
         self._seeds = DerandomizedSeeds(kept_seeds())  # each check's examples, as derandomized
@@ -416,13 +420,13 @@ def run_checks(plugin: GradingPlugin) -> int:
     started = time.perf_counter()
     try:
         with grading_hypothesis():
-            plugin.shards = SHARDS if can_fork() else 1
+            plugin.shards = sessions()
             try:
                 code: int = pytest.main(checks_args(plugin.profile.checks_dir), plugins=[plugin])
             except BaseException as exc:  # noqa: BLE001
                 if plugin.shard:  # the child never returns into the runner
                     send_and_exit(plugin.tick_fd, lambda: {"grader_failure": f"{type(exc).__name__}: {exc}",
-                                                           "code": int(pytest.ExitCode.INTERNAL_ERROR)})
+                                                           "code": INTERNAL_ERROR})
                 raise
             if plugin.shard:
                 send_and_exit(plugin.tick_fd, lambda: plugin.child_outcome(code))
@@ -437,6 +441,7 @@ def run_checks(plugin: GradingPlugin) -> int:
         plugin.stop_partner()  # only if its outcome never came (an error here)
         plugin.close_sandbox()
         plugin.close_spares()
+        plugin.close_launched()
         gc.unfreeze()  # a process that grades many submissions frees each run's objects
     plugin.report_data.setdefault("checks_wall_time_s", round(time.perf_counter() - started, 3))
     return int(code)

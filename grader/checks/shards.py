@@ -32,9 +32,10 @@ import signal
 import sys
 import time
 from collections import defaultdict
-from typing import Any, Callable, NoReturn, Sequence
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, Sequence
 
-import pytest
+if TYPE_CHECKING:  # the runner asks how many workers to launch before it imports pytest
+    import pytest
 
 #: Sessions a grading run is split into (see the module docstring).
 SHARDS = 2
@@ -44,6 +45,7 @@ TRAINING_TAGS = frozenset({"training", "performance"})
 #: check is stopped at the deadline; then it closes its worker and reports).
 PARTNER_GRACE_S = 3.0
 _TICK = b"."  # the child finished a check (the parent's progress bar counts it)
+INTERNAL_ERROR = 3  # pytest.ExitCode.INTERNAL_ERROR
 
 
 def group_of(item: pytest.Item) -> tuple[str, str]:
@@ -82,6 +84,11 @@ def shard_of(items: Sequence[pytest.Item], tags: Sequence[str], training_weight:
 
 def can_fork() -> bool:
     return SHARDS > 1 and hasattr(os, "fork")
+
+
+def sessions() -> int:
+    """How many check sessions a run has here (and so how many workers it launches)."""
+    return SHARDS if can_fork() else 1
 
 
 class Partner:
@@ -226,7 +233,7 @@ def send_and_exit(fd: int, outcome: Callable[[], dict[str, Any]]) -> NoReturn:  
         data = json.dumps(outcome()).encode()
     except BaseException as exc:  # noqa: BLE001  (reported to the parent as data)
         data = json.dumps({"grader_failure": f"the second check session failed: {type(exc).__name__}: {exc}",
-                           "code": int(pytest.ExitCode.INTERNAL_ERROR)}).encode()
+                           "code": INTERNAL_ERROR}).encode()
     try:
         os.set_blocking(fd, True)
         view = memoryview(data)

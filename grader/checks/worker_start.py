@@ -16,14 +16,46 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 from grader.sandbox import Limits, Sandbox, SandboxError, StudentFailure
 from grader.sandbox.errors import CallBlocked, RunDeadlineReached
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pytest itself is imported where it runs: launching workers needs none of it
+    import pytest
+
     from grader.profiles.base import Profile, Release
     from grader.rubric import Rubric
+
+
+def launch_workers(submission: Path, rubric: Rubric, count: int, deadline: float | None) -> list[Sandbox]:
+    """`count` sandbox workers for grading `submission` under `rubric`, launched now without
+    waiting: the runner calls this before it imports pytest and Hypothesis, so the workers'
+    own start-up (a Python with NumPy) runs meanwhile, on the other core."""
+    from grader.profiles import get_profile
+
+    profile = get_profile(rubric.profile)
+    release = profile.release_for(submission, rubric.release)
+    sandboxes = [new_sandbox(submission, rubric, profile, release, deadline) for _ in range(count)]
+    for sandbox in sandboxes:
+        sandbox.launch()
+    return sandboxes
+
+
+def new_sandbox(submission: Path, rubric: Rubric, profile: Profile, release: Release | None,
+                deadline: float | None) -> Sandbox:
+    """A Sandbox for `submission` with the rubric's limits and the profile's (and release's)
+    declarations for the course's own code."""
+    limits = rubric.limits
+    sandbox = Sandbox(submission, limits=Limits(
+        call_timeout_s=limits.call_timeout_s, import_timeout_s=limits.import_timeout_s,
+        function_budget_s=limits.function_budget_s, memory_mb=limits.memory_mb,
+        cpu_time_s=limits.cpu_time_s, output_limit_bytes=limits.output_limit_bytes,
+        output_budget_bytes=limits.output_budget_bytes),
+        forbidden_imports=tuple(rubric.forbidden_imports), packages=profile.packages,
+        provided_files=profile.provided_files,
+        handout_imports=profile.handout_imports + (release.handout_imports if release else ()),
+        numpy_compat=profile.numpy_compat)
+    sandbox.deadline = deadline
+    return sandbox
 
 
 class WorkerLifecycle:
@@ -40,14 +72,18 @@ class WorkerLifecycle:
     _rubric: Rubric
     _sandbox: Sandbox | None
     _spares: list[Sandbox]  # launched for the other check session (grader.checks.shards)
+    _launched: list[Sandbox]  # launched by the runner (launch_workers), not yet handed out
     _started: bool  # the first check has waited for the worker and imported the submission
     _start_failure: BaseException | None
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """Launch a worker for each check session now, without waiting: they start up while
-        this process collects. Nothing a check sees changes: the first check waits for its
-        session's worker and the submission's imports (`_started_sandbox`)."""
-        sandboxes = [self._new_sandbox() for _ in range(self.shards)]
+        """A worker for each check session, launched now without waiting unless the runner
+        launched them already (`launch_workers`): they start up while this process collects.
+        Nothing a check sees changes: the first check waits for its session's worker and the
+        submission's imports (`_started_sandbox`)."""
+        sandboxes, self._launched = self._launched[:self.shards], []
+        while len(sandboxes) < self.shards:
+            sandboxes.append(self._new_sandbox())
         for sandbox in sandboxes:
             sandbox.launch()
         self._sandbox, self._spares = sandboxes[0], sandboxes[1:]
@@ -63,19 +99,7 @@ class WorkerLifecycle:
         self._spares = []
 
     def _new_sandbox(self) -> Sandbox:
-        limits = self._rubric.limits
-        sandbox = Sandbox(self.submission, limits=Limits(
-            call_timeout_s=limits.call_timeout_s, import_timeout_s=limits.import_timeout_s,
-            function_budget_s=limits.function_budget_s, memory_mb=limits.memory_mb,
-            cpu_time_s=limits.cpu_time_s, output_limit_bytes=limits.output_limit_bytes,
-            output_budget_bytes=limits.output_budget_bytes),
-            forbidden_imports=tuple(self._rubric.forbidden_imports), packages=self.profile.packages,
-            provided_files=self.profile.provided_files,
-            handout_imports=self.profile.handout_imports + (
-                self.graded_release.handout_imports if self.graded_release else ()),
-            numpy_compat=self.profile.numpy_compat)
-        sandbox.deadline = self.deadline
-        return sandbox
+        return new_sandbox(self.submission, self._rubric, self.profile, self.graded_release, self.deadline)
 
     def _ensure_started(self) -> None:
         """Once, before the first check: wait for the worker, then import the submission; what
@@ -99,6 +123,8 @@ class WorkerLifecycle:
         if isinstance(failure, SandboxError):
             # Without a worker every check would wait out its own start time-out.
             self.grader_failure = f"the sandbox worker could not start: {failure}"
+            import pytest
+
             pytest.exit(self.grader_failure, returncode=pytest.ExitCode.INTERNAL_ERROR)
         if failure is not None:
             raise failure
@@ -111,6 +137,12 @@ class WorkerLifecycle:
         sandbox, self._sandbox = self._sandbox, None
         if sandbox is not None:
             self._record_sandbox_facts(sandbox)
+            sandbox.close()
+
+    def close_launched(self) -> None:
+        """Workers the runner launched that no session took (pytest never started one)."""
+        launched, self._launched = self._launched, []
+        for sandbox in launched:
             sandbox.close()
 
     def close_spares(self) -> None:

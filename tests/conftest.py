@@ -7,7 +7,9 @@ suite is reproducible on a clean clone; "dev" explores more examples
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 from hypothesis import settings
@@ -18,4 +20,8 @@ settings.load_profile("ci")
 
 # The user's own cache is never touched; subprocesses inherit the variable, so
 # the embedded subset is parsed once per test session, not once per grading run.
-os.environ.setdefault("GRADER_CACHE_DIR", tempfile.mkdtemp(prefix="grader-test-cache-"))
+# Created only when none is set (a nested pytest inherits its parent's), and removed when
+# the session that created it ends.
+if "GRADER_CACHE_DIR" not in os.environ:
+    os.environ["GRADER_CACHE_DIR"] = tempfile.mkdtemp(prefix="grader-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["GRADER_CACHE_DIR"], ignore_errors=True)

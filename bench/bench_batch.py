@@ -56,10 +56,12 @@ def build_copies(folder: Path, copies: int) -> int:
     return copies
 
 
-def tree_memory() -> tuple[int, int]:
-    """(RSS, PSS) bytes of this process and all its descendants, from /proc."""
+def tree_memory(root: int | None = None) -> tuple[int, int]:
+    """(RSS, PSS) bytes of process `root` (default: this one) and all its descendants, from
+    /proc. PSS counts a page shared by N processes (a fork's) as 1/N in each: the tree's real
+    use; RSS counts it in every process."""
     rss = pss = 0
-    todo = [os.getpid()]
+    todo = [os.getpid() if root is None else root]
     while todo:
         pid = todo.pop()
         try:

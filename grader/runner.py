@@ -64,9 +64,8 @@ def grade(submission: Path, rubric: Rubric, *, seed: int | None = None, progress
     still running `WATCHDOG_GRACE_S` after `limits.run_timeout_s`; it should
     write the reports and end the process (the main thread may be stuck).
     """
-    # Imported here so that `grader --help` and usage errors stay fast.
-    from grader.checks.plugin import GradingPlugin, run_checks
-    from grader.firstrun import first_run_artifact
+    from grader.checks.shards import sessions
+    from grader.checks.worker_start import launch_workers
 
     submission = Path(submission).resolve()
     validate_submission(submission, rubric)
@@ -76,8 +75,15 @@ def grade(submission: Path, rubric: Rubric, *, seed: int | None = None, progress
     origin = time.monotonic() if started_at is None else started_at
     deadline = origin + max(run_timeout - REPORT_RESERVE_S, run_timeout / 2)
     dataset = _load_data(rubric, seed)  # bad --data is exit 2 before any check runs
+    # The workers start up (a Python with NumPy each) while this process imports pytest and
+    # Hypothesis and collects the checks.
+    workers = launch_workers(submission, rubric, sessions(), deadline)
+    # Imported here so that `grader --help` and usage errors stay fast.
+    from grader.checks.plugin import GradingPlugin, run_checks
+    from grader.firstrun import first_run_artifact
+
     plugin = GradingPlugin(submission, rubric, seed, progress=progress, deadline=deadline,
-                           dataset=dataset)
+                           dataset=dataset, workers=workers)
 
     def result_so_far() -> GradingResult:
         return GradingResult(

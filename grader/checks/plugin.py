@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import threading
 import time
 import traceback
 from pathlib import Path
@@ -45,7 +44,7 @@ from grader.checks.framework import CheckFailure, NotAssigned
 from grader.checks.items import check_name, component_of, marker_text, name_of, title_of  # noqa: F401
 from grader.checks.outcomes import falsifying_example, student_frames, unreadable_student_value
 from grader.checks.seeds import DerandomizedSeeds
-from grader.checks.shards import PARTNER_GRACE_S, SHARDS, Partner, can_fork, shard_of, tick
+from grader.checks.shards import INTERNAL_ERROR, PARTNER_GRACE_S, Partner, send_and_exit, sessions, shard_of, tick
 from grader.checks.session import (CHECKS_DIR, UNUSED_PYTEST_PLUGINS, checks_args,  # noqa: F401
                                    grading_hypothesis, kept_seeds, load_grading_settings, skip_database_key)
 from grader.checks.student import Student
@@ -61,9 +60,12 @@ from grader.scoring import apply_score, max_points, visibility_of
 
 class GradingPlugin(WorkerLifecycle):
     def __init__(self, submission: Path, rubric: Rubric, seed: int, progress: Any = None, *,
-                 deadline: float | None = None, dataset: Any = None) -> None:
+                 deadline: float | None = None, dataset: Any = None,
+                 workers: list[Sandbox] | None = None) -> None:
         """`deadline`: time.monotonic() after which no check starts and no student code runs.
-        `dataset`: the training checks' data, loaded by the runner (None: loaded on first use)."""
+        `dataset`: the training checks' data, loaded by the runner (None: loaded on first use).
+        `workers`: sandboxes the runner launched already (worker_start.launch_workers), one per
+        check session; the plugin launches what is missing when the session starts."""
         self.submission = submission
         self._rubric = rubric
         self._seed = seed
@@ -88,7 +90,9 @@ class GradingPlugin(WorkerLifecycle):
         self.credits: dict[str, float] = {}
         self.report_data: dict[str, Any] = {}
         self._sandbox: Sandbox | None = None
-        self._starting: threading.Thread | None = None  # the worker's start (pytest_sessionstart)
+        self._spares: list[Sandbox] = []  # workers launched for the other check session
+        self._launched: list[Sandbox] = list(workers or [])
+        self._started = False
         self._start_failure: BaseException | None = None
         self._seeds = DerandomizedSeeds(kept_seeds())  # each check's examples, as derandomized
         self.grader_failure = ""
@@ -177,13 +181,7 @@ class GradingPlugin(WorkerLifecycle):
             if self._rubric.public_only and visibility_of(name, item_tags[0], self._rubric) != "visible":
                 continue
             kept.append((item, name, item_tags))
-        if self.shards > 1:
-            training = self._rubric.training
-            halves = shard_of([item for item, _, _ in kept], [item_tags[0] for _, _, item_tags in kept],
-                              self.profile.training_cost * training.n_train * training.epochs / 1000,
-                              self.shards)
-            self.partner_checks = {name for (_, name, _), half in zip(kept, halves) if half != self.shard}
-        items[:] = [item for item, name, _ in kept if name not in self.partner_checks]
+        items[:] = [item for item, _, _ in kept]
         for item in items:
             skip_database_key(item)
         # A check the graded release's own tests do test is not beyond the course there.
@@ -204,8 +202,29 @@ class GradingPlugin(WorkerLifecycle):
         self.not_assigned = [NotAssignedPart(component=tag, reason=why,
                                              points=priced[tag].points if tag in priced else 0.0)
                              for tag in unassigned]
+        self._split(kept, items)
         if self.progress is not None:
             self.progress.start(total=len(kept), description="checks")
+
+    def _split(self, kept: list[tuple[pytest.Item, str, list[str]]], items: list[pytest.Item]) -> None:
+        """Fork the second check session (grader.checks.shards) and keep this session's half
+        of `items`. Here, after collection: both sessions share what it imported and built; and
+        before the progress display starts its thread (fork wants no other thread)."""
+        if self.shards < 2:
+            return
+        training = self._rubric.training
+        halves = shard_of([item for item, _, _ in kept], [item_tags[0] for _, _, item_tags in kept],
+                          self.profile.training_cost * training.n_train * training.epochs / 1000, self.shards)
+        self._partner, tick_fd = Partner.fork()
+        if tick_fd is not None:  # the child: the second half, its own worker, no display
+            self.shard, self._tick_fd, self.progress = 1, tick_fd, None
+            self.adopt_spare()
+        elif self._partner is None:  # no fork: every check here
+            self.shards = 1
+            self.close_spares()
+            return
+        self.partner_checks = {name for (_, name, _), half in zip(kept, halves) if half != self.shard}
+        items[:] = [item for item, name, _ in kept if name not in self.partner_checks]
 
     def _scores_beyond(self, name: str) -> bool:
         """Whether the beyond-course check `name` earns its component's points: the rubric says
@@ -233,7 +252,7 @@ class GradingPlugin(WorkerLifecycle):
             return True  # handled: the check is not run
         self.running = name
         self._seeds.apply(item)
-        self._wait_for_start()  # the submission's imports keep their own context in the ledger
+        self._ensure_started()  # the submission's imports keep their own context in the ledger
         if self._sandbox is not None:
             self._sandbox.ledger.context = name
         return None
@@ -321,10 +340,8 @@ class GradingPlugin(WorkerLifecycle):
             self.progress.advance(1 + (self._partner.new_ticks() if self._partner is not None else 0))
 
     # -- the two sessions (grader.checks.shards) --------------------------------------
-    def run_as_child(self, tick_fd: int) -> dict[str, Any]:
-        """In the forked child: run the second half's session; its outcome, as plain JSON data."""
-        self.shard, self._tick_fd, self.progress = 1, tick_fd, None
-        code = pytest.main(checks_args(self.profile.checks_dir), plugins=[self])
+    def child_outcome(self, code: int) -> dict[str, Any]:
+        """In the forked child, once its session is over: its checks' outcome, as plain JSON data."""
         self.close_sandbox()
         mine = [name for name in self.results if name not in self.partner_checks]
         return {"code": int(code), "grader_failure": self.grader_failure, "deadline_hit": self.deadline_hit,
@@ -353,12 +370,21 @@ class GradingPlugin(WorkerLifecycle):
                 self.results[result.name] = result
                 self.done.add(result.name)
         self.credits.update({k: float(v) for k, v in outcome.get("credits", {}).items() if k in self.partner_checks})
-        merge_report_data(self.report_data, outcome.get("report_data", {}), list(self.results))
-        if outcome.get("deadline_hit") and (not self.deadline_hit or list(self.results).index(
-                outcome["deadline_hit"]) < list(self.results).index(self.deadline_hit)):
-            self.deadline_hit = outcome["deadline_hit"]
+        order = list(self.results)
+        merge_report_data(self.report_data, outcome.get("report_data", {}), order)
+        # The run's deadline was hit in the earlier of the two checks running then.
+        position = {name: i for i, name in enumerate(order)}
+        theirs = str(outcome.get("deadline_hit") or "")
+        if theirs and (not self.deadline_hit
+                       or position.get(theirs, len(order)) < position.get(self.deadline_hit, len(order))):
+            self.deadline_hit = theirs
         self.grader_failure = self.grader_failure or str(outcome.get("grader_failure") or "")
         return worst_code(code, int(outcome.get("code", pytest.ExitCode.INTERNAL_ERROR)))
+
+    @property
+    def tick_fd(self) -> int:
+        assert self._tick_fd is not None, "only the forked check session has the pipe"
+        return self._tick_fd
 
     def stop_partner(self) -> None:
         if self._partner is not None:
@@ -390,30 +416,35 @@ class GradingPlugin(WorkerLifecycle):
 
 def run_checks(plugin: GradingPlugin) -> int:
     """Run every check module of the profile under `plugin`, in two sessions (this process
-    and a forked child, grader.checks.shards); returns pytest's exit code."""
+    and a child it forks after collection, grader.checks.shards); returns pytest's exit code."""
     started = time.perf_counter()
     try:
         with grading_hypothesis():
-            if can_fork():
-                plugin.shards = SHARDS
-                plugin._partner = Partner.fork(plugin.run_as_child)
-                if plugin._partner is None:
-                    plugin.shards = 1
-            code = pytest.main(checks_args(plugin.profile.checks_dir), plugins=[plugin])
-            if plugin._partner is not None:
+            plugin.shards = sessions()
+            try:
+                code: int = pytest.main(checks_args(plugin.profile.checks_dir), plugins=[plugin])
+            except BaseException as exc:  # noqa: BLE001
+                if plugin.shard:  # the child never returns into the runner
+                    send_and_exit(plugin.tick_fd, lambda: {"grader_failure": f"{type(exc).__name__}: {exc}",
+                                                           "code": INTERNAL_ERROR})
+                raise
+            if plugin.shard:
+                send_and_exit(plugin.tick_fd, lambda: plugin.child_outcome(code))
+            partner = plugin._partner
+            if partner is not None:
                 plugin.close_sandbox()
                 until = None if plugin.deadline is None else plugin.deadline + PARTNER_GRACE_S
                 progress = plugin.progress
-                outcome = plugin._partner.outcome(until, progress.advance if progress is not None else _ignore)
+                outcome = partner.outcome(until, progress.advance if progress is not None else _ignore)
                 code = plugin.merge_partner(outcome, code)
     finally:
+        plugin.stop_partner()  # only if its outcome never came (an error here)
         plugin.close_sandbox()
+        plugin.close_spares()
+        plugin.close_launched()
         gc.unfreeze()  # a process that grades many submissions frees each run's objects
     plugin.report_data.setdefault("checks_wall_time_s", round(time.perf_counter() - started, 3))
     return int(code)
-
-
-
 def _ignore(_: int) -> None:
     pass
 

@@ -59,6 +59,10 @@ def checks_args(checks_dir: Path) -> list[str]:
             # No check uses a bare assert (a check fails with CheckFailure): importing them
             # without pytest's assertion rewriting saves parsing and compiling each module.
             "--assert=plain",
+            # Python-level capture only: fd capture redirects the process's stdout and stderr into
+            # one temporary file, which the forked second check session would share with this one
+            # (grader.checks.shards). No check prints; the sandbox captures the student's output.
+            "--capture=sys",
             # pytest's own plugins a grading run never uses. unraisableexception alone calls
             # gc.collect() five times at the end of the session (~0.5 s over Hypothesis's objects).
             *(arg for plugin in UNUSED_PYTEST_PLUGINS for arg in ("-p", f"no:{plugin}"))]

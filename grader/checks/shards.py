@@ -32,9 +32,10 @@ import signal
 import sys
 import time
 from collections import defaultdict
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, NoReturn, Sequence
 
-import pytest
+if TYPE_CHECKING:  # the runner asks how many workers to launch before it imports pytest
+    import pytest
 
 #: Sessions a grading run is split into (see the module docstring).
 SHARDS = 2
@@ -44,6 +45,7 @@ TRAINING_TAGS = frozenset({"training", "performance"})
 #: check is stopped at the deadline; then it closes its worker and reports).
 PARTNER_GRACE_S = 3.0
 _TICK = b"."  # the child finished a check (the parent's progress bar counts it)
+INTERNAL_ERROR = 3  # pytest.ExitCode.INTERNAL_ERROR
 
 
 def group_of(item: pytest.Item) -> tuple[str, str]:
@@ -84,6 +86,11 @@ def can_fork() -> bool:
     return SHARDS > 1 and hasattr(os, "fork")
 
 
+def sessions() -> int:
+    """How many check sessions a run has here (and so how many workers it launches)."""
+    return SHARDS if can_fork() else 1
+
+
 class Partner:
     """The child session, seen from the parent: its progress ticks, then its outcome."""
 
@@ -93,12 +100,13 @@ class Partner:
         self._buffer = bytearray()
         self._ticks_seen = 0
         self._eof = False
+        self._reaped = False
 
     @classmethod
-    def fork(cls, child_main: Callable[[int], dict[str, Any]]) -> "Partner | None":
-        """Fork the child session; in the child `child_main(tick_fd)` runs (`tick(tick_fd)` per
-        finished check) and the dict it returns is sent back, and the child ends there (this
-        never returns in the child). None: fork failed, the parent runs every check itself."""
+    def fork(cls) -> tuple["Partner | None", int | None]:
+        """Fork the second check session. Returns (the child, None) in the parent and (None, the
+        pipe to send ticks and the outcome on) in the child; (None, None) when fork failed: the
+        parent then runs every check itself. Call it with no other thread running."""
         read_fd, write_fd = os.pipe()
         for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
             try:
@@ -111,13 +119,14 @@ class Partner:
         except OSError:
             os.close(read_fd)
             os.close(write_fd)
-            return None
+            return None, None
         if pid == 0:  # pragma: no cover  (the child; its outcome is what the tests check)
             os.close(read_fd)
-            _child(parent, write_fd, child_main)
+            _become_child(parent, write_fd)
+            return None, write_fd
         os.close(write_fd)
         os.set_blocking(read_fd, False)
-        return cls(pid, read_fd)
+        return cls(pid, read_fd), None
 
     def new_ticks(self) -> int:
         """Checks the child finished since the last call (never blocks)."""
@@ -171,16 +180,23 @@ class Partner:
         return outcome if isinstance(outcome, dict) else None
 
     def kill(self) -> None:
+        """Kill and reap the child (nothing once reaped: its pid may be another's by then)."""
+        if self._reaped:
+            return
         try:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        self._reap()
 
     def _reap(self) -> None:
+        if self._reaped:
+            return
         try:
             os.waitpid(self.pid, 0)
         except ChildProcessError:
             pass
+        self._reaped = True
 
 
 def tick(fd: int | None) -> None:
@@ -192,13 +208,10 @@ def tick(fd: int | None) -> None:
             pass
 
 
-def _child(parent: int, fd: int, child_main: Callable[[int], dict[str, Any]]) -> None:  # pragma: no cover
-    """The child's whole life: run its session, send the outcome, end (never returns).
-
-    It dies with the parent (a parent killed by a time-out or the batch leaves no session
-    behind), prints nothing of its own (the parent owns the terminal), and ends with
-    os._exit: none of the parent's exit handlers, atexit or pytest's, runs twice."""
-    data = b""
+def _become_child(parent: int, fd: int) -> None:  # pragma: no cover
+    """Right after the fork, in the child: it dies with the parent (a parent killed by a
+    time-out or the batch leaves no session behind) and prints nothing of its own (the
+    parent owns the terminal)."""
     try:
         from grader.sandbox import hardening
 
@@ -208,17 +221,24 @@ def _child(parent: int, fd: int, child_main: Callable[[int], dict[str, Any]]) ->
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.close(devnull)
-        outcome = child_main(fd)
-        data = json.dumps(outcome).encode()
+    except BaseException:  # noqa: BLE001
+        os._exit(1)
+
+
+def send_and_exit(fd: int, outcome: Callable[[], dict[str, Any]]) -> NoReturn:  # pragma: no cover
+    """In the child, once its session is over: send `outcome()` (plain JSON) and end with
+    os._exit, so that none of the parent's code above the session (the runner, the CLI, exit
+    handlers) runs a second time. Whatever goes wrong is sent as the outcome's failure."""
+    try:
+        data = json.dumps(outcome()).encode()
     except BaseException as exc:  # noqa: BLE001  (reported to the parent as data)
         data = json.dumps({"grader_failure": f"the second check session failed: {type(exc).__name__}: {exc}",
-                           "code": int(pytest.ExitCode.INTERNAL_ERROR)}).encode()
-    finally:
-        try:
-            os.set_blocking(fd, True)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-        except OSError:
-            pass
-        os._exit(0)
+                           "code": INTERNAL_ERROR}).encode()
+    try:
+        os.set_blocking(fd, True)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except BaseException:  # noqa: BLE001
+        pass
+    os._exit(0)

@@ -1,30 +1,65 @@
 """The sandbox worker's life in one grading run: started early, used by the checks, closed.
 
 `WorkerLifecycle` is mixed into `grader.checks.plugin.GradingPlugin` (pytest finds its
-`pytest_sessionstart` hook on the plugin object): the worker starts on a thread while
-pytest collects the check modules, every check waits for that start to end, and the run
-closes the worker (`close_sandbox`) or the watchdog stops it (`stop_sandbox`). What the
-worker saw (blocked functions, discarded output) goes into the report data on the way out.
+`pytest_sessionstart` hook on the plugin object): the worker of each check session is
+launched when the session starts, so its start-up (a Python with NumPy) runs in its own
+process, on the other core, while this process collects the check modules; the first check
+then waits for it and imports the submission (`_started_sandbox`). No thread is involved,
+so the run may fork into its two check sessions after collection (grader.checks.shards):
+each adopts one launched worker. The run closes the workers (`close_sandbox`) or the
+watchdog stops them (`stop_sandbox`). What a worker saw (blocked functions, discarded
+output) goes into the report data on the way out.
 """
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import pytest
 
 from grader.sandbox import Limits, Sandbox, SandboxError, StudentFailure
 from grader.sandbox.errors import CallBlocked, RunDeadlineReached
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pytest itself is imported where it runs: launching workers needs none of it
+    import pytest
+
     from grader.profiles.base import Profile, Release
     from grader.rubric import Rubric
 
 
+def launch_workers(submission: Path, rubric: Rubric, count: int, deadline: float | None) -> list[Sandbox]:
+    """`count` sandbox workers for grading `submission` under `rubric`, launched now without
+    waiting: the runner calls this before it imports pytest and Hypothesis, so the workers'
+    own start-up (a Python with NumPy) runs meanwhile, on the other core."""
+    from grader.profiles import get_profile
+
+    profile = get_profile(rubric.profile)
+    release = profile.release_for(submission, rubric.release)
+    sandboxes = [new_sandbox(submission, rubric, profile, release, deadline) for _ in range(count)]
+    for sandbox in sandboxes:
+        sandbox.launch()
+    return sandboxes
+
+
+def new_sandbox(submission: Path, rubric: Rubric, profile: Profile, release: Release | None,
+                deadline: float | None) -> Sandbox:
+    """A Sandbox for `submission` with the rubric's limits and the profile's (and release's)
+    declarations for the course's own code."""
+    limits = rubric.limits
+    sandbox = Sandbox(submission, limits=Limits(
+        call_timeout_s=limits.call_timeout_s, import_timeout_s=limits.import_timeout_s,
+        function_budget_s=limits.function_budget_s, memory_mb=limits.memory_mb,
+        cpu_time_s=limits.cpu_time_s, output_limit_bytes=limits.output_limit_bytes,
+        output_budget_bytes=limits.output_budget_bytes),
+        forbidden_imports=tuple(rubric.forbidden_imports), packages=profile.packages,
+        provided_files=profile.provided_files,
+        handout_imports=profile.handout_imports + (release.handout_imports if release else ()),
+        numpy_compat=profile.numpy_compat)
+    sandbox.deadline = deadline
+    return sandbox
+
+
 class WorkerLifecycle:
-    """Starts, hands out and closes the plugin's sandbox worker (see the module docstring)."""
+    """Launches, hands out and closes the plugin's sandbox workers (see the module docstring)."""
 
     # Set by GradingPlugin.__init__.
     submission: Path
@@ -33,58 +68,63 @@ class WorkerLifecycle:
     graded_release: Release | None
     grader_failure: str
     report_data: dict[str, Any]
+    shards: int
     _rubric: Rubric
     _sandbox: Sandbox | None
-    _starting: threading.Thread | None  # the worker's start (pytest_sessionstart)
+    _spares: list[Sandbox]  # launched for the other check session (grader.checks.shards)
+    _launched: list[Sandbox]  # launched by the runner (launch_workers), not yet handed out
+    _started: bool  # the first check has waited for the worker and imported the submission
     _start_failure: BaseException | None
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """Start the worker on a thread now: its start-up (a Python with NumPy, then the
-        submission's imports) runs in the worker process, on the other core, while this
-        process imports and collects the check modules. Nothing a check sees changes: every
-        check waits for the start to end (`_started_sandbox`) before it runs."""
-        sandbox = self._new_sandbox()
-        self._sandbox = sandbox
-        self._starting = threading.Thread(target=self._start, args=(sandbox,), daemon=True,
-                                          name="grader-sandbox-start")
-        self._starting.start()
+        """A worker for each check session, launched now without waiting unless the runner
+        launched them already (`launch_workers`): they start up while this process collects.
+        Nothing a check sees changes: the first check waits for its session's worker and the
+        submission's imports (`_started_sandbox`)."""
+        sandboxes, self._launched = self._launched[:self.shards], []
+        while len(sandboxes) < self.shards:
+            sandboxes.append(self._new_sandbox())
+        for sandbox in sandboxes:
+            sandbox.launch()
+        self._sandbox, self._spares = sandboxes[0], sandboxes[1:]
+
+    def adopt_spare(self) -> None:
+        """In the forked check session: use the worker launched for it, and let go of the
+        parent's without stopping it."""
+        if self._sandbox is not None:
+            self._sandbox.forget()
+        self._sandbox = self._spares.pop(0) if self._spares else None
+        for sandbox in self._spares:
+            sandbox.forget()
+        self._spares = []
 
     def _new_sandbox(self) -> Sandbox:
-        limits = self._rubric.limits
-        sandbox = Sandbox(self.submission, limits=Limits(
-            call_timeout_s=limits.call_timeout_s, import_timeout_s=limits.import_timeout_s,
-            function_budget_s=limits.function_budget_s, memory_mb=limits.memory_mb,
-            cpu_time_s=limits.cpu_time_s, output_limit_bytes=limits.output_limit_bytes,
-            output_budget_bytes=limits.output_budget_bytes),
-            forbidden_imports=tuple(self._rubric.forbidden_imports), packages=self.profile.packages,
-            provided_files=self.profile.provided_files,
-            handout_imports=self.profile.handout_imports + (
-                self.graded_release.handout_imports if self.graded_release else ()),
-            numpy_compat=self.profile.numpy_compat)
-        sandbox.deadline = self.deadline
-        return sandbox
+        return new_sandbox(self.submission, self._rubric, self.profile, self.graded_release, self.deadline)
 
-    def _start(self, sandbox: Sandbox) -> None:
-        """The start thread: the worker, then the submission's imports; what it raised is kept
-        for `_started_sandbox` to raise in the check that needs the worker."""
+    def _ensure_started(self) -> None:
+        """Once, before the first check: wait for the worker, then import the submission; what
+        that raised is kept for `_started_sandbox` to raise in the check that needs the worker."""
+        if self._started:
+            return
+        self._started = True
+        sandbox = self._sandbox
+        if sandbox is None:
+            return
         try:
             sandbox.start()
             self._import_submission(sandbox)
-        except BaseException as exc:  # noqa: BLE001  (handed to the main thread, never lost)
+        except BaseException as exc:  # noqa: BLE001  (raised in the check, never lost)
             self._start_failure = exc
-
-    def _wait_for_start(self) -> None:
-        if self._starting is not None:
-            self._starting.join()
-            self._starting = None
 
     def _started_sandbox(self) -> Sandbox:
         """The worker once started, with the submission imported (or its failure remembered)."""
-        self._wait_for_start()
+        self._ensure_started()
         failure, self._start_failure = self._start_failure, None
         if isinstance(failure, SandboxError):
             # Without a worker every check would wait out its own start time-out.
             self.grader_failure = f"the sandbox worker could not start: {failure}"
+            import pytest
+
             pytest.exit(self.grader_failure, returncode=pytest.ExitCode.INTERNAL_ERROR)
         if failure is not None:
             raise failure
@@ -93,11 +133,23 @@ class WorkerLifecycle:
         return self._sandbox
 
     def close_sandbox(self) -> None:
-        """After the session: a worker started but never used by a check is stopped too."""
-        self._wait_for_start()
+        """After the session: a worker launched but never used by a check is stopped too."""
         sandbox, self._sandbox = self._sandbox, None
         if sandbox is not None:
             self._record_sandbox_facts(sandbox)
+            sandbox.close()
+
+    def close_launched(self) -> None:
+        """Workers the runner launched that no session took (pytest never started one)."""
+        launched, self._launched = self._launched, []
+        for sandbox in launched:
+            sandbox.close()
+
+    def close_spares(self) -> None:
+        """The workers launched for a check session this process did not fork (or whose
+        session has ended: its worker is stopped, if it still runs, and reaped here)."""
+        spares, self._spares = self._spares, []
+        for sandbox in spares:
             sandbox.close()
 
     def _import_submission(self, sandbox: Sandbox) -> None:
@@ -120,6 +172,8 @@ class WorkerLifecycle:
         if sandbox is not None:
             self._record_sandbox_facts(sandbox)
             sandbox.stop()
+        for spare in list(self._spares):
+            spare.stop()
 
     def _student_output(self) -> str:
         return self._sandbox.last_output if self._sandbox is not None else ""

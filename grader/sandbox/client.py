@@ -127,6 +127,7 @@ class Sandbox(RequestEngine):
                              "numpy_compat": tuple(numpy_compat)}
         self._lease: UidLease | None = None
         self._worker: WorkerProcess | None = None
+        self._launched: WorkerProcess | None = None  # started by launch(), not yet greeted
         self._generation = 0
         self._seq = 0
         self._free: list[int] = []
@@ -166,21 +167,31 @@ class Sandbox(RequestEngine):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def launch(self) -> None:
+        """Start a worker's process now without waiting for it: its start-up runs while the
+        caller does other work; `start` (or the first call) waits for it. A launch that fails
+        leaves nothing behind: `start` then tries again and raises what went wrong."""
+        if self._closed or self._worker is not None or self._launched is not None:
+            return
+        worker = self._new_worker()
+        try:
+            worker.launch()
+        except Exception:  # noqa: BLE001  (start() repeats it and raises)
+            worker.stop()
+            return
+        self._launched = worker
+
     def start(self) -> None:
         """Start a worker if none is running (calls do this by themselves)."""
         if self._closed:
             raise SandboxError("this Sandbox is closed")
         if self._worker is not None:
             return
-        if self._drop and self._lease is None:
-            self._lease = UidLease(self._want_uid)
-        config = WorkerConfig(
-            submission_dir=self.submission_dir, limits=self._base_limits,
-            forbidden=self.forbidden_imports, uid=self._lease.uid if self._lease else None,
-            network_isolation=self._network_isolation, hide=self._hide, packages=self._packages,
-            **self._course_code)
-        worker = WorkerProcess(config)
-        hello = worker.start()
+        worker, self._launched = self._launched, None
+        if worker is None:
+            worker = self._new_worker()
+            worker.launch()
+        hello = worker.greet()
         self._worker = worker
         self._generation += 1
         self._free = []
@@ -190,6 +201,23 @@ class Sandbox(RequestEngine):
         self.worker_history.append((worker.worker_pid, worker.tmp))
         self.protections = dict(hello.get("protections", {}))
         self.protections["subreaper"] = str(worker.started.get("subreaper", "unknown"))
+
+    def _new_worker(self) -> WorkerProcess:
+        if self._drop and self._lease is None:
+            self._lease = UidLease(self._want_uid)
+        return WorkerProcess(WorkerConfig(
+            submission_dir=self.submission_dir, limits=self._base_limits,
+            forbidden=self.forbidden_imports, uid=self._lease.uid if self._lease else None,
+            network_isolation=self._network_isolation, hide=self._hide, packages=self._packages,
+            **self._course_code))
+
+    def forget(self) -> None:
+        """Let go of this Sandbox's worker without stopping it, and close the Sandbox: in a
+        forked process the worker belongs to the other process, which uses and stops it
+        (grader.checks.shards)."""
+        self._worker = self._launched = None
+        self._lease = None
+        self._closed = True
 
     @property
     def worker_pid(self) -> int | None:
@@ -230,6 +258,9 @@ class Sandbox(RequestEngine):
 
     def _discard_worker(self) -> None:
         self._deferred = []  # they name objects of this worker, which go with it
+        launched, self._launched = self._launched, None
+        if launched is not None:
+            launched.stop()
         worker, self._worker = self._worker, None
         if worker is not None:
             self._generation += 1  # old handles are stale from now on

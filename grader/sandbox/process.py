@@ -73,6 +73,13 @@ class WorkerProcess:
     # ------------------------------------------------------------ start
 
     def start(self) -> dict[str, Any]:
+        """Start the worker and wait for its greeting (launch, then greet)."""
+        self.launch()
+        return self.greet()
+
+    def launch(self) -> None:
+        """Stage the submission and start the supervisor; returns without waiting (the worker's
+        own start-up, a Python with NumPy, runs meanwhile). `greet` waits for it."""
         cfg = self.config
         self.tmp = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
         src, home, tmpdir = self.tmp / "src", self.tmp / "home", self.tmp / "tmp"
@@ -117,6 +124,10 @@ class WorkerProcess:
                     "status": pipes["status"][0]}
         for fd in self.fds.values():
             os.set_blocking(fd, False)
+
+    def greet(self) -> dict[str, Any]:
+        """Wait for the launched worker's greeting; returns it (SandboxError: it did not start)."""
+        cfg = self.config
         try:
             payload = self.exchange([], cfg.limits.start_timeout_s, cfg.limits.output_limit_bytes)
             message = channel.decode(payload)

@@ -82,3 +82,80 @@ def test_numeric_vjp_each_asks_for_every_perturbed_input_at_once_in_numeric_vjps
     assert len(asked) == 1 and len(asked[0]) == 2 * x.size
     assert all(np.array_equal(a, b) for a, b in zip(asked[0], one_by_one))
     assert asked[0][0][0, 0] == x[0, 0] + G.EPS and asked[0][1][0, 0] == x[0, 0] - G.EPS
+
+
+# -- round-off: a correct gradient that is tiny next to the forward's terms --------------------
+def logsumexp_cross_entropy(y: np.ndarray):
+    """A correct cross-entropy as students write it: p = exp(z - logsumexp(z)), then -log p.
+    Its loss is ~1e-6 for a confident row, but it is computed from terms of the logits' size."""
+    def forward(z: np.ndarray) -> float:
+        m = z.max(axis=1, keepdims=True)
+        lse = m + np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+        p = np.exp(z - lse)
+        return float(np.mean(-np.log(p[np.arange(len(y)), y])))
+    return forward
+
+
+def test_a_confident_logsumexp_cross_entropy_is_not_failed_on_round_off():
+    # Seen: every gradient entry is ~1e-6, while the loss is computed as logsumexp (~5.67)
+    # minus z[y]: the finite differences carry ~2e-10 of round-off, 1e-4 of the gradient.
+    z, y = np.array([[-9.3, -8.3, 5.67]]), np.array([2])
+    numeric = G.numeric_vjp(logsumexp_cross_entropy(y), z, 1.0)
+    loss = ref_losses.SoftmaxCrossEntropy()
+    loss.forward(z, y)
+    assert G.relative_error(loss.backward(), numeric) <= G.NUMERIC_RTOL
+
+
+def test_a_saturated_sigmoid_or_tanh_at_one_sample_is_not_failed_on_round_off():
+    # Outputs ~1, derivatives ~1e-6 (sigmoid) and ~1e-8 (tanh): ulp(1) / EPS ~ 1e-10 of
+    # round-off is more than 1e-6 of the gradient.
+    v = np.array([[0.7, -0.3, 0.9]])
+    for cls, x in ((ref_layers.Sigmoid, np.array([[12.0, 13.5, 15.0]])),
+                   (ref_layers.Tanh, np.array([[9.0, 10.0, 11.0]]))):
+        numeric = G.numeric_vjp(lambda x_: cls().forward(x_), x, v)
+        layer = cls()
+        layer.forward(x)
+        assert G.relative_error(layer.backward(v), numeric) <= G.NUMERIC_RTOL, cls.__name__
+
+
+def test_the_round_off_floor_still_catches_a_wrong_gradient_of_that_size():
+    # The floor is ~1e-8 here (the logits' size x 16 ulps / h): 10% of a 1e-6 gradient, a
+    # missing one-hot or a zero gradient are all far beyond it.
+    z, y = np.array([[-9.3, -8.3, 5.67]]), np.array([2])
+    numeric = G.numeric_vjp(logsumexp_cross_entropy(y), z, 1.0)
+    loss = ref_losses.SoftmaxCrossEntropy()
+    loss.forward(z, y)
+    right = loss.backward()
+    assert 2e-10 < numeric.roundoff < 1e-7  # above the error it measured, far below the gradient
+    for wrong in (1.1 * right, right + np.eye(3)[y], np.zeros_like(right)):
+        assert G.relative_error(wrong, numeric) > G.NUMERIC_RTOL
+
+
+def test_the_round_off_floor_is_far_below_a_well_scaled_gradient():
+    layer = ref_layers.Linear(4, 3, rng=np.random.default_rng(0))
+    x = RNG.uniform(-5, 5, (5, 4))
+    v = RNG.standard_normal((5, 3))
+    numeric = G.numeric_vjp(lambda x_: ref_layers.Linear.forward(layer, x_), x, v)
+    assert G.roundoff_scale(numeric) < 0.05 * G.max_abs(numeric)
+    layer.forward(x)
+    analytic = layer.backward(v)
+    # The scale is the gradient's own: the floor changes nothing.
+    assert G.relative_error(analytic, numeric) == G.relative_error(analytic, np.asarray(numeric))
+
+
+def test_only_the_measured_array_carries_the_floor():
+    z, y = np.array([[-9.3, -8.3, 5.67]]), np.array([2])
+    numeric = G.numeric_vjp(logsumexp_cross_entropy(y), z, 1.0)
+    assert numeric.roundoff > 0
+    for derived in (numeric * 1.0, numeric + 0.0, numeric[0], numeric.copy(), np.asarray(numeric)):
+        assert G.roundoff_scale(derived) == 0.0
+    assert type(numeric * 2.0) is np.ndarray
+
+
+def test_a_forward_that_is_not_finite_gives_no_floor():
+    x = np.array([[1.0, 2.0]])
+    with np.errstate(invalid="ignore"):
+        assert G.numeric_vjp(lambda x_: x_ * np.inf, x, np.ones((1, 2))).roundoff == 0.0
+    assert G.difference_roundoff(np.array([np.nan]), np.array([1.0]), 1.0, terms=1.0) == 0.0
+    # Shapes that do not broadcast are named by the comparison, not by the floor.
+    assert G.difference_roundoff(np.ones(3), np.ones(3), np.ones(2), terms=1.0) == 0.0

@@ -104,7 +104,7 @@ def test_two_sessions_report_what_one_session_reports(tmp_path: Path, monkeypatc
 
 
 def test_a_second_session_that_dies_costs_only_its_own_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(grading_plugin.GradingPlugin, "run_as_child", lambda self, fd: os._exit(7))
+    monkeypatch.setattr(grading_plugin.GradingPlugin, "child_outcome", lambda self, code: os._exit(7))
     result = graded(REPO / "reference", 2, monkeypatch)
     errors = [c for c in result.checks if c.status == "error"]
     passed = [c for c in result.checks if c.status == "passed"]
@@ -113,11 +113,11 @@ def test_a_second_session_that_dies_costs_only_its_own_checks(monkeypatch: pytes
 
 
 def test_a_second_session_that_hangs_is_stopped_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
-    def hang(self: Any, fd: int) -> dict[str, Any]:
+    def hang(self: Any, code: int) -> dict[str, Any]:
         time.sleep(3600)
         return {}
 
-    monkeypatch.setattr(grading_plugin.GradingPlugin, "run_as_child", hang)
+    monkeypatch.setattr(grading_plugin.GradingPlugin, "child_outcome", hang)
     monkeypatch.setattr(shards, "PARTNER_GRACE_S", 0.5)
     rubric = load_rubric("selfcheck")
     rubric = rubric.with_overrides(limits={**dataclasses.asdict(rubric.limits), "run_timeout_s": 20.0})

@@ -45,9 +45,15 @@ def test_the_worker_started_at_session_start_has_the_submission_imported(plugin:
 
 
 def test_a_worker_no_check_used_is_stopped_after_the_session(plugin: GradingPlugin) -> None:
+    plugin.shards = 2  # one worker launched for each check session (grader.checks.shards)
     plugin.pytest_sessionstart(None)  # type: ignore[arg-type]
+    sandboxes = [plugin._sandbox, *plugin._spares]
+    supervisors = [s._launched.proc.pid for s in sandboxes]  # type: ignore[union-attr]
+    assert len(supervisors) == 2 and all(alive(pid) for pid in supervisors)
     plugin.close_sandbox()
-    assert plugin._sandbox is None and plugin._starting is None
+    plugin.close_spares()
+    assert plugin._sandbox is None and plugin._spares == []
+    assert not any(alive(pid) for pid in supervisors)  # stopped and reaped, never greeted
     plugin.close_sandbox()  # twice (the student fixture closed it first): nothing left to do
 
 
@@ -62,3 +68,46 @@ def test_a_worker_that_cannot_start_ends_the_run_as_a_grader_failure(plugin: Gra
         plugin._started_sandbox()
     assert plugin.grader_failure == "the sandbox worker could not start: simulated: no interpreter"
     plugin.close_sandbox()
+
+
+def test_workers_are_launched_before_pytest_is_imported(tmp_path: Path) -> None:
+    """The runner launches the workers first, so their start-up overlaps the grader's own
+    imports of pytest and Hypothesis: what it needs for that must not import them."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\n"
+             "from grader.checks.shards import sessions\n"
+             "from grader.checks.worker_start import launch_workers\n"
+             "heavy = sorted(m for m in ('pytest', 'hypothesis', '_pytest') if m in sys.modules)\n"
+             "assert not heavy, heavy\n"
+             "assert sessions() >= 1\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_runner_hands_its_launched_workers_to_the_sessions(monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader.checks import worker_start
+    from grader.runner import grade
+
+    launched: list[list[object]] = []
+    real = worker_start.launch_workers
+
+    def spy(*args: object, **kwargs: object) -> list[object]:
+        launched.append(real(*args, **kwargs))  # type: ignore[arg-type]
+        return launched[-1]
+
+    monkeypatch.setattr(worker_start, "launch_workers", spy)
+    started: list[int] = []
+    original_start = worker_start.Sandbox.start
+
+    def counting_start(self: object) -> None:
+        started.append(id(self))
+        original_start(self)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(worker_start.Sandbox, "start", counting_start)
+    result = grade(REFERENCE, load_rubric("selfcheck"))
+    assert result.score == result.max_score > 0
+    assert len(launched) == 1 and launched[0]
+    # The parent's worker is one the runner launched (the child's starts in the child).
+    assert started and started[0] in {id(s) for s in launched[0]}

@@ -192,8 +192,11 @@ def check_mlp_numerical(net: Structure, params, case: S.MLPCase, seed: int) -> N
         numeric = float(np.sum(v * (plus - minus)) / (2 * eps))
         analytic = sum(float(np.sum(dW * dW_dir) + np.sum(db * db_dir))
                        for (dW, db), (dW_dir, db_dir) in zip(grads, directions))
+        # The forward's terms: x times weights moved along the directions (G.difference_roundoff).
+        terms = max([G.max_abs(case.x)] + [G.max_abs(a) for pair in params for a in pair])
         scale = max(abs(numeric), abs(analytic),
-                    G.max_abs(np.concatenate([np.ravel(g) for pair in grads for g in pair])), 1e-8)
+                    G.max_abs(np.concatenate([np.ravel(g) for pair in grads for g in pair])), 1e-8,
+                    G.difference_roundoff(plus, minus, v, terms) / G.NUMERIC_RTOL)
         if abs(numeric - analytic) / scale > 1e-5:
             raise CheckFailure(diagnosis(
                 "wrong-gradient", "the dW/db that MLP.backward leaves in its Linear layers disagree "

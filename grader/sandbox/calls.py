@@ -52,7 +52,8 @@ class Call:
             # An argument from a call of this request's plan is filled in by the worker; one
             # from an earlier request is its value, as the grader received it.
             request["args"] = args = list(request["args"])
-            refs = [[position, index - first] for position, index in self.args_from if index >= first]
+            refs = [[position, index - first] for position, index in self.args_from
+                    if index >= first]
             for position, index in self.args_from:
                 if index < first:
                     args[position] = earlier[index]

@@ -59,7 +59,8 @@ def run_step(root: Path, before: list | None = None) -> tuple[list, float, int]:
     """(the net's params after its first step, that step's step's loss, SGD steps made during it); `before` gets the count of
     SGD steps made before it (the layout probe's) when the step raises."""
     params = init_params((784, 16, 10), 0)
-    (root / "mytorch/optim/sgd.py").write_text((root / "mytorch/optim/sgd.py").read_text() + COUNTED_STEP)
+    sgd = root / "mytorch/optim/sgd.py"
+    sgd.write_text(sgd.read_text() + COUNTED_STEP)
     with Sandbox(root, forbidden_imports=PROFILE.forbidden_imports, packages=True) as sb:
         net = StudentNet(MyTorch(Student(sb)), params, 0.1, 0.0)
         made = sb.call(SGD_MODULE, "steps_made")

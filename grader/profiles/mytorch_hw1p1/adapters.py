@@ -169,7 +169,8 @@ class LossFace:
         """dLdA in 3.0.x units, or (`native`) as the student's own Linear expects it."""
         return self._gradient(self.remote.call("backward"), native)
 
-    def forward_backward(self, A: np.ndarray, Y: np.ndarray, *, native: bool = False) -> tuple[float, np.ndarray]:
+    def forward_backward(self, A: np.ndarray, Y: np.ndarray, *,
+                         native: bool = False) -> tuple[float, np.ndarray]:
         """`(forward(A, Y), backward(native=native))` in one round trip (a lazy plan: backward
         needs nothing from the grader). The loss value is judged before backward's result is
         read, so a failure is the one the two calls made one after the other would raise."""

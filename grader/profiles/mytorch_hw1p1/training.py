@@ -18,7 +18,8 @@ import numpy as np
 from grader.checks import diagnose as D
 from grader.checks.framework import CheckFailure, diagnosis
 from grader.profiles.mytorch_hw1p1 import reference as R
-from grader.profiles.mytorch_hw1p1.adapters import LINEAR_SHAPES, backward_signature_failure, takes_no_argument
+from grader.profiles.mytorch_hw1p1.adapters import (LINEAR_SHAPES, backward_signature_failure,
+                                                     takes_no_argument)
 from grader.sandbox import StudentException
 
 

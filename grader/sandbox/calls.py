@@ -26,6 +26,7 @@ class Call:
     counted: bool | None = None
     on: int | None = None
     type_name: str = ""
+    args_from: tuple[tuple[int, int], ...] = ()  # (argument position, plan call index)
 
     def named_for(self, value: Any) -> "Call":
         """This call named after the object it is made on, as the worker named its class
@@ -40,14 +41,29 @@ class Call:
     def wire(self, earlier: list[Any], first: int) -> dict[str, Any]:
         """The request to send, in a plan whose first call is the plan's call `first`:
         `on` names a call of this request's plan, or the value of an earlier one."""
-        if self.on is None:
+        if self.on is None and not self.args_from:
             return self.request
         request = dict(self.request)
-        if self.on >= first:
+        if self.on is not None and self.on >= first:
             request["on"] = self.on - first
-        else:
+        elif self.on is not None:
             request["h"] = earlier[self.on]
+        if self.args_from:
+            # An argument from a call of this request's plan is filled in by the worker; one
+            # from an earlier request is its value, as the grader received it.
+            request["args"] = args = list(request["args"])
+            refs = [[position, index - first] for position, index in self.args_from
+                    if index >= first]
+            for position, index in self.args_from:
+                if index < first:
+                    args[position] = earlier[index]
+            if refs:
+                request["args_from"] = refs
         return request
+
+    def carrying(self, args_from: tuple[tuple[int, int], ...]) -> "Call":
+        """This call with the arguments at `args_from`'s positions taken from earlier calls."""
+        return dataclasses.replace(self, args_from=args_from) if args_from else self
 
 
 def new_call(module: str, cls: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any],

@@ -124,7 +124,7 @@ class RequestEngine:
                     self._abandon(worker, len(calls) - k, marker)
                     raise stop
             if call.request["op"] in _WATCHED_OPS:
-                self._last_call = (call.wire(done, len(done)) if call.on is not None and call.on < len(done)
+                self._last_call = (call.wire(done, len(done)) if call.on is not None or call.args_from
                                    else {key: value for key, value in wire[k].items()
                                          if key not in ("seq", "free", "mute", "before")}, call.what)
             value, since = self._receive(worker, parts if k == 0 else [], call, deferred if k == 0 else [],

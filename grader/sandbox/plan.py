@@ -8,7 +8,8 @@
 
     steps = sb.plan()
     lin = steps.new("layers", "Linear", 3, 5)        # a later step may be made on it
-    steps.method(lin, "forward", x)
+    out = steps.method(lin, "forward", x)
+    act = steps.method(relu, "forward", out)         # an argument may be an earlier step's value
     dx = steps.method(lin, "backward", g)
     dW = steps.get(lin, "dW")
     steps.run()
@@ -18,6 +19,8 @@ make, with the same name for hints and the ledger, the same limits and the same 
 the worker runs the steps back to back and answers each as it finishes, and the grader
 reads the answers one by one under each call's own time limit, so a step that fails raises
 exactly what it would raise alone, and the steps after it do not run (see client.py).
+A step given as a (positional) argument is passed on by the worker as the grader would have
+passed its value: through the channel both ways (arrays copied, objects as handles).
 Arrays are sent when the plan runs: do not change them in between.
 """
 
@@ -69,22 +72,38 @@ class Plan:
             return None, obj.type_name, obj.index
         return obj, obj.type_name, None
 
+    def _passed(self, args: tuple[Any, ...]) -> tuple[list[Any], tuple[tuple[int, int], ...]]:
+        """(the arguments to send, (position, step) of each that is an earlier step's value):
+        the worker passes that value on as the grader would have, without a round trip."""
+        sent, passed = list(args), []
+        for position, arg in enumerate(args):
+            if isinstance(arg, Step):
+                if arg.index >= len(self.calls) or self.steps[arg.index] is not arg:
+                    raise TypeError("an argument may only be the value of an earlier step of the same plan")
+                sent[position] = None
+                passed.append((position, arg.index))
+        return sent, tuple(passed)
+
     def new(self, module: str, cls: str, /, *args: Any, timeout_s: float | None = None,
             **kwargs: Any) -> Step:
-        return self._add(new_call(module, cls, args, kwargs, timeout_s), cls)
+        sent, passed = self._passed(args)
+        return self._add(new_call(module, cls, sent, kwargs, timeout_s).carrying(passed), cls)
 
     def call(self, module: str, func: str, /, *args: Any, timeout_s: float | None = None,
              **kwargs: Any) -> Step:
-        return self._add(function_call(module, func, args, kwargs, timeout_s))
+        sent, passed = self._passed(args)
+        return self._add(function_call(module, func, sent, kwargs, timeout_s).carrying(passed))
 
     def call_keep(self, module: str, func: str, /, *args: Any, keep: tuple[int, ...] = (1,),
                   timeout_s: float | None = None, **kwargs: Any) -> Step:
-        return self._add(keep_call(module, func, args, kwargs, keep, timeout_s))
+        sent, passed = self._passed(args)
+        return self._add(keep_call(module, func, sent, kwargs, keep, timeout_s).carrying(passed))
 
     def method(self, obj: RemoteObject | Step, name: str, /, *args: Any, timeout_s: float | None = None,
                **kwargs: Any) -> Step:
         h, type_name, on = self._target(obj)
-        return self._add(method_call(h, type_name, name, args, kwargs, timeout_s, on))
+        sent, passed = self._passed(args)
+        return self._add(method_call(h, type_name, name, sent, kwargs, timeout_s, on).carrying(passed))
 
     def get(self, obj: RemoteObject | Step, name: str, *default: Any,
             timeout_s: float | None = None) -> Step:

@@ -241,6 +241,22 @@ class Worker(StudentOps):
             raise _Usage("a plan needs a list of steps and a marker")
         return steps, mark.encode()
 
+    def fill_args(self, step: dict[str, Any], results: list[Any]) -> None:
+        """Put the values of earlier steps into `step`'s arguments ("args_from": [[position,
+        step], ...]), each as the grader would have sent it back: through the channel both
+        ways (its arrays copied, its objects as handles), so the step gets what it would get
+        were the grader passing the value on itself."""
+        args, refs = step.get("args"), step["args_from"]
+        if type(args) is not list or type(refs) is not list:
+            raise _Usage("args_from needs a list of arguments")
+        for ref in refs:
+            if (type(ref) is not list or len(ref) != 2 or any(type(i) is not int for i in ref)
+                    or not 0 <= ref[0] < len(args) or not 0 <= ref[1] < len(results)):
+                raise _Usage("args_from names an argument and an earlier step")
+            payload = bytearray().join(channel.encode(results[ref[1]], self.to_wire)[1:])
+            args[ref[0]] = channel.decode(payload, on_handle=self.lookup, on_rng=_default_rng,
+                                          copy_arrays=False)
+
     def run_plan(self, seq: Any, steps: list[Any], mark: bytes) -> None:
         """Run a plan's steps in order, answering each as it finishes; stop at the first failure."""
         results: list[Any] = []
@@ -254,6 +270,8 @@ class Worker(StudentOps):
                     if type(on) is not int or not 0 <= on < index:
                         raise _Usage("a step may only name the result of an earlier step")
                     step["h"] = results[on]
+                if "args_from" in step:
+                    self.fill_args(step, results)
                 result, mutated = self.perform(step)
             except BaseException as exc:  # the student's code may raise anything
                 reply = {"seq": seq, "step": index, "err": self.failure(exc, self.guard.take_attempts())}

@@ -200,3 +200,80 @@ def test_a_call_over_its_budget_stops_the_plan_and_the_worker_stays_in_step(sand
     assert info.value.failure.diagnosis == "too-slow"
     assert sb.ledger.records["Slow.nap()"].calls == 1  # the later ones are not charged
     assert slow.call("quick") == 2  # the worker's replies to the abandoned calls were read
+
+
+PASSING = '''
+import numpy as np
+
+
+class Layer:
+    def __init__(self):
+        self.out = None
+
+    def forward(self, x):
+        self.out = x * 2
+        return self.out  # the layer's own array: a caller that edits it must get a copy
+
+    def relu(self, x):
+        x[x < 0] = 0  # edits its argument in place
+        return x
+
+    def me(self):
+        return self
+'''
+
+
+@pytest.fixture
+def layers(sandbox, tmp_path):
+    (tmp_path / "layers.py").write_text(PASSING)
+    return sandbox(tmp_path)
+
+
+def test_a_step_passed_as_an_argument_is_its_value_as_the_grader_would_pass_it(layers):
+    layer = layers.new("layers", "Layer")
+    seq = layers._seq
+    plan = layers.plan()
+    out = plan.method(layer, "forward", np.array([-1.0, 2.0]))
+    relu = plan.method(layer, "relu", out)
+    kept = plan.get(layer, "out")
+    again = plan.method(layer, "forward", relu)
+    plan.run()
+    assert layers._seq == seq + 1  # one round trip
+    np.testing.assert_array_equal(relu.value, [0.0, 4.0])
+    # relu edited a copy, as it would a value the grader sent: the layer's array is untouched.
+    np.testing.assert_array_equal(kept.value, [-2.0, 4.0])
+    np.testing.assert_array_equal(again.value, [0.0, 8.0])
+    assert layers.last_mutated == (0,)  # relu's edit of its argument is seen, as for any argument
+    assert layers.ledger.records["Layer.forward()"].calls == 2
+
+
+def test_a_step_passed_on_from_an_earlier_request_is_the_value_received(layers):
+    """A plan split in two (the first call imports the module first) passes the value itself."""
+    plan = layers.plan()
+    made = plan.new("layers", "Layer")
+    out = plan.method(made, "forward", np.ones(2))
+    twice = plan.method(made, "forward", out)
+    plan.run()
+    np.testing.assert_array_equal(twice.value, [4.0, 4.0])
+
+
+def test_a_failure_before_a_passed_value_stops_the_plan_there(layers):
+    layer = layers.new("layers", "Layer")
+    plan = layers.plan()
+    out = plan.method(layer, "forward", "text")  # str * 2 is fine: "texttext"
+    bad = plan.method(layer, "relu", out)        # "texttext" < 0: TypeError
+    never = plan.method(layer, "forward", bad)
+    plan.run(lazy=True)
+    assert out.value == "texttext"
+    with pytest.raises(StudentException, match="TypeError"):
+        bad.value
+    with pytest.raises(StudentException, match="TypeError"):
+        never.value
+    assert layers.ledger.records["Layer.forward()"].calls == 1
+
+
+def test_only_an_earlier_step_of_the_same_plan_may_be_passed(layers):
+    layer = layers.new("layers", "Layer")
+    other = layers.plan().method(layer, "me")
+    with pytest.raises(TypeError, match="earlier step of the same plan"):
+        layers.plan().method(layer, "forward", other)

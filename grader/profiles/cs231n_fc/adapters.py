@@ -66,6 +66,23 @@ class CS231n:
             fail("missing-api", f"{name} must return {what}, got {D.fmt(result)}")
         return result[0], result[1]
 
+    def pairs(self, name: str, arguments: list[tuple[Any, ...]], *, module: str = LAYERS, what: str,
+              keep_second: bool = False) -> list[tuple[Any, Any]]:
+        """`[pair(name, *args, ...) for args in arguments]` in one round trip (a plan): each
+        result judged in order as `pair` judges it, so the first that is not a pair is named
+        as before; a call that raises is raised where its result would be judged (lazy)."""
+        plan = self.sandbox.plan()
+        steps = [plan.call_keep(module, name, *args, keep=(1,)) if keep_second
+                 else plan.call(module, name, *args) for args in arguments]
+        plan.run(lazy=True)
+        out = []
+        for step in steps:
+            result = step.value
+            if type(result) is not list or len(result) != 2:
+                fail("missing-api", f"{name} must return {what}, got {D.fmt(result)}")
+            out.append((result[0], result[1]))
+        return out
+
     def triple(self, name: str, dout: np.ndarray, cache: Any) -> list[Any]:
         """A backward documented to return (dx, dw, db) (or dx, dgamma, dbeta)."""
         result = self.sandbox.call(LAYERS, name, dout, cache)

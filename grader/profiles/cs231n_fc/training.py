@@ -134,13 +134,15 @@ class StudentNet:
             if problem:
                 raise StudentException(f"{problem}. Fix FullyConnectedNet.loss (its backward pass).",
                                        exc_type="", diagnosis="shape-mismatch")
-        for k in list(self.current):
-            # The config (velocity, cache, m, v: each as large as the weights) only ever goes
-            # back to the rule: it stays in the worker, halving each step's traffic.
-            self.current[k], self.configs[k] = self.cs231n.pair(
-                self.rule, self.current[k], grads[k], self.configs[k], module=MODULES["optim"],
-                what="(next_w, config)", keep_second=True)
-            self.current[k] = np.asarray(self.current[k], dtype=np.float64)
+        # Every parameter's rule call in one round trip. The config (velocity, cache, m, v:
+        # each as large as the weights) only ever goes back to the rule: it stays in the
+        # worker, halving each step's traffic.
+        keys = list(self.current)
+        updated = self.cs231n.pairs(
+            self.rule, [(self.current[k], grads[k], self.configs[k]) for k in keys],
+            module=MODULES["optim"], what="(next_w, config)", keep_second=True)
+        for k, (next_w, config) in zip(keys, updated):
+            self.current[k], self.configs[k] = np.asarray(next_w, dtype=np.float64), config
         self._traced_last = tracing and isinstance(grads, dict)
         if self._traced_last:
             self.trace.append((before, {k: np.asarray(grads[k], dtype=np.float64) for k in before},

@@ -167,7 +167,22 @@ class LossFace:
 
     def backward(self, *, native: bool = False) -> np.ndarray:
         """dLdA in 3.0.x units, or (`native`) as the student's own Linear expects it."""
-        grad = self.remote.call("backward")
+        return self._gradient(self.remote.call("backward"), native)
+
+    def forward_backward(self, A: np.ndarray, Y: np.ndarray, *,
+                         native: bool = False) -> tuple[float, np.ndarray]:
+        """`(forward(A, Y), backward(native=native))` in one round trip (a lazy plan: backward
+        needs nothing from the grader). The loss value is judged before backward's result is
+        read, so a failure is the one the two calls made one after the other would raise."""
+        self.batch = A.shape[0]
+        plan = self.remote.plan()
+        value = plan.method(self.remote, "forward", A, Y)
+        grad = plan.method(self.remote, "backward")
+        plan.run(lazy=True)
+        loss = self._value(value.value, False)
+        return loss, self._gradient(grad.value, native)
+
+    def _gradient(self, grad: np.ndarray, native: bool) -> np.ndarray:
         if self.legacy and not native:
             return V2.loss_gradient(self.name, grad, self.batch, early=self.early)
         return grad

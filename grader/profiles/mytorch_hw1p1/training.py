@@ -18,6 +18,8 @@ import numpy as np
 from grader.checks import diagnose as D
 from grader.checks.framework import CheckFailure, diagnosis
 from grader.profiles.mytorch_hw1p1 import reference as R
+from grader.profiles.mytorch_hw1p1.adapters import (LINEAR_SHAPES, backward_signature_failure,
+                                                     takes_no_argument)
 from grader.sandbox import StudentException
 
 
@@ -50,7 +52,8 @@ class LocalNet:
 
 
 class StudentNet:
-    """The student's parts in the worker, driven call by call (9 round trips a step)."""
+    """The student's parts in the worker, driven call by call by the grader (2 round trips a
+    step, see _step)."""
 
     def __init__(self, mytorch: Any, params: R.Params, lr: float, momentum: float) -> None:
         sizes = [params[0][0].shape[0]] + [W.shape[1] for W, _ in params]
@@ -96,13 +99,68 @@ class StudentNet:
         return None
 
     def _step(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """One step in two round trips (3.0.x): the forward pass and the loss, then the loss's
+        gradient, the backward pass and SGD.step, each a plan whose calls pass their values
+        on as the grader did (plan.py). The loss value is judged between the two, as before;
+        nothing else is judged between calls, and each value is read in the old order under
+        the old translation, so a failure is the one the calls one by one raised."""
+        if self.relu.legacy:
+            return self._step_by_calls(X, Y)
+        first, second, relu, loss = self.linears[0], self.linears[1], self.relu.remote, self.loss
+        plan = first.handle.plan()
+        Z1 = plan.method(first.handle, "forward", X)
+        A1 = plan.method(relu, "forward", Z1)
+        Z2 = plan.method(second.handle, "forward", A1)
+        value = plan.method(loss.remote, "forward", Z2, Y)
+        plan.run(lazy=True)
+        with D.shape_errors("Linear.forward", LINEAR_SHAPES):
+            _ = Z1.value  # its failure, if it failed, as the call alone raised it
+        _ = A1.value
+        with D.shape_errors("Linear.forward", LINEAR_SHAPES):
+            loss.batch = Z2.value.shape[0]
+        judged = loss._value(value.value, False)
+
+        plan = first.handle.plan()
+        dLdA2 = plan.method(loss.remote, "backward")  # as the student's own Linear expects it
+        dLdA1 = plan.method(second.handle, "backward", dLdA2)
+        dLdZ1 = plan.method(relu, "backward", dLdA1)
+        backward = plan.method(first.handle, "backward", dLdZ1)
+        stepped = plan.method(self.optimizer, "step")
+        plan.run(lazy=True)
+        _ = dLdA2.value
+        with D.shape_errors("Linear.backward", LINEAR_SHAPES):
+            _ = dLdA1.value
+        try:
+            _ = dLdZ1.value
+        except StudentException as exc:
+            if takes_no_argument(exc):
+                raise backward_signature_failure(self.relu.name) from None
+            raise
+        self._judge_step(backward, stepped)
+        return float(judged)
+
+    def _step_by_calls(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """2.0.x: the activation's backward is adapted call by call (v2_adapters.py)."""
         first, second = self.linears
         logits = second.forward(self.relu.forward(first.forward(X)))
-        loss = self.loss.forward(logits, Y)
         # The loss's gradient as the student's own Linear expects it (2.0.x: no 1/N).
-        first.backward(self.relu.backward(second.backward(self.loss.backward(native=True))))
+        loss, dLdA2 = self.loss.forward_backward(logits, Y, native=True)
+        dLdZ1 = self.relu.backward(second.backward(dLdA2))
+        # The first Linear's backward and SGD.step in one round trip: nothing between them is
+        # judged (backward's dLdA0 is not used), so the failures are those of two calls.
+        plan = first.handle.plan()
+        backward = plan.method(first.handle, "backward", dLdZ1)
+        stepped = plan.method(self.optimizer, "step")
+        plan.run(lazy=True)
+        self._judge_step(backward, stepped)
+        return float(loss)
+
+    def _judge_step(self, backward: Any, stepped: Any) -> None:
+        """The first Linear's backward, then SGD.step (steps of a lazy plan), judged in order."""
+        with D.shape_errors("Linear.backward", LINEAR_SHAPES):
+            _ = backward.value
         try:
-            self.optimizer.call("step")
+            _ = stepped.value
         except StudentException as exc:
             # SGD tripping over a gradient of the wrong shape: blame Linear.backward, not SGD.
             blamed = D.blame_gradients(exc, [face.handle for face in self.linears],
@@ -110,7 +168,6 @@ class StudentNet:
             if blamed is None:
                 raise
             raise blamed from exc
-        return float(loss)
 
     def params(self) -> R.Params:
         return [face.params() for face in self.linears]

@@ -1,0 +1,93 @@
+"""A CS231n training step sends every parameter's update-rule call in one request
+(CS231n.pairs); its failures must be the ones the calls made one by one would raise: the
+first parameter whose result is not a pair is named, a rule that raises is reported as its
+own call, and nothing after the failing call runs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from grader.checks.framework import CheckFailure
+from grader.profiles import get_profile
+from grader.profiles.cs231n_fc.adapters import CS231n
+from grader.profiles.cs231n_fc.layout import MODULES
+from grader.profiles.cs231n_fc.training import StudentNet
+from grader.sandbox import Sandbox, StudentException
+from grader.training.runs import init_params
+
+SOLUTION = Path(__file__).resolve().parent / "cs231n" / "solution"
+PROFILE = get_profile("cs231n-fc")
+
+# sgd that breaks on b2 (the only gradient of shape (10,)), after noting the shape of the
+# gradient of each call in SEEN (read back with seen(), to tell which calls ran).
+RULE = '''
+SEEN = []
+
+
+def seen():
+    return SEEN
+
+
+def sgd(w, dw, config=None):
+    SEEN.append(list(dw.shape))
+    if dw.shape == (10,):
+        {bug}
+    config = {{"learning_rate": 1e-2}} if config is None else config
+    return w - config["learning_rate"] * dw, config
+'''
+
+
+def submission(tmp_path: Path, bug: str) -> Path:
+    root = tmp_path / "submission"
+    shutil.copytree(SOLUTION, root)
+    optim = root / "cs231n" / "optim.py"
+    optim.write_text(optim.read_text() + RULE.format(bug=bug))
+    return root
+
+
+def one_step(root: Path, calls: list | None = None) -> StudentNet:
+    """A StudentNet after one training step; `calls` gets the gradient shape of each rule call."""
+    start = init_params((784, 16, 10), 0)
+    X = np.random.default_rng(0).normal(size=(8, 784))
+    Y = np.eye(10)[np.arange(8) % 10]
+    with Sandbox(root, forbidden_imports=PROFILE.forbidden_imports, packages=True) as sb:
+        try:
+            net = StudentNet(CS231n(SimpleNamespace(sandbox=sb)), start, "sgd", 1e-2)
+            net.step(X, Y)
+            return net
+        finally:
+            if calls is not None:
+                calls.extend(sb.call(MODULES["optim"], "seen"))
+
+
+def test_a_step_updates_every_parameter_from_its_own_gradient(tmp_path):
+    calls: list = []
+    start = init_params((784, 16, 10), 0)
+    net = one_step(submission(tmp_path, "pass"), calls)
+    assert [W.shape for W, _ in net.params()] == [W.shape for W, _ in start]
+    assert all(not np.array_equal(W, W0) for (W, _), (W0, _) in zip(net.params(), start))
+    assert calls == [[784, 16], [16], [16, 10], [10]]  # W1, b1, W2, b2: one call each
+    assert len(net.trace) == 1
+
+
+def test_a_result_that_is_not_a_pair_is_named_as_the_single_call_names_it(tmp_path):
+    with pytest.raises(CheckFailure) as info:
+        one_step(submission(tmp_path, "return w - 1e-2 * dw"))
+    (diagnosis,) = info.value.diagnoses
+    assert diagnosis.id == "missing-api"
+    assert diagnosis.hint.startswith("sgd must return (next_w, config), got [")
+    # W1, b1 and W2's results were pairs: the one named is b2's next_w (10 numbers).
+    assert len(diagnosis.hint.split("got ")[1].strip("[]").split()) == 10
+
+
+def test_a_rule_that_raises_is_its_own_failure_and_stops_the_step(tmp_path):
+    calls: list = []
+    with pytest.raises(StudentException) as info:
+        one_step(submission(tmp_path, "raise ValueError('bias not supported')"), calls)
+    assert "cs231n.optim.sgd() raised ValueError: bias not supported" in info.value.message
+    assert calls == [[784, 16], [16], [16, 10], [10]]

@@ -152,9 +152,10 @@ class Profile:
     # The first-run report (grader/firstrun.py) lists what is still the handout's stub.
     handout_order: Callable[[Release | None], tuple[HandoutStep, ...]] | None = None
     # How many checks' time one training run costs per 1,000 images x epochs: the two check
-    # sessions of a run are balanced with it (grader.checks.shards). The default profile's
-    # loop runs in the worker (1); a course's loop is driven batch by batch by the grader (~4.5).
-    training_cost: float = 1.0
+    # sessions of a run are balanced with it (grader.checks.shards; measured with SHARDS = 1).
+    # The default profile's loop runs in the worker (0.7); a course's loop is driven batch by
+    # batch by the grader (~4.5, balanced the same anywhere from 2.5 to 4.5).
+    training_cost: float = 0.7
 
     def release_for(self, folder: Path, chosen: str = "") -> Release | None:
         """The release to grade `folder` as: the rubric's `chosen` name, else the detected one;

@@ -215,6 +215,9 @@ class GradingPlugin(WorkerLifecycle):
         training = self._rubric.training
         halves = shard_of([item for item, _, _ in kept], [item_tags[0] for _, _, item_tags in kept],
                           self.profile.training_cost * training.n_train * training.epochs / 1000, self.shards)
+        # Frozen before the fork: the collector never writes to the objects both sessions
+        # share, so their pages stay shared (collection_finish freezes what is new since).
+        gc.freeze()
         self._partner, tick_fd = Partner.fork()
         if tick_fd is not None:  # the child: the second half, its own worker, no display
             self.shard, self._tick_fd, self.progress = 1, tick_fd, None

@@ -55,8 +55,10 @@ def recipe(key: str, cfg: Any) -> Recipe:
             "deep": Recipe(key, DEEP_RULE, tuple(cfg.deep_hidden), momentum_lr)}[key]
 
 
-#: Steps whose updates are traced and compared with the rule (enough for its state to act).
-TRACED_STEPS = 20
+#: Steps whose updates are traced and compared with the rule: enough for its state to act
+#: (momentum, cache and Adam's moments and bias correction all show by the second step); each
+#: costs a copy of the grads and params (~1.3 MB a step a recipe, held to the end of the run).
+TRACED_STEPS = 8
 
 
 def as_dict(pairs: Pairs) -> R.Params:

@@ -19,10 +19,12 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
+from grader.training.reference_cache import cached_run
 from grader.training.stats import accuracy, cross_entropy
 
 Params = list[tuple[np.ndarray, np.ndarray]]  # [(W (in, out), b (out,)) per Linear]
@@ -173,13 +175,24 @@ def train_reference_meanwhile(**kwargs: object) -> Callable[[], ReferenceRun]:
     return wait
 
 
+def _reference_sources() -> list[Path]:
+    """The code a reference run depends on: the reference package, and this module and the
+    statistics it measures the run with."""
+    import reference
+
+    from grader.training import stats
+
+    return [*sorted(Path(reference.__file__).parent.glob("*.py")), Path(__file__), Path(stats.__file__)]
+
+
 def train_reference(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarray, *,
                     sizes: Sequence[int], activation: str, epochs: int, batch_size: int,
                     lr: float, init_seed: int, train_seed: int, cache_key: object = None) -> ReferenceRun:
     """Train reference.network.MLP with reference.network.train, exactly as the student is asked to.
 
     `cache_key` names the data (e.g. (dataset name, n_train, data seed)); runs with
-    the same key and configuration are memoised for the process's lifetime.
+    the same key and configuration are memoised for the process's lifetime. Every run is
+    also kept on disk between processes (grader.training.reference_cache).
     """
     from reference.network import MLP, train
 
@@ -190,19 +203,34 @@ def train_reference(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np
         with _LOCK:
             if key in _CACHE:
                 return _CACHE[key]
-    with one_blas_thread(), np.errstate(all="ignore"):
-        model = MLP(list(sizes), activation=activation, rng=np.random.default_rng(init_seed))
-        started = time.perf_counter()
-        history = train(model, X, y, epochs=epochs, batch_size=batch_size, lr=lr,
-                        rng=np.random.default_rng(train_seed))
-        seconds = time.perf_counter() - started
-        params = tuple((layer.W.copy(), layer.b.copy()) for layer in model.layers if hasattr(layer, "W"))
-        run = ReferenceRun(
-            history=[float(h) if math.isfinite(h) else math.inf for h in history],
-            train_accuracy=accuracy(ref_predict(list(params), X, activation), y),
-            test_accuracy=accuracy(ref_predict(list(params), X_test, activation), y_test),
-            test_loss=cross_entropy(ref_forward(list(params), X_test, activation), y_test),
-            seconds=seconds, params=params)
+    def compute() -> dict[str, np.ndarray]:
+        with one_blas_thread(), np.errstate(all="ignore"):
+            model = MLP(list(sizes), activation=activation, rng=np.random.default_rng(init_seed))
+            started = time.perf_counter()
+            history = train(model, X, y, epochs=epochs, batch_size=batch_size, lr=lr,
+                            rng=np.random.default_rng(train_seed))
+            seconds = time.perf_counter() - started
+            params = [(layer.W.copy(), layer.b.copy()) for layer in model.layers if hasattr(layer, "W")]
+            arrays = {"history": np.array([float(h) if math.isfinite(h) else math.inf for h in history],
+                                          dtype=np.float64),
+                      "train_accuracy": np.float64(accuracy(ref_predict(params, X, activation), y)),
+                      "test_accuracy": np.float64(accuracy(ref_predict(params, X_test, activation), y_test)),
+                      "test_loss": np.float64(cross_entropy(ref_forward(params, X_test, activation), y_test)),
+                      "seconds": np.float64(seconds)}
+        for i, (W, b) in enumerate(params):
+            arrays[f"W{i}"], arrays[f"b{i}"] = W, b
+        return arrays
+
+    # Kept on disk between runs (reference_cache): the same arrays this machine computes.
+    arrays = cached_run("mlp", (tuple(int(n) for n in sizes), activation, int(epochs), int(batch_size),
+                                float(lr), int(init_seed), int(train_seed)),
+                        (X, y, X_test, y_test), _reference_sources(), compute)
+    layers = sum(1 for name in arrays if name.startswith("W"))
+    run = ReferenceRun(
+        history=[float(h) for h in arrays["history"]],
+        train_accuracy=float(arrays["train_accuracy"]), test_accuracy=float(arrays["test_accuracy"]),
+        test_loss=float(arrays["test_loss"]), seconds=float(arrays["seconds"]),
+        params=tuple((arrays[f"W{i}"], arrays[f"b{i}"]) for i in range(layers)))
     if key is not None:
         with _LOCK:
             _CACHE[key] = run

@@ -10,8 +10,10 @@ Accuracy is always computed from the student's trained weights by the reference 
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -19,6 +21,7 @@ import numpy as np
 from grader.checks.framework import fail
 from grader.training.calibration import (Params, accuracy_threshold, one_blas_thread, ref_forward,
                                          ref_predict)
+from grader.training.reference_cache import cached_run
 from grader.training.stats import (CollapseStats, accuracy, collapse_stats, confusion_matrix,
                                    cross_entropy, json_floats)
 
@@ -60,6 +63,21 @@ def train(net: Net, start: Params, X: np.ndarray, y: np.ndarray, X_test: np.ndar
     """Mini-batch training, the grader's way: its batches, one-hot labels, its evaluation.
 
     X: (N, D) and y: (N,) integer labels; X_test: (M, D), y_test: (M,)."""
+    run, predictions = _train(net, start, X, y, X_test, y_test, epochs=epochs, batch_size=batch_size, seed=seed)
+    return evaluated(run, predictions, y_test)
+
+
+def evaluated(run: TrainRun, predictions: np.ndarray, y_test: np.ndarray) -> TrainRun:
+    """`run` with its accuracy, collapse and confusion, from its test predictions (M,)."""
+    run.test_accuracy = accuracy(predictions, y_test)
+    run.collapse = collapse_stats(y_test, predictions)
+    run.confusion = confusion_matrix(y_test, predictions)
+    return run
+
+
+def _train(net: Net, start: Params, X: np.ndarray, y: np.ndarray, X_test: np.ndarray,
+           y_test: np.ndarray, *, epochs: int, batch_size: int, seed: int) -> tuple[TrainRun, np.ndarray]:
+    """The training loop of `train`: (the run's losses, its test predictions (M,))."""
     run = TrainRun(initial_loss=cross_entropy(ref_forward(start, X_test, "relu"), y_test))
     order_rng = np.random.default_rng(seed)
     Y = one_hot(y)
@@ -78,10 +96,39 @@ def train(net: Net, start: Params, X: np.ndarray, y: np.ndarray, X_test: np.ndar
         run.final_loss = cross_entropy(ref_forward(params, X_test, "relu"), y_test)
         predictions = ref_predict(params, X_test, "relu")
     run.diverged = run.diverged or not math.isfinite(run.final_loss)
-    run.test_accuracy = accuracy(predictions, y_test)
-    run.collapse = collapse_stats(y_test, predictions)
-    run.confusion = confusion_matrix(y_test, predictions)
-    return run
+    return run, predictions
+
+
+def reference_run(net: Net, start: Params, X: np.ndarray, y: np.ndarray, X_test: np.ndarray,
+                  y_test: np.ndarray, *, settings: tuple[object, ...], epochs: int, batch_size: int,
+                  seed: int) -> TrainRun:
+    """`train(net, ...)` for a reference network, kept on disk between gradings
+    (grader.training.reference_cache). `settings`: what the net was built with besides
+    `start` (rate, rule, sizes), as values with a stable repr. Its code is the source of
+    the module defining the net's class and of the modules beside it (the profile's)."""
+    source = Path(inspect.getfile(type(net)))
+    sources = [*sorted(source.parent.glob("*.py")), Path(__file__), *_measuring_sources()]
+
+    def compute() -> dict[str, np.ndarray]:
+        with one_blas_thread():
+            run, predictions = _train(net, start, X, y, X_test, y_test, epochs=epochs, batch_size=batch_size,
+                                      seed=seed)
+        return {"losses": np.array(run.losses, dtype=np.float64), "initial_loss": np.float64(run.initial_loss),
+                "final_loss": np.float64(run.final_loss), "diverged": np.bool_(run.diverged),
+                "predictions": np.asarray(predictions)}
+
+    arrays = cached_run(f"{type(net).__module__}.{type(net).__qualname__}",
+                        (*settings, int(epochs), int(batch_size), int(seed)),
+                        (X, y, X_test, y_test, *(a for pair in start for a in pair)), sources, compute)
+    run = TrainRun(losses=[float(v) for v in arrays["losses"]], initial_loss=float(arrays["initial_loss"]),
+                   final_loss=float(arrays["final_loss"]), diverged=bool(arrays["diverged"]))
+    return evaluated(run, arrays["predictions"], y_test)
+
+
+def _measuring_sources() -> list[Path]:
+    from grader.training import calibration, stats
+
+    return [Path(calibration.__file__), Path(stats.__file__)]
 
 
 class Runs:
@@ -104,8 +151,8 @@ class Runs:
             start = init_params(sizes, self.seed + 1)
             data = (self.dataset.X_train, self.dataset.y_train, self.dataset.X_test, self.dataset.y_test)
             kwargs = dict(epochs=self.cfg.epochs, batch_size=self.cfg.batch_size, seed=self.seed + 2)
-            with one_blas_thread():
-                reference = train(self.reference_net(start, lr, setting), start, *data, **kwargs)
+            reference = reference_run(self.reference_net(start, lr, setting), start, *data,
+                                      settings=(tuple(int(h) for h in hidden), float(lr), repr(setting)), **kwargs)
             student = train(self.student_net(start, lr, setting), start, *data, **kwargs)
             self.done[key] = (student, reference)
             if publish:

@@ -90,3 +90,29 @@ def test_a_damaged_file_is_computed_again(cache: Path) -> None:
     assert same_run(first, again)
     with np.load(kept, allow_pickle=False) as npz:  # rewritten whole
         assert "history" in npz.files
+
+
+def test_a_course_reference_run_read_back_is_the_run_trained(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader.profiles.mytorch_hw1p1.training import LocalNet
+    from grader.training import runs
+
+    X, y, X_test, y_test = small_data()
+    start = runs.init_params((12, 8, 10), 3)
+    kwargs = dict(epochs=2, batch_size=16, seed=4)
+    trained = runs.train(LocalNet(start, 0.1, 0.9), start, X, y, X_test, y_test, **kwargs)
+    first = runs.reference_run(LocalNet(start, 0.1, 0.9), start, X, y, X_test, y_test,
+                               settings=((8,), 0.1, "0.9"), **kwargs)
+    computed: list[int] = []
+    real = reference_cache.cached_run
+    monkeypatch.setattr(runs, "cached_run", lambda kind, settings, data, sources, compute: real(
+        kind, settings, data, sources, lambda: computed.append(1) or compute()))
+    again = runs.reference_run(LocalNet(start, 0.1, 0.9), start, X, y, X_test, y_test,
+                               settings=((8,), 0.1, "0.9"), **kwargs)
+    other = runs.reference_run(LocalNet(start, 0.1, 0.5), start, X, y, X_test, y_test,
+                               settings=((8,), 0.1, "0.5"), **kwargs)
+    assert computed == [1]  # only the other momentum was trained
+    for run in (first, again):
+        assert (run.losses, run.initial_loss, run.final_loss, run.test_accuracy, run.diverged) == (
+            trained.losses, trained.initial_loss, trained.final_loss, trained.test_accuracy, trained.diverged)
+        assert np.array_equal(run.confusion, trained.confusion) and run.collapse == trained.collapse
+    assert other.losses != trained.losses

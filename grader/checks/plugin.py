@@ -3,8 +3,10 @@
 Hooks used (all on `GradingPlugin`, registered by `grader.runner`):
 - `pytest_configure`: loads the "grading" Hypothesis profile (derandomized, no
   database, no deadline) so a submission gets the same examples every run.
-- `pytest_sessionstart` (`WorkerLifecycle`): starts the sandbox worker on a thread, while pytest collects.
-- `pytest_collection_modifyitems`: keeps the checks the rubric selects.
+- `pytest_sessionstart` (`WorkerLifecycle`): hands each check session a sandbox worker the
+  runner launched (or launches it), so its start-up runs while pytest collects.
+- `pytest_collection_modifyitems`: keeps the checks the rubric selects, numbers them, then
+  forks the second check session (`grader.checks.shards`) and keeps this session's half.
 - `pytest_runtest_protocol`: once the run's deadline (limits.run_timeout_s)
   has passed, records each remaining check as not run (`timeout`) without
   running it; otherwise names the check in the sandbox's ledger, so a hint can
@@ -26,7 +28,8 @@ Fixtures offered to checks: `student`, `rubric`, `grading_seed`, `dataset`, `art
 Split by concept: what a check declares (`grader.checks.items`), what its failure tells
 (`grader.checks.outcomes`), how pytest and Hypothesis are set up (`grader.checks.session`),
 the sandbox worker's start and close (`grader.checks.worker_start`, a base class of the
-plugin); their names are importable from here too.
+plugin), the two check sessions (`grader.checks.shards`: `run_checks` merges the child's
+outcome, `merge_partner`); their names are importable from here too.
 """
 
 from __future__ import annotations
@@ -44,11 +47,11 @@ from grader.checks.framework import CheckFailure, NotAssigned
 from grader.checks.items import check_name, component_of, marker_text, name_of, title_of  # noqa: F401
 from grader.checks.outcomes import falsifying_example, student_frames, unreadable_student_value
 from grader.checks.seeds import DerandomizedSeeds
-from grader.checks.shards import INTERNAL_ERROR, PARTNER_GRACE_S, Partner, send_and_exit, sessions, shard_of, tick
+from grader.checks.shards import INTERNAL_ERROR, PARTNER_GRACE_S, Partner, TwoSessions, send_and_exit, sessions, tick
 from grader.checks.session import (CHECKS_DIR, UNUSED_PYTEST_PLUGINS, checks_args,  # noqa: F401
                                    grading_hypothesis, kept_seeds, load_grading_settings, skip_database_key)
 from grader.checks.student import Student
-from grader.checks.worker_start import SANDBOX_FACTS, WorkerLifecycle, merge_sandbox_facts
+from grader.checks.worker_start import WorkerLifecycle
 from grader.profiles import get_profile
 from grader.profiles.base import Release
 from grader.results import CheckResult, Diagnosis, NotAssignedPart
@@ -58,7 +61,7 @@ from grader.sandbox.errors import CallBlocked, RunDeadlineReached
 from grader.scoring import apply_score, max_points, visibility_of
 
 
-class GradingPlugin(WorkerLifecycle):
+class GradingPlugin(WorkerLifecycle, TwoSessions):
     def __init__(self, submission: Path, rubric: Rubric, seed: int, progress: Any = None, *,
                  deadline: float | None = None, dataset: Any = None,
                  workers: list[Sandbox] | None = None) -> None:
@@ -206,29 +209,6 @@ class GradingPlugin(WorkerLifecycle):
         if self.progress is not None:
             self.progress.start(total=len(kept), description="checks")
 
-    def _split(self, kept: list[tuple[pytest.Item, str, list[str]]], items: list[pytest.Item]) -> None:
-        """Fork the second check session (grader.checks.shards) and keep this session's half
-        of `items`. Here, after collection: both sessions share what it imported and built; and
-        before the progress display starts its thread (fork wants no other thread)."""
-        if self.shards < 2:
-            return
-        training = self._rubric.training
-        halves = shard_of([item for item, _, _ in kept], [item_tags[0] for _, _, item_tags in kept],
-                          self.profile.training_cost * training.n_train * training.epochs / 1000, self.shards)
-        # Frozen before the fork: the collector never writes to the objects both sessions
-        # share, so their pages stay shared (collection_finish freezes what is new since).
-        gc.freeze()
-        self._partner, tick_fd = Partner.fork()
-        if tick_fd is not None:  # the child: the second half, its own worker, no display
-            self.shard, self._tick_fd, self.progress = 1, tick_fd, None
-            self.adopt_spare()
-        elif self._partner is None:  # no fork: every check here
-            self.shards = 1
-            self.close_spares()
-            return
-        self.partner_checks = {name for (_, name, _), half in zip(kept, halves) if half != self.shard}
-        items[:] = [item for item, name, _ in kept if name not in self.partner_checks]
-
     def _scores_beyond(self, name: str) -> bool:
         """Whether the beyond-course check `name` earns its component's points: the rubric says
         so (score_beyond_course), else the profile's default."""
@@ -342,57 +322,6 @@ class GradingPlugin(WorkerLifecycle):
         if self.progress is not None:
             self.progress.advance(1 + (self._partner.new_ticks() if self._partner is not None else 0))
 
-    # -- the two sessions (grader.checks.shards) --------------------------------------
-    def child_outcome(self, code: int) -> dict[str, Any]:
-        """In the forked child, once its session is over: its checks' outcome, as plain JSON data."""
-        self.close_sandbox()
-        mine = [name for name in self.results if name not in self.partner_checks]
-        return {"code": int(code), "grader_failure": self.grader_failure, "deadline_hit": self.deadline_hit,
-                "checks": [dataclasses.asdict(self.results[name]) for name in mine],
-                "credits": {name: self.credits[name] for name in mine if name in self.credits},
-                "report_data": self.report_data}
-
-    def merge_partner(self, outcome: dict[str, Any] | None, code: int) -> int:
-        """Take the child's outcome into this (the parent's) results; returns the run's pytest
-        code. A child that sent nothing costs its checks (not run past the deadline, else the
-        grader's own error), never the others."""
-        if outcome is None:
-            for name in sorted(self.partner_checks, key=list(self.results).index):
-                result = self.results[name]
-                if self.deadline is not None and time.monotonic() >= self.deadline:
-                    self._not_run(result)
-                else:
-                    result.status = "error"
-                    result.message = ("internal error in the grader (please report it): its second check "
-                                      "session ended without a result")
-                self.done.add(name)
-            return code
-        for raw in outcome.get("checks", []):
-            result = CheckResult.from_dict(raw)
-            if result.name in self.partner_checks:
-                self.results[result.name] = result
-                self.done.add(result.name)
-        self.credits.update({k: float(v) for k, v in outcome.get("credits", {}).items() if k in self.partner_checks})
-        order = list(self.results)
-        merge_report_data(self.report_data, outcome.get("report_data", {}), order)
-        # The run's deadline was hit in the earlier of the two checks running then.
-        position = {name: i for i, name in enumerate(order)}
-        theirs = str(outcome.get("deadline_hit") or "")
-        if theirs and (not self.deadline_hit
-                       or position.get(theirs, len(order)) < position.get(self.deadline_hit, len(order))):
-            self.deadline_hit = theirs
-        self.grader_failure = self.grader_failure or str(outcome.get("grader_failure") or "")
-        return worst_code(code, int(outcome.get("code", pytest.ExitCode.INTERNAL_ERROR)))
-
-    @property
-    def tick_fd(self) -> int:
-        assert self._tick_fd is not None, "only the forked check session has the pipe"
-        return self._tick_fd
-
-    def stop_partner(self) -> None:
-        if self._partner is not None:
-            self._partner.kill()
-
     # -- the watchdog's view (runner._overrun_result, from another thread; stop_sandbox too) --
     def mark_unfinished_not_run(self) -> None:
         for name, result in list(self.results.items()):
@@ -448,27 +377,7 @@ def run_checks(plugin: GradingPlugin) -> int:
         gc.unfreeze()  # a process that grades many submissions frees each run's objects
     plugin.report_data.setdefault("checks_wall_time_s", round(time.perf_counter() - started, 3))
     return int(code)
+
+
 def _ignore(_: int) -> None:
     pass
-
-
-def worst_code(a: int, b: int) -> int:
-    """The pytest exit code of two sessions together: an error wins, then a failed check
-    (1), then a passed one (0), then "no check selected" (5)."""
-    for code in (a, b):
-        if code not in (0, 1, 5):
-            return code
-    return 1 if 1 in (a, b) else 0 if 0 in (a, b) else 5
-
-
-def merge_report_data(mine: dict[str, Any], theirs: dict[str, Any], order: list[str]) -> None:
-    """The child's report data into the parent's: the sandbox's facts added up, a list of
-    facts (the conventions a session found) joined without repeats, anything else kept
-    from whichever half produced it (each training run's data comes from one half)."""
-    for key, value in theirs.items():
-        if key not in mine:
-            mine[key] = value
-        elif key in SANDBOX_FACTS:
-            mine[key] = merge_sandbox_facts(key, mine[key], value, order)
-        elif isinstance(mine[key], list) and isinstance(value, list):
-            mine[key] += [fact for fact in value if fact not in mine[key]]

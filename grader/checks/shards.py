@@ -25,6 +25,8 @@ What stays as it was:
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import json
 import os
 import select
@@ -33,6 +35,9 @@ import sys
 import time
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Callable, NoReturn, Sequence
+
+from grader.checks.worker_start import SANDBOX_FACTS, merge_sandbox_facts
+from grader.results import CheckResult
 
 if TYPE_CHECKING:  # the runner asks how many workers to launch before it imports pytest
     import pytest
@@ -242,3 +247,127 @@ def send_and_exit(fd: int, outcome: Callable[[], dict[str, Any]]) -> NoReturn:  
     except BaseException:  # noqa: BLE001
         pass
     os._exit(0)
+
+
+class TwoSessions:
+    """The plugin's side of the two check sessions, mixed into `GradingPlugin` (as
+    `WorkerLifecycle` is): the split after collection (`_split`), the child's outcome and
+    the parent's merge of it."""
+
+    # Set by GradingPlugin.__init__ (and its other bases).
+    results: dict[str, CheckResult]
+    credits: dict[str, float]
+    report_data: dict[str, Any]
+    done: set[str]
+    deadline: float | None
+    deadline_hit: str
+    grader_failure: str
+    progress: Any
+    profile: Any
+    shards: int
+    shard: int
+    partner_checks: set[str]
+    _rubric: Any
+    _tick_fd: int | None
+    _partner: "Partner | None"
+
+    if TYPE_CHECKING:  # provided by GradingPlugin and WorkerLifecycle
+        def _not_run(self, result: CheckResult) -> None: ...
+        def adopt_spare(self) -> None: ...
+        def close_spares(self) -> None: ...
+        def close_sandbox(self) -> None: ...
+
+    def _split(self, kept: list[tuple[pytest.Item, str, list[str]]], items: list[pytest.Item]) -> None:
+        """Fork the second check session (grader.checks.shards) and keep this session's half
+        of `items`. Here, after collection: both sessions share what it imported and built; and
+        before the progress display starts its thread (fork wants no other thread)."""
+        if self.shards < 2:
+            return
+        training = self._rubric.training
+        halves = shard_of([item for item, _, _ in kept], [item_tags[0] for _, _, item_tags in kept],
+                          self.profile.training_cost * training.n_train * training.epochs / 1000, self.shards)
+        # Frozen before the fork: the collector never writes to the objects both sessions
+        # share, so their pages stay shared (collection_finish freezes what is new since).
+        gc.freeze()
+        self._partner, tick_fd = Partner.fork()
+        if tick_fd is not None:  # the child: the second half, its own worker, no display
+            self.shard, self._tick_fd, self.progress = 1, tick_fd, None
+            self.adopt_spare()
+        elif self._partner is None:  # no fork: every check here
+            self.shards = 1
+            self.close_spares()
+            return
+        self.partner_checks = {name for (_, name, _), half in zip(kept, halves) if half != self.shard}
+        items[:] = [item for item, name, _ in kept if name not in self.partner_checks]
+
+    def child_outcome(self, code: int) -> dict[str, Any]:
+        """In the forked child, once its session is over: its checks' outcome, as plain JSON data."""
+        self.close_sandbox()
+        mine = [name for name in self.results if name not in self.partner_checks]
+        return {"code": int(code), "grader_failure": self.grader_failure, "deadline_hit": self.deadline_hit,
+                "checks": [dataclasses.asdict(self.results[name]) for name in mine],
+                "credits": {name: self.credits[name] for name in mine if name in self.credits},
+                "report_data": self.report_data}
+
+    def merge_partner(self, outcome: dict[str, Any] | None, code: int) -> int:
+        """Take the child's outcome into this (the parent's) results; returns the run's pytest
+        code. A child that sent nothing costs its checks (not run past the deadline, else the
+        grader's own error), never the others."""
+        if outcome is None:
+            for name in sorted(self.partner_checks, key=list(self.results).index):
+                result = self.results[name]
+                if self.deadline is not None and time.monotonic() >= self.deadline:
+                    self._not_run(result)
+                else:
+                    result.status = "error"
+                    result.message = ("internal error in the grader (please report it): its second check "
+                                      "session ended without a result")
+                self.done.add(name)
+            return code
+        for raw in outcome.get("checks", []):
+            result = CheckResult.from_dict(raw)
+            if result.name in self.partner_checks:
+                self.results[result.name] = result
+                self.done.add(result.name)
+        self.credits.update({k: float(v) for k, v in outcome.get("credits", {}).items() if k in self.partner_checks})
+        order = list(self.results)
+        merge_report_data(self.report_data, outcome.get("report_data", {}), order)
+        # The run's deadline was hit in the earlier of the two checks running then.
+        position = {name: i for i, name in enumerate(order)}
+        theirs = str(outcome.get("deadline_hit") or "")
+        if theirs and (not self.deadline_hit
+                       or position.get(theirs, len(order)) < position.get(self.deadline_hit, len(order))):
+            self.deadline_hit = theirs
+        self.grader_failure = self.grader_failure or str(outcome.get("grader_failure") or "")
+        return worst_code(code, int(outcome.get("code", INTERNAL_ERROR)))
+
+    @property
+    def tick_fd(self) -> int:
+        assert self._tick_fd is not None, "only the forked check session has the pipe"
+        return self._tick_fd
+
+    def stop_partner(self) -> None:
+        if self._partner is not None:
+            self._partner.kill()
+
+
+def worst_code(a: int, b: int) -> int:
+    """The pytest exit code of two sessions together: an error wins, then a failed check
+    (1), then a passed one (0), then "no check selected" (5)."""
+    for code in (a, b):
+        if code not in (0, 1, 5):
+            return code
+    return 1 if 1 in (a, b) else 0 if 0 in (a, b) else 5
+
+
+def merge_report_data(mine: dict[str, Any], theirs: dict[str, Any], order: list[str]) -> None:
+    """The child's report data into the parent's: the sandbox's facts added up, a list of
+    facts (the conventions a session found) joined without repeats, anything else kept
+    from whichever half produced it (each training run's data comes from one half)."""
+    for key, value in theirs.items():
+        if key not in mine:
+            mine[key] = value
+        elif key in SANDBOX_FACTS:
+            mine[key] = merge_sandbox_facts(key, mine[key], value, order)
+        elif isinstance(mine[key], list) and isinstance(value, list):
+            mine[key] += [fact for fact in value if fact not in mine[key]]

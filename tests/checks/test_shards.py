@@ -50,7 +50,7 @@ def test_the_halves_are_balanced_and_a_training_group_weighs_its_run() -> None:
 
 
 def test_exit_codes_of_two_sessions() -> None:
-    worst = grading_plugin.worst_code
+    worst = shards.worst_code
     assert worst(0, 0) == 0 and worst(0, 1) == 1 and worst(5, 0) == 0 and worst(5, 5) == 5
     assert worst(1, 3) == 3 and worst(4, 0) == 4
 
@@ -64,7 +64,7 @@ def test_sandbox_facts_of_two_sessions_add_up() -> None:
               "student_output": {"read_bytes": 5, "discarded_bytes": 1, "muted": True,
                                  "discarded_by_check": {"c1": 1}},
               "conventions": ["dropout p keeps"], "learning_curve": {"student": [1.0]}}
-    grading_plugin.merge_report_data(mine, theirs, ["c1", "c2", "c3"])
+    shards.merge_report_data(mine, theirs, ["c1", "c2", "c3"])
     assert [r["check"] for r in mine["blocked_functions"]] == ["c1", "c3"]
     assert mine["student_output"] == {"read_bytes": 15, "discarded_bytes": 5, "muted": True,
                                       "discarded_by_check": {"c3": 4, "c1": 1}}

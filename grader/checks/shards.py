@@ -173,7 +173,7 @@ class Partner:
                     return None
                 select.select([self.fd], [], [], wait)
         finally:
-            os.close(self.fd)
+            self._close()
         self._reap()
         start = self._buffer.find(b"{")
         if start < 0:
@@ -193,6 +193,13 @@ class Partner:
         except ProcessLookupError:
             pass
         self._reap()
+        self._close()
+
+    def _close(self) -> None:
+        """Close the pipe once (outcome() reads it to the end; a kill may come first)."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
     def _reap(self) -> None:
         if self._reaped:

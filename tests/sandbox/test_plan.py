@@ -40,10 +40,15 @@ class Counter:
 '''
 
 
+def sandbox_with(sandbox, folder, module: str, source: str):
+    """A sandbox over `folder` holding one module, `module`.py, with `source`."""
+    (folder / f"{module}.py").write_text(source)
+    return sandbox(folder)
+
+
 @pytest.fixture
 def chatty(sandbox, tmp_path):
-    (tmp_path / "chatty.py").write_text(CHATTY)
-    return sandbox(tmp_path)
+    return sandbox_with(sandbox, tmp_path, "chatty", CHATTY)
 
 
 def test_a_plan_is_one_round_trip_with_each_calls_value(chatty):
@@ -225,8 +230,7 @@ class Layer:
 
 @pytest.fixture
 def layers(sandbox, tmp_path):
-    (tmp_path / "layers.py").write_text(PASSING)
-    return sandbox(tmp_path)
+    return sandbox_with(sandbox, tmp_path, "layers", PASSING)
 
 
 def test_a_step_passed_as_an_argument_is_its_value_as_the_grader_would_pass_it(layers):

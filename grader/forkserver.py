@@ -140,6 +140,9 @@ def _fork_grading(request: dict[str, Any], replies: IO[bytes]) -> int:
         os.close(replies.fileno())
         os.chdir(request["cwd"])
         code = _run_grader(request["argv"])
+        from grader.cli import exit_now
+
+        exit_now(code)  # what interpreter exit would run: exit handlers, then the buffers
     finally:
         os._exit(code)
 
@@ -149,21 +152,7 @@ def _run_grader(argv: list[str]) -> int:
     from grader import cli
 
     sys.argv = ["grader", *argv]
-    try:
-        cli.main()
-        code: Any = 0
-    except SystemExit as exc:
-        code = exc.code
-    # What interpreter exit would run (os._exit skips it): exit handlers, then the buffers.
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            pass
-    if code is None:
-        return 0
-    return code if isinstance(code, int) else 1
+    return cli.run_command()
 
 
 def _reply(replies: IO[bytes], message: dict[str, Any]) -> None:

@@ -132,3 +132,29 @@ def test_real_check_on_the_reference(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "may still fail" in done.stdout
     assert_clean(done)
+
+
+def test_the_process_ends_as_interpreter_exit_would_end_it(tmp_path: Path) -> None:
+    """`grader` skips the interpreter's teardown (cli.exit_now), not what the user sees of an
+    exit: output still buffered is written, exit handlers run, other threads finish, and the
+    status is the command's."""
+    marks = tmp_path / "marks.txt"
+    code = ("import atexit, sys, threading\n"
+            "from grader.cli import exit_now\n"
+            f"marks = open({str(marks)!r}, 'a')\n"
+            "atexit.register(lambda: (marks.write('exit handler\\n'), marks.flush()))\n"
+            "gate = threading.Event()\n"
+            "def late():\n"
+            "    gate.wait()\n"
+            "    marks.write('thread\\n'); marks.flush()\n"
+            "threading.Thread(target=late).start()\n"
+            "print('still in the buffer', end='')\n"
+            "sys.stderr.write('to stderr')\n"
+            "gate.set()\n"
+            "exit_now(5)\n"
+            "print('never printed')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 5
+    assert done.stdout == "still in the buffer" and done.stderr == "to stderr"
+    assert marks.read_text().splitlines() == ["thread", "exit handler"]
+

@@ -14,14 +14,14 @@ import inspect
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 
 from grader.checks.framework import fail
 from grader.training.calibration import (Params, accuracy_threshold, one_blas_thread, ref_forward,
                                          ref_predict)
-from grader.training.reference_cache import cached_run
+from grader.training.reference_cache import cached_run, digest_of
 from grader.training.stats import (CollapseStats, accuracy, collapse_stats, confusion_matrix,
                                    cross_entropy, json_floats)
 
@@ -101,11 +101,12 @@ def _train(net: Net, start: Params, X: np.ndarray, y: np.ndarray, X_test: np.nda
 
 def reference_run(net: Net, start: Params, X: np.ndarray, y: np.ndarray, X_test: np.ndarray,
                   y_test: np.ndarray, *, settings: tuple[object, ...], epochs: int, batch_size: int,
-                  seed: int) -> TrainRun:
+                  seed: int, data_digests: Sequence[bytes] = ()) -> TrainRun:
     """`train(net, ...)` for a reference network, kept on disk between gradings
     (grader.training.reference_cache). `settings`: what the net was built with besides
     `start` (rate, rule, sizes), as values with a stable repr. Its code is the source of
-    the module defining the net's class and of the modules beside it (the profile's)."""
+    the module defining the net's class and of the modules beside it (the profile's).
+    `data_digests`: `reference_cache.digest_of` each of X, y, X_test, y_test, when the caller has them."""
     source = Path(inspect.getfile(type(net)))
     sources = [*sorted(source.parent.glob("*.py")), Path(__file__), *_measuring_sources()]
 
@@ -119,7 +120,8 @@ def reference_run(net: Net, start: Params, X: np.ndarray, y: np.ndarray, X_test:
 
     arrays = cached_run(f"{type(net).__module__}.{type(net).__qualname__}",
                         (*settings, int(epochs), int(batch_size), int(seed)),
-                        (X, y, X_test, y_test, *(a for pair in start for a in pair)), sources, compute)
+                        (*(data_digests or (X, y, X_test, y_test)), *(a for pair in start for a in pair)),
+                        sources, compute)
     run = TrainRun(losses=[float(v) for v in arrays["losses"]], initial_loss=float(arrays["initial_loss"]),
                    final_loss=float(arrays["final_loss"]), diverged=bool(arrays["diverged"]))
     return evaluated(run, arrays["predictions"], y_test)
@@ -141,6 +143,7 @@ class Runs:
         self.course, self.cfg, self.dataset, self.seed = course, rubric.training, dataset, seed
         self.artifacts = artifacts
         self.done: dict[Any, tuple[TrainRun, TrainRun]] = {}
+        self._data_digests: list[bytes] = []  # of the data set, for every experiment's reference run
 
     def experiment(self, key: Any, hidden: tuple[int, ...], lr: float, setting: Any, *,
                    publish: bool = False) -> tuple[TrainRun, TrainRun]:
@@ -151,8 +154,11 @@ class Runs:
             start = init_params(sizes, self.seed + 1)
             data = (self.dataset.X_train, self.dataset.y_train, self.dataset.X_test, self.dataset.y_test)
             kwargs = dict(epochs=self.cfg.epochs, batch_size=self.cfg.batch_size, seed=self.seed + 2)
+            if not self._data_digests:
+                self._data_digests = [digest_of(array) for array in data]
             reference = reference_run(self.reference_net(start, lr, setting), start, *data,
-                                      settings=(tuple(int(h) for h in hidden), float(lr), repr(setting)), **kwargs)
+                                      settings=(tuple(int(h) for h in hidden), float(lr), repr(setting)),
+                                      data_digests=self._data_digests, **kwargs)
             student = train(self.student_net(start, lr, setting), start, *data, **kwargs)
             self.done[key] = (student, reference)
             if publish:

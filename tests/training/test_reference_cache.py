@@ -116,3 +116,23 @@ def test_a_course_reference_run_read_back_is_the_run_trained(cache: Path, monkey
             trained.losses, trained.initial_loss, trained.final_loss, trained.test_accuracy, trained.diverged)
         assert np.array_equal(run.confusion, trained.confusion) and run.collapse == trained.collapse
     assert other.losses != trained.losses
+
+
+def test_the_data_as_its_digest_is_the_same_run(cache: Path) -> None:
+    """A caller that hashed the data set once (runs.Runs, for each recipe) finds the runs kept
+    under its arrays, and other data is another digest."""
+    data = small_data()
+    computed: list[int] = []
+
+    def compute() -> dict[str, np.ndarray]:
+        computed.append(1)
+        return {"losses": np.array([2.0, 1.0])}
+
+    sources = [Path(reference_cache.__file__)]
+    first = reference_cache.cached_run("probe", (1,), data, sources, compute)
+    digests = [reference_cache.digest_of(array) for array in data]
+    again = reference_cache.cached_run("probe", (1,), digests, sources, compute)
+    assert computed == [1] and np.array_equal(first["losses"], again["losses"])
+    other = [reference_cache.digest_of(array) for array in small_data(seed=1)]
+    reference_cache.cached_run("probe", (1,), other, sources, compute)
+    assert computed == [1, 1]

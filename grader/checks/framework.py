@@ -7,38 +7,45 @@ one sentence the student can act on. The plugin turns it into a `CheckResult`.
 
 from __future__ import annotations
 
-from typing import NoReturn
-
-import pytest
+from typing import Any, NoReturn
 
 from grader.results import Diagnosis
 from grader.vocabulary import DIAGNOSIS_IDS, TAGS  # noqa: F401  (re-exported for checks)
 
-#: `@tags("linear")` on a check, or `pytest.param(..., marks=tags("relu"))`; the first
-#: tag is the component the check's points belong to.
-tags = pytest.mark.tags
+#: The markers a check module puts on its checks, by name (each `pytest.mark.<name>`; see
+#: `__getattr__`):
+#: - `@tags("linear")` on a check, or `pytest.param(..., marks=tags("relu"))`; the first
+#:   tag is the component the check's points belong to.
+#: - `@title("Linear: backward matches numerical gradients")` on a check: the short human
+#:   title reports show instead of the pytest id. `{kind}`-style fields are filled from
+#:   the check's parameters (`pytest.param(..., marks=title(...))` beats the function's);
+#:   a keyword maps a parameter's values to the words a student reads, keeping pytest ids
+#:   (rubrics key on them) unchanged: `@title("{kind}: forward ...", kind={"relu": "ReLU"})`.
+#: - `@beyond_course("the course's autograder never tests |x| ~ 1e3")` on a check (or
+#:   `pytest.param(..., marks=beyond_course(...))`): the check tests what the course's own
+#:   tests do not. In a course profile (one with releases) it is run and reported (pass/fail,
+#:   diagnosis, hint) in its own group, "Beyond the course's own tests", and costs no points
+#:   unless the rubric gives it some (`[beyond_course] points = true`, or per check id
+#:   `[checks."<id>"] points = ...`). In a profile without releases (default) it is scored as
+#:   any other check. The reason is one clause a student reads.
+#: - `@course_misses("the official autograder gives 100/100 to momentum that updates the bias
+#:   velocity from dLdW")` on a *scored* check: when it fails, the report says in a sentence
+#:   that the course's own tests miss this bug. `CheckFailure(..., course_misses="...")` says
+#:   the same for one failure only (it wins over the marker).
+MARKERS = ("tags", "title", "beyond_course", "course_misses")
 
-#: `@title("Linear: backward matches numerical gradients")` on a check: the short human
-#: title reports show instead of the pytest id. `{kind}`-style fields are filled from
-#: the check's parameters (`pytest.param(..., marks=title(...))` beats the function's);
-#: a keyword maps a parameter's values to the words a student reads, keeping pytest ids
-#: (rubrics key on them) unchanged: `@title("{kind}: forward ...", kind={"relu": "ReLU"})`.
-title = pytest.mark.title
 
-#: `@beyond_course("the course's autograder never tests |x| ~ 1e3")` on a check (or
-#: `pytest.param(..., marks=beyond_course(...))`): the check tests what the course's own
-#: tests do not. In a course profile (one with releases) it is run and reported (pass/fail,
-#: diagnosis, hint) in its own group, "Beyond the course's own tests", and costs no points
-#: unless the rubric gives it some (`[beyond_course] points = true`, or per check id
-#: `[checks."<id>"] points = ...`). In a profile without releases (default) it is scored as
-#: any other check. The reason is one clause a student reads.
-beyond_course = pytest.mark.beyond_course
+def __getattr__(name: str) -> Any:
+    """The markers, made when a check module first imports one. The profiles import this
+    module for their failures and diagnoses before the sandbox workers are launched; pytest
+    (~0.1 s) is imported after, while the workers start."""
+    if name in MARKERS:
+        import pytest
 
-#: `@course_misses("the official autograder gives 100/100 to momentum that updates the bias
-#: velocity from dLdW")` on a *scored* check: when it fails, the report says in a sentence
-#: that the course's own tests miss this bug. `CheckFailure(..., course_misses="...")` says
-#: the same for one failure only (it wins over the marker).
-course_misses = pytest.mark.course_misses
+        marker = getattr(pytest.mark, name)
+        globals()[name] = marker
+        return marker
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def diagnosis(diagnosis_id: str, hint: str) -> Diagnosis:

@@ -53,7 +53,7 @@ def new_sandbox(submission: Path, rubric: Rubric, profile: Profile, release: Rel
         forbidden_imports=tuple(rubric.forbidden_imports), packages=profile.packages,
         provided_files=profile.provided_files,
         handout_imports=profile.handout_imports + (release.handout_imports if release else ()),
-        numpy_compat=profile.numpy_compat)
+        numpy_compat=profile.numpy_compat, preload=profile.preload)
     sandbox.deadline = deadline
     return sandbox
 

@@ -140,6 +140,10 @@ class Profile:
     # NumPy 1.x calls the course's NumPy accepted and the grader's NumPy refuses, accepted in
     # the worker (student side only); names from grader.sandbox.compat.NUMPY_COMPAT.
     numpy_compat: tuple[str, ...] = ()
+    # Libraries the course's handout files import (MyTorch's activation.py: scipy.special, for
+    # GELU's erf): the worker imports them as it starts, while the grader starts too, instead
+    # of inside the student's first import (~0.2 s for SciPy). A forbidden one is never loaded.
+    preload: tuple[str, ...] = ()
     # Whether checks marked beyond_course earn points by default (the rubric's
     # score_beyond_course overrides): True for the default profile (its own contract), False
     # for a course profile, where they are reported without costing points.

@@ -108,12 +108,13 @@ class Sandbox(RequestEngine):
         provided_files: tuple[str, ...] = (),
         handout_imports: tuple[str, ...] = (),
         numpy_compat: tuple[str, ...] = (),
+        preload: tuple[str, ...] = (),
     ) -> None:
         """`sandbox_uid`: the uid the worker runs as when the grader is root
         (default: a free one from 61000-61999 reserved by a lock file, so its
         processes can all be killed without touching anyone else's).
-        `provided_files`, `handout_imports`, `numpy_compat`: the profile's declarations
-        for the course's own code (grader/profiles/base.py), applied in the worker."""
+        `provided_files`, `handout_imports`, `numpy_compat`, `preload`: the profile's
+        declarations for the course's own code (grader/profiles/base.py), applied in the worker."""
         self.submission_dir = Path(submission_dir)
         self._base_limits = limits or Limits()
         self._overrides: list[dict[str, Any]] = []
@@ -124,7 +125,7 @@ class Sandbox(RequestEngine):
         self._hide = dirs_to_hide() if hide_grader else []
         self._packages = packages  # copy package folders too (a profile whose modules are packages)
         self._course_code = {"provided": tuple(provided_files), "handout_imports": tuple(handout_imports),
-                             "numpy_compat": tuple(numpy_compat)}
+                             "numpy_compat": tuple(numpy_compat), "preload": tuple(preload)}
         self._lease: UidLease | None = None
         self._worker: WorkerProcess | None = None
         self._launched: WorkerProcess | None = None  # started by launch(), not yet greeted

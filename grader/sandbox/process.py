@@ -108,7 +108,7 @@ class WorkerProcess:
             "file_bytes": cfg.limits.max_file_bytes, "nproc": cfg.limits.max_processes,
             "network_isolation": cfg.network_isolation, "hide": cfg.hide,
             "provided": list(cfg.provided), "handout_imports": list(cfg.handout_imports),
-            "numpy_compat": list(cfg.numpy_compat),
+            "numpy_compat": list(cfg.numpy_compat), "preload": list(cfg.preload),
         }
         out_w = pipes["output"][1]
         try:

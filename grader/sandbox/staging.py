@@ -39,6 +39,7 @@ class WorkerConfig:
     provided: tuple[str, ...] = ()          # the course's files, relative paths (imports not policed)
     handout_imports: tuple[str, ...] = ()   # imports the handout writes (past/future stand-ins)
     numpy_compat: tuple[str, ...] = ()      # compat.NUMPY_COMPAT names
+    preload: tuple[str, ...] = ()           # libraries the handout's files import, loaded at start
 
 
 def site_dirs() -> list[str]:

@@ -84,7 +84,7 @@ def child_main(cfg: dict[str, Any]) -> None:
         hello = {"pid": os.getpid(), "protections": harden(cfg)}
         worker.run(cfg["chan_r"], cfg["chan_w"], cfg["src"], cfg["forbidden"], hello,
                    provided=cfg.get("provided", []), handout_imports=cfg.get("handout_imports", []),
-                   numpy_compat=cfg.get("numpy_compat", []))
+                   numpy_compat=cfg.get("numpy_compat", []), preload=cfg.get("preload", []))
         code = 0
     except BaseException:
         try:

@@ -28,6 +28,7 @@ worker_errors.py (the error reports), watch.py (the argument watch).
 from __future__ import annotations
 
 import faulthandler
+import importlib
 import os
 import signal
 import sys
@@ -295,14 +296,32 @@ class Worker(StudentOps):
                 os._exit(0)
 
 
+def preload_libraries(names: list[str], forbidden: list[str]) -> None:
+    """Import installed libraries the course's handout files import, before the submission is
+    importable (a student's scipy.py is never one of them) and before the import guard: the
+    student's own import then finds them loaded, as it finds NumPy. One whose top-level
+    package is forbidden is skipped (the guard refuses the student's import as ever); one that
+    fails to import is left for the student's import to fail the same way."""
+    refused = {name.partition(".")[0] for name in forbidden}
+    for name in names:
+        if type(name) is not str or name.partition(".")[0] in refused:
+            continue
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 (absent or broken here: the student's import says so)
+            pass
+
+
 def run(chan_r: int, chan_w: int, src_dir: str, forbidden: list[str], hello: dict[str, Any],
         provided: list[str] = (), handout_imports: list[str] = (),  # type: ignore[assignment]
-        numpy_compat: list[str] = ()) -> None:  # type: ignore[assignment]
+        numpy_compat: list[str] = (), preload: list[str] = ()) -> None:  # type: ignore[assignment]
     """Install the import guard, make the submission importable and serve until EOF.
 
     `provided`: the course's files (relative paths) whose imports are not policed;
     `handout_imports`: imports the handout writes (never refused; `past`/`future` stand-ins
-    when missing); `numpy_compat`: compat.NUMPY_COMPAT shims for the student's NumPy calls."""
+    when missing); `numpy_compat`: compat.NUMPY_COMPAT shims for the student's NumPy calls;
+    `preload`: libraries the handout's files import, loaded now (see preload_libraries)."""
+    preload_libraries(preload, forbidden)
     sys.path.insert(0, src_dir)
     compat.apply_numpy_compat(numpy_compat)
     compat.install_stand_ins(handout_imports)

@@ -262,3 +262,44 @@ def test_every_shim_says_which_numpy_removed_what():
     for name, (what, _install) in NUMPY_COMPAT.items():
         assert "NumPy" in what and any(ch.isdigit() for ch in what), name
     assert set(STAND_INS) >= {"past", "past.builtins", "future", "future.standard_library"}
+
+
+PRELOAD_PROBE = {
+    "probe.py": """
+        import sys
+
+
+        def loaded(name):
+            return name in sys.modules
+
+
+        def fraction():
+            import fractions
+            return str(fractions.Fraction(1, 3))
+        """,
+    # Named like a library a profile preloads: never loaded in its place.
+    "shadowed.py": """
+        RAN = True
+        """,
+}
+
+
+def test_preloaded_libraries_are_loaded_before_the_student_imports_them(sandbox, tmp_path):
+    folder = write(tmp_path / "sub", PRELOAD_PROBE)
+    plain = sandbox(folder)
+    assert plain.call("probe", "loaded", "fractions") is False  # else the probe proves nothing
+    warm = sandbox(folder, preload=("fractions", "no_such_library_anywhere", "shadowed"))
+    assert warm.call("probe", "loaded", "fractions") is True
+    assert warm.call("probe", "fraction") == "1/3"
+    # An absent library and a student's file of that name are simply not loaded.
+    assert warm.call("probe", "loaded", "no_such_library_anywhere") is False
+    assert warm.call("probe", "loaded", "shadowed") is False
+
+
+def test_a_forbidden_library_is_never_preloaded(sandbox, tmp_path):
+    folder = write(tmp_path / "sub", PRELOAD_PROBE)
+    strict = sandbox(folder, preload=("fractions",), forbidden_imports=("fractions",))
+    assert strict.call("probe", "loaded", "fractions") is False
+    with pytest.raises(StudentException) as caught:
+        strict.call("probe", "fraction")  # refused as ever
+    assert caught.value.diagnosis == "forbidden-import" and "fractions" in caught.value.message

@@ -26,7 +26,6 @@ the server's stdin; replies ``{"ready"}`` (or ``{"error"}``) once warm, then
 
 from __future__ import annotations
 
-import atexit
 import gc
 import json
 import os

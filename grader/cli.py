@@ -111,10 +111,15 @@ def exit_now(code: int) -> NoReturn:
     handlers, other threads finished, output flushed) but not its teardown: freeing every
     module and object of NumPy, pytest and Hypothesis one by one costs ~0.09 s, a twentieth
     of a self-check, and changes nothing anyone sees."""
-    main_thread = threading.main_thread()
-    for thread in threading.enumerate():
-        if thread is not main_thread and thread is not threading.current_thread() and not thread.daemon:
-            thread.join()  # as interpreter exit waits for non-daemon threads
+    # In interpreter exit's order: threading's own exit calls (an executor not shut down tells
+    # its idle workers to stop), the wait for non-daemon threads, then the exit handlers.
+    shutdown_threads = getattr(threading, "_shutdown", None)
+    if shutdown_threads is not None:
+        shutdown_threads()
+    else:
+        for thread in threading.enumerate():
+            if thread is not threading.current_thread() and not thread.daemon:
+                thread.join()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:

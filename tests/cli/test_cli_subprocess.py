@@ -136,8 +136,9 @@ def test_real_check_on_the_reference(tmp_path: Path) -> None:
 
 def test_the_process_ends_as_interpreter_exit_would_end_it(tmp_path: Path) -> None:
     """`grader` skips the interpreter's teardown (cli.exit_now), not what the user sees of an
-    exit: output still buffered is written, exit handlers run, other threads finish, and the
-    status is the command's."""
+    exit: output still buffered is written, exit handlers run, other threads finish (an
+    executor never shut down does not keep the process alive), and the status is the
+    command's."""
     marks = tmp_path / "marks.txt"
     code = ("import atexit, sys, threading\n"
             "from grader.cli import exit_now\n"
@@ -148,6 +149,9 @@ def test_the_process_ends_as_interpreter_exit_would_end_it(tmp_path: Path) -> No
             "    gate.wait()\n"
             "    marks.write('thread\\n'); marks.flush()\n"
             "threading.Thread(target=late).start()\n"
+            "from concurrent.futures import ThreadPoolExecutor\n"
+            "idle = ThreadPoolExecutor(max_workers=1)\n"  # never shut down: its worker waits
+            "idle.submit(int).result()\n"
             "print('still in the buffer', end='')\n"
             "sys.stderr.write('to stderr')\n"
             "gate.set()\n"

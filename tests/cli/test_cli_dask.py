@@ -88,6 +88,21 @@ def test_batch_on_a_cluster_gives_records_gradebook_and_class_report(cluster, tm
 
 
 @pytest.mark.slow
+def test_the_grader_command_on_a_cluster_ends_with_its_code(cluster, tmp_path: Path) -> None:
+    """The real process: the Dask client's threads and executors do not keep it alive once the
+    gradebook is written (grader.cli.exit_now ends threads as interpreter exit does)."""
+    klass = tmp_path / "class"
+    make_submission(klass / "a-correct")
+    out = tmp_path / "gradebook.csv"
+    done = subprocess.run([sys.executable, "-m", "grader", "batch", str(klass), "--scheduler",
+                           cluster.scheduler_address, "--out", str(out), "--rubric", str(FAST),
+                           "--reports-dir", str(tmp_path / "reports")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert float(_rows(out)["a-correct"]["percent"]) == 100.0
+
+
+@pytest.mark.slow
 def test_a_worker_lost_mid_grading_costs_a_retry_not_a_row(cluster, tmp_path: Path) -> None:
     klass = tmp_path / "class"
     for name in ("s1", "s2", "s3", "s4"):

@@ -76,12 +76,12 @@ def timed(cmd: list[str], *, cwd: Path | None = None, ok: tuple[int, ...] = (0,)
             peak[:] = [max(peak[0], pss), max(peak[1], rss)]
             time.sleep(0.02)
 
-    watcher = threading.Thread(target=watch, daemon=True)
-    if watch_memory:
+    watcher = threading.Thread(target=watch, daemon=True) if watch_memory else None
+    if watcher is not None:
         watcher.start()
     _, err = proc.communicate()
     elapsed = time.perf_counter() - started
-    if watch_memory:
+    if watcher is not None:
         watcher.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     CPU_SECONDS.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -169,7 +169,8 @@ def main() -> int:
             klass = tmp / "class"
             for i in range(args.copies):
                 copy_of(REPO / "reference", klass / f"student{i:02d}")
-            t, peak = timed([*grader, "batch", str(klass), "--out", str(tmp / "g.csv"), "--jobs", "2"], watch_memory=True)
+            t, peak = timed([*grader, "batch", str(klass), "--out", str(tmp / "g.csv"), "--jobs", "2"],
+                            watch_memory=True)
             MEDIAN_CPU.append(CPU_SECONDS[-1])
             per_hour = args.copies / t * 3600
             # CPU of the batch, its fork server, grading processes and sandbox workers: what two

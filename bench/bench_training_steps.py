@@ -12,19 +12,14 @@ repeats. Compare two trees side by side (PYTHONPATH=<tree>): seconds drift with 
 from __future__ import annotations
 
 import argparse
-import resource
 from collections import defaultdict
 from pathlib import Path
+
+from bench_batch import cpu_seconds  # this process and its reaped workers
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSES = {"mytorch": ("tests/profiles/mytorch/solution", "mytorch-hw1p1"),
            "cs231n": ("tests/profiles/cs231n/solution", "cs231n-fc")}
-
-
-def cpu_seconds() -> float:
-    """User + system CPU of this process and its waited-for children (the workers)."""
-    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
-                                                 resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def main() -> None:

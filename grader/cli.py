@@ -113,13 +113,7 @@ def exit_now(code: int) -> NoReturn:
     of a self-check, and changes nothing anyone sees."""
     # In interpreter exit's order: threading's own exit calls (an executor not shut down tells
     # its idle workers to stop), the wait for non-daemon threads, then the exit handlers.
-    shutdown_threads = getattr(threading, "_shutdown", None)
-    if shutdown_threads is not None:
-        shutdown_threads()
-    else:
-        for thread in threading.enumerate():
-            if thread is not threading.current_thread() and not thread.daemon:
-                thread.join()
+    threading._shutdown()  # type: ignore[attr-defined]
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:

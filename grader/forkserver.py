@@ -37,7 +37,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from grader.exitcodes import BAD_INPUT, GRADER_FAILURE
 
@@ -138,20 +138,18 @@ def _fork_grading(request: dict[str, Any], replies: IO[bytes]) -> int:
         os.close(null)
         os.close(replies.fileno())
         os.chdir(request["cwd"])
-        code = _run_grader(request["argv"])
-        from grader.cli import exit_now
-
-        exit_now(code)  # what interpreter exit would run: exit handlers, then the buffers
+        _run_grader(request["argv"])
     finally:
-        os._exit(code)
+        os._exit(code)  # only if the grading could not start: _run_grader ends the process
 
 
-def _run_grader(argv: list[str]) -> int:
-    """`grader ARGV` in this (forked) process, as `python -m grader ARGV` runs it; its exit code."""
+def _run_grader(argv: list[str]) -> NoReturn:
+    """`grader ARGV` in this (forked) process, as `python -m grader ARGV` runs it, ending the
+    process with its exit code (grader.cli.main: exit handlers, buffers, then the exit)."""
     from grader import cli
 
     sys.argv = ["grader", *argv]
-    return cli.run_command()
+    cli.main()
 
 
 def _reply(replies: IO[bytes], message: dict[str, Any]) -> None:

@@ -175,14 +175,19 @@ def train_reference_meanwhile(**kwargs: object) -> Callable[[], ReferenceRun]:
     return wait
 
 
-def _reference_sources() -> list[Path]:
-    """The code a reference run depends on: the reference package, and this module and the
-    statistics it measures the run with."""
-    import reference
-
+def measuring_sources() -> list[Path]:
+    """The code every kept reference run is measured with (grader.training.reference_cache):
+    this module and its statistics."""
     from grader.training import stats
 
-    return [*sorted(Path(reference.__file__).parent.glob("*.py")), Path(__file__), Path(stats.__file__)]
+    return [Path(__file__), Path(stats.__file__)]
+
+
+def _reference_sources() -> list[Path]:
+    """The code a reference run depends on: the reference package, and what measures it."""
+    import reference
+
+    return [*sorted(Path(reference.__file__).parent.glob("*.py")), *measuring_sources()]
 
 
 def train_reference(X: np.ndarray, y: np.ndarray, X_test: np.ndarray, y_test: np.ndarray, *,

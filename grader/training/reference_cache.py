@@ -29,7 +29,8 @@ FORMAT = 1
 
 
 def cached_run(kind: str, settings: Sequence[object], data: Sequence[np.ndarray | bytes],
-               sources: Sequence[Path], compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+               sources: Sequence[Path],
+               compute: Callable[[], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """`compute()`'s arrays for this `kind` of run, read from the cache when it holds them.
 
     settings: everything besides the data that the run depends on (sizes, seeds, rates),
@@ -47,7 +48,7 @@ def cached_run(kind: str, settings: Sequence[object], data: Sequence[np.ndarray 
     return arrays
 
 
-def _path(kind: str, settings: Sequence[object], data: Sequence[np.ndarray],
+def _path(kind: str, settings: Sequence[object], data: Sequence[np.ndarray | bytes],
           sources: Sequence[Path]) -> Path | None:
     from grader.data.cache import cache_dir
 

@@ -19,8 +19,8 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 
 from grader.checks.framework import fail
-from grader.training.calibration import (Params, accuracy_threshold, one_blas_thread, ref_forward,
-                                         ref_predict)
+from grader.training.calibration import (Params, accuracy_threshold, measuring_sources, one_blas_thread,
+                                         ref_forward, ref_predict)
 from grader.training.reference_cache import cached_run, digest_of
 from grader.training.stats import (CollapseStats, accuracy, collapse_stats, confusion_matrix,
                                    cross_entropy, json_floats)
@@ -108,7 +108,7 @@ def reference_run(net: Net, start: Params, X: np.ndarray, y: np.ndarray, X_test:
     the module defining the net's class and of the modules beside it (the profile's).
     `data_digests`: `reference_cache.digest_of` each of X, y, X_test, y_test, when the caller has them."""
     source = Path(inspect.getfile(type(net)))
-    sources = [*sorted(source.parent.glob("*.py")), Path(__file__), *_measuring_sources()]
+    sources = [*sorted(source.parent.glob("*.py")), Path(__file__), *measuring_sources()]
 
     def compute() -> dict[str, np.ndarray]:
         with one_blas_thread():
@@ -125,12 +125,6 @@ def reference_run(net: Net, start: Params, X: np.ndarray, y: np.ndarray, X_test:
     run = TrainRun(losses=[float(v) for v in arrays["losses"]], initial_loss=float(arrays["initial_loss"]),
                    final_loss=float(arrays["final_loss"]), diverged=bool(arrays["diverged"]))
     return evaluated(run, arrays["predictions"], y_test)
-
-
-def _measuring_sources() -> list[Path]:
-    from grader.training import calibration, stats
-
-    return [Path(calibration.__file__), Path(stats.__file__)]
 
 
 class Runs:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +63,13 @@ def members_of_group(pgid: int) -> list[int]:
         if int(fields[2]) == pgid and fields[0] != "Z":  # pgrp is field 5; zombies hold nothing
             members.append(int(proc.name))
     return members
+
+
+
+def members_after_kill(pgid: int, within_s: float = 10.0) -> list[int]:
+    """The members of process group `pgid` still alive after up to `within_s` seconds: a
+    SIGKILLed process may still be exiting (unmapping its memory) when its killer returns."""
+    deadline = time.monotonic() + within_s
+    while (alive := members_of_group(pgid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return alive

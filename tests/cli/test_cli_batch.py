@@ -21,7 +21,7 @@ from grader.grading import grade_one
 from grader.records import load_records
 from grader.rubric import load_rubric
 
-from cli_helpers import REFERENCE, SUBMISSIONS, make_submission, members_of_group
+from cli_helpers import REFERENCE, SUBMISSIONS, make_submission, members_after_kill
 from grading_helpers import reap_orphans, set_child_subreaper
 
 FAST = SUBMISSIONS / "fast.toml"
@@ -121,11 +121,8 @@ def test_timeout_kills_the_grading_and_its_sandbox(tmp_path: Path, monkeypatch: 
         assert row.status == "timeout" and row.error == "timeout: not graded within 4 s"
         assert row.score == 0
         assert len(groups) == 1
-        # SIGKILL reached the whole group; a member may still be exiting (its second check
-        # session unmapping its memory) when grade_one returns.
-        deadline = time.monotonic() + 10
-        while (members := members_of_group(groups[0])) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        # SIGKILL reached the whole group; its second check session may still be exiting.
+        members = members_after_kill(groups[0])
         assert members == [], f"the grading's process group outlived the kill: {members}"
         if became_subreaper:
             deadline = time.monotonic() + 10

@@ -48,8 +48,9 @@ from grader.checks.items import check_name, component_of, marker_text, name_of, 
 from grader.checks.outcomes import falsifying_example, student_frames, unreadable_student_value
 from grader.checks.seeds import DerandomizedSeeds
 from grader.checks.shards import INTERNAL_ERROR, PARTNER_GRACE_S, Partner, TwoSessions, send_and_exit, sessions, tick
-from grader.checks.session import (CHECKS_DIR, UNUSED_PYTEST_PLUGINS, checks_args,  # noqa: F401
-                                   grading_hypothesis, kept_seeds, load_grading_settings, skip_database_key)
+from grader.checks.session import (CHECKS_DIR, GRADING_PHASES, UNUSED_PYTEST_PLUGINS, checks_args,  # noqa: F401
+                                   grading_hypothesis, keep_grading_phases, kept_seeds, load_grading_settings,
+                                   skip_database_key)
 from grader.checks.student import Student
 from grader.checks.worker_start import WorkerLifecycle
 from grader.profiles import get_profile
@@ -187,6 +188,7 @@ class GradingPlugin(WorkerLifecycle, TwoSessions):
         items[:] = [item for item, _, _ in kept]
         for item in items:
             skip_database_key(item)
+            keep_grading_phases(item)
         # A check the graded release's own tests do test is not beyond the course there.
         beyond = {name: "" if self.graded_release is not None and self.graded_release.tests(name)
                   else marker_text(item, "beyond_course") for item, name, _ in kept}

@@ -20,15 +20,17 @@ from hypothesis.configuration import set_hypothesis_home_dir
 CHECKS_DIR = Path(__file__).resolve().parent
 
 
+#: No explain phase: its line-coverage notes mean nothing to a student.
+GRADING_PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
+
+
 def load_grading_settings(max_examples: int) -> None:
     """Hypothesis's "grading" profile: derandomized, no database, no deadline, so a
     submission gets the same examples every run; `max_examples` is the rubric's."""
     settings.register_profile(
         "grading", derandomize=True, database=None, deadline=None, print_blob=False,
         max_examples=max_examples, report_multiple_bugs=False,
-        suppress_health_check=list(HealthCheck),
-        # No explain phase: its line-coverage notes mean nothing to a student.
-        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink])
+        suppress_health_check=list(HealthCheck), phases=GRADING_PHASES)
     settings.load_profile("grading")
 
 
@@ -42,6 +44,18 @@ def skip_database_key(item: pytest.Item) -> None:
     test = getattr(item, "obj", None)
     if getattr(test, "hypothesis", None) is not None:
         test._hypothesis_internal_database_key = None  # type: ignore[union-attr]
+
+
+def keep_grading_phases(item: pytest.Item) -> None:
+    """Run a check in the grading phases whatever profile was loaded when its module was
+    imported: a check's own `@settings` take their other fields from the profile active then,
+    and a process that imported a check module before a grading run (a test, a host calling
+    `grade()`) would otherwise add the explain phase, whose notes land in the example a
+    student reads, or not, as its tracing allows."""
+    test = getattr(item, "obj", None)
+    own = getattr(test, "_hypothesis_internal_use_settings", None)
+    if getattr(test, "hypothesis", None) is not None and own is not None and tuple(own.phases) != GRADING_PHASES:
+        test._hypothesis_internal_use_settings = settings(own, phases=GRADING_PHASES)  # type: ignore[union-attr]
 
 
 #: Built-in pytest plugins that cost time in a grading run and serve none of its checks

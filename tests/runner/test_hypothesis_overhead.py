@@ -7,7 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.internal import reflection
 
@@ -58,6 +58,21 @@ def test_a_check_that_is_no_hypothesis_test_is_left_as_it_is() -> None:
 
     plugin.skip_database_key(SimpleNamespace(obj=check))
     assert not hasattr(check, "_hypothesis_internal_database_key")
+
+
+def test_a_check_imported_under_another_profile_runs_in_the_grading_phases() -> None:
+    """A check module imported while a profile with the explain phase was loaded (the test
+    suite's, Hypothesis's default) still runs without it: its notes would land in the
+    example a student reads, or not, as tracing allows."""
+    check, draws = a_check_and_its_draws()
+    assert Phase.explain in check._hypothesis_internal_use_settings.phases  # else this proves nothing
+    plugin.keep_grading_phases(SimpleNamespace(obj=check))
+    kept = check._hypothesis_internal_use_settings
+    assert tuple(kept.phases) == plugin.GRADING_PHASES and kept.max_examples == 10 and kept.derandomize
+    check()
+    again, again_draws = a_check_and_its_draws()
+    again()
+    assert draws == again_draws  # the same examples, explain or not
 
 
 def test_checks_are_imported_without_assertion_rewriting() -> None:

@@ -48,9 +48,9 @@ from grader.checks.items import check_name, component_of, marker_text, name_of, 
 from grader.checks.outcomes import falsifying_example, student_frames, unreadable_student_value
 from grader.checks.seeds import DerandomizedSeeds
 from grader.checks.shards import INTERNAL_ERROR, PARTNER_GRACE_S, Partner, TwoSessions, send_and_exit, sessions, tick
-from grader.checks.session import (CHECKS_DIR, GRADING_PHASES, UNUSED_PYTEST_PLUGINS, checks_args,  # noqa: F401
-                                   grading_hypothesis, keep_grading_phases, kept_seeds, load_grading_settings,
-                                   skip_database_key)
+from grader.checks.session import (CHECKS_DIR, GRADING_PHASES, UNUSED_PYTEST_PLUGINS,  # noqa: F401
+                                   checks_args, grading_hypothesis, keep_grading_phases, kept_seeds,
+                                   load_grading_settings, skip_database_key)
 from grader.checks.student import Student
 from grader.checks.worker_start import WorkerLifecycle
 from grader.profiles import get_profile

@@ -54,8 +54,9 @@ def keep_grading_phases(item: pytest.Item) -> None:
     student reads, or not, as its tracing allows."""
     test = getattr(item, "obj", None)
     own = getattr(test, "_hypothesis_internal_use_settings", None)
-    if getattr(test, "hypothesis", None) is not None and own is not None and tuple(own.phases) != GRADING_PHASES:
-        test._hypothesis_internal_use_settings = settings(own, phases=GRADING_PHASES)  # type: ignore[union-attr]
+    if getattr(test, "hypothesis", None) is None or own is None or tuple(own.phases) == GRADING_PHASES:
+        return
+    test._hypothesis_internal_use_settings = settings(own, phases=GRADING_PHASES)  # type: ignore[union-attr]
 
 
 #: Built-in pytest plugins that cost time in a grading run and serve none of its checks

@@ -64,13 +64,23 @@ def test_a_check_imported_under_another_profile_runs_in_the_grading_phases() -> 
     """A check module imported while a profile with the explain phase was loaded (the test
     suite's, Hypothesis's default) still runs without it: its notes would land in the
     example a student reads, or not, as tracing allows."""
-    check, draws = a_check_and_its_draws()
-    assert Phase.explain in check._hypothesis_internal_use_settings.phases  # else this proves nothing
+    def a_check_with_explain() -> tuple:
+        drawn: list[int] = []
+
+        # As a check's @settings read under such a profile (whichever is loaded now).
+        @settings(derandomize=True, database=None, max_examples=10, phases=list(Phase))
+        @given(st.integers(0, 10**6))
+        def check(n: int) -> None:
+            drawn.append(n)
+
+        return check, drawn
+
+    check, draws = a_check_with_explain()
     plugin.keep_grading_phases(SimpleNamespace(obj=check))
     kept = check._hypothesis_internal_use_settings
     assert tuple(kept.phases) == plugin.GRADING_PHASES and kept.max_examples == 10 and kept.derandomize
     check()
-    again, again_draws = a_check_and_its_draws()
+    again, again_draws = a_check_with_explain()
     again()
     assert draws == again_draws  # the same examples, explain or not
 

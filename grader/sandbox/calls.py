@@ -26,7 +26,9 @@ class Call:
     counted: bool | None = None
     on: int | None = None
     type_name: str = ""
-    args_from: tuple[tuple[int, int], ...] = ()  # (argument position, plan call index)
+    # (argument position, plan call index, *path): the value of an earlier call of the plan,
+    # or with a path (keys, indexes) the part of it there (`Plan`'s `step[1]["W1"]`).
+    args_from: tuple[tuple[Any, ...], ...] = ()
 
     def named_for(self, value: Any) -> "Call":
         """This call named after the object it is made on, as the worker named its class
@@ -52,18 +54,28 @@ class Call:
             # An argument from a call of this request's plan is filled in by the worker; one
             # from an earlier request is its value, as the grader received it.
             request["args"] = args = list(request["args"])
-            refs = [[position, index - first] for position, index in self.args_from
+            refs = [[position, index - first, *path] for position, index, *path in self.args_from
                     if index >= first]
-            for position, index in self.args_from:
+            for position, index, *path in self.args_from:
                 if index < first:
-                    args[position] = earlier[index]
+                    args[position] = part_of(earlier[index], path)
             if refs:
                 request["args_from"] = refs
         return request
 
-    def carrying(self, args_from: tuple[tuple[int, int], ...]) -> "Call":
+    def carrying(self, args_from: tuple[tuple[Any, ...], ...]) -> "Call":
         """This call with the arguments at `args_from`'s positions taken from earlier calls."""
         return dataclasses.replace(self, args_from=args_from) if args_from else self
+
+
+def part_of(value: Any, path: list[Any]) -> Any:
+    """The part of a value the grader received at `path`; a TypeError when the path goes
+    through a part kept in the worker (only a step of the same request can be given it)."""
+    for key in path:
+        if hasattr(value, "handle_id"):  # a RemoteObject
+            raise TypeError("a part of a value kept in the worker can only be passed within its own request")
+        value = value[key]
+    return value
 
 
 def new_call(module: str, cls: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any],
@@ -93,6 +105,15 @@ def method_call(obj: Any, type_name: str, name: str, args: tuple[Any, ...] | lis
     return Call({"op": "method", "h": obj, "name": name, "args": list(args), "kwargs": kwargs},
                 f"{type_name}.{name}()", timeout_s, {"type": type_name, "attr": name}, on=on,
                 type_name=type_name if on is not None else "")
+
+
+def method_keep_call(obj: Any, type_name: str, name: str, args: tuple[Any, ...] | list[Any],
+                     kwargs: dict[str, Any], keep: tuple[int, ...], timeout_s: float | None,
+                     on: int | None = None) -> Call:
+    """`obj.name(*args, **kwargs)` whose result's parts at `keep` stay in the worker."""
+    call = method_call(obj, type_name, name, args, kwargs, timeout_s, on)
+    call.request.update(op="method_keep", keep=list(keep))
+    return call
 
 
 def getattr_call(obj: Any, type_name: str, name: str, default: tuple[Any, ...],

@@ -20,7 +20,7 @@ from .failures import gone_failure, reported_failure
 from .process import WorkerGone, WorkerProcess
 
 # Requests whose array arguments the worker watches for in-place changes (worker_ops._WATCHED_OPS).
-_WATCHED_OPS = frozenset({"call", "method", "call_keep", "new"})
+_WATCHED_OPS = frozenset({"call", "method", "call_keep", "method_keep", "new"})
 # Requests that need a student module imported first.
 _MODULE_OPS = frozenset({"module", "new", "call", "call_keep", "module_has"})
 
@@ -124,9 +124,12 @@ class RequestEngine:
                     self._abandon(worker, len(calls) - k, marker)
                     raise stop
             if call.request["op"] in _WATCHED_OPS:
-                self._last_call = (call.wire(done, len(done)) if call.on is not None or call.args_from
-                                   else {key: value for key, value in wire[k].items()
-                                         if key not in ("seq", "free", "mute", "before")}, call.what)
+                try:
+                    self._last_call = (call.wire(done, len(done)) if call.on is not None or call.args_from
+                                       else {key: value for key, value in wire[k].items()
+                                             if key not in ("seq", "free", "mute", "before")}, call.what)
+                except TypeError:  # an argument kept in the worker: the call cannot be made again alone
+                    self._last_call = None
             value, since = self._receive(worker, parts if k == 0 else [], call, deferred if k == 0 else [],
                                          marker, k if marker else None, since, by_deadline)
             done.append(value)

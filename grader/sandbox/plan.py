@@ -14,13 +14,20 @@
     dW = steps.get(lin, "dW")
     steps.run()
 
+    steps = sb.plan()
+    out = steps.method_keep(net, "loss", X, y, keep=(1,))   # [loss, grads]: grads stay there
+    nxt = steps.call_keep("optim", "sgd", w, out[1]["W1"], config, keep=(0, 1))
+    steps.run()                                             # grads["W1"] never crossed
+
 Each step is the call `Sandbox.new`, `.call`, `RemoteObject.call`, `.get` or `.set` would
 make, with the same name for hints and the ledger, the same limits and the same failure:
 the worker runs the steps back to back and answers each as it finishes, and the grader
 reads the answers one by one under each call's own time limit, so a step that fails raises
 exactly what it would raise alone, and the steps after it do not run (see client.py).
 A step given as a (positional) argument is passed on by the worker as the grader would have
-passed its value: through the channel both ways (arrays copied, objects as handles).
+passed its value: through the channel both ways (arrays copied, objects as handles); a
+step's part (`step[1]["W1"]`) passes that part of its value, looking through a part the
+worker kept (`method_keep`, `call_keep`) to its object, which then never crosses at all.
 Arrays are sent when the plan runs: do not change them in between.
 """
 
@@ -28,7 +35,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .calls import Call, function_call, getattr_call, keep_call, method_call, new_call, setattr_call
+from .calls import (Call, function_call, getattr_call, keep_call, method_call, method_keep_call, new_call,
+                    setattr_call)
 from .client import Sandbox
 from .remote import RemoteObject
 
@@ -51,6 +59,21 @@ class Step:
             raise self._failure
         return self._value
 
+    def __getitem__(self, key: int | str) -> "StepPart":
+        return StepPart(self, (key,))
+
+
+class StepPart:
+    """A part of a Step's value, `step[i][key]...`, to pass as a later step's argument."""
+
+    __slots__ = ("step", "path")
+
+    def __init__(self, step: Step, path: tuple[int | str, ...]) -> None:
+        self.step, self.path = step, path
+
+    def __getitem__(self, key: int | str) -> "StepPart":
+        return StepPart(self.step, (*self.path, key))
+
 
 class Plan:
     def __init__(self, sandbox: Sandbox) -> None:
@@ -72,16 +95,18 @@ class Plan:
             return None, obj.type_name, obj.index
         return obj, obj.type_name, None
 
-    def _passed(self, args: tuple[Any, ...]) -> tuple[list[Any], tuple[tuple[int, int], ...]]:
-        """(the arguments to send, (position, step) of each that is an earlier step's value):
-        the worker passes that value on as the grader would have, without a round trip."""
+    def _passed(self, args: tuple[Any, ...]) -> tuple[list[Any], tuple[tuple[Any, ...], ...]]:
+        """(the arguments to send, (position, step, *path) of each that is an earlier step's
+        value or a part of it): the worker passes it on as the grader would have, without a
+        round trip."""
         sent, passed = list(args), []
         for position, arg in enumerate(args):
-            if isinstance(arg, Step):
-                if arg.index >= len(self.calls) or self.steps[arg.index] is not arg:
+            step, path = (arg.step, arg.path) if isinstance(arg, StepPart) else (arg, ())
+            if isinstance(step, Step):
+                if step.index >= len(self.calls) or self.steps[step.index] is not step:
                     raise TypeError("an argument may only be the value of an earlier step of the same plan")
                 sent[position] = None
-                passed.append((position, arg.index))
+                passed.append((position, step.index, *path))
         return sent, tuple(passed)
 
     def new(self, module: str, cls: str, /, *args: Any, timeout_s: float | None = None,
@@ -104,6 +129,14 @@ class Plan:
         h, type_name, on = self._target(obj)
         sent, passed = self._passed(args)
         return self._add(method_call(h, type_name, name, sent, kwargs, timeout_s, on).carrying(passed))
+
+    def method_keep(self, obj: RemoteObject | Step, name: str, /, *args: Any, keep: tuple[int, ...] = (1,),
+                    timeout_s: float | None = None, **kwargs: Any) -> Step:
+        """`method`, whose result's parts at `keep` stay in the worker (RemoteObjects here)."""
+        h, type_name, on = self._target(obj)
+        sent, passed = self._passed(args)
+        call = method_keep_call(h, type_name, name, sent, kwargs, keep, timeout_s, on)
+        return self._add(call.carrying(passed))
 
     def get(self, obj: RemoteObject | Step, name: str, *default: Any,
             timeout_s: float | None = None) -> Step:

@@ -17,7 +17,8 @@ A plan, {"op": "plan", "steps": [request, ...], "mark": text}, is a sequence of 
 run back to back, each answered as it finishes with its own response plus "step": its
 index (and "marked": true once its output is closed by the marker, below). The first step
 that fails is the last one answered. A step may name the object an earlier step returned
-as {"on": index} instead of "h". Each step's output ends with `mark` written to the output
+as {"on": index} instead of "h", and take an argument from an earlier step's value, or a
+part of it through a kept handle ("args_from": [[position, step, *path], ...]). Each step's output ends with `mark` written to the output
 pipe, so the grader, still reading step k's reply while step k+1 prints, can tell whose
 output is whose.
 
@@ -58,7 +59,7 @@ _default_rng = np.random.default_rng
 # Requests the grader may defer to travel in another's "before" list (their reply is None).
 _DEFERRABLE_OPS = frozenset({"setattr"})
 # Requests a plan may hold (not a plan itself, nor the grader's own bookkeeping).
-_PLAN_OPS = frozenset({"new", "call", "method", "getattr", "setattr", "call_keep"})
+_PLAN_OPS = frozenset({"new", "call", "method", "getattr", "setattr", "call_keep", "method_keep"})
 
 
 class _DiscardedOutput:
@@ -244,17 +245,25 @@ class Worker(StudentOps):
 
     def fill_args(self, step: dict[str, Any], results: list[Any]) -> None:
         """Put the values of earlier steps into `step`'s arguments ("args_from": [[position,
-        step], ...]), each as the grader would have sent it back: through the channel both
-        ways (its arrays copied, its objects as handles), so the step gets what it would get
-        were the grader passing the value on itself."""
+        step, *path], ...]), each as the grader would have sent it back: through the channel
+        both ways (its arrays copied, its objects as handles), so the step gets what it would
+        get were the grader passing the value on itself. A `path` (keys and indexes) takes a
+        part of the value instead, looking through a kept part (a handle) to its object: the
+        gradient `grads[k]` of a `loss` whose grads were kept here."""
         args, refs = step.get("args"), step["args_from"]
         if type(args) is not list or type(refs) is not list:
             raise _Usage("args_from needs a list of arguments")
         for ref in refs:
-            if (type(ref) is not list or len(ref) != 2 or any(type(i) is not int for i in ref)
+            if (type(ref) is not list or len(ref) < 2 or any(type(i) is not int for i in ref[:2])
+                    or any(type(key) not in (int, str) for key in ref[2:])
                     or not 0 <= ref[0] < len(args) or not 0 <= ref[1] < len(results)):
-                raise _Usage("args_from names an argument and an earlier step")
-            payload = bytearray().join(channel.encode(results[ref[1]], self.to_wire)[1:])
+                raise _Usage("args_from names an argument, an earlier step and a path in its value")
+            value = results[ref[1]]
+            for key in ref[2:]:
+                if type(value) is channel.Handle:
+                    value = self.lookup(value.id, value.type_name)
+                value = value[key]
+            payload = bytearray().join(channel.encode(value, self.to_wire)[1:])
             args[ref[0]] = channel.decode(payload, on_handle=self.lookup, on_rng=_default_rng,
                                           copy_arrays=False)
 
@@ -265,7 +274,8 @@ class Worker(StudentOps):
             self.guard.take_attempts()
             try:
                 if type(step) is not dict or step.get("op") not in _PLAN_OPS:
-                    raise _Usage("a plan's steps are new, call, method, getattr, setattr or call_keep")
+                    raise _Usage("a plan's steps are new, call, method, getattr, setattr, call_keep or "
+                                 "method_keep")
                 on = step.get("on")
                 if on is not None:
                     if type(on) is not int or not 0 <= on < index:

@@ -33,7 +33,7 @@ except ImportError:  # loaded by path inside the worker, outside the grader pack
 _ndarray = np.ndarray
 
 # Requests whose top-level array arguments are watched for in-place changes (input mutation).
-_WATCHED_OPS = frozenset({"call", "method", "call_keep", "new"})
+_WATCHED_OPS = frozenset({"call", "method", "call_keep", "method_keep", "new"})
 
 _ABSENT = object()
 
@@ -75,6 +75,8 @@ class StudentOps(ErrorReports):
             # A function whose result is a tuple with opaque parts (CS231n's `(out, cache)`):
             # the parts named in "keep" stay here behind handles, the rest cross as data.
             "call_keep": self.op_call_keep,
+            # The same for a method (CS231n's `net.loss(X, y)`: its grads stay here).
+            "method_keep": self.op_method_keep,
             # A dict living here (CS231n's bn_param): the student's in-place edits stay visible.
             "mapping": lambda r: self.handle_of(dict(r["kwargs"])),
             # Re-run a call with its arrays read-only: where the student's code writes to them.
@@ -185,8 +187,13 @@ class StudentOps(ErrorReports):
         return fn(*req["args"], **req["kwargs"])
 
     def op_call_keep(self, req: dict[str, Any]) -> Any:
-        result = self.op_call(req)
-        keep = req["keep"]
+        return self.kept_parts(self.op_call(req), req["keep"])
+
+    def op_method_keep(self, req: dict[str, Any]) -> Any:
+        return self.kept_parts(self.op_method(req), req["keep"])
+
+    def kept_parts(self, result: Any, keep: Any) -> Any:
+        """`result`'s parts at the positions `keep` as handles (kept here), the rest as data."""
         if type(result) is not tuple and type(result) is not list:
             return result  # not a tuple: sent as it is, the caller names the wrong return
         return [self.handle_of(part) if i in keep else part for i, part in enumerate(result)]

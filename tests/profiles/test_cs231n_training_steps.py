@@ -16,7 +16,7 @@ from grader.checks.framework import CheckFailure
 from grader.profiles import get_profile
 from grader.profiles.cs231n_fc.adapters import CS231n
 from grader.profiles.cs231n_fc.layout import MODULES
-from grader.profiles.cs231n_fc.training import StudentNet
+from grader.profiles.cs231n_fc.training import TRACED_STEPS, StudentNet
 from grader.sandbox import Sandbox, StudentException
 from grader.training.runs import init_params
 
@@ -91,3 +91,63 @@ def test_a_rule_that_raises_is_its_own_failure_and_stops_the_step(tmp_path):
         one_step(submission(tmp_path, "raise ValueError('bias not supported')"), calls)
     assert "cs231n.optim.sgd() raised ValueError: bias not supported" in info.value.message
     assert calls == [[784, 16], [16], [16, 10], [10]]
+
+
+def steps(root: Path, count: int, *, keep: bool = True,
+          rule: str = "sgd_momentum") -> tuple[StudentNet, list[int]]:
+    """A StudentNet after `count` steps (`keep=False`: never in the worker) and the round trips
+    each step took."""
+    start = init_params((784, 16, 10), 0)
+    rng = np.random.default_rng(1)
+    trips = []
+    with Sandbox(root, forbidden_imports=PROFILE.forbidden_imports, packages=True) as sb:
+        net = StudentNet(CS231n(SimpleNamespace(sandbox=sb)), start, rule, 1e-2)
+        net._rule_gives_float64 = keep
+        for _ in range(count):
+            X, Y = rng.normal(size=(8, 784)), np.eye(10)[rng.integers(0, 10, size=8)]
+            seq = sb._seq
+            net.step(X, Y)
+            trips.append(sb._seq - seq)
+        net.params()
+    return net, trips
+
+
+def test_steps_after_the_trace_keep_everything_in_the_worker_and_compute_the_same(tmp_path):
+    root = submission(tmp_path, "pass")
+    kept, trips = steps(root, TRACED_STEPS + 4)
+    direct, direct_trips = steps(root, TRACED_STEPS + 4, keep=False)
+    # (The first step also imports optim.py.)
+    assert trips[1:] == [2] * (TRACED_STEPS - 1) + [1] * 4 and direct_trips[1:] == [2] * (TRACED_STEPS + 3)
+    assert kept.losses == direct.losses  # bit for bit
+    for (W, b), (W2, b2) in zip(kept.params(), direct.params()):
+        assert np.array_equal(W, W2) and np.array_equal(b, b2)
+    assert len(kept.trace) == TRACED_STEPS
+
+
+def test_a_rule_whose_next_w_the_grader_converts_keeps_every_step_here(tmp_path):
+    root = submission(tmp_path, "pass")
+    optim = root / "cs231n" / "optim.py"
+    optim.write_text(optim.read_text() + '''
+
+def sgd32(w, dw, config=None):
+    return (w - 1e-2 * dw).astype("float32"), config
+''')
+    net, trips = steps(root, TRACED_STEPS + 2, rule="sgd32")
+    assert trips[1:] == [2] * (TRACED_STEPS + 1) and net.kept is None
+    assert all(W.dtype == np.float64 for W, _ in net.params())
+
+
+def test_a_rule_that_raises_after_the_trace_is_its_own_failure(tmp_path):
+    root = submission(tmp_path, "pass")
+    optim = root / "cs231n" / "optim.py"
+    optim.write_text(optim.read_text() + f'''
+
+def late(w, dw, config=None):
+    SEEN.append(list(dw.shape))
+    if len(SEEN) > 4 * {TRACED_STEPS} + 1:
+        raise ValueError("step too late")
+    return w - 1e-2 * dw, config
+''')
+    with pytest.raises(StudentException) as info:
+        steps(root, TRACED_STEPS + 2, rule="late")
+    assert "cs231n.optim.late() raised ValueError: step too late" in info.value.message

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from grader.sandbox import StudentException, StudentTimeout, WorkerDied
+from grader.sandbox.calls import MAX_PLAN_STEPS
 from grader.sandbox.errors import CallBlocked
 
 from .conftest import FAST
@@ -281,3 +282,75 @@ def test_only_an_earlier_step_of_the_same_plan_may_be_passed(layers):
     other = layers.plan().method(layer, "me")
     with pytest.raises(TypeError, match="earlier step of the same plan"):
         layers.plan().method(layer, "forward", other)
+
+
+KEEPING = '''
+import numpy as np
+
+class Net:
+    def loss(self, x):
+        grads = {"W": x * 2, "b": x.sum(keepdims=True)}
+        self.seen = grads  # the worker's own grads object, to compare with what a rule got
+        return float(x.sum()), grads
+
+    def same(self, w):
+        return w is self.seen["W"]
+
+def step(w, dw):
+    return w - dw, {"t": 1}
+'''
+
+
+@pytest.fixture
+def keeping(sandbox, tmp_path):
+    return sandbox_with(sandbox, tmp_path, "keeping", KEEPING)
+
+
+def test_a_kept_part_is_passed_on_in_the_worker_without_crossing(keeping):
+    net = keeping.new("keeping", "Net")
+    seq = keeping._seq
+    plan = keeping.plan()
+    out = plan.method_keep(net, "loss", np.array([1.0, 2.0]), keep=(1,))
+    nxt = plan.call_keep("keeping", "step", np.array([10.0, 10.0]), out[1]["W"], keep=(0, 1))
+    plan.run()
+    assert keeping._seq == seq + 1  # one round trip
+    loss, grads = out.value
+    assert loss == 3.0 and hasattr(grads, "handle_id")  # the grads stayed in the worker
+    w, config = nxt.value
+    assert hasattr(w, "handle_id") and hasattr(config, "handle_id")
+    np.testing.assert_array_equal(keeping.mapping(w=w).call("copy")["w"], [8.0, 6.0])
+    # The rule got a copy of the gradient, as a value the grader passed on would be.
+    assert net.call("same", grads) is False
+    assert keeping.ledger.records["Net.loss()"].calls == 1
+
+
+def test_a_missing_part_fails_the_step_that_takes_it(keeping):
+    net = keeping.new("keeping", "Net")
+    plan = keeping.plan()
+    out = plan.method_keep(net, "loss", np.array([1.0, 2.0]), keep=(1,))
+    bad = plan.call_keep("keeping", "step", np.zeros(2), out[1]["W9"], keep=(0, 1))
+    plan.run(lazy=True)
+    assert out.value[0] == 3.0
+    with pytest.raises(StudentException, match="KeyError"):
+        bad.value
+
+
+def test_a_part_of_a_value_received_earlier_is_indexed_here(keeping):
+    """Split over two requests (the first call imports the module), a part of a value the
+    grader received is taken from it; through a part kept in the worker it cannot be."""
+    plan = keeping.plan()
+    net = plan.new("keeping", "Net")
+    out = plan.method(net, "loss", np.array([1.0, 2.0]))
+    nxt = plan.call("keeping", "step", np.zeros(2), out[1]["W"])
+    plan.run()
+    np.testing.assert_array_equal(nxt.value[0], [-2.0, -4.0])
+    # A plan longer than one request's steps is sent in parts too: the kept grads are in the
+    # first part, the call that takes one of them in the second.
+    made = keeping.new("keeping", "Net")
+    plan = keeping.plan()
+    for _ in range(MAX_PLAN_STEPS - 1):
+        plan.get(made, "loss")
+    out = plan.method_keep(made, "loss", np.array([1.0, 2.0]), keep=(1,))
+    plan.call("keeping", "step", np.zeros(2), out[1]["W"])
+    with pytest.raises(TypeError, match="kept in the worker"):
+        plan.run()

@@ -75,6 +75,12 @@ class CS231n:
         steps = [plan.call_keep(module, name, *args, keep=(1,)) if keep_second
                  else plan.call(module, name, *args) for args in arguments]
         plan.run(lazy=True)
+        return self.judged_pairs(name, steps, what=what)
+
+    @staticmethod
+    def judged_pairs(name: str, steps: list[Any], *, what: str) -> list[tuple[Any, Any]]:
+        """The values of a lazily run plan's `steps` (calls of `name`), each judged in order as
+        `pair` judges it: a call that raised raises here, a value that is not a pair is named."""
         out = []
         for step in steps:
             result = step.value

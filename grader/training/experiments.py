@@ -130,9 +130,8 @@ def one_step(session: TrainingSession) -> StepResult:
     layer_grad_ok = False
     step = None
     if logits.shape == (len(y), session.sizes[-1]) and np.all(np.isfinite(logits)):
-        driver.backward(cross_entropy_grad(logits, y))
-        try:
-            grads = session.orient(driver.grads())
+        try:  # (a failing backward is the student's failure, raised as it is: not a ValueError)
+            grads = session.orient(driver.backward_grads(cross_entropy_grad(logits, y)))
             step = -lr * flatten(grads)
             _, ref_grads = cal.ref_gradients(before, X, y, session.activation)
             ref_step = -lr * flatten(ref_grads)

@@ -6,9 +6,10 @@ student's `forward`/`backward`, reads every Linear's dW, db and writes the
 SGD-updated W, b back. If the student's layers learn under this loop and the
 student's `train()` does not, the bug is in `train()`.
 
-`RemoteDriver` talks to a student's MLP in the worker (2 + 4 round trips per
-step for two Linear layers: forward, backward, get dW/db, set W/b; W is kept
-grader-side so it is never read back). `LocalDriver` runs the reference MLP
+`RemoteDriver` talks to a student's MLP in the worker (2 round trips per step:
+forward, then backward with every Linear's dW and db read in the same request; the
+new W and b travel with the next forward; W is kept grader-side so it is never read
+back). `LocalDriver` runs the reference MLP
 in-process, for calibration.
 """
 
@@ -26,8 +27,7 @@ from grader.training.stats import accuracy, cross_entropy, cross_entropy_grad
 
 class Driver(Protocol):
     def forward(self, X: np.ndarray) -> np.ndarray: ...
-    def backward(self, grad: np.ndarray) -> None: ...
-    def grads(self) -> Params: ...
+    def backward_grads(self, grad: np.ndarray) -> Params: ...
     def params(self) -> Params: ...
     def set_params(self, params: Params) -> None: ...
 
@@ -60,16 +60,20 @@ class RemoteDriver:
     def forward(self, X: np.ndarray) -> np.ndarray:
         return as_array(self.model.call("forward", X, timeout_s=self.timeout_s), "MLP.forward(x)")
 
-    def backward(self, grad: np.ndarray) -> None:
-        self.model.call("backward", grad, timeout_s=self.timeout_s)
-
-    def grads(self) -> Params:
-        return [(as_array(layer.get("dW"), "Linear.dW"), as_array(layer.get("db"), "Linear.db"))
-                for layer in self.linears]
+    def backward_grads(self, grad: np.ndarray) -> Params:
+        """MLP.backward(grad), then every Linear's (dW, db): one round trip."""
+        plan = self.model.plan()
+        plan.method(self.model, "backward", grad, timeout_s=self.timeout_s)
+        return self._read(plan, "dW", "db")
 
     def params(self) -> Params:
-        return [(as_array(layer.get("W"), "Linear.W"), as_array(layer.get("b"), "Linear.b"))
-                for layer in self.linears]
+        return self._read(self.model.plan(), "W", "b")
+
+    def _read(self, plan: Any, weight: str, bias: str) -> Params:
+        """Every Linear's (weight, bias) attributes, read by `plan` after its other calls."""
+        steps = [(plan.get(layer, weight), plan.get(layer, bias)) for layer in self.linears]
+        plan.run()
+        return [(as_array(w.value, f"Linear.{weight}"), as_array(b.value, f"Linear.{bias}")) for w, b in steps]
 
     def set_params(self, params: Params) -> None:
         for layer, (W, b) in zip(self.linears, params):
@@ -87,10 +91,8 @@ class LocalDriver:
     def forward(self, X: np.ndarray) -> np.ndarray:
         return self.model.forward(X)
 
-    def backward(self, grad: np.ndarray) -> None:
+    def backward_grads(self, grad: np.ndarray) -> Params:
         self.model.backward(grad)
-
-    def grads(self) -> Params:
         return [(layer.dW.copy(), layer.db.copy()) for layer in self.linears]
 
     def params(self) -> Params:
@@ -129,8 +131,7 @@ def grader_loop(driver: Driver, X: np.ndarray, y: np.ndarray, X_eval: np.ndarray
                 idx = order[start:start + batch_size]
                 logits = driver.forward(X[idx])
                 total += cross_entropy(logits, y[idx]) * len(idx)
-                driver.backward(cross_entropy_grad(logits, y[idx]))
-                grads = driver.grads()
+                grads = driver.backward_grads(cross_entropy_grad(logits, y[idx]))
                 params = [(W - lr * dW.reshape(W.shape), b - lr * db.reshape(b.shape))
                           for (W, b), (dW, db) in zip(params, grads)]
                 driver.set_params(params)

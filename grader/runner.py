@@ -54,11 +54,14 @@ def validate_submission(submission: Path, rubric: Rubric) -> None:
 
 def grade(submission: Path, rubric: Rubric, *, seed: int | None = None, progress: Any = None,
           on_overrun: Callable[[GradingResult], None] | None = None,
-          started_at: float | None = None) -> GradingResult:
+          started_at: float | None = None, while_waiting: Callable[[], None] | None = None) -> GradingResult:
     """Grade `submission` under `rubric`; `seed` overrides the rubric's seed.
 
     `started_at`: the time.monotonic() the run's limit counts from (the CLI
     passes its process start, so the limit covers start-up too); default now.
+
+    `while_waiting()`: work for the time this process, its check session over, waits for
+    the other session (the CLI imports the report writer it will use then).
 
     `on_overrun(partial_result)` is called from a watchdog thread if grading is
     still running `WATCHDOG_GRACE_S` after `limits.run_timeout_s`; it should
@@ -83,7 +86,7 @@ def grade(submission: Path, rubric: Rubric, *, seed: int | None = None, progress
     from grader.firstrun import first_run_artifact
 
     plugin = GradingPlugin(submission, rubric, seed, progress=progress, deadline=deadline,
-                           dataset=dataset, workers=workers)
+                           dataset=dataset, workers=workers, while_waiting=while_waiting)
 
     def result_so_far() -> GradingResult:
         return GradingResult(

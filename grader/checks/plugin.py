@@ -39,7 +39,7 @@ import gc
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -65,12 +65,16 @@ from grader.scoring import apply_score, max_points, visibility_of
 class GradingPlugin(WorkerLifecycle, TwoSessions):
     def __init__(self, submission: Path, rubric: Rubric, seed: int, progress: Any = None, *,
                  deadline: float | None = None, dataset: Any = None,
-                 workers: list[Sandbox] | None = None) -> None:
+                 workers: list[Sandbox] | None = None,
+                 while_waiting: Callable[[], None] | None = None) -> None:
         """`deadline`: time.monotonic() after which no check starts and no student code runs.
         `dataset`: the training checks' data, loaded by the runner (None: loaded on first use).
         `workers`: sandboxes the runner launched already (worker_start.launch_workers), one per
-        check session; the plugin launches what is missing when the session starts."""
+        check session; the plugin launches what is missing when the session starts.
+        `while_waiting`: work for the time this session waits for the other one to end (the
+        report writer's imports); whatever it raises is ignored."""
         self.submission = submission
+        self.while_waiting = while_waiting
         self._rubric = rubric
         self._seed = seed
         self.progress = progress
@@ -367,6 +371,11 @@ def run_checks(plugin: GradingPlugin) -> int:
             partner = plugin._partner
             if partner is not None:
                 plugin.close_sandbox()
+                if plugin.while_waiting is not None:
+                    try:
+                        plugin.while_waiting()
+                    except Exception:  # noqa: BLE001  (preparation only: writing the report says what failed)
+                        pass
                 until = None if plugin.deadline is None else plugin.deadline + PARTNER_GRACE_S
                 progress = plugin.progress
                 outcome = partner.outcome(until, progress.advance if progress is not None else _ignore)

@@ -114,6 +114,13 @@ def _progress(stream: IO[str]) -> Any:
         return None
 
 
+def _prepare_writer(fmt: str) -> None:
+    """Import the report writer of `fmt` (and the summary line's) before the report is due."""
+    from grader.reports import FORMATS, prepare_writers
+
+    prepare_writers(*sorted({fmt, "text"} & set(FORMATS)))
+
+
 def summary_line(result: GradingResult, output: Path | None, show_hidden: bool = False) -> str:
     """The score on one line, worded and rounded as the text report words it."""
     where = f" -> {output}" if output is not None else ""
@@ -155,7 +162,7 @@ def grade_and_report(submission: Path, rubric: Rubric, *, fmt: str, output: Path
 
     try:
         result = runner.grade(submission, rubric, seed=seed, progress=progress, on_overrun=on_overrun,
-                              started_at=PROCESS_START)
+                              started_at=PROCESS_START, while_waiting=lambda: _prepare_writer(fmt))
     except getattr(runner, "SubmissionError", ()) as exc:
         raise BadInput(str(exc)) from None
     except _data_error() as exc:

@@ -21,24 +21,25 @@ the other writers drop checks the student may not see yet, unless
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import tempfile
 from pathlib import Path
-from typing import TextIO, Union
+from typing import TYPE_CHECKING, Any, Callable, TextIO, Union
 
-from grader.reports import gradescope, html, junit, markdown, text
-from grader.reports.build import build_view
-from grader.reports.sanitize import clean_line
-from grader.reports.gradescope import to_gradescope, validate_gradescope
-from grader.reports.progress import ProgressReporter
 from grader.results import GradingResult
+
+if TYPE_CHECKING:
+    from grader.reports.gradescope import to_gradescope, validate_gradescope
+    from grader.reports.progress import ProgressReporter
 
 FORMATS = ("json", "junit", "markdown", "text", "html")
 
 __all__ = [
     "FORMATS",
     "ProgressReporter",
+    "prepare_writers",
     "render",
     "to_gradescope",
     "validate_gradescope",
@@ -47,9 +48,37 @@ __all__ = [
 
 # junit, markdown and html render the visibility-filtered view; json and text
 # take the result itself (json keeps every test, text adds colour).
-_VIEW_RENDERERS = {"junit": junit.render_view, "markdown": markdown.render_view,
-                   "html": html.render_view}
-_RESULT_RENDERERS = {"json": gradescope.render, "text": text.render}
+_VIEW_FORMATS = ("junit", "markdown", "html")
+# Each writer (and rich, which the text writer and the progress bar use) is imported when
+# first used: a grading run's start-up imports none of them, and its end only the one it
+# writes (`prepare_writers` imports them while a run waits for its other check session).
+_WRITERS = {"json": "gradescope", "junit": "junit", "markdown": "markdown", "text": "text", "html": "html"}
+_LAZY = {"ProgressReporter": "progress", "to_gradescope": "gradescope", "validate_gradescope": "gradescope"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"grader.reports.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _writer(fmt: str) -> Any:
+    return importlib.import_module(f"grader.reports.{_WRITERS[fmt]}")
+
+
+def _render_view(fmt: str, result: GradingResult, flags: dict[str, bool]) -> str:
+    from grader.reports.build import build_view
+
+    render_view: Callable[[Any], str] = _writer(fmt).render_view
+    return render_view(build_view(result, **flags))
+
+
+def prepare_writers(*formats: str) -> None:
+    """Import the writers of `formats` (default: all) now, so that writing later costs no import."""
+    for fmt in formats or FORMATS:
+        _writer(fmt)
+    if not formats or any(fmt in _VIEW_FORMATS for fmt in formats):
+        importlib.import_module("grader.reports.build")
 
 
 def _check_format(fmt: str) -> None:
@@ -68,9 +97,10 @@ def render(
     """The report as a string (the text format without colour)."""
     _check_format(fmt)
     flags = dict(after_due_date=after_due_date, published=published, show_hidden=show_hidden)
-    if fmt in _VIEW_RENDERERS:
-        return _VIEW_RENDERERS[fmt](build_view(result, **flags))
-    return _RESULT_RENDERERS[fmt](result, **flags)
+    if fmt in _VIEW_FORMATS:
+        return _render_view(fmt, result, flags)
+    render_result: Callable[..., str] = _writer(fmt).render
+    return render_result(result, **flags)
 
 
 def _umask() -> int:
@@ -120,9 +150,12 @@ def write_report(
     flags = dict(after_due_date=after_due_date, published=published, show_hidden=show_hidden)
     is_path = isinstance(stream_or_path, (str, os.PathLike))
     if fmt == "text" and not is_path:
-        text.write(result, stream_or_path, color=color, verbose=verbose, **flags)  # type: ignore[arg-type]
+        _writer("text").write(result, stream_or_path, color=color, verbose=verbose, **flags)
         return
     if fmt == "json":
+        from grader.reports import gradescope
+        from grader.reports.sanitize import clean_line
+
         try:
             content = gradescope.render(result, **flags)
         except Exception as exc:
@@ -134,9 +167,9 @@ def write_report(
             _emit(stream_or_path, json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
             raise
     elif fmt == "text":
-        content = text.render(result, color=bool(color), verbose=verbose, **flags)
+        content = _writer("text").render(result, color=bool(color), verbose=verbose, **flags)
     else:
-        content = _VIEW_RENDERERS[fmt](build_view(result, **flags))
+        content = _render_view(fmt, result, flags)
     _emit(stream_or_path, content)
 
 

@@ -8,9 +8,10 @@ for golden files.
 from __future__ import annotations
 
 import io
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
+if TYPE_CHECKING:  # imported where a console is made: a run with no bar needs no rich till its report
+    from rich.console import Console
 
 PLAIN_WIDTH = 100
 
@@ -28,6 +29,8 @@ def make_console(stream: TextIO, color: bool | None, width: int | None = None) -
     Passing force_terminal/no_color/width explicitly also stops FORCE_COLOR,
     NO_COLOR and COLUMNS in the environment from changing the plain output.
     """
+    from rich.console import Console
+
     use_color = is_tty(stream) if color is None else color
     return Console(
         file=stream,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
-
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING, TextIO
 
 from grader.reports.console import is_tty, make_console
+
+if TYPE_CHECKING:  # imported by the bar itself, on a TTY only (CI logs get plain lines)
+    from rich.progress import Progress
 
 
 class ProgressReporter:
@@ -52,6 +53,8 @@ class ProgressReporter:
         if self._quiet:
             return
         if self._tty:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
             self._progress = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),

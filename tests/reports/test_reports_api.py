@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 
 import pytest
 from reports_fixtures import mixed
@@ -69,3 +71,21 @@ def test_hidden_details_reach_gradescope_marked_hidden() -> None:
     obj = json.loads(render(mixed(), "json"))
     hidden = [t for t in obj["tests"] if t["visibility"] == "hidden"]
     assert len(hidden) == 1 and "SECRET hidden detail" in hidden[0]["output"]
+
+
+def test_a_run_without_a_terminal_imports_no_writer_nor_rich_before_its_report() -> None:
+    """A grading run's start-up (the CLI, the progress lines of a CI log) imports neither rich
+    nor any report writer; `prepare_writers` imports the one asked for, and only it."""
+    code = """
+import io, sys
+import grader.cli
+from grader.reports import ProgressReporter, prepare_writers
+progress = ProgressReporter(stream=io.StringIO())
+progress.start(4, "checks"); progress.advance(4); progress.finish()
+early = sorted(m for m in sys.modules if m == "rich" or m.startswith(("rich.", "grader.reports.")))
+prepare_writers("json")
+late = sorted(m for m in sys.modules if m.startswith("grader.reports."))
+print(early, "grader.reports.gradescope" in late, "grader.reports.html" in late)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["['grader.reports.console',", "'grader.reports.progress']", "True", "False"]

@@ -28,7 +28,11 @@ import threading
 import time
 from typing import NoReturn
 
-import click
+from grader.threads import one_blas_thread
+
+one_blas_thread(os.environ)  # before anything below imports NumPy (grader.threads says why)
+
+import click  # noqa: E402
 
 import grader
 from grader.commands import reporting

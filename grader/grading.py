@@ -28,10 +28,7 @@ from grader.forkserver import ForkServer, ServerGone
 from grader.records import (BAD_SUBMISSION, CRASHED, GRADER_ERROR, TIMEOUT, SubmissionRecord,
                             result_from_dict)
 from grader.results import GradingResult
-
-
-BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+from grader.threads import one_blas_thread
 
 
 class BatchError(Exception):
@@ -75,9 +72,7 @@ def grading_env() -> dict[str, str]:
     # One BLAS thread per grading process: N jobs x M BLAS threads oversubscribe the
     # CPUs (--jobs 2 ran 1.4x faster than --jobs 1 instead of ~2x), and the same
     # setting whatever --jobs keeps timing-based checks (too-slow) equally fair.
-    for var in BLAS_THREAD_VARS:
-        env.setdefault(var, "1")
-    return env
+    return dict(one_blas_thread(env))
 
 
 def start_fork_server(options: GradeOptions, where: Path) -> ForkServer | None:

@@ -64,11 +64,12 @@ def warm_up(rubric_file: str, seed: int | None, data: str | None) -> None:
 
     import grader.checks.plugin  # noqa: F401
     import grader.cli  # noqa: F401
-    import grader.reports  # noqa: F401
     from grader.profiles import DEFAULT_PROFILE
+    from grader.reports import prepare_writers
     from grader.rubric import load_rubric
     from grader.runner import _load_data
 
+    prepare_writers()  # every format: the writers are imported on first use otherwise
     rubric = load_rubric(rubric_file)
     if data is not None:
         rubric = rubric.with_overrides(**{"training.dataset": data})

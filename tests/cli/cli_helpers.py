@@ -35,8 +35,11 @@ class FakeGrade:
         self.calls: list[dict[str, Any]] = []
 
     def __call__(self, submission: Path, rubric: Any, *, seed: int | None = None,
-                 progress: Any = None, on_overrun: Any = None, started_at: Any = None) -> GradingResult:
+                 progress: Any = None, on_overrun: Any = None, started_at: Any = None,
+                 while_waiting: Any = None) -> GradingResult:
         self.calls.append({"submission": submission, "rubric": rubric, "seed": seed})
+        if while_waiting is not None:  # as a run with two check sessions does
+            while_waiting()
         if isinstance(self.outcome, BaseException):
             raise self.outcome
         return self.outcome

@@ -209,6 +209,7 @@ class Sandbox(RequestEngine):
         return WorkerProcess(WorkerConfig(
             submission_dir=self.submission_dir, limits=self._base_limits,
             forbidden=self.forbidden_imports, uid=self._lease.uid if self._lease else None,
+            uid_lock_fd=self._lease.fd if self._lease else None,
             network_isolation=self._network_isolation, hide=self._hide, packages=self._packages,
             **self._course_code))
 

@@ -109,12 +109,14 @@ class WorkerProcess:
             "network_isolation": cfg.network_isolation, "hide": cfg.hide,
             "provided": list(cfg.provided), "handout_imports": list(cfg.handout_imports),
             "numpy_compat": list(cfg.numpy_compat), "preload": list(cfg.preload),
+            "uid_lock_fd": cfg.uid_lock_fd,
         }
         out_w = pipes["output"][1]
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-B", str(SUPERVISOR), json.dumps(config)],
-                stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=child_ends,
+                stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
+                pass_fds=child_ends + ([cfg.uid_lock_fd] if cfg.uid_lock_fd is not None else []),
                 env=_env(str(home), str(tmpdir)), cwd=str(self.tmp), start_new_session=True)
         finally:
             for fd in child_ends + [out_w]:

@@ -33,6 +33,10 @@ class WorkerConfig:
     forbidden: tuple[str, ...]
     uid: int | None  # None: do not drop privileges
     network_isolation: bool = True
+    # The uid lease's lock (UidLease.fd): the supervisor holds it too, until it has swept the
+    # uid, so a grading process killed with its sandbox still running frees the uid only once
+    # nothing of that sandbox can run (or sweep away the next holder's worker) under it.
+    uid_lock_fd: int | None = None
     hide: list[str] = field(default_factory=list)
     packages: bool = False  # also copy package folders (mytorch/nn/...), not only top-level files
     # What a profile declares for the course's own code (see grader/profiles/base.py):

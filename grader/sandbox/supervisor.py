@@ -62,6 +62,8 @@ def child_main(cfg: dict[str, Any]) -> None:
             signal.signal(sig, signal.SIG_DFL)
         for fd in (cfg["control_r"], cfg["status_w"], cfg["wake_r"], cfg["wake_w"]):
             os.close(fd)
+        if cfg.get("uid_lock_fd") is not None:  # the supervisor's to hold, never the student's to unlock
+            os.close(cfg["uid_lock_fd"])
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.close(devnull)

@@ -101,7 +101,8 @@ class StudentNet:
     each step sends the batch and gets the loss back, where it sent the params three times
     and got the grads and params back (~2.4 MB a step on [64] hidden units). Only for a rule
     whose every traced next_w was already what the grader makes of it (a float64 array of
-    the param's shape), so that the steps compute what they computed before."""
+    the param's shape), so that the steps compute what they computed before; a `loss` that
+    edited `self.params` in place would now keep its edits (the grader used to send copies)."""
 
     def __init__(self, cs231n: CS231n, start: Pairs, rule: str, lr: float) -> None:
         hidden = [W.shape[1] for W, _ in start[:-1]]

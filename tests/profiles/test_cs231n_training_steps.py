@@ -102,7 +102,7 @@ def steps(root: Path, count: int, *, keep: bool = True,
     trips = []
     with Sandbox(root, forbidden_imports=PROFILE.forbidden_imports, packages=True) as sb:
         net = StudentNet(CS231n(SimpleNamespace(sandbox=sb)), start, rule, 1e-2)
-        net._rule_gives_float64 = keep
+        net._keepable = keep
         for _ in range(count):
             X, Y = rng.normal(size=(8, 784)), np.eye(10)[rng.integers(0, 10, size=8)]
             seq = sb._seq
@@ -151,3 +151,25 @@ def late(w, dw, config=None):
     with pytest.raises(StudentException) as info:
         steps(root, TRACED_STEPS + 2, rule="late")
     assert "cs231n.optim.late() raised ValueError: step too late" in info.value.message
+
+
+def test_a_loss_that_edits_its_params_in_place_keeps_every_step_here(tmp_path):
+    """A kept step would hand the loss the worker's own arrays, where every step sends copies:
+    a loss that edits them is seen in the traced steps, and the steps stay as they were."""
+    root = submission(tmp_path, "pass")
+    fc_net = root / "cs231n" / "classifiers" / "fc_net.py"
+    fc_net.write_text(fc_net.read_text() + '''
+
+_Net = FullyConnectedNet
+
+
+class FullyConnectedNet(_Net):
+    def loss(self, X, y=None):
+        out = super().loss(X, y)
+        self.params["b1"] *= 0.5  # an edit of the params it was given
+        return out
+''')
+    kept, trips = steps(root, TRACED_STEPS + 3)
+    direct, _ = steps(root, TRACED_STEPS + 3, keep=False)
+    assert trips[1:] == [2] * (TRACED_STEPS + 2) and kept.kept is None
+    assert kept.losses == direct.losses

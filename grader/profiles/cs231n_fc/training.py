@@ -101,8 +101,8 @@ class StudentNet:
     each step sends the batch and gets the loss back, where it sent the params three times
     and got the grads and params back (~2.4 MB a step on [64] hidden units). Only for a rule
     whose every traced next_w was already what the grader makes of it (a float64 array of
-    the param's shape), so that the steps compute what they computed before; a `loss` that
-    edited `self.params` in place would now keep its edits (the grader used to send copies)."""
+    the param's shape) and whose every traced loss left the params it was given as they were,
+    so that the steps compute what they computed before."""
 
     def __init__(self, cs231n: CS231n, start: Pairs, rule: str, lr: float) -> None:
         hidden = [W.shape[1] for W, _ in start[:-1]]
@@ -118,19 +118,20 @@ class StudentNet:
         self.trace: list[tuple[R.Params, R.Params, R.Params]] = []
         self._traced_last = False  # whether the last step went into the trace
         self.kept: dict[str, Any] | None = None  # each param's next_w in the worker (kept_step)
-        self._rule_gives_float64 = True  # every next_w so far: a float64 array of its param's shape
+        # Whether the steps may go on in the worker (kept_step): every traced next_w was a
+        # float64 array of its param's shape, and every traced loss left its params as set.
+        self._keepable = True
 
     def step(self, X: np.ndarray, Y: np.ndarray) -> float:
         tracing = len(self.trace) < TRACED_STEPS
-        if not tracing and self._rule_gives_float64:
+        if not tracing and self._keepable:
             return self.kept_step(X, Y)
         # The params before a traced step are the last traced step's params after it: the
         # same arrays, shared rather than copied (a third of the trace's ~25 MB per recipe).
         before = (self.trace[-1][2] if self.trace and self._traced_last
                   else {k: v.copy() for k, v in self.current.items()}) if tracing else {}
         self._traced_last = False  # until this step is in the trace (a step may raise half-way)
-        self.net.set("params", self.current)
-        result = self.net.call("loss", X, Y.argmax(axis=1))
+        result = self._loss(X, Y) if self._keepable else self._loss_alone(X, Y)
         loss, grads = result[0], result[1]
         # The handout's stub returns (0.0, {}): say what is missing, never a KeyError of ours.
         absent = [k for k in self.current if not isinstance(grads, dict) or k not in grads]
@@ -155,7 +156,7 @@ class StudentNet:
             self.rule, [(self.current[k], grads[k], self.configs[k]) for k in keys],
             module=MODULES["optim"], what="(next_w, config)", keep_second=True)
         for k, (next_w, config) in zip(keys, updated):
-            self._rule_gives_float64 = self._rule_gives_float64 and (type(next_w) is np.ndarray and (
+            self._keepable = self._keepable and (type(next_w) is np.ndarray and (
                 next_w.dtype == np.float64 and next_w.shape == self.current[k].shape))
             self.current[k], self.configs[k] = np.asarray(next_w, dtype=np.float64), config
         self._traced_last = tracing and isinstance(grads, dict)
@@ -164,6 +165,29 @@ class StudentNet:
                                {k: v.copy() for k, v in self.current.items()}))
         self.losses.append(float(loss))
         return float(loss)
+
+    def _loss_alone(self, X: np.ndarray, Y: np.ndarray) -> Any:
+        """net.loss(X, y) on the grader's params, as a step has always called it."""
+        self.net.set("params", self.current)
+        return self.net.call("loss", X, Y.argmax(axis=1))
+
+    def _loss(self, X: np.ndarray, Y: np.ndarray) -> Any:
+        """`_loss_alone`, then the net's params read back in the same round trip: a loss that
+        edits them in place would keep its edits in a kept step (which sets the worker's own
+        arrays, where this sends copies), so its steps all stay here."""
+        plan = self.cs231n.sandbox.plan()
+        plan.set(self.net, "params", self.current)
+        called = plan.method(self.net, "loss", X, Y.argmax(axis=1))
+        after = plan.get(self.net, "params")
+        plan.run(lazy=True)
+        result = called.value  # the failure of the set or the loss, as the calls alone raised it
+        try:
+            seen = after.value
+        except Exception:  # noqa: BLE001  (unreadable params: the steps stay here, nothing else changes)
+            seen = None
+        self._keepable = self._keepable and isinstance(seen, dict) and all(
+            type(seen.get(k)) is np.ndarray and np.array_equal(seen[k], v) for k, v in self.current.items())
+        return result
 
     def kept_step(self, X: np.ndarray, Y: np.ndarray) -> float:
         """A step in one round trip with everything but the loss staying in the worker: the

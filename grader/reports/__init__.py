@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from grader.reports.gradescope import to_gradescope, validate_gradescope
     from grader.reports.progress import ProgressReporter
 
-FORMATS = ("json", "junit", "markdown", "text", "html")
 
 __all__ = [
     "FORMATS",
@@ -53,6 +52,7 @@ _VIEW_FORMATS = ("junit", "markdown", "html")
 # first used: a grading run's start-up imports none of them, and its end only the one it
 # writes (`prepare_writers` imports them while a run waits for its other check session).
 _WRITERS = {"json": "gradescope", "junit": "junit", "markdown": "markdown", "text": "text", "html": "html"}
+FORMATS = tuple(_WRITERS)
 _LAZY = {"ProgressReporter": "progress", "to_gradescope": "gradescope", "validate_gradescope": "gradescope"}
 
 

@@ -68,12 +68,17 @@ class Call:
         return dataclasses.replace(self, args_from=args_from) if args_from else self
 
 
+class KeptPartError(TypeError):
+    """A path through a part kept in the worker, outside the request that kept it."""
+
+
 def part_of(value: Any, path: list[Any]) -> Any:
-    """The part of a value the grader received at `path`; a TypeError when the path goes
+    """The part of a value the grader received at `path`; KeptPartError when the path goes
     through a part kept in the worker (only a step of the same request can be given it)."""
     for key in path:
         if hasattr(value, "handle_id"):  # a RemoteObject
-            raise TypeError("a part of a value kept in the worker can only be passed within its own request")
+            raise KeptPartError("a part of a value kept in the worker can only be passed within its own "
+                                "request")
         value = value[key]
     return value
 

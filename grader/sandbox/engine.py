@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from . import channel
-from .calls import MAX_PLAN_STEPS, Call
+from .calls import MAX_PLAN_STEPS, Call, KeptPartError
 from .capture import STACK_HEADER, student_frames
 from .errors import ChannelViolation, RunDeadlineReached, StudentFailure, StudentTimeout, WorkerDied
 from .failures import gone_failure, reported_failure
@@ -128,7 +128,7 @@ class RequestEngine:
                     self._last_call = (call.wire(done, len(done)) if call.on is not None or call.args_from
                                        else {key: value for key, value in wire[k].items()
                                              if key not in ("seq", "free", "mute", "before")}, call.what)
-                except TypeError:  # an argument kept in the worker: the call cannot be made again alone
+                except KeptPartError:  # an argument kept in the worker: the call cannot be made again alone
                     self._last_call = None
             value, since = self._receive(worker, parts if k == 0 else [], call, deferred if k == 0 else [],
                                          marker, k if marker else None, since, by_deadline)

@@ -18,7 +18,8 @@ run back to back, each answered as it finishes with its own response plus "step"
 index (and "marked": true once its output is closed by the marker, below). The first step
 that fails is the last one answered. A step may name the object an earlier step returned
 as {"on": index} instead of "h", and take an argument from an earlier step's value, or a
-part of it through a kept handle ("args_from": [[position, step, *path], ...]). Each step's output ends with `mark` written to the output
+part of it through a kept handle ("args_from": [[position, step, *path], ...]). Each step's
+output ends with `mark` written to the output
 pipe, so the grader, still reading step k's reply while step k+1 prints, can tell whose
 output is whose.
 

@@ -73,7 +73,8 @@ class RemoteDriver:
         """Every Linear's (weight, bias) attributes, read by `plan` after its other calls."""
         steps = [(plan.get(layer, weight), plan.get(layer, bias)) for layer in self.linears]
         plan.run()
-        return [(as_array(w.value, f"Linear.{weight}"), as_array(b.value, f"Linear.{bias}")) for w, b in steps]
+        return [(as_array(w.value, f"Linear.{weight}"), as_array(b.value, f"Linear.{bias}"))
+                for w, b in steps]
 
     def set_params(self, params: Params) -> None:
         for layer, (W, b) in zip(self.linears, params):

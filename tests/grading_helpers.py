@@ -178,3 +178,25 @@ def reap_orphans() -> list[int]:
 def gradescope_tests_by_check(results_json: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Gradescope's tests keyed by check id (`extra_data.check`); their `name` is the title."""
     return {t["extra_data"]["check"]: t for t in results_json["tests"]}
+
+
+# -- a profile's checks, as a grading run collects them ------------------------------------
+class _Collector:
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+
+    def pytest_collection_modifyitems(self, items: list[Any]) -> None:
+        self.items = list(items)
+
+
+def collect_checks(profile_name: str) -> list[Any]:
+    """The pytest items of the profile's check folder, collected with a grading run's arguments."""
+    import pytest
+
+    from grader.checks.session import checks_args
+    from grader.profiles import get_profile
+
+    collector = _Collector()
+    code = pytest.main([*checks_args(get_profile(profile_name).checks_dir), "--collect-only"], plugins=[collector])
+    assert code == pytest.ExitCode.OK, f"collecting the {profile_name} checks failed ({code})"
+    return collector.items

@@ -36,6 +36,7 @@ import time
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Callable, NoReturn, Sequence
 
+from grader.checks.costs import TRAINING_TAGS, Budget, check_weights, load_costs
 from grader.checks.worker_start import SANDBOX_FACTS, merge_sandbox_facts
 from grader.results import CheckResult
 
@@ -44,8 +45,6 @@ if TYPE_CHECKING:  # the runner asks how many workers to launch before it import
 
 #: Sessions a grading run is split into (see the module docstring).
 SHARDS = 2
-#: Components whose checks train a network.
-TRAINING_TAGS = frozenset({"training", "performance"})
 #: Seconds the parent waits for the child past the run's deadline (the child's last
 #: check is stopped at the deadline; then it closes its worker and reports).
 PARTNER_GRACE_S = 3.0
@@ -60,30 +59,32 @@ def group_of(item: pytest.Item) -> tuple[str, str]:
 
 
 def shard_of(items: Sequence[pytest.Item], tags: Sequence[str], training_weight: float,
-             shards: int = SHARDS) -> list[int]:
+             shards: int = SHARDS, *, weights: Sequence[float] | None = None) -> list[int]:
     """The half (0 .. shards-1) each of `items` runs in; `tags[i]`: item i's component.
 
-    A group (`group_of`) weighs one per check, plus `training_weight` when it trains (its
-    checks share one training run: the rubric's images x epochs / 1,000 times the profile's
-    `training_cost`). Groups are placed heaviest first on the lightest half (ties: the
-    lower half; equal weights: collection order). Depends on the collected checks and the
-    rubric only, never on timing."""
-    weights: dict[tuple[str, str], float] = defaultdict(float)
+    A group (`group_of`) weighs the sum of its checks' `weights` (their measured seconds,
+    grader.checks.costs); without them, one per check, plus `training_weight` when it trains
+    (its checks share one training run: the rubric's images x epochs / 1,000 times the
+    profile's `training_cost`). Groups are placed heaviest first on the lightest half (ties:
+    the lower half; equal weights: collection order). Depends on the collected checks, the
+    rubric and the shipped costs only, never on timing."""
+    group_weights: dict[tuple[str, str], float] = defaultdict(float)
     trains: set[tuple[str, str]] = set()
-    for item, tag in zip(items, tags):
+    for i, (item, tag) in enumerate(zip(items, tags)):
         group = group_of(item)
-        weights[group] += 1
+        group_weights[group] += 1.0 if weights is None else weights[i]
         if tag in TRAINING_TAGS:
             trains.add(group)
-    for group in trains:
-        weights[group] += training_weight
-    order = {group: i for i, group in enumerate(weights)}  # first seen: collection order
+    if weights is None:
+        for group in trains:
+            group_weights[group] += training_weight
+    order = {group: i for i, group in enumerate(group_weights)}  # first seen: collection order
     load = [0.0] * shards
     placed: dict[tuple[str, str], int] = {}
-    for group in sorted(weights, key=lambda g: (-weights[g], order[g])):
+    for group in sorted(group_weights, key=lambda g: (-group_weights[g], order[g])):
         half = min(range(shards), key=lambda h: (load[h], h))
         placed[group] = half
-        load[half] += weights[group]
+        load[half] += group_weights[group]
     return [placed[group_of(item)] for item in items]
 
 
@@ -291,8 +292,12 @@ class TwoSessions:
         if self.shards < 2:
             return
         training = self._rubric.training
-        halves = shard_of([item for item, _, _ in kept], [item_tags[0] for _, _, item_tags in kept],
-                          self.profile.training_cost * training.n_train * training.epochs / 1000, self.shards)
+        tags = [item_tags[0] for _, _, item_tags in kept]
+        weights = check_weights([name for _, name, _ in kept], tags, Budget.of(self._rubric),
+                                load_costs(self.profile.checks_dir))
+        halves = shard_of([item for item, _, _ in kept], tags,
+                          self.profile.training_cost * training.n_train * training.epochs / 1000, self.shards,
+                          weights=weights)
         # Frozen before the fork: the collector never writes to the objects both sessions
         # share, so their pages stay shared (collection_finish freezes what is new since).
         gc.freeze()

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from grader.checks.plugin import check_name, checks_args, title_of
+from grading_helpers import collect_checks
+
+from grader.checks.plugin import check_name, title_of
 from grader.profiles import PROFILE_NAMES, get_profile
 
 # "~60 characters" in the developers' guide; a little slack so a good title is not cut.
@@ -24,22 +26,11 @@ class Collected:
     explicit: bool   # carries a `title` marker (not the fallback from the function name)
 
 
-class _Collector:
-    def __init__(self) -> None:
-        self.items: list[pytest.Item] = []
-
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        self.items = list(items)
-
-
 def _collect(profile_name: str) -> list[Collected]:
     """The profile's checks as a grading run collects them (same pytest arguments)."""
     profile = get_profile(profile_name)
-    collector = _Collector()
-    code = pytest.main([*checks_args(profile.checks_dir), "--collect-only"], plugins=[collector])
-    assert code == pytest.ExitCode.OK, f"collecting {profile.checks_dir} failed ({code})"
     return [Collected(check_name(item), check_name(item).split("[")[0], profile.phrase(title_of(item)),
-                      item.get_closest_marker("title") is not None) for item in collector.items]
+                      item.get_closest_marker("title") is not None) for item in collect_checks(profile_name)]
 
 
 @pytest.fixture(scope="module", params=PROFILE_NAMES)

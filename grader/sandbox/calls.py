@@ -97,11 +97,19 @@ def function_call(module: str, func: str, args: tuple[Any, ...] | list[Any], kwa
                 f"{module}.{func}()", timeout_s, {"module": module, "attr": func})
 
 
+#: `keep=WHOLE`: the whole result stays in the worker (a RemoteObject here), whatever it is.
+WHOLE = "whole"
+
+
+def _kept(keep: tuple[int, ...] | str) -> list[int] | str:
+    return WHOLE if keep == WHOLE else list(keep)
+
+
 def keep_call(module: str, func: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any],
-              keep: tuple[int, ...], timeout_s: float | None) -> Call:
+              keep: tuple[int, ...] | str, timeout_s: float | None) -> Call:
     """`module.func(*args, **kwargs)` whose result's parts at `keep` stay in the worker."""
     return Call({"op": "call_keep", "module": module, "name": func, "args": list(args), "kwargs": kwargs,
-                 "keep": list(keep)}, f"{module}.{func}()", timeout_s, {"module": module, "attr": func})
+                 "keep": _kept(keep)}, f"{module}.{func}()", timeout_s, {"module": module, "attr": func})
 
 
 def method_call(obj: Any, type_name: str, name: str, args: tuple[Any, ...] | list[Any],
@@ -113,11 +121,11 @@ def method_call(obj: Any, type_name: str, name: str, args: tuple[Any, ...] | lis
 
 
 def method_keep_call(obj: Any, type_name: str, name: str, args: tuple[Any, ...] | list[Any],
-                     kwargs: dict[str, Any], keep: tuple[int, ...], timeout_s: float | None,
+                     kwargs: dict[str, Any], keep: tuple[int, ...] | str, timeout_s: float | None,
                      on: int | None = None) -> Call:
     """`obj.name(*args, **kwargs)` whose result's parts at `keep` stay in the worker."""
     call = method_call(obj, type_name, name, args, kwargs, timeout_s, on)
-    call.request.update(op="method_keep", keep=list(keep))
+    call.request.update(op="method_keep", keep=_kept(keep))
     return call
 
 

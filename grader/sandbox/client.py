@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from . import channel
-from .calls import function_call, keep_call, new_call
+from .calls import WHOLE, function_call, keep_call, new_call
 from .channel import Handle, Rng
 from .engine import RequestEngine
 from .errors import CallBlocked, ChannelViolation, SandboxError, StaleHandle, StudentImportError
@@ -291,6 +291,17 @@ class Sandbox(RequestEngine):
         finally:
             self._overrides.remove(changes)
 
+    @contextlib.contextmanager
+    def unwatched(self) -> Iterator[None]:
+        """Calls whose in-place changes to their argument arrays nobody reads (a training
+        loop's steps): the worker skips copying and comparing them (~0.6 ms a CS231n step of
+        batch 64 on 784 inputs), and `last_mutated` stays empty."""
+        before, self.watching = self.watching, False
+        try:
+            yield
+        finally:
+            self.watching = before
+
     # ------------------------------------------------------------ calls
 
     def import_module(self, module: str, *, timeout_s: float | None = None) -> None:
@@ -367,6 +378,16 @@ class Sandbox(RequestEngine):
         """A dict in the worker (a RemoteObject) the student may edit in place, e.g. CS231n's
         bn_param; read it back with `.call("copy")`."""
         return self._request({"op": "mapping", "kwargs": items}, timeout_s, "mapping()")
+
+    def keep(self, value: Any, *, timeout_s: float | None = None) -> Any:
+        """`value` (plain data: arrays, lists, dicts) sent once and kept in the worker behind a
+        RemoteObject: a training set whose batches the steps then take there, `plan.method_keep(
+        kept, "take", rows, axis=0, keep=calls.WHOLE)`, instead of each batch crossing."""
+        plan = self.plan()
+        kept = plan.method_keep(self.mapping(value=value, timeout_s=timeout_s), "get", "value",
+                                keep=WHOLE, timeout_s=timeout_s)
+        plan.run()
+        return kept.value
 
     def namespace(self, *, timeout_s: float | None = None, **attributes: Any) -> Any:
         """A plain object in the worker holding `attributes` (arrays, RemoteObjects, lists of

@@ -26,6 +26,10 @@ _MODULE_OPS = frozenset({"module", "new", "call", "call_keep", "module_has"})
 
 
 class RequestEngine:
+    #: Whether the worker watches the array arguments of calls for in-place changes (see
+    #: `Sandbox.unwatched`): every call is watched unless the caller says nobody will ask.
+    watching: bool = True
+
     def _request(self, request: dict[str, Any], timeout_s: float | None, what: str, *,
                  target: dict[str, str] | None = None, counted: bool | None = None,
                  carry: bool = True) -> Any:
@@ -89,6 +93,8 @@ class RequestEngine:
         assert worker is not None
         first = len(done)
         wire = [call.wire(done, first) for call in calls]
+        if not self.watching:  # copies: a call's own request is sent as it is elsewhere
+            wire = [dict(w, watch=False) if w["op"] in _WATCHED_OPS else w for w in wire]
         for call in calls:
             if call.on is None or call.on < first:  # else: once its object's class is known
                 self.ledger.record(call.what, call.target)

@@ -19,6 +19,10 @@
     nxt = steps.call_keep("optim", "sgd", w, out[1]["W1"], config, keep=(0, 1))
     steps.run()                                             # grads["W1"] never crossed
 
+    steps = sb.plan()                                       # X: a data set kept in the worker
+    rows = steps.method_keep(X, "take", idx, axis=0, keep=calls.WHOLE)  # X[idx], kept there
+    loss = steps.method_keep(net, "loss", rows, y, keep=(1,))
+
 Each step is the call `Sandbox.new`, `.call`, `RemoteObject.call`, `.get` or `.set` would
 make, with the same name for hints and the ledger, the same limits and the same failure:
 the worker runs the steps back to back and answers each as it finishes, and the grader
@@ -119,7 +123,7 @@ class Plan:
         sent, passed = self._passed(args)
         return self._add(function_call(module, func, sent, kwargs, timeout_s).carrying(passed))
 
-    def call_keep(self, module: str, func: str, /, *args: Any, keep: tuple[int, ...] = (1,),
+    def call_keep(self, module: str, func: str, /, *args: Any, keep: tuple[int, ...] | str = (1,),
                   timeout_s: float | None = None, **kwargs: Any) -> Step:
         sent, passed = self._passed(args)
         return self._add(keep_call(module, func, sent, kwargs, keep, timeout_s).carrying(passed))
@@ -130,9 +134,10 @@ class Plan:
         sent, passed = self._passed(args)
         return self._add(method_call(h, type_name, name, sent, kwargs, timeout_s, on).carrying(passed))
 
-    def method_keep(self, obj: RemoteObject | Step, name: str, /, *args: Any, keep: tuple[int, ...] = (1,),
+    def method_keep(self, obj: RemoteObject | Step, name: str, /, *args: Any, keep: tuple[int, ...] | str = (1,),
                     timeout_s: float | None = None, **kwargs: Any) -> Step:
-        """`method`, whose result's parts at `keep` stay in the worker (RemoteObjects here)."""
+        """`method`, whose result's parts at `keep` stay in the worker (RemoteObjects here);
+        `keep=WHOLE` (calls.WHOLE): the whole result, whatever it is."""
         h, type_name, on = self._target(obj)
         sent, passed = self._passed(args)
         call = method_keep_call(h, type_name, name, sent, kwargs, keep, timeout_s, on)

@@ -193,7 +193,10 @@ class StudentOps(ErrorReports):
         return self.kept_parts(self.op_method(req), req["keep"])
 
     def kept_parts(self, result: Any, keep: Any) -> Any:
-        """`result`'s parts at the positions `keep` as handles (kept here), the rest as data."""
+        """`result`'s parts at the positions `keep` as handles (kept here), the rest as data;
+        keep "whole": the result itself as a handle (rows of a data set kept here)."""
+        if keep == "whole":
+            return self.handle_of(result)
         if type(result) is not tuple and type(result) is not list:
             return result  # not a tuple: sent as it is, the caller names the wrong return
         return [self.handle_of(part) if i in keep else part for i, part in enumerate(result)]

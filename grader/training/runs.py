@@ -29,8 +29,27 @@ N_CLASSES = 10
 
 
 class Net(Protocol):
-    def step(self, X: np.ndarray, Y: np.ndarray) -> float: ...  # X (N, D), Y (N, 10) one-hot; the batch loss
+    # One step on the batch X[rows], Y[rows]: X (N, D) and Y (N, 10) one-hot are the whole
+    # training set (a student's net may keep it in the worker, KeptRows); the batch's loss.
+    def step(self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray) -> float: ...
     def params(self) -> Params: ...                               # canonical [(W, b), ...]
+
+
+class KeptRows:
+    """A training set kept in a sandbox worker once (`Sandbox.keep`), so that a step takes its
+    batch's rows there: a few hundred bytes of row numbers a step where the batch itself
+    (batch x 784 float64, ~400 KB) crossed both ways through the channel. Sent again only
+    for another array or after the worker was restarted."""
+
+    def __init__(self, sandbox: Any) -> None:
+        self.sandbox = sandbox
+        self._kept: tuple[np.ndarray, Any] | None = None
+
+    def of(self, X: np.ndarray) -> Any:
+        """`X` in the worker (a RemoteObject of the same array)."""
+        if self._kept is None or self._kept[0] is not X or self._kept[1].stale:
+            self._kept = (X, self.sandbox.keep(X))
+        return self._kept[1]
 
 
 @dataclass
@@ -87,7 +106,7 @@ def _train(net: Net, start: Params, X: np.ndarray, y: np.ndarray, X_test: np.nda
             total = 0.0
             for begin in range(0, len(y), batch_size):
                 idx = order[begin:begin + batch_size]
-                total += net.step(X[idx], Y[idx]) * len(idx)
+                total += net.step(X, Y, idx) * len(idx)
             run.losses.append(total / len(y))
             if not math.isfinite(run.losses[-1]):
                 run.diverged = True

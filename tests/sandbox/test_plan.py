@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from grader.sandbox import StudentException, StudentTimeout, WorkerDied
-from grader.sandbox.calls import MAX_PLAN_STEPS
+from grader.sandbox import RemoteObject, StudentException, StudentTimeout, WorkerDied
+from grader.sandbox.calls import MAX_PLAN_STEPS, WHOLE
 from grader.sandbox.errors import CallBlocked
 
 from .conftest import FAST
@@ -137,6 +137,32 @@ def test_input_mutation_is_seen_per_call(chatty):
     plan.run()
     assert chatty.last_mutated == (0,)
     assert chatty.locate_mutation()["code"] == "a *= 2  # changes the caller's array"
+
+
+def test_unwatched_calls_skip_the_watch_and_watching_resumes_after(chatty):
+    c = chatty.new("chatty", "Counter")
+    with chatty.unwatched():
+        assert c.call("scale", np.ones(3)) == 6.0  # the call and its value as ever
+        assert chatty.last_mutated == ()
+        plan = chatty.plan()
+        plan.method(c, "scale", np.ones(2))
+        plan.run()
+        assert chatty.last_mutated == ()
+    assert c.call("scale", np.ones(3)) == 6.0
+    assert chatty.last_mutated == (0,)
+
+
+def test_a_data_set_kept_in_the_worker_gives_a_later_step_its_rows(chatty):
+    data = np.arange(12.0).reshape(6, 2)
+    kept = chatty.keep(data)
+    c = chatty.new("chatty", "Counter")
+    plan = chatty.plan()
+    rows = plan.method_keep(kept, "take", np.array([4, 1]), axis=0, keep=WHOLE)
+    total = plan.method(c, "scale", rows)  # doubles its argument in place
+    plan.run()
+    assert isinstance(kept, RemoteObject) and isinstance(rows.value, RemoteObject)  # neither crossed
+    assert total.value == 2 * data[[4, 1]].sum()
+    assert np.array_equal(kept.call("copy"), data)  # the rows were a copy: the kept set is as sent
 
 
 def test_a_plan_imports_its_module_first_and_refuses_a_blocked_call(chatty):

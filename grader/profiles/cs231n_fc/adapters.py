@@ -17,6 +17,7 @@ from grader.checks import diagnose as D
 from grader.checks.framework import fail
 from grader.profiles.cs231n_fc.layout import DROPOUT_KEYWORDS, MODULES
 from grader.sandbox import StudentException
+from grader.training.runs import KeptRows
 
 LAYERS, OPTIM, FC_NET = MODULES["layers"], MODULES["optim"], MODULES["fc_net"]
 
@@ -26,6 +27,7 @@ class CS231n:
 
     def __init__(self, student: Any) -> None:
         self.sandbox = student.sandbox
+        self.training_set = KeptRows(self.sandbox)  # for the training steps (training.py)
 
     def has(self, module: str, name: str) -> bool:
         return self.sandbox.is_callable(module, name)

@@ -22,6 +22,7 @@ from grader.profiles.cs231n_fc import reference as R
 from grader.profiles.cs231n_fc.adapters import CS231n
 from grader.profiles.cs231n_fc.layout import MODULES, UPDATE_RULES
 from grader.sandbox import StudentException
+from grader.sandbox.calls import WHOLE
 
 Pairs = list[tuple[np.ndarray, np.ndarray]]  # [(W (in, out), b (out,)), ...] per layer
 
@@ -80,8 +81,8 @@ class LocalNet:
         self.configs = {k: {**UPDATE_RULES[rule], "learning_rate": lr} for k in self.current}
         self.losses: list[float] = []  # each step's batch loss (the trajectory)
 
-    def step(self, X: np.ndarray, Y: np.ndarray) -> float:
-        loss, grads = R.net_loss(self.current, X, Y.argmax(axis=1), 0.0)
+    def step(self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray) -> float:
+        loss, grads = R.net_loss(self.current, X[rows], Y[rows].argmax(axis=1), 0.0)
         for k in self.current:
             self.current[k], self.configs[k] = R.update(self.rule, self.current[k], grads[k],
                                                         self.configs[k])
@@ -97,9 +98,10 @@ class StudentNet:
     rule call per parameter each step; params and configs held by the grader between calls.
     Only learning_rate is set: the rule fills in its own defaults, as under the Solver.
 
-    After the traced steps, the params, grads and configs stay in the worker (`kept_step`):
-    each step sends the batch and gets the loss back, where it sent the params three times
-    and got the grads and params back (~2.4 MB a step on [64] hidden units). Only for a rule
+    After the traced steps, the params, grads and configs stay in the worker (`kept_step`),
+    and so does the training set (its batch's rows taken there): each step sends the rows'
+    numbers and labels and gets the loss back, where it sent the batch and the params three
+    times and got the grads and params back (~2.8 MB a step on [64] hidden units). Only for a rule
     whose every traced next_w was already what the grader makes of it (a float64 array of
     the param's shape) and whose every traced loss left the params it was given as they were,
     so that the steps compute what they computed before."""
@@ -122,10 +124,15 @@ class StudentNet:
         # float64 array of its param's shape, and every traced loss left its params as set.
         self._keepable = True
 
-    def step(self, X: np.ndarray, Y: np.ndarray) -> float:
+    def step(self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray) -> float:
+        # No check asks what a step changed in place (the trace keeps its own copies).
+        with self.cs231n.sandbox.unwatched():
+            if len(self.trace) >= TRACED_STEPS and self._keepable:
+                return self.kept_step(X, Y, rows)
+            return self._step(X[rows], Y[rows])
+
+    def _step(self, X: np.ndarray, Y: np.ndarray) -> float:
         tracing = len(self.trace) < TRACED_STEPS
-        if not tracing and self._keepable:
-            return self.kept_step(X, Y)
         # The params before a traced step are the last traced step's params after it: the
         # same arrays, shared rather than copied (a third of the trace's ~25 MB per recipe).
         before = (self.trace[-1][2] if self.trace and self._traced_last
@@ -189,15 +196,18 @@ class StudentNet:
             type(seen.get(k)) is np.ndarray and np.array_equal(seen[k], v) for k, v in self.current.items())
         return result
 
-    def kept_step(self, X: np.ndarray, Y: np.ndarray) -> float:
-        """A step in one round trip with everything but the loss staying in the worker: the
-        loss and each rule call are the calls `step` makes, judged as it judges them, in one
-        plan whose rule calls take their grads straight from the kept result of the loss."""
+    def kept_step(self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray) -> float:
+        """A step on the batch X[rows] in one round trip with everything but the loss staying
+        in the worker: the batch's rows taken from the training set kept there, then the loss
+        and each rule call `step` makes, judged as it judges them, in one plan whose rule calls
+        take their grads straight from the kept result of the loss."""
         keys = list(self.current)
         params = self.current if self.kept is None else self.kept
+        data = self.cs231n.training_set.of(X)
         plan = self.cs231n.sandbox.plan()
         plan.set(self.net, "params", dict(params))
-        out = plan.method_keep(self.net, "loss", X, Y.argmax(axis=1), keep=(1,))
+        batch = plan.method_keep(data, "take", rows, axis=0, keep=WHOLE)
+        out = plan.method_keep(self.net, "loss", batch, Y[rows].argmax(axis=1), keep=(1,))
         rules = [plan.call_keep(MODULES["optim"], self.rule, params[k], out[1][k], self.configs[k],
                                 keep=(0, 1)) for k in keys]
         plan.run(lazy=True)

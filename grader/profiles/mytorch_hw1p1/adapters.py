@@ -27,6 +27,7 @@ from grader.profiles.mytorch_hw1p1.checking import course_array, course_scalar
 from grader.profiles.base import module_file
 from grader.profiles.mytorch_hw1p1.layout import MODULES
 from grader.sandbox import StudentException
+from grader.training.runs import KeptRows
 
 T = TypeVar("T")
 
@@ -293,6 +294,7 @@ class MyTorch:
 
     def __init__(self, student: Any, api: str = v2.V3_API) -> None:
         self.student = student
+        self.training_set = KeptRows(student.sandbox)  # for the training steps (training.py)
         self.legacy = v2.is_v2(api)  # the 2.0.x handout (v2.py)
         self.early_mse = v2.mse_is_early(api)
 

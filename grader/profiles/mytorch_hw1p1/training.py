@@ -21,6 +21,7 @@ from grader.profiles.mytorch_hw1p1 import reference as R
 from grader.profiles.mytorch_hw1p1.adapters import (LINEAR_SHAPES, backward_signature_failure,
                                                      takes_no_argument)
 from grader.sandbox import StudentException
+from grader.sandbox.calls import WHOLE
 
 
 class LocalNet:
@@ -33,7 +34,8 @@ class LocalNet:
         self.lr, self.momentum = lr, momentum
         self.velocity = [np.zeros_like(p) for pair in params for p in pair]
 
-    def step(self, X: np.ndarray, Y: np.ndarray) -> float:
+    def step(self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray) -> float:
+        X, Y = X[rows], Y[rows]
         (W1, b1), (W2, b2) = self.current
         Z1 = R.linear_forward(X, W1, b1)
         A1 = np.maximum(Z1, 0.0)
@@ -56,6 +58,7 @@ class StudentNet:
     step, see _step)."""
 
     def __init__(self, mytorch: Any, params: R.Params, lr: float, momentum: float) -> None:
+        self.sandbox, self.training_set = mytorch.student.sandbox, mytorch.training_set
         sizes = [params[0][0].shape[0]] + [W.shape[1] for W, _ in params]
         self.linears = [mytorch.linear(a, b) for a, b in zip(sizes, sizes[1:])]
         for face, (W, b) in zip(self.linears, params):
@@ -80,9 +83,12 @@ class StudentNet:
             return False
         return True
 
-    def step(self, X: np.ndarray, Y: np.ndarray) -> float:
+    def step(self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray) -> float:
         try:
-            return self._step(X, Y)
+            with self.sandbox.unwatched():  # no check asks what a step changed in place
+                if self.relu.legacy:
+                    return self._step_by_calls(X[rows], Y[rows])
+                return self._step(X, Y, rows)
         except CheckFailure as exc:
             raise self._bias_reshaped() or exc
 
@@ -98,20 +104,21 @@ class StudentNet:
                     "fed from dLdW?); update b from dLdb only"))
         return None
 
-    def _step(self, X: np.ndarray, Y: np.ndarray) -> float:
-        """One step in two round trips (3.0.x): the forward pass and the loss, then the loss's
-        gradient, the backward pass and SGD.step, each a plan whose calls pass their values
-        on as the grader did (plan.py). The loss value is judged between the two, as before;
-        nothing else is judged between calls, and each value is read in the old order under
-        the old translation, so a failure is the one the calls one by one raised."""
-        if self.relu.legacy:
-            return self._step_by_calls(X, Y)
+    def _step(self, X: np.ndarray, Y: np.ndarray, rows: np.ndarray) -> float:
+        """One step on the batch X[rows] in two round trips (3.0.x): the forward pass and the
+        loss, then the loss's gradient, the backward pass and SGD.step, each a plan whose calls
+        pass their values on as the grader did (plan.py); the batch's rows are taken from the
+        training set kept in the worker (KeptRows). The loss value is judged between the two,
+        as before; nothing else is judged between calls, and each value is read in the old
+        order under the old translation, so a failure is the one the calls one by one raised."""
         first, second, relu, loss = self.linears[0], self.linears[1], self.relu.remote, self.loss
+        data = self.training_set.of(X)
         plan = first.handle.plan()
-        Z1 = plan.method(first.handle, "forward", X)
+        batch = plan.method_keep(data, "take", rows, axis=0, keep=WHOLE)
+        Z1 = plan.method(first.handle, "forward", batch)
         A1 = plan.method(relu, "forward", Z1)
         Z2 = plan.method(second.handle, "forward", A1)
-        value = plan.method(loss.remote, "forward", Z2, Y)
+        value = plan.method(loss.remote, "forward", Z2, Y[rows])
         plan.run(lazy=True)
         with D.shape_errors("Linear.forward", LINEAR_SHAPES):
             _ = Z1.value  # its failure, if it failed, as the call alone raised it

@@ -141,6 +141,13 @@ def getattr_call(obj: Any, type_name: str, name: str, default: tuple[Any, ...],
                 type_name=type_name if on is not None else "")
 
 
+def hasattr_call(obj: Any, type_name: str, name: str, timeout_s: float | None, on: int | None = None) -> Call:
+    """`hasattr(obj, name)` (it runs the student's properties: an exception other than
+    AttributeError is the student's failure)."""
+    return Call({"op": "hasattr", "h": obj, "name": name}, f"looking up {type_name}.{name}", timeout_s,
+                on=on, type_name=type_name if on is not None else "")
+
+
 def setattr_call(obj: Any, type_name: str, name: str, value: Any, timeout_s: float | None,
                  on: int | None = None) -> Call:
     """`obj.name = value`."""

@@ -23,7 +23,7 @@
     rows = steps.method_keep(X, "take", idx, axis=0, keep=calls.WHOLE)  # X[idx], kept there
     loss = steps.method_keep(net, "loss", rows, y, keep=(1,))
 
-Each step is the call `Sandbox.new`, `.call`, `RemoteObject.call`, `.get` or `.set` would
+Each step is the call `Sandbox.new`, `.call`, `RemoteObject.call`, `.get`, `.has` or `.set` would
 make, with the same name for hints and the ledger, the same limits and the same failure:
 the worker runs the steps back to back and answers each as it finishes, and the grader
 reads the answers one by one under each call's own time limit, so a step that fails raises
@@ -39,8 +39,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .calls import (Call, function_call, getattr_call, keep_call, method_call, method_keep_call, new_call,
-                    setattr_call)
+from .calls import (Call, function_call, getattr_call, hasattr_call, keep_call, method_call, method_keep_call,
+                    new_call, setattr_call)
 from .client import Sandbox
 from .remote import RemoteObject
 
@@ -148,6 +148,10 @@ class Plan:
         h, type_name, on = self._target(obj)
         return self._add(getattr_call(h, type_name, name, default, timeout_s, on))
 
+    def has(self, obj: RemoteObject | Step, name: str, *, timeout_s: float | None = None) -> Step:
+        h, type_name, on = self._target(obj)
+        return self._add(hasattr_call(h, type_name, name, timeout_s, on))
+
     def set(self, obj: RemoteObject | Step, name: str, value: Any, *,
             timeout_s: float | None = None) -> Step:
         h, type_name, on = self._target(obj)
@@ -169,3 +173,17 @@ class Plan:
         for step, value in zip(self.steps, values):
             step._value = value
         return values
+
+
+def with_attributes(objects: list[Any], *names: str) -> list[Any]:
+    """The RemoteObjects of `objects` that have every attribute in `names`: one round trip per
+    name (a plan of `hasattr` on each object still in), where asking each object in turn took
+    one per object and name."""
+    for name in names:
+        if not objects:
+            break
+        plan = objects[0].plan()
+        found = [plan.has(obj, name) for obj in objects]
+        plan.run()
+        objects = [obj for obj, step in zip(objects, found) if step.value]
+    return objects

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .calls import Call, getattr_call, method_call, setattr_call
+from .calls import Call, getattr_call, hasattr_call, method_call, setattr_call
 
 if TYPE_CHECKING:
     from .client import Sandbox
@@ -55,6 +55,13 @@ class RemoteObject:
         values = self._sandbox.run_plan(calls)
         return [values[i] for i in made]
 
+    def call_chain(self, *calls: tuple[str, tuple[Any, ...]], timeout_s: float | None = None) -> list[Any]:
+        """`[self.call(name, *args) for name, args in calls]` in one round trip (a plan), e.g.
+        forward then backward: the same values, or the failure the first failing call would
+        raise alone (the calls after it never run)."""
+        return self._sandbox.run_plan([method_call(self, self.type_name, name, args, {}, timeout_s)
+                                       for name, args in calls])
+
     def get(self, name: str, *args: Any, timeout_s: float | None = None) -> Any:
         """The attribute `name`; `get(name, default)` returns `default` when it does not exist
         (one round trip, where `has` then `get` took two)."""
@@ -77,8 +84,7 @@ class RemoteObject:
         return self._sandbox.plan()
 
     def has(self, name: str, *, timeout_s: float | None = None) -> bool:
-        return bool(self._sandbox._request({"op": "hasattr", "h": self, "name": name}, timeout_s,
-                                           f"looking up {self.type_name}.{name}"))
+        return bool(self._sandbox.run_plan([hasattr_call(self, self.type_name, name, timeout_s)])[0])
 
     def spy(self, name: str) -> None:
         """Record every later call of the method `name` on this object (see spy_log)."""

@@ -60,7 +60,7 @@ _default_rng = np.random.default_rng
 # Requests the grader may defer to travel in another's "before" list (their reply is None).
 _DEFERRABLE_OPS = frozenset({"setattr"})
 # Requests a plan may hold (not a plan itself, nor the grader's own bookkeeping).
-_PLAN_OPS = frozenset({"new", "call", "method", "getattr", "setattr", "call_keep", "method_keep"})
+_PLAN_OPS = frozenset({"new", "call", "method", "getattr", "setattr", "hasattr", "call_keep", "method_keep"})
 
 
 class _DiscardedOutput:
@@ -276,8 +276,8 @@ class Worker(StudentOps):
             self.guard.take_attempts()
             try:
                 if type(step) is not dict or step.get("op") not in _PLAN_OPS:
-                    raise _Usage("a plan's steps are new, call, method, getattr, setattr, call_keep or "
-                                 "method_keep")
+                    raise _Usage("a plan's steps are new, call, method, getattr, setattr, hasattr, call_keep "
+                                 "or method_keep")
                 on = step.get("on")
                 if on is not None:
                     if type(on) is not int or not 0 <= on < index:

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from grader.sandbox.plan import with_attributes
 from grader.training.calibration import Params, ref_predict
 from grader.training.stats import accuracy, cross_entropy, cross_entropy_grad
 
@@ -52,8 +53,7 @@ class RemoteDriver:
         layers = model.get("layers")
         if not isinstance(layers, (list, tuple)):
             raise LinearLayersMissing(f"MLP.layers is a {type(layers).__name__}, not a list of layers")
-        self.linears = [layer for layer in layers
-                        if hasattr(layer, "has") and layer.has("W") and layer.has("b")]
+        self.linears = with_attributes([layer for layer in layers if hasattr(layer, "has")], "W", "b")
         if not self.linears:
             raise LinearLayersMissing("MLP.layers holds no layer with W and b")
 

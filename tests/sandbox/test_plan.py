@@ -8,6 +8,7 @@ import pytest
 from grader.sandbox import RemoteObject, StudentException, StudentTimeout, WorkerDied
 from grader.sandbox.calls import MAX_PLAN_STEPS, WHOLE
 from grader.sandbox.errors import CallBlocked
+from grader.sandbox.plan import with_attributes
 
 from .conftest import FAST
 
@@ -163,6 +164,17 @@ def test_a_data_set_kept_in_the_worker_gives_a_later_step_its_rows(chatty):
     assert isinstance(kept, RemoteObject) and isinstance(rows.value, RemoteObject)  # neither crossed
     assert total.value == 2 * data[[4, 1]].sum()
     assert np.array_equal(kept.call("copy"), data)  # the rows were a copy: the kept set is as sent
+
+
+def test_the_objects_with_some_attributes_are_found_in_a_round_trip_per_name(chatty):
+    counters = chatty.call_each("chatty", "Counter", [(), (), ()])
+    counters[1].set("W", np.ones(2))
+    counters[2].set("W", np.ones(2))
+    counters[2].set("b", 0.0)
+    seq = chatty._seq
+    assert with_attributes(counters, "W", "b") == [counters[2]]
+    assert chatty._seq == seq + 2  # one plan of hasattr per name, whatever the number of objects
+    assert with_attributes(counters, "absent", "W") == [] and chatty._seq == seq + 3  # none left: no b
 
 
 def test_a_plan_imports_its_module_first_and_refuses_a_blocked_call(chatty):

@@ -23,6 +23,7 @@ from grader.checks.framework import CheckFailure, fail
 from grader.profiles.default.localise import localise
 from grader.results import Diagnosis
 from grader.sandbox import Rng
+from grader.sandbox.plan import with_attributes
 from reference import layers as ref_layers
 from reference import losses as ref_losses
 
@@ -62,12 +63,9 @@ class Structure:
             fail("missing-api", f"MLP.layers is a {type(layers).__name__}; it must be a list of "
                  "layers: Linear, activation, ..., Linear")
         self.layers = list(layers)
-        self.is_linear = [self._is_linear(layer) for layer in self.layers]
+        linears = with_attributes([layer for layer in self.layers if hasattr(layer, "has")], "W")
+        self.is_linear = [any(layer is lin for lin in linears) for layer in self.layers]
         self.linears = [layer for layer, lin in zip(self.layers, self.is_linear) if lin]
-
-    @staticmethod
-    def _is_linear(layer) -> bool:
-        return hasattr(layer, "has") and layer.has("W")
 
     def validate(self) -> None:
         sizes, kind = self.sizes, self.kind

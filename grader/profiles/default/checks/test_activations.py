@@ -124,8 +124,7 @@ def test_gradient_numerical(student, kind, case):
     layer = make(student, kind)
     numeric = G.numeric_vjp_each(lambda xs: layer.call_each("forward", [(x_,) for x_ in xs]), case.x,
                                  case.grad_out)
-    layer.call("forward", case.x)
-    got = layer.call("backward", case.grad_out)
+    _, got = layer.call_chain(("forward", (case.x,)), ("backward", (case.grad_out,)))
     got = D.require_array(got, case.x.shape, what=f"{name}.backward's output")
     if G.relative_error(got, numeric) > G.NUMERIC_RTOL:
         found = D.first(
@@ -198,8 +197,7 @@ def test_backward_large_inputs(student, kind, case):
     sigmoid and tanh saturate); exp(-x) or (e^x - e^-x) / (e^x + e^-x) overflow to NaN."""
     name = CLASSES[kind]
     layer = make(student, kind)
-    layer.call("forward", case.x)
-    got = layer.call("backward", case.grad_out)
+    _, got = layer.call_chain(("forward", (case.x,)), ("backward", (case.grad_out,)))
     got = D.require_array(got, case.x.shape, what=f"{name}.backward's output")
     found = D.first(
         lambda: D.activation_overflow_signature(kind, case.x, got, what=f"{name}.backward"),

@@ -111,9 +111,9 @@ def check_backward_values(dx, dW, db, case: S.LinearCase, *, expected_from: str 
 def test_backward(student, case):
     """Linear.backward returns dx = grad_out @ W.T and sets dW = x.T @ grad_out, db = sum over batch."""
     layer = make_linear(student, case.W, case.b)
-    layer.call("forward", case.x)
-    dx = layer.call("backward", case.grad_out)
-    check_backward_values(dx, layer.get("dW"), layer.get("db"), case)
+    (_, dx), (dW, db) = layer.calls_then_reads([("forward", (case.x,)), ("backward", (case.grad_out,))],
+                                               ("dW", "db"))
+    check_backward_values(dx, dW, db, case)
 
 
 @title("Linear: backward matches numerical gradients")
@@ -139,9 +139,7 @@ def test_gradient_numerical(student, case):
     layer.set("W", W.copy())
     num_db = G.numeric_vjp_each(via_b, b, v)
     layer.set("b", b.copy())
-    layer.call("forward", x)
-    dx = layer.call("backward", v)
-    dW, db = layer.get("dW"), layer.get("db")
+    (_, dx), (dW, db) = layer.calls_then_reads([("forward", (x,)), ("backward", (v,))], ("dW", "db"))
     try:
         check_backward_values(dx, dW, db, case,
                               expected_from="numerical (central differences of your forward)",

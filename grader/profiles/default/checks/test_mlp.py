@@ -257,7 +257,10 @@ def test_init_reproducible(student, grading_seed, kind):
 
     def weights(seed: int) -> list[np.ndarray]:
         net = Structure(student, sizes, kind, seed=seed)
-        return [np.asarray(layer.get("W"), dtype=np.float64) for layer in net.linears]
+        plan = net.mlp.remote.plan()  # every W in one round trip
+        steps = [plan.get(layer, "W") for layer in net.linears]
+        plan.run()
+        return [np.asarray(step.value, dtype=np.float64) for step in steps]
 
     first, again, other = weights(grading_seed), weights(grading_seed), weights(grading_seed + 1)
     if len(first) != len(sizes) - 1:

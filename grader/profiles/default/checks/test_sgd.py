@@ -48,9 +48,12 @@ class Net:
     def check_step(self, lr: float, *, note: str = "") -> None:
         """Compare every W and b with before - lr * grad, then remember them as the new 'before'."""
         problems: list[tuple[int, str, object]] = []
-        for index, (layer, values) in enumerate(zip(self.linears, self.values)):
+        plan = self.linears[0].plan()  # every read in one round trip, each failing as it alone would
+        reads = [{name: plan.get(layer, name) for name in ("W", "b")} for layer in self.linears]
+        plan.run(lazy=True)
+        for index, (read, values) in enumerate(zip(reads, self.values)):
             for name in ("W", "b"):
-                after = layer.get(name)
+                after = read[name].value
                 what = f"layer {index}'s {name} (Linear {index + 1} of {len(self.linears)})"
                 found = D.sgd_signature(values[name], after, values["d" + name], lr, what=what)
                 if found is not None:

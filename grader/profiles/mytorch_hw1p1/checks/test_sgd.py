@@ -73,11 +73,16 @@ def steps_with_layout(mytorch, params: R.Params, grads: list[R.Params], lr: floa
         for layer, (dW, db) in zip(layers, step):
             layer.set("dLdW", np.ascontiguousarray(dW.T))
             layer.set("dLdb", db.reshape(-1, 1).copy())
-        optimizer.call("step")
+        # The step and every read after it in one round trip, each failing as it alone would.
+        plan = optimizer.plan()
+        stepped = plan.method(optimizer, "step")
+        reads = [(plan.get(layer, "W"), plan.get(layer, "b")) for layer in layers]
+        plan.run(lazy=True)
+        _ = stepped.value
         after = []
-        for layer, (W, b) in zip(layers, params):
-            Wm = student_array(layer.get("W"), W.T.shape, what="layer.W after SGD.step")
-            raw_b = layer.get("b")
+        for (read_W, read_b), (W, b) in zip(reads, params):
+            Wm = student_array(read_W.value, W.T.shape, what="layer.W after SGD.step")
+            raw_b = read_b.value
             bm = course_array(raw_b, (b.size, 1), what="layer.b after SGD.step",
                               extra=lambda raw=raw_b, W=W: bias_from_weights(raw, W.T.shape))[0]
             after.append((Wm.T.copy(), bm.reshape(-1).copy()))

@@ -28,6 +28,9 @@ class Local:
     def call_each(self, name, arguments, **_):
         return [self.call(name, *args) for args in arguments]
 
+    def call_chain(self, *calls, **_):
+        return [self.call(name, *args) for name, args in calls]
+
 
 class Student:
     def __init__(self, **classes) -> None:

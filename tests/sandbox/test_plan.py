@@ -92,6 +92,17 @@ def test_a_failure_in_a_plan_is_the_failure_of_the_call_alone(chatty):
         assert getattr(in_plan.value, attribute) == getattr(alone.value, attribute), attribute
 
 
+def test_a_chain_of_calls_is_one_round_trip_and_stops_at_its_first_failure(chatty):
+    c = chatty.new("chatty", "Counter")
+    seq = chatty._seq
+    assert c.call_chain(("step", (0,)), ("scale", (np.ones(2),))) == [1, 4.0]
+    assert chatty._seq == seq + 1
+    with pytest.raises(StudentException) as info:
+        c.call_chain(("step", ("fail",)), ("step", (0,)))
+    assert "asked to fail at 2" in info.value.message
+    assert c.get("n") == 2  # the step after the failure never ran
+
+
 def test_a_hang_in_a_plan_is_paid_once_and_stops_the_plan(chatty):
     c = chatty.new("chatty", "Counter")
     with pytest.raises(StudentTimeout) as info:

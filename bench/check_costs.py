@@ -4,9 +4,9 @@
 
 Grades each profile's correct solution --repeat times, in two sessions as a run does (a
 check's seconds include its share of the machine, both sessions busy), under the self-check's
-budget and under the profile's own rubric, and takes each check's median seconds. Prints, per profile and budget, how the two sessions of a run would
-split with these costs and without them (by count), as the sum of the measured seconds in
-each half. --write stores the costs in the profile's checks/costs.json, which
+budget and under the profile's own rubric, and takes each check's median seconds. Prints,
+per profile and budget, how the two sessions of a run would split with these costs and
+without them (by count), as the sum of the measured seconds in each half. --write stores the costs in the profile's checks/costs.json, which
 grader.checks.costs reads to balance the sessions (regenerate it after changing checks; a
 check it does not name weighs the median).
 """
@@ -55,7 +55,8 @@ def halves(names: list[str], tags: list[str], weights: list[float] | None, train
     for name in names:  # the check's module and parameters, as shards.group_of reads an item
         module, _, rest = name.partition("::")
         param = rest[rest.index("[") + 1:-1] if rest.endswith("]") else None
-        items.append(SimpleNamespace(path=Path(module), callspec=SimpleNamespace(id=param) if param else None))
+        callspec = SimpleNamespace(id=param) if param else None
+        items.append(SimpleNamespace(path=Path(module), callspec=callspec))
     split = shards.shard_of(items, tags, training_weight, 2, weights=weights)
     return [sum(seconds[n] for n, h in zip(names, split) if h == half) for half in (0, 1)]
 
@@ -63,7 +64,8 @@ def halves(names: list[str], tags: list[str], weights: list[float] | None, train
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--write", action="store_true", help="store the costs in each profile's checks/costs.json")
+    parser.add_argument("--write", action="store_true",
+                        help="store the costs in each profile's checks/costs.json")
     parser.add_argument("--profile", action="append", help="profiles to measure (default: all)")
     args = parser.parse_args()
     for name, submission in PROFILES:
@@ -95,8 +97,8 @@ def main() -> None:
                             "seconds": {n: round(seconds[n], 4) for n in sorted(seconds)}})
         if args.write:
             path = profile.checks_dir / COSTS_FILE
-            note = ("Seconds each check took on the profile's correct solution in one session "
-                    "(bench/check_costs.py); grader.checks.costs balances the two check sessions with them.")
+            note = ("Seconds each check took on the profile's correct solution in a run's two sessions "
+                    "(bench/check_costs.py); grader.checks.costs balances the sessions with them.")
             path.write_text(json.dumps({"about": note, "budgets": budgets}, indent=1) + "\n")
             print(f"  wrote {path}", file=sys.stderr)
 

@@ -197,6 +197,7 @@ def collect_checks(profile_name: str) -> list[Any]:
     from grader.profiles import get_profile
 
     collector = _Collector()
-    code = pytest.main([*checks_args(get_profile(profile_name).checks_dir), "--collect-only"], plugins=[collector])
+    code = pytest.main([*checks_args(get_profile(profile_name).checks_dir), "--collect-only"],
+                       plugins=[collector])
     assert code == pytest.ExitCode.OK, f"collecting the {profile_name} checks failed ({code})"
     return collector.items

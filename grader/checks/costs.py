@@ -1,8 +1,8 @@
 """What each check costs, as measured: the two check sessions of a run are balanced with it.
 
 A profile's check folder may carry ``costs.json``, written by ``bench/check_costs.py``: the
-seconds each check took on the profile's correct solution, in one session, under each
-budget it was measured with (the self-check's and the profile's own rubric)::
+seconds each check took on the profile's correct solution, in a run's two sessions, under
+each budget it was measured with (the self-check's and the profile's own rubric)::
 
     {"budgets": [{"hypothesis_max_examples": 15, "n_train": 1000, "epochs": 3,
                   "seconds": {"test_linear.py::test_backward": 0.0121, ...}}, ...]}
@@ -10,8 +10,9 @@ budget it was measured with (the self-check's and the profile's own rubric)::
 A run takes the measured budget nearest its rubric's; a training check's seconds are scaled
 by the run's images x epochs over the measured ones. A check the file does not name weighs
 the median of those it does. Without the file (or with a file that cannot be read) the
-sessions are balanced by count as before (grader.checks.shards.shard_of). Whatever the file says, the halves depend on the checks and the rubric only, never
-on this machine's timing: the file is data shipped with the checks.
+sessions are balanced by count as before (grader.checks.shards.shard_of). Whatever the file
+says, the halves depend on the checks and the rubric only, never on this machine's timing:
+the file is data shipped with the checks.
 """
 
 from __future__ import annotations

@@ -134,8 +134,8 @@ class Plan:
         sent, passed = self._passed(args)
         return self._add(method_call(h, type_name, name, sent, kwargs, timeout_s, on).carrying(passed))
 
-    def method_keep(self, obj: RemoteObject | Step, name: str, /, *args: Any, keep: tuple[int, ...] | str = (1,),
-                    timeout_s: float | None = None, **kwargs: Any) -> Step:
+    def method_keep(self, obj: RemoteObject | Step, name: str, /, *args: Any,
+                    keep: tuple[int, ...] | str = (1,), timeout_s: float | None = None, **kwargs: Any) -> Step:
         """`method`, whose result's parts at `keep` stay in the worker (RemoteObjects here);
         `keep=WHOLE` (calls.WHOLE): the whole result, whatever it is."""
         h, type_name, on = self._target(obj)

@@ -134,6 +134,16 @@ def test_relu_mask_signature():
     assert D.activation_backward_signature("relu", X, G, right) is None
 
 
+def test_an_unmasked_relu_backward_is_named_and_never_taken_for_a_gate_on_grad_out():
+    unmasked = D.activation_backward_signature("relu", X, G, G.copy())
+    assert ids(unmasked) == "wrong-gradient" and "returns grad_out unchanged" in unmasked.hint
+    # Every grad_out positive (as a ReLU inside an MLP may receive): a gate on grad_out > 0
+    # and no gate at all give the same array; it is named as no gate, never as relu-mask.
+    positive = np.abs(G) + 0.1
+    assert D.relu_mask_signature(X, positive, positive.copy()) is None
+    assert ids(D.activation_backward_signature("relu", X, positive, positive.copy())) == "wrong-gradient"
+
+
 def test_relu_softplus_signature():
     wrong = G * sigmoid(X)
     d = D.relu_softplus_signature(X, G, wrong)

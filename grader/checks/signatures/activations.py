@@ -19,14 +19,26 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def relu_mask_signature(x: np.ndarray, grad_out: np.ndarray, actual: object) -> Diagnosis | None:
-    """ReLU backward gated on grad_out > 0 instead of x > 0 -> relu-mask."""
+    """ReLU backward gated on grad_out > 0 instead of x > 0 -> relu-mask. Only where that gate
+    zeroed some of grad_out: one that zeroed nothing (every grad_out > 0 here, as inside an
+    MLP it may be) cannot be told from no gate at all (relu_unmasked_signature)."""
     g = np.asarray(grad_out, dtype=np.float64)
     gated_on_grad = np.where(g > 0, g, 0.0)
     gated_on_both = np.where((g > 0) & (np.asarray(x) > 0), g, 0.0)
     for wrong in (gated_on_grad, gated_on_both):
-        if matches(actual, wrong) and not matches(wrong, np.where(np.asarray(x) > 0, g, 0.0)):
+        if (matches(actual, wrong) and not matches(wrong, np.where(np.asarray(x) > 0, g, 0.0))
+                and not matches(wrong, g)):
             return diagnosis("relu-mask", "ReLU.backward gates on (grad_out > 0); it must gate on the "
                              "forward input: pass grad_out where x > 0 and 0 elsewhere")
+    return None
+
+
+def relu_unmasked_signature(x: np.ndarray, grad_out: np.ndarray, actual: object) -> Diagnosis | None:
+    """ReLU backward returning grad_out as it came, gated on nothing -> wrong-gradient."""
+    g = np.asarray(grad_out, dtype=np.float64)
+    if matches(actual, g) and not matches(g, np.where(np.asarray(x) > 0, g, 0.0)):
+        return diagnosis("wrong-gradient", "ReLU.backward returns grad_out unchanged, where x <= 0 too; "
+                         "it must gate on the forward input: pass grad_out where x > 0 and 0 elsewhere")
     return None
 
 
@@ -128,6 +140,7 @@ def activation_backward_signature(kind: str, x: np.ndarray, grad_out: np.ndarray
     candidates: list[Callable[[], Diagnosis | None]] = []
     if kind == "relu":
         candidates += [lambda: relu_mask_signature(x, grad_out, actual),
+                       lambda: relu_unmasked_signature(x, grad_out, actual),
                        lambda: relu_softplus_signature(x, grad_out, actual),
                        lambda: relu_softplus_function_signature(x, grad_out, actual)]
     candidates += [lambda: derivative_at_output_signature(kind, x, grad_out, actual),

@@ -69,14 +69,10 @@ def shard_of(items: Sequence[pytest.Item], tags: Sequence[str], training_weight:
     the lower half; equal weights: collection order). Depends on the collected checks, the
     rubric and the shipped costs only, never on timing."""
     group_weights: dict[tuple[str, str], float] = defaultdict(float)
-    trains: set[tuple[str, str]] = set()
-    for i, (item, tag) in enumerate(zip(items, tags)):
-        group = group_of(item)
-        group_weights[group] += 1.0 if weights is None else weights[i]
-        if tag in TRAINING_TAGS:
-            trains.add(group)
+    for i, item in enumerate(items):
+        group_weights[group_of(item)] += 1.0 if weights is None else weights[i]
     if weights is None:
-        for group in trains:
+        for group in {group_of(item) for item, tag in zip(items, tags) if tag in TRAINING_TAGS}:
             group_weights[group] += training_weight
     order = {group: i for i, group in enumerate(group_weights)}  # first seen: collection order
     load = [0.0] * shards

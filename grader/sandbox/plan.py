@@ -135,7 +135,8 @@ class Plan:
         return self._add(method_call(h, type_name, name, sent, kwargs, timeout_s, on).carrying(passed))
 
     def method_keep(self, obj: RemoteObject | Step, name: str, /, *args: Any,
-                    keep: tuple[int, ...] | str = (1,), timeout_s: float | None = None, **kwargs: Any) -> Step:
+                    keep: tuple[int, ...] | str = (1,), timeout_s: float | None = None,
+                    **kwargs: Any) -> Step:
         """`method`, whose result's parts at `keep` stay in the worker (RemoteObjects here);
         `keep=WHOLE` (calls.WHOLE): the whole result, whatever it is."""
         h, type_name, on = self._target(obj)
@@ -147,6 +148,10 @@ class Plan:
             timeout_s: float | None = None) -> Step:
         h, type_name, on = self._target(obj)
         return self._add(getattr_call(h, type_name, name, default, timeout_s, on))
+
+    def gets(self, objects: list[RemoteObject], *names: str) -> list[tuple[Step, ...]]:
+        """`(get(obj, name) for name in names)` for each of `objects`, in that order."""
+        return [tuple(self.get(obj, name) for name in names) for obj in objects]
 
     def has(self, obj: RemoteObject | Step, name: str, *, timeout_s: float | None = None) -> Step:
         h, type_name, on = self._target(obj)

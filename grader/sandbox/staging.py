@@ -14,6 +14,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.threads import one_blas_thread
+
 from .errors import SandboxError
 from .limits import Limits
 
@@ -144,10 +146,7 @@ def _copy_packages(src: Path, dest: Path, depth: int = 1) -> list[str]:
 
 
 def _env(home: str, tmp: str) -> dict[str, str]:
-    one = "1"  # one BLAS thread: deterministic sums, and the memory limit holds
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": tmp,
-        "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-        "OPENBLAS_NUM_THREADS": one, "OMP_NUM_THREADS": one, "MKL_NUM_THREADS": one,
-        "VECLIB_MAXIMUM_THREADS": one, "NUMEXPR_NUM_THREADS": one,
-    }
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "TMPDIR": tmp,
+           "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    one_blas_thread(env)  # one BLAS thread: deterministic sums, and the memory limit holds
+    return env

@@ -71,7 +71,7 @@ class RemoteDriver:
 
     def _read(self, plan: Any, weight: str, bias: str) -> Params:
         """Every Linear's (weight, bias) attributes, read by `plan` after its other calls."""
-        steps = [(plan.get(layer, weight), plan.get(layer, bias)) for layer in self.linears]
+        steps = plan.gets(self.linears, weight, bias)
         plan.run()
         return [(as_array(w.value, f"Linear.{weight}"), as_array(b.value, f"Linear.{bias}"))
                 for w, b in steps]

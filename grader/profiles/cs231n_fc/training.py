@@ -102,10 +102,9 @@ class StudentNet:
     and so does the training set (its batch's rows taken there): each step sends the rows'
     numbers and labels and gets the loss back, where a traced step sends the params three
     times and gets the grads and params back (~2.4 MB on [64] hidden units, the batch besides).
-    Only for a rule
-    whose every traced next_w was already what the grader makes of it (a float64 array of
-    the param's shape) and whose every traced loss left the params it was given as they were,
-    so that the steps compute what they computed before."""
+    Only for a rule whose every traced next_w was already what the grader makes of it (a
+    float64 array of the param's shape) and whose every traced loss left the params it was
+    given as they were, so that the steps compute what they computed before."""
 
     def __init__(self, cs231n: CS231n, start: Pairs, rule: str, lr: float) -> None:
         hidden = [W.shape[1] for W, _ in start[:-1]]

@@ -63,8 +63,9 @@ class Structure:
             fail("missing-api", f"MLP.layers is a {type(layers).__name__}; it must be a list of "
                  "layers: Linear, activation, ..., Linear")
         self.layers = list(layers)
-        linears = with_attributes([layer for layer in self.layers if hasattr(layer, "has")], "W")
-        self.is_linear = [any(layer is lin for lin in linears) for layer in self.layers]
+        remote = [layer for layer in self.layers if hasattr(layer, "has")]
+        with_W = {id(layer) for layer in with_attributes(remote, "W")}
+        self.is_linear = [id(layer) in with_W for layer in self.layers]
         self.linears = [layer for layer, lin in zip(self.layers, self.is_linear) if lin]
 
     def validate(self) -> None:

@@ -258,9 +258,9 @@ def test_init_reproducible(student, grading_seed, kind):
     def weights(seed: int) -> list[np.ndarray]:
         net = Structure(student, sizes, kind, seed=seed)
         plan = net.mlp.remote.plan()  # every W in one round trip
-        steps = [plan.get(layer, "W") for layer in net.linears]
+        steps = plan.gets(net.linears, "W")
         plan.run()
-        return [np.asarray(step.value, dtype=np.float64) for step in steps]
+        return [np.asarray(W.value, dtype=np.float64) for (W,) in steps]
 
     first, again, other = weights(grading_seed), weights(grading_seed), weights(grading_seed + 1)
     if len(first) != len(sizes) - 1:

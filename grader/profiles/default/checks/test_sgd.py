@@ -49,11 +49,11 @@ class Net:
         """Compare every W and b with before - lr * grad, then remember them as the new 'before'."""
         problems: list[tuple[int, str, object]] = []
         plan = self.linears[0].plan()  # every read in one round trip, each failing as it alone would
-        reads = [{name: plan.get(layer, name) for name in ("W", "b")} for layer in self.linears]
+        reads = plan.gets(self.linears, "W", "b")
         plan.run(lazy=True)
         for index, (read, values) in enumerate(zip(reads, self.values)):
-            for name in ("W", "b"):
-                after = read[name].value
+            for name, step in zip(("W", "b"), read):
+                after = step.value
                 what = f"layer {index}'s {name} (Linear {index + 1} of {len(self.linears)})"
                 found = D.sgd_signature(values[name], after, values["d" + name], lr, what=what)
                 if found is not None:

@@ -76,7 +76,7 @@ def steps_with_layout(mytorch, params: R.Params, grads: list[R.Params], lr: floa
         # The step and every read after it in one round trip, each failing as it alone would.
         plan = optimizer.plan()
         stepped = plan.method(optimizer, "step")
-        reads = [(plan.get(layer, "W"), plan.get(layer, "b")) for layer in layers]
+        reads = plan.gets(layers, "W", "b")
         plan.run(lazy=True)
         _ = stepped.value
         after = []

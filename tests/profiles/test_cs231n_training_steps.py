@@ -116,8 +116,10 @@ def test_steps_after_the_trace_keep_everything_in_the_worker_and_compute_the_sam
     root = submission(tmp_path, "pass")
     kept, trips = steps(root, TRACED_STEPS + 4)
     direct, direct_trips = steps(root, TRACED_STEPS + 4, keep=False)
-    # (The first step also imports optim.py; the first kept step sends the training set, once.)
-    assert trips[1:] == [2] * (TRACED_STEPS - 1) + [3] + [1] * 3
+    # The first step also imports optim.py and sends the training set, once: every later step
+    # takes its batch's rows there, the traced ones too (a net never kept sends its batch).
+    assert trips[1:] == [2] * (TRACED_STEPS - 1) + [1] * 4
+    assert trips[0] == direct_trips[0] + 2
     assert direct_trips[1:] == [2] * (TRACED_STEPS + 3)
     assert kept.losses == direct.losses  # bit for bit
     for (W, b), (W2, b2) in zip(kept.params(), direct.params()):

@@ -110,7 +110,9 @@ class StudentNet:
         pass their values on as the grader did (plan.py); the batch's rows are taken from the
         training set kept in the worker (KeptRows). The loss value is judged between the two,
         as before; nothing else is judged between calls, and each value is read in the old
-        order under the old translation, so a failure is the one the calls one by one raised."""
+        order under the old translation, so a failure is the one the calls one by one raised.
+        The first Linear's dLdA0 (batch x 784), which nothing reads, stays in the worker: only
+        its call's failure crosses, where the array crossed every step (~0.4 MB)."""
         first, second, relu, loss = self.linears[0], self.linears[1], self.relu.remote, self.loss
         data = self.training_set.of(X)
         plan = first.handle.plan()
@@ -131,7 +133,7 @@ class StudentNet:
         dLdA2 = plan.method(loss.remote, "backward")  # as the student's own Linear expects it
         dLdA1 = plan.method(second.handle, "backward", dLdA2)
         dLdZ1 = plan.method(relu, "backward", dLdA1)
-        backward = plan.method(first.handle, "backward", dLdZ1)
+        backward = plan.method_keep(first.handle, "backward", dLdZ1, keep=WHOLE)
         stepped = plan.method(self.optimizer, "step")
         plan.run(lazy=True)
         _ = dLdA2.value
@@ -156,7 +158,7 @@ class StudentNet:
         # The first Linear's backward and SGD.step in one round trip: nothing between them is
         # judged (backward's dLdA0 is not used), so the failures are those of two calls.
         plan = first.handle.plan()
-        backward = plan.method(first.handle, "backward", dLdZ1)
+        backward = plan.method_keep(first.handle, "backward", dLdZ1, keep=WHOLE)
         stepped = plan.method(self.optimizer, "step")
         plan.run(lazy=True)
         self._judge_step(backward, stepped)

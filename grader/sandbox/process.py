@@ -190,6 +190,13 @@ class WorkerProcess:
             except ChannelViolation as exc:
                 self.stop()
                 raise WorkerGone("violation", self.status, exc.message) from None
+        if pending:
+            # The request pipe (1 MiB) is empty between exchanges: write at once, and poll
+            # for room only for what did not fit (a large frame), not before every request.
+            try:
+                self._write_some(pending)
+            except BrokenPipeError:
+                pending.clear()  # the worker is going away: the status pipe will say how
         poller = select.poll()
         for name in ("response", "output", "status"):
             poller.register(fds[name], select.POLLIN)

@@ -191,8 +191,8 @@ class WorkerProcess:
                 self.stop()
                 raise WorkerGone("violation", self.status, exc.message) from None
         if pending:
-            # The request pipe (1 MiB) is empty between exchanges: write at once, and poll
-            # for room only for what did not fit (a large frame), not before every request.
+            # The worker has read the last request before it answered: the pipe has room.
+            # Write at once, and poll for room only for what did not fit (a large frame).
             try:
                 self._write_some(pending)
             except BrokenPipeError:

@@ -107,3 +107,17 @@ def test_a_first_linear_whose_backward_fails_is_blamed_and_sgd_never_steps(mytor
     (diagnosis,) = info.value.diagnoses
     assert (diagnosis.id, diagnosis.hint) == ("shape-mismatch", LINEAR_SHAPES)
     assert counts[0] == counts[1]  # SGD.step did not run
+
+
+def test_the_first_linears_input_gradient_stays_in_the_worker(mytorch_solution):
+    """dLdA0 (batch x 784) is read by nothing: a first Linear whose backward returns it in a
+    form the channel refuses (an object array) still trains, as the reference does; sent back,
+    it failed the step as unsendable."""
+    edit(mytorch_solution, "mytorch/nn/linear.py", "        return dLdA\n",
+         "        if self.A.shape[1] == 784:\n            dLdA = dLdA.astype(object)\n        return dLdA\n")
+    params, loss, steps = run_step(mytorch_solution)
+    reference = LocalNet(init_params((784, 16, 10), 0), 0.1, 0.0)
+    assert loss == pytest.approx(reference.step(*batch()), rel=1e-6)
+    assert steps == 1
+    for (W, _), (rW, _) in zip(params, reference.params()):
+        np.testing.assert_allclose(W, rW, rtol=1e-5, atol=1e-8)

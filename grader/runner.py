@@ -78,8 +78,8 @@ def grade(submission: Path, rubric: Rubric, *, seed: int | None = None, progress
     origin = time.monotonic() if started_at is None else started_at
     deadline = origin + max(run_timeout - REPORT_RESERVE_S, run_timeout / 2)
     dataset = _load_data(rubric, seed)  # bad --data is exit 2 before any check runs
-    # The workers start up (a Python with NumPy each) while this process imports pytest and
-    # Hypothesis and collects the checks.
+    # The workers start up (a Python with NumPy each), one at a time, while this process
+    # imports pytest and Hypothesis and collects the checks.
     workers = launch_workers(submission, rubric, sessions(), deadline)
     # Imported here so that `grader --help` and usage errors stay fast.
     from grader.checks.plugin import GradingPlugin, run_checks

@@ -52,7 +52,7 @@ from grader.checks.session import (CHECKS_DIR, GRADING_PHASES, UNUSED_PYTEST_PLU
                                    checks_args, grading_hypothesis, keep_grading_phases, kept_seeds,
                                    load_grading_settings, skip_database_key)
 from grader.checks.student import Student
-from grader.checks.worker_start import WorkerLifecycle
+from grader.checks.worker_start import Launched, WorkerLifecycle
 from grader.profiles import get_profile
 from grader.profiles.base import Release
 from grader.results import CheckResult, Diagnosis, NotAssignedPart
@@ -65,7 +65,7 @@ from grader.scoring import apply_score, max_points, visibility_of
 class GradingPlugin(WorkerLifecycle, TwoSessions):
     def __init__(self, submission: Path, rubric: Rubric, seed: int, progress: Any = None, *,
                  deadline: float | None = None, dataset: Any = None,
-                 workers: list[Sandbox] | None = None,
+                 workers: Launched | None = None,
                  while_waiting: Callable[[], None] | None = None) -> None:
         """`deadline`: time.monotonic() after which no check starts and no student code runs.
         `dataset`: the training checks' data, loaded by the runner (None: loaded on first use).
@@ -99,7 +99,7 @@ class GradingPlugin(WorkerLifecycle, TwoSessions):
         self.report_data: dict[str, Any] = {}
         self._sandbox: Sandbox | None = None
         self._spares: list[Sandbox] = []  # workers launched for the other check session
-        self._launched: list[Sandbox] = list(workers or [])
+        self._launched: Launched = workers or Launched([])
         self._started = False
         self._start_failure: BaseException | None = None
         self._seeds = DerandomizedSeeds(kept_seeds())  # each check's examples, as derandomized

@@ -4,15 +4,20 @@
 `pytest_sessionstart` hook on the plugin object): the worker of each check session is
 launched when the session starts, so its start-up (a Python with NumPy) runs in its own
 process, on the other core, while this process collects the check modules; the first check
-then waits for it and imports the submission (`_started_sandbox`). No thread is involved,
-so the run may fork into its two check sessions after collection (grader.checks.shards):
-each adopts one launched worker. The run closes the workers (`close_sandbox`) or the
-watchdog stops them (`stop_sandbox`). What a worker saw (blocked functions, discarded
+then waits for it and imports the submission (`_started_sandbox`). The runner launches the
+workers before it imports pytest (`launch_workers`); the session, as it starts, waits for
+the thread that launches the second one once the first has started up (`Launched.settled`,
+done long before), so no thread is left when the run forks into its two check sessions after
+collection (grader.checks.shards): each adopts one launched worker. The run closes the
+workers (`close_sandbox`) or the watchdog stops them (`stop_sandbox`). What a worker saw (blocked functions, discarded
 output) goes into the report data on the way out.
 """
 
 from __future__ import annotations
 
+import os
+import select
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,18 +31,61 @@ if TYPE_CHECKING:  # pytest itself is imported where it runs: launching workers 
     from grader.rubric import Rubric
 
 
-def launch_workers(submission: Path, rubric: Rubric, count: int, deadline: float | None) -> list[Sandbox]:
-    """`count` sandbox workers for grading `submission` under `rubric`, launched now without
-    waiting: the runner calls this before it imports pytest and Hypothesis, so the workers'
-    own start-up (a Python with NumPy) runs meanwhile, on the other core."""
+class Launched:
+    """The sandboxes of a run's check sessions, launched now without waiting for them, either
+    all at once or `one_at_a_time`: the first at once, each next one by a thread once the one
+    before it has started up (its greeting waits in the pipe). One at a time, a worker's
+    start-up (a Python with NumPy, ~0.12 s of CPU) runs on the core this process leaves free:
+    launched together, the two workers and this process's imports of pytest and Hypothesis
+    shared two cores, and the imports, which everything waits for, took ~0.13 s longer. A
+    worker that also loads libraries as it starts (a profile's preload: MyTorch's SciPy, ~0.2 s
+    more) would start too late after the other: those start together. `settled()` waits for
+    the thread (done long before a check runs): call it before using the sandboxes."""
+
+    def __init__(self, sandboxes: list[Sandbox], *, one_at_a_time: bool = False) -> None:
+        self._sandboxes = sandboxes
+        self._thread: threading.Thread | None = None
+        for sandbox in sandboxes[:1 if one_at_a_time else None]:
+            sandbox.launch()
+        if one_at_a_time and len(sandboxes) > 1:
+            self._thread = threading.Thread(target=self._launch_in_turn, name="grader-launch-workers",
+                                            daemon=True)
+            self._thread.start()
+
+    def _launch_in_turn(self) -> None:
+        for before, sandbox in zip(self._sandboxes, self._sandboxes[1:]):
+            signal = before.startup_signal()
+            if signal is not None:
+                try:  # its greeting, or its end (then `start` says what went wrong)
+                    ready = select.poll()
+                    ready.register(signal, select.POLLIN)
+                    ready.poll(int(before.current_limits.start_timeout_s * 1000))
+                finally:
+                    os.close(signal)
+            try:
+                sandbox.launch()
+            except Exception:  # noqa: BLE001  (the session's own launch, or its start, raises it)
+                return
+
+    def settled(self) -> list[Sandbox]:
+        """The sandboxes, each launched (or its launch failed: `start` says why)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        return self._sandboxes
+
+
+def launch_workers(submission: Path, rubric: Rubric, count: int, deadline: float | None) -> Launched:
+    """`count` sandbox workers for grading `submission` under `rubric`, launched without
+    waiting for them (`Launched`: one at a time unless the profile preloads libraries): the
+    runner calls this before it imports pytest and Hypothesis, so the workers start up
+    meanwhile, on the other core."""
     from grader.profiles import get_profile
 
     profile = get_profile(rubric.profile)
     release = profile.release_for(submission, rubric.release)
     sandboxes = [new_sandbox(submission, rubric, profile, release, deadline) for _ in range(count)]
-    for sandbox in sandboxes:
-        sandbox.launch()
-    return sandboxes
+    return Launched(sandboxes, one_at_a_time=not profile.preload)
 
 
 def new_sandbox(submission: Path, rubric: Rubric, profile: Profile, release: Release | None,
@@ -72,7 +120,7 @@ class WorkerLifecycle:
     _rubric: Rubric
     _sandbox: Sandbox | None
     _spares: list[Sandbox]  # launched for the other check session (grader.checks.shards)
-    _launched: list[Sandbox]  # launched by the runner (launch_workers), not yet handed out
+    _launched: Launched  # launched by the runner (launch_workers), not yet handed out
     _started: bool  # the first check has waited for the worker and imported the submission
     _start_failure: BaseException | None
 
@@ -81,7 +129,7 @@ class WorkerLifecycle:
         launched them already (`launch_workers`): they start up while this process collects.
         Nothing a check sees changes: the first check waits for its session's worker and the
         submission's imports (`_started_sandbox`)."""
-        sandboxes, self._launched = self._launched[:self.shards], []
+        sandboxes, self._launched = self._launched.settled()[:self.shards], Launched([])
         while len(sandboxes) < self.shards:
             sandboxes.append(self._new_sandbox())
         for sandbox in sandboxes:
@@ -141,8 +189,8 @@ class WorkerLifecycle:
 
     def close_launched(self) -> None:
         """Workers the runner launched that no session took (pytest never started one)."""
-        launched, self._launched = self._launched, []
-        for sandbox in launched:
+        launched, self._launched = self._launched, Launched([])
+        for sandbox in launched.settled():
             sandbox.close()
 
     def close_spares(self) -> None:

@@ -182,6 +182,13 @@ class Sandbox(RequestEngine):
             return
         self._launched = worker
 
+    def startup_signal(self) -> int | None:
+        """A new file descriptor (the caller closes it) that becomes readable once the launched
+        worker has greeted, or is gone; None when no worker is launched and not yet started.
+        Nothing is read from it: `start` still reads the greeting."""
+        launched = self._launched
+        return os.dup(launched.fds["response"]) if launched is not None else None
+
     def start(self) -> None:
         """Start a worker if none is running (calls do this by themselves)."""
         if self._closed:

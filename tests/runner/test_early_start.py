@@ -108,6 +108,61 @@ def test_the_runner_hands_its_launched_workers_to_the_sessions(monkeypatch: pyte
     monkeypatch.setattr(worker_start.Sandbox, "start", counting_start)
     result = grade(REFERENCE, load_rubric("selfcheck"))
     assert result.score == result.max_score > 0
-    assert len(launched) == 1 and launched[0]
+    assert len(launched) == 1 and launched[0].settled()
     # The parent's worker is one the runner launched (the child's starts in the child).
-    assert started and started[0] in {id(s) for s in launched[0]}
+    assert started and started[0] in {id(s) for s in launched[0].settled()}
+
+
+def _readable(fd: int) -> bool:
+    import select
+
+    ready = select.poll()
+    ready.register(fd, select.POLLIN)
+    return bool(ready.poll(0))
+
+
+def test_a_second_worker_is_launched_once_the_first_has_started_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One worker starts up beside the grader at a time: the second session's is launched
+    (from a thread) only when the first one's greeting is waiting, and `settled` hands over
+    both, launched."""
+    from grader.checks import worker_start
+    from grader.sandbox.client import Sandbox
+
+    seen: list[bool | None] = []
+    real_launch = Sandbox.launch
+    first: list[Sandbox] = []
+
+    def spying_launch(self: Sandbox) -> None:
+        if first and self is not first[0] and self._launched is None and self._worker is None:
+            signal = first[0].startup_signal()
+            seen.append(None if signal is None else _readable(signal))
+            if signal is not None:
+                os.close(signal)
+        elif not first:
+            first.append(self)
+        real_launch(self)
+
+    monkeypatch.setattr(Sandbox, "launch", spying_launch)
+    launched = worker_start.launch_workers(REFERENCE, load_rubric("selfcheck"), 2, None)
+    sandboxes = launched.settled()
+    try:
+        assert seen == [True]  # launched once the first one's greeting was there, not before
+        assert all(s._launched is not None for s in sandboxes)
+        assert all(s.start() is None and s.worker_pid for s in sandboxes)
+    finally:
+        for sandbox in sandboxes:
+            sandbox.close()
+
+
+def test_workers_that_preload_libraries_are_launched_together() -> None:
+    from grader.checks import worker_start
+
+    rubric = load_rubric("mytorch-hw1p1")
+    solution = REFERENCE.parent / "tests" / "profiles" / "mytorch" / "solution"
+    launched = worker_start.launch_workers(solution, rubric, 2, None)
+    try:
+        assert launched._thread is None  # no thread: both launched before the call returned
+        assert all(s._launched is not None for s in launched.settled())
+    finally:
+        for sandbox in launched.settled():
+            sandbox.close()

@@ -66,8 +66,9 @@ def shard_of(items: Sequence[pytest.Item], tags: Sequence[str], training_weight:
     grader.checks.costs); without them, one per check, plus `training_weight` when it trains
     (its checks share one training run: the rubric's images x epochs / 1,000 times the
     profile's `training_cost`). Groups are placed heaviest first on the lightest half (ties:
-    the lower half; equal weights: collection order). Depends on the collected checks, the
-    rubric and the shipped costs only, never on timing."""
+    the lower half; equal weights: collection order), then the halves are numbered lightest
+    first. Depends on the collected checks, the rubric and the shipped costs only, never on
+    timing."""
     group_weights: dict[tuple[str, str], float] = defaultdict(float)
     for i, item in enumerate(items):
         group_weights[group_of(item)] += 1.0 if weights is None else weights[i]
@@ -81,7 +82,11 @@ def shard_of(items: Sequence[pytest.Item], tags: Sequence[str], training_weight:
         half = min(range(shards), key=lambda h: (load[h], h))
         placed[group] = half
         load[half] += group_weights[group]
-    return [placed[group_of(item)] for item in items]
+    # Half 0 is the parent's, which merges the sessions and writes the report after them: it
+    # takes the lightest half and readies the report writer while the other half ends.
+    ranked = sorted(range(shards), key=lambda h: (load[h], h))
+    lightest_first = {half: rank for rank, half in enumerate(ranked)}
+    return [lightest_first[placed[group_of(item)]] for item in items]
 
 
 def can_fork() -> bool:

@@ -9,8 +9,8 @@ workers before it imports pytest (`launch_workers`); the session, as it starts, 
 the thread that launches the second one once the first has started up (`Launched.settled`,
 done long before), so no thread is left when the run forks into its two check sessions after
 collection (grader.checks.shards): each adopts one launched worker. The run closes the
-workers (`close_sandbox`) or the watchdog stops them (`stop_sandbox`). What a worker saw (blocked functions, discarded
-output) goes into the report data on the way out.
+workers (`close_sandbox`) or the watchdog stops them (`stop_sandbox`). What a worker saw
+(blocked functions, discarded output) goes into the report data on the way out.
 """
 
 from __future__ import annotations

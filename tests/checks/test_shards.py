@@ -49,6 +49,18 @@ def test_the_halves_are_balanced_and_a_training_group_weighs_its_run() -> None:
     assert heavy == shards.shard_of(items, tags, training_weight=20.0)  # fixed: no timing involved
 
 
+def test_the_parent_session_takes_the_lighter_half() -> None:
+    """Half 0 (the parent's, which writes the report after both sessions) is the lighter one,
+    wherever the placement put the heaviest group."""
+    items = [fake_item("test_training.py")] + [fake_item(f"test_{i}.py") for i in range(5)]
+    tags = ["training"] + ["linear"] * 5
+    for weights in ([0.6] + [0.1] * 5, [0.3] + [0.1] * 5, [0.05] + [0.1] * 5):
+        halves = shards.shard_of(items, tags, training_weight=0.0, weights=weights)
+        load = [sum(w for w, h in zip(weights, halves) if h == half) for half in (0, 1)]
+        assert load[0] <= load[1], (weights, halves)
+        assert set(halves) == {0, 1}
+
+
 def test_exit_codes_of_two_sessions() -> None:
     worst = shards.worst_code
     assert worst(0, 0) == 0 and worst(0, 1) == 1 and worst(5, 0) == 0 and worst(5, 5) == 5

@@ -162,23 +162,41 @@ def _component_lines(view: ReportView, verbose: bool) -> list:
 
 
 def _scope_lines(view: ReportView, verbose: bool = False) -> list:
-    """The checks beyond the course's own tests (each with its reason, and what went wrong),
-    then the parts not assigned by the release graded."""
+    """The checks beyond the course's own tests (what went wrong, each with its reason; the
+    ones that passed in one line, or each with its reason when `verbose`), then the parts not
+    assigned by the release graded."""
     items: list = []
     if lists_beyond(view):
         items += [Text(""), Text(view.beyond_heading, style="bold")]
-        for check in view.beyond:
-            if check.passed:
-                items.append(Padding(_check_heading(check), (0, 0, 0, 2)))
-                items.append(Text(f"    ({check.beyond_course})", style="dim"))
+        passed = [check for check in view.beyond if check.passed]
+        for check in passed if verbose else ():
+            items.append(Padding(_check_heading(check), (0, 0, 0, 2)))
+            items.append(_beyond_reason(check.beyond_course))
         for cause in view.beyond_causes:
             items.append(Padding(_card(cause, verbose), (0, 0, 0, 2)))
-            items.append(Text(f"    ({cause.first.beyond_course})", style="dim"))
+            items.append(_beyond_reason(cause.first.beyond_course))
+        if passed and not verbose:
+            items.append(Text(f"  {_passed_beyond(len(passed), len(view.beyond))}", "green"))
     lines = not_assigned_lines(view)
     if lines:
         items += [Text(""), Text(f"{NOT_ASSIGNED_HEADING} (not graded, not in the total)", style="bold")]
         items += [_hanging(Text("  - "), Text(line)) for line in lines]
     return items
+
+
+def _passed_beyond(passed: int, total: int) -> str:
+    """The passing checks beyond the course's tests, in one line (`-v` lists them)."""
+    each = "each" if passed > 1 else "it"
+    if passed == total:
+        count = f"{passed} checks, all passed" if passed > 1 else "1 check, passed"
+    else:
+        count = f"{passed} other check{'s' if passed > 1 else ''} passed"
+    return f"{count} (-v lists {each} with why the course's tests miss it)"
+
+
+def _beyond_reason(reason: str) -> Padding:
+    """Why the course's own tests miss a check, indented under it (wrapped lines too)."""
+    return Padding(Text(f"({reason})", style="dim"), (0, 0, 0, 4))
 
 
 def _renderables(view: ReportView, verbose: bool = False) -> list:

@@ -79,3 +79,27 @@ def test_a_run_without_releases_shows_none_of_the_new_groups(fmt: str) -> None:
     assert "Beyond the course's own tests" not in text
     assert "Not part of this assignment" not in text
     assert "graded as" not in text.lower()
+
+
+def test_the_terminal_folds_the_passing_beyond_checks_and_lists_them_when_verbose() -> None:
+    """A passing run of a course profile has dozens of checks beyond the course's tests: the
+    terminal says how many passed in one line; -v lists each, its reason indented under it on
+    every wrapped line (at 100 columns a long reason used to wrap to column 0)."""
+    import io
+
+    from grader.reports import write_report
+
+    result = course_scope()
+    reason = "no build of the course's autograder tries inputs this large, nor ever passes a batch of one"
+    for check in result.checks:
+        if check.beyond_course and check.status == "passed":
+            check.beyond_course = f"{reason}; {reason}"
+    folded = render(result, "text")
+    assert "1 other check passed (-v lists it" in folded
+    assert "softmax_loss: large scores" not in folded and reason not in folded
+    out = io.StringIO()
+    write_report(result, "text", out, verbose=True, color=False)
+    listed = out.getvalue().split("Beyond the course's own tests")[1].split("Problem 2")[0]
+    assert "[PASS] 4 softmax_loss: large scores" in listed
+    lines = [line for line in listed.splitlines()[1:] if line.strip()]
+    assert len(lines) >= 3 and all(line.startswith("    ") for line in lines[1:]), lines

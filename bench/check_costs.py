@@ -8,9 +8,9 @@ Grades each profile's correct solution --repeat times, in two sessions as a run 
 check's seconds include its share of the machine, both sessions busy), under the self-check's
 budget and under the profile's own rubric, and takes each check's median seconds. Prints,
 per profile and budget, how the two sessions of a run would split with these costs and
-without them (by count), as the sum of the measured seconds in each half. --write stores the costs in the profile's checks/costs.json, which
-grader.checks.costs reads to balance the sessions (regenerate it after changing checks; a
-check it does not name weighs the median).
+without them (by count), as the sum of the measured seconds in each half. --write stores the
+costs in the profile's checks/costs.json, which grader.checks.costs reads to balance the
+sessions (regenerate it after changing checks; a check it does not name weighs the median).
 """
 
 from __future__ import annotations
@@ -91,10 +91,10 @@ def main() -> None:
             names = list(seconds)
             tag_list = [tags[n] for n in names]
             training = rubric.training
-            training_weight = profile.training_cost * training.n_train * training.epochs / 1000
-            by_count = halves(names, tag_list, None, training_weight, seconds)
+            run_weight = shards.training_weight(profile.training_cost, rubric)
+            by_count = halves(names, tag_list, None, run_weight, seconds)
             weights = check_weights(names, tag_list, budget, [MeasuredCosts(budget, seconds)])
-            by_cost = halves(names, tag_list, weights, training_weight, seconds)
+            by_cost = halves(names, tag_list, weights, run_weight, seconds)
             print(f"{name:14s} {label:5s} {len(names):3d} checks, {sum(seconds.values()):6.2f} s of checks;"
                   f" halves by count {by_count[0]:.2f} / {by_count[1]:.2f} s,"
                   f" by measured cost {by_cost[0]:.2f} / {by_cost[1]:.2f} s")

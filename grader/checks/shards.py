@@ -89,6 +89,12 @@ def shard_of(items: Sequence[pytest.Item], tags: Sequence[str], training_weight:
     return [lightest_first[placed[group_of(item)]] for item in items]
 
 
+def training_weight(training_cost: float, rubric: Any) -> float:
+    """What a group of training checks weighs besides its checks when the sessions split by
+    count: the profile's `training_cost` per 1,000 images x epochs of the rubric's run."""
+    return training_cost * Budget.of(rubric).workload / 1000
+
+
 def can_fork() -> bool:
     return SHARDS > 1 and hasattr(os, "fork")
 
@@ -292,13 +298,11 @@ class TwoSessions:
         before the progress display starts its thread (fork wants no other thread)."""
         if self.shards < 2:
             return
-        training = self._rubric.training
         tags = [item_tags[0] for _, _, item_tags in kept]
         weights = check_weights([name for _, name, _ in kept], tags, Budget.of(self._rubric),
                                 load_costs(self.profile.checks_dir))
         halves = shard_of([item for item, _, _ in kept], tags,
-                          self.profile.training_cost * training.n_train * training.epochs / 1000, self.shards,
-                          weights=weights)
+                          training_weight(self.profile.training_cost, self._rubric), self.shards, weights=weights)
         # Frozen before the fork: the collector never writes to the objects both sessions
         # share, so their pages stay shared (collection_finish freezes what is new since).
         gc.freeze()

@@ -181,9 +181,10 @@ class Plan:
 
 
 def with_attributes(objects: list[Any], *names: str) -> list[Any]:
-    """The RemoteObjects of `objects` that have every attribute in `names`: one round trip per
-    name (a plan of `hasattr` on each object still in), where asking each object in turn took
-    one per object and name."""
+    """The RemoteObjects of `objects` (the rest are plain values: skipped) that have every
+    attribute in `names`: one round trip per name (a plan of `hasattr` on each object still
+    in), where asking each object in turn took one per object and name."""
+    objects = [obj for obj in objects if isinstance(obj, RemoteObject)]
     for name in names:
         if not objects:
             break

@@ -53,7 +53,7 @@ class RemoteDriver:
         layers = model.get("layers")
         if not isinstance(layers, (list, tuple)):
             raise LinearLayersMissing(f"MLP.layers is a {type(layers).__name__}, not a list of layers")
-        self.linears = with_attributes([layer for layer in layers if hasattr(layer, "has")], "W", "b")
+        self.linears = with_attributes(list(layers), "W", "b")
         if not self.linears:
             raise LinearLayersMissing("MLP.layers holds no layer with W and b")
 

@@ -19,6 +19,7 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 
 from grader.checks.framework import fail
+from grader.sandbox.calls import WHOLE
 from grader.training.calibration import (Params, accuracy_threshold, measuring_sources, one_blas_thread,
                                          ref_forward, ref_predict)
 from grader.training.reference_cache import cached_run, digest_of
@@ -50,6 +51,11 @@ class KeptRows:
         if self._kept is None or self._kept[0] is not X or self._kept[1].stale:
             self._kept = (X, self.sandbox.keep(X))
         return self._kept[1]
+
+    def take(self, plan: Any, X: np.ndarray, rows: np.ndarray) -> Any:
+        """A step of `plan`: X[rows] taken from `X` kept in the worker (a fresh array there,
+        kept whole, for a later step of the plan to pass on)."""
+        return plan.method_keep(self.of(X), "take", rows, axis=0, keep=WHOLE)
 
 
 @dataclass

@@ -22,7 +22,6 @@ from grader.profiles.cs231n_fc import reference as R
 from grader.profiles.cs231n_fc.adapters import CS231n
 from grader.profiles.cs231n_fc.layout import MODULES, UPDATE_RULES
 from grader.sandbox import StudentException
-from grader.sandbox.calls import WHOLE
 
 Pairs = list[tuple[np.ndarray, np.ndarray]]  # [(W (in, out), b (out,)), ...] per layer
 
@@ -185,7 +184,7 @@ class StudentNet:
         (which sets the worker's own arrays, where this sends copies), so its steps all stay here."""
         plan = self.cs231n.sandbox.plan()
         plan.set(self.net, "params", self.current)
-        batch = plan.method_keep(self.cs231n.training_set.of(X), "take", rows, axis=0, keep=WHOLE)
+        batch = self.cs231n.training_set.take(plan, X, rows)
         called = plan.method(self.net, "loss", batch, Y[rows].argmax(axis=1))
         after = plan.get(self.net, "params")
         plan.run(lazy=True)
@@ -205,10 +204,9 @@ class StudentNet:
         take their grads straight from the kept result of the loss."""
         keys = list(self.current)
         params = self.current if self.kept is None else self.kept
-        data = self.cs231n.training_set.of(X)
         plan = self.cs231n.sandbox.plan()
         plan.set(self.net, "params", dict(params))
-        batch = plan.method_keep(data, "take", rows, axis=0, keep=WHOLE)
+        batch = self.cs231n.training_set.take(plan, X, rows)
         out = plan.method_keep(self.net, "loss", batch, Y[rows].argmax(axis=1), keep=(1,))
         rules = [plan.call_keep(MODULES["optim"], self.rule, params[k], out[1][k], self.configs[k],
                                 keep=(0, 1)) for k in keys]

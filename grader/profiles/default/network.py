@@ -63,8 +63,7 @@ class Structure:
             fail("missing-api", f"MLP.layers is a {type(layers).__name__}; it must be a list of "
                  "layers: Linear, activation, ..., Linear")
         self.layers = list(layers)
-        remote = [layer for layer in self.layers if hasattr(layer, "has")]
-        with_W = {id(layer) for layer in with_attributes(remote, "W")}
+        with_W = {id(layer) for layer in with_attributes(self.layers, "W")}
         self.is_linear = [id(layer) in with_W for layer in self.layers]
         self.linears = [layer for layer, lin in zip(self.layers, self.is_linear) if lin]
 

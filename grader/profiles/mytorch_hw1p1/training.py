@@ -114,9 +114,8 @@ class StudentNet:
         The first Linear's dLdA0 (batch x 784), which nothing reads, stays in the worker: only
         its call's failure crosses, where the array crossed every step (~0.4 MB)."""
         first, second, relu, loss = self.linears[0], self.linears[1], self.relu.remote, self.loss
-        data = self.training_set.of(X)
         plan = first.handle.plan()
-        batch = plan.method_keep(data, "take", rows, axis=0, keep=WHOLE)
+        batch = self.training_set.take(plan, X, rows)
         Z1 = plan.method(first.handle, "forward", batch)
         A1 = plan.method(relu, "forward", Z1)
         Z2 = plan.method(second.handle, "forward", A1)

@@ -276,6 +276,17 @@ PRELOAD_PROBE = {
         def fraction():
             import fractions
             return str(fractions.Fraction(1, 3))
+
+
+        def numpy_lists(name):
+            import numpy
+            return name in numpy.__all__ and name in dir(numpy)
+
+
+        def numpy_tool_works():
+            import numpy.testing
+            numpy.testing.assert_allclose([1.0], [1.0])
+            return True
         """,
     # Named like a library a profile preloads: never loaded in its place.
     "shadowed.py": """
@@ -303,3 +314,18 @@ def test_a_forbidden_library_is_never_preloaded(sandbox, tmp_path):
     with pytest.raises(StudentException) as caught:
         strict.call("probe", "fraction")  # refused as ever
     assert caught.value.diagnosis == "forbidden-import" and "fractions" in caught.value.message
+
+
+def test_preloading_scipy_leaves_numpy_s_tools_unimported_and_listed(sandbox, tmp_path):
+    # SciPy's array-API layer clones NumPy's namespace with a star import, which would import
+    # numpy.f2py and numpy.testing (~0.1 s of each MyTorch worker's start): they stay unloaded
+    # during the preload, and NumPy lists and serves them as ever once it is done.
+    pytest.importorskip("scipy.special")
+    folder = write(tmp_path / "sub", PRELOAD_PROBE)
+    warm = sandbox(folder, preload=("scipy.special",))
+    assert warm.call("probe", "loaded", "scipy.special") is True
+    assert warm.call("probe", "loaded", "numpy.f2py") is False
+    assert warm.call("probe", "loaded", "numpy.testing") is False
+    assert warm.call("probe", "numpy_lists", "testing") is True
+    assert warm.call("probe", "numpy_lists", "f2py") is True
+    assert warm.call("probe", "numpy_tool_works") is True

@@ -37,7 +37,9 @@ at the first call that fails, and that call raises exactly what it would raise a
 calls after it never run. A call that needs something done first (its module imported,
 the worker told of blocked functions, a refusal) starts a new request, after the ones
 before it have run, as it would alone. Nothing is pickled: a step refers to an earlier
-step's object by its index. Deferred sets travel with a plan like with any request.
+step's object by its index. Deferred sets travel with a plan like with any request, and a
+plan's own sets (but a last one) are answered the same way: only should they fail, the next
+call's reply telling they ran (one that hangs is charged to that call).
 
 Where: this module holds the Sandbox's life and API; engine.py sends its requests and
 judges the replies; failures.py words a failed call; calls.py describes the calls a

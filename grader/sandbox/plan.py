@@ -27,7 +27,9 @@ Each step is the call `Sandbox.new`, `.call`, `RemoteObject.call`, `.get`, `.has
 make, with the same name for hints and the ledger, the same limits and the same failure:
 the worker runs the steps back to back and answers each as it finishes, and the grader
 reads the answers one by one under each call's own time limit, so a step that fails raises
-exactly what it would raise alone, and the steps after it do not run (see client.py).
+exactly what it would raise alone, and the steps after it do not run (see client.py). A set
+(but a plan's last step) is answered only should it fail, as a deferred set is: the next
+step's answer says it ran.
 A step given as a (positional) argument is passed on by the worker as the grader would have
 passed its value: through the channel both ways (arrays copied, objects as handles); a
 step's part (`step[1]["W1"]`) passes that part of its value, looking through a part the

@@ -21,7 +21,8 @@ as {"on": index} instead of "h", and take an argument from an earlier step's val
 part of it through a kept handle ("args_from": [[position, step, *path], ...]). Each step's
 output ends with `mark` written to the output
 pipe, so the grader, still reading step k's reply while step k+1 prints, can tell whose
-output is whose.
+output is whose. A setattr step marked "quiet" (never the last) is answered only should it
+fail: the next step's reply tells that it ran, and carries its output.
 
 Beside it, loaded the same way: worker_ops.py (the object table and one method per op),
 worker_errors.py (the error reports), watch.py (the argument watch).
@@ -62,6 +63,8 @@ _default_rng = np.random.default_rng
 # Requests the grader may defer to travel in another's "before" list (their reply is None).
 _DEFERRABLE_OPS = frozenset({"setattr"})
 # Requests a plan may hold (not a plan itself, nor the grader's own bookkeeping).
+# A plan's steps that may be "quiet": answered only should they fail (never the last step).
+_QUIET_OPS = frozenset({"setattr"})
 _PLAN_OPS = frozenset({"new", "call", "method", "getattr", "setattr", "hasattr", "call_keep", "method_keep"})
 
 
@@ -294,6 +297,8 @@ class Worker(StudentOps):
                 self.send(reply, mark)
                 return
             results.append(result)
+            if step.get("quiet") is True and step["op"] in _QUIET_OPS and index + 1 < len(steps):
+                continue  # its success goes with the next step's reply, its output too
             if not self.answer({"seq": seq, "step": index}, result, mutated, mark):
                 return
 

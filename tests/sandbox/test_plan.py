@@ -39,6 +39,32 @@ class Counter:
     def scale(self, a):
         a *= 2  # changes the caller's array
         return a.sum()
+
+
+class Guarded:
+    """A counter whose `mode` setter prints, fails or hangs as asked."""
+
+    def __init__(self):
+        self.n = 0
+        self._mode = None
+
+    @property
+    def mode(self):
+        return self._mode
+
+    @mode.setter
+    def mode(self, value):
+        print(f"mode {value}")
+        if value == "fail":
+            raise ValueError("no such mode")
+        if value == "hang":
+            while True:
+                pass
+        self._mode = value
+
+    def step(self):
+        self.n += 1
+        return self.n
 '''
 
 
@@ -403,3 +429,72 @@ def test_a_part_of_a_value_received_earlier_is_indexed_here(keeping):
     plan.call("keeping", "step", np.zeros(2), out[1]["W"])
     with pytest.raises(TypeError, match="kept in the worker"):
         plan.run()
+
+
+def replies_read(sb, run):
+    """How many replies the grader reads from `sb`'s worker while `run()` runs."""
+    worker, count = sb._worker, [0]
+    exchange = worker.exchange
+
+    def counted(*args, **kwargs):
+        count[0] += 1
+        return exchange(*args, **kwargs)
+
+    worker.exchange = counted
+    try:
+        run()
+    finally:
+        del worker.exchange
+    return count[0]
+
+
+def test_a_plans_sets_are_answered_by_the_next_calls_reply(chatty):
+    g = chatty.new("chatty", "Guarded")
+    plan = chatty.plan()
+    steps = [(plan.set(g, "mode", mode), plan.method(g, "step")) for mode in ("a", "b", "c")]
+    last = plan.set(g, "mode", "d")  # a plan's last set is answered itself
+    assert replies_read(chatty, plan.run) == 4
+    assert [(s.value, c.value) for s, c in steps] == [(None, 1), (None, 2), (None, 3)] and last.value is None
+    assert chatty.ledger.records["setting Guarded.mode"].calls == 4
+    assert g.get("mode") == "d"
+
+
+def test_a_quiet_sets_output_goes_with_the_next_call(chatty):
+    g = chatty.new("chatty", "Guarded")
+    plan = chatty.plan()
+    plan.method(g, "step")
+    plan.set(g, "mode", "loud")
+    plan.method(g, "step")
+    plan.run()
+    assert chatty.last_output.splitlines() == ["mode loud"]
+
+
+def test_a_failing_set_in_a_plan_is_its_own_failure_and_stops_the_plan(chatty):
+    g = chatty.new("chatty", "Guarded")
+    plan = chatty.plan()
+    first = plan.method(g, "step")
+    failing = plan.set(g, "mode", "fail")
+    after = plan.method(g, "step")
+    plan.run(lazy=True)
+    assert first.value == 1
+    with pytest.raises(StudentException) as info:
+        failing.value
+    assert info.value.message.startswith("setting Guarded.mode raised ValueError: no such mode")
+    assert info.value.output.splitlines() == ["mode fail"]
+    with pytest.raises(StudentException):
+        after.value
+    assert g.get("n") == 1  # the call after the failing set never ran
+    with pytest.raises(StudentException) as alone:
+        g.set("mode", "fail", timeout_s=5)
+    assert alone.value.message == info.value.message
+
+
+def test_a_quiet_set_that_hangs_is_charged_to_the_next_call(chatty):
+    g = chatty.new("chatty", "Guarded")
+    plan = chatty.plan()
+    plan.set(g, "mode", "hang")
+    plan.method(g, "step")
+    with pytest.raises(StudentTimeout) as info:
+        plan.run()
+    assert "Guarded.step() did not return within" in info.value.message
+    assert "chatty.py line" in info.value.message  # where it hung: in the setter

@@ -60,8 +60,8 @@ def grade(submission: Path, rubric: Rubric, *, seed: int | None = None, progress
     `started_at`: the time.monotonic() the run's limit counts from (the CLI
     passes its process start, so the limit covers start-up too); default now.
 
-    `while_waiting()`: work for the time this process, its check session over, waits for
-    the other session (the CLI imports the report writer it will use then).
+    `while_waiting()`: work this process does once either check session is over, on a thread
+    of its own (the CLI imports the report writer it will use): while the other session ends.
 
     `on_overrun(partial_result)` is called from a watchdog thread if grading is
     still running `WATCHDOG_GRACE_S` after `limits.run_timeout_s`; it should

@@ -47,7 +47,8 @@ from grader.checks.framework import CheckFailure, NotAssigned
 from grader.checks.items import check_name, component_of, marker_text, name_of, title_of  # noqa: F401
 from grader.checks.outcomes import falsifying_example, student_frames, unreadable_student_value
 from grader.checks.seeds import DerandomizedSeeds
-from grader.checks.shards import INTERNAL_ERROR, PARTNER_GRACE_S, Partner, TwoSessions, send_and_exit, sessions, tick
+from grader.checks.shards import (INTERNAL_ERROR, PARTNER_GRACE_S, Partner, Readying, TwoSessions, send_and_exit,
+                                  sessions, tick)
 from grader.checks.session import (CHECKS_DIR, GRADING_PHASES, UNUSED_PYTEST_PLUGINS,  # noqa: F401
                                    checks_args, grading_hypothesis, keep_grading_phases, kept_seeds,
                                    load_grading_settings, skip_database_key)
@@ -71,8 +72,9 @@ class GradingPlugin(WorkerLifecycle, TwoSessions):
         `dataset`: the training checks' data, loaded by the runner (None: loaded on first use).
         `workers`: sandboxes the runner launched already (worker_start.launch_workers), one per
         check session; the plugin launches what is missing when the session starts.
-        `while_waiting`: work for the time this session waits for the other one to end (the
-        report writer's imports); whatever it raises is ignored."""
+        `while_waiting`: work the parent readies on a thread of its own once either session's
+        checks are over (the report writer's imports; shards.Readying), waited for once its
+        own are; whatever it raises is ignored."""
         self.submission = submission
         self.while_waiting = while_waiting
         self._rubric = rubric
@@ -111,6 +113,7 @@ class GradingPlugin(WorkerLifecycle, TwoSessions):
         self.partner_checks: set[str] = set()
         self._tick_fd: int | None = None
         self._partner: Partner | None = None
+        self._readying: Readying | None = None  # while_waiting, in the parent (shards.Readying)
 
     # -- fixtures -----------------------------------------------------------------
     @pytest.fixture(scope="session")
@@ -371,17 +374,14 @@ def run_checks(plugin: GradingPlugin) -> int:
             partner = plugin._partner
             if partner is not None:
                 plugin.close_sandbox()
-                if plugin.while_waiting is not None:
-                    try:
-                        plugin.while_waiting()
-                    except Exception:  # noqa: BLE001  (preparation only: writing the report says what failed)
-                        pass
+                plugin.readied()
                 until = None if plugin.deadline is None else plugin.deadline + PARTNER_GRACE_S
                 progress = plugin.progress
                 outcome = partner.outcome(until, progress.advance if progress is not None else _ignore)
                 code = plugin.merge_partner(outcome, code)
     finally:
         plugin.stop_partner()  # only if its outcome never came (an error here)
+        plugin.readied()  # likewise: its thread and pipes end with the run
         plugin.close_sandbox()
         plugin.close_spares()
         plugin.close_launched()

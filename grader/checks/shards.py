@@ -32,6 +32,7 @@ import os
 import select
 import signal
 import sys
+import threading
 import time
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any, Callable, NoReturn, Sequence
@@ -48,6 +49,8 @@ SHARDS = 2
 #: Seconds the parent waits for the child past the run's deadline (the child's last
 #: check is stopped at the deadline; then it closes its worker and reports).
 PARTNER_GRACE_S = 3.0
+#: Seconds the parent waits, once its half is over, for the report writer it readies (Readying).
+READYING_WAIT_S = 5.0
 _TICK = b"."  # the child finished a check (the parent's progress bar counts it)
 INTERNAL_ERROR = 3  # pytest.ExitCode.INTERNAL_ERROR
 
@@ -93,6 +96,49 @@ def training_weight(training_cost: float, rubric: Any) -> float:
     """What a group of training checks weighs besides its checks when the sessions split by
     count: the profile's `training_cost` per 1,000 images x epochs of the rubric's run."""
     return training_cost * Budget.of(rubric).workload / 1000
+
+
+class Readying:
+    """The parent's preparation for after the sessions (the report writer's imports, ~40 ms
+    of CPU), run on a thread of its own once a core is free: when the child session's
+    process exits (seen through a pidfd) or when this session's own checks are over
+    (`finish`), whichever comes first. While both sessions run, the two cores are busy with
+    them and their workers, and a thread would only slow this session's checks; after them,
+    the preparation was on the run's last stretch whenever the parent's half ended last.
+    Whatever `work` raises is ignored (what it prepares is done again where it is needed,
+    and fails visibly there)."""
+
+    def __init__(self, work: Callable[[], None], child_pid: int) -> None:
+        self._work = work
+        self._wake_r, self._wake_w = os.pipe()
+        try:
+            self._child: int | None = os.pidfd_open(child_pid)
+        except (AttributeError, OSError):  # no pidfd here (not Linux >= 5.3): only `finish` wakes it
+            self._child = None
+        self._thread = threading.Thread(target=self._run, name="grader-readying", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        waits = [self._wake_r] if self._child is None else [self._wake_r, self._child]
+        try:
+            select.select(waits, [], [])
+            self._work()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def finish(self) -> None:
+        """This session's checks are over: wake the thread if the child has not, wait for it."""
+        try:
+            os.write(self._wake_w, b"!")
+        except OSError:
+            pass
+        self._thread.join(READYING_WAIT_S)
+        for fd in (self._wake_r, self._wake_w, self._child):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
 
 
 def can_fork() -> bool:
@@ -285,6 +331,8 @@ class TwoSessions:
     _rubric: Any
     _tick_fd: int | None
     _partner: "Partner | None"
+    _readying: "Readying | None"
+    while_waiting: Callable[[], None] | None
 
     if TYPE_CHECKING:  # provided by GradingPlugin and WorkerLifecycle
         def _not_run(self, result: CheckResult) -> None: ...
@@ -314,8 +362,16 @@ class TwoSessions:
             self.shards = 1
             self.close_spares()
             return
+        if self._partner is not None and self.while_waiting is not None:
+            self._readying = Readying(self.while_waiting, self._partner.pid)
         self.partner_checks = {name for (_, name, _), half in zip(kept, halves) if half != self.shard}
         items[:] = [item for item, name, _ in kept if name not in self.partner_checks]
+
+    def readied(self) -> None:
+        """In the parent, once its checks are over: wait for what it readies (`Readying`)."""
+        if self._readying is not None:
+            self._readying.finish()
+            self._readying = None
 
     def child_outcome(self, code: int) -> dict[str, Any]:
         """In the forked child, once its session is over: its checks' outcome, as plain JSON data."""

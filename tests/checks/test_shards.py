@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -125,18 +126,24 @@ def test_two_sessions_report_what_one_session_reports(tmp_path: Path, monkeypatc
     assert (one.score < one.max_score) == buggy
 
 
-def test_the_wait_for_the_second_session_does_the_given_work_and_ignores_its_failure(
+def test_the_parent_readies_the_given_work_beside_its_checks_and_ignores_its_failure(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """The report writer's imports happen while the first session waits for the second; a
-    preparation that fails changes nothing (the report's own writing would say what failed)."""
-    calls: list[int] = []
+    """The report writer's imports run on a thread of the parent's own while the sessions
+    run, done before grading returns; a preparation that fails changes nothing (the report's
+    own writing would say what failed) and prints nothing (no thread traceback)."""
+    calls: list[tuple[int, str]] = []
+    unhandled: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: unhandled.append(args.exc_value))
 
     def prepare() -> None:
-        calls.append(os.getpid())
+        calls.append((os.getpid(), threading.current_thread().name))
         raise RuntimeError("no writer today")
 
     result = graded(REPO / "reference", 2, monkeypatch, while_waiting=prepare)
-    assert calls == [os.getpid()]  # once, in this process: the second session never waits
+    # Once, in this process (the second session readies nothing), beside the main thread.
+    assert calls == [(os.getpid(), "grader-readying")]
+    assert not unhandled
+    assert not [t for t in threading.enumerate() if t.name == "grader-readying"]
     assert result.checks and all(c.status == "passed" for c in result.checks)
 
 

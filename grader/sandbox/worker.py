@@ -62,9 +62,9 @@ _default_rng = np.random.default_rng
 
 # Requests the grader may defer to travel in another's "before" list (their reply is None).
 _DEFERRABLE_OPS = frozenset({"setattr"})
-# Requests a plan may hold (not a plan itself, nor the grader's own bookkeeping).
 # A plan's steps that may be "quiet": answered only should they fail (never the last step).
 _QUIET_OPS = frozenset({"setattr"})
+# Requests a plan may hold (not a plan itself, nor the grader's own bookkeeping).
 _PLAN_OPS = frozenset({"new", "call", "method", "getattr", "setattr", "hasattr", "call_keep", "method_keep"})
 
 

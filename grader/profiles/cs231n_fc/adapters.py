@@ -28,9 +28,16 @@ class CS231n:
     def __init__(self, student: Any) -> None:
         self.sandbox = student.sandbox
         self.training_set = KeptRows(self.sandbox)  # for the training steps (training.py)
+        self._callable: dict[tuple[str, str], bool] = {}
 
     def has(self, module: str, name: str) -> bool:
-        return self.sandbox.is_callable(module, name)
+        """Whether the submission's `module.name` is callable, asked of the worker once per
+        session: the normalisation checks ask before every example (~90 round trips of
+        CS231n's self-check for 6 names). A module's functions are what its import defined."""
+        key = (module, name)
+        if key not in self._callable:
+            self._callable[key] = self.sandbox.is_callable(module, name)
+        return self._callable[key]
 
     def forward(self, name: str, *args: Any) -> tuple[np.ndarray, Any]:
         """`layers.name(*args)` -> (out, cache handle); a return that is not a pair is named."""

@@ -21,7 +21,8 @@ from .process import WorkerGone, WorkerProcess
 
 # Requests whose array arguments the worker watches for in-place changes (worker_ops._WATCHED_OPS).
 _WATCHED_OPS = frozenset({"call", "method", "call_keep", "method_keep", "new"})
-# Plan steps answered only should they fail, unless last (their success: the next step's reply).
+# Plan steps answered only should they fail, unless last (their success: the next step's
+# reply); the worker honours it for its deferrable requests (worker._DEFERRABLE_OPS).
 _QUIET_OPS = frozenset({"setattr"})
 # Requests that need a student module imported first.
 _MODULE_OPS = frozenset({"module", "new", "call", "call_keep", "module_has"})
@@ -225,16 +226,17 @@ class RequestEngine:
             if type(reply) is not dict or reply.get("seq") not in (self._seq, None):
                 raise ChannelViolation("the worker's reply does not match the request")
             answered = reply.get("step", step)
-            failed_quiet = [quiet_call for index, quiet_call in quiet if index == answered]
-            if answered != step and not (failed_quiet and "err" in reply):
-                raise ChannelViolation("the worker's reply does not match the request")
             for index, quiet_call in quiet:
-                if index == answered:
+                if index == answered:  # this quiet step failed: the ones before it ran
+                    if "err" not in reply:
+                        raise ChannelViolation("the worker's reply does not match the request")
+                    what = quiet_call.what
                     break
                 self.ledger.finished(quiet_call.what, 0.0, counted=False)
                 done.append(None)
-            if failed_quiet:
-                what = failed_quiet[0].what
+            else:
+                if answered != step:
+                    raise ChannelViolation("the worker's reply does not match the request")
             if marker is not None and reply.get("marked") is True:
                 worker.read_to_marker(timeout)
             else:

@@ -60,10 +60,9 @@ MAX_REQUEST_BYTES = 1 << 31
 
 _default_rng = np.random.default_rng
 
-# Requests the grader may defer to travel in another's "before" list (their reply is None).
+# Requests the grader may defer to travel in another's "before" list, or mark "quiet" in a
+# plan (not its last step): answered only should they fail (their reply is None).
 _DEFERRABLE_OPS = frozenset({"setattr"})
-# A plan's steps that may be "quiet": answered only should they fail (never the last step).
-_QUIET_OPS = frozenset({"setattr"})
 # Requests a plan may hold (not a plan itself, nor the grader's own bookkeeping).
 _PLAN_OPS = frozenset({"new", "call", "method", "getattr", "setattr", "hasattr", "call_keep", "method_keep"})
 
@@ -297,7 +296,7 @@ class Worker(StudentOps):
                 self.send(reply, mark)
                 return
             results.append(result)
-            if step.get("quiet") is True and step["op"] in _QUIET_OPS and index + 1 < len(steps):
+            if step.get("quiet") is True and step["op"] in _DEFERRABLE_OPS and index + 1 < len(steps):
                 continue  # its success goes with the next step's reply, its output too
             if not self.answer({"seq": seq, "step": index}, result, mutated, mark):
                 return

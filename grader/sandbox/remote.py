@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .calls import Call, getattr_call, hasattr_call, method_call, setattr_call
+from .calls import Call, getattr_call, hasattr_call, method_call, method_keep_call, setattr_call
 
 if TYPE_CHECKING:
     from .client import Sandbox
@@ -41,17 +41,21 @@ class RemoteObject:
         return self._sandbox.run_plan([method_call(self, self.type_name, name, args, kwargs, timeout_s)])[0]
 
     def call_each(self, name: str, arguments: list[tuple[Any, ...]], *,
-                  sets: list[dict[str, Any]] | None = None, timeout_s: float | None = None) -> list[Any]:
+                  sets: list[dict[str, Any]] | None = None, keep: tuple[int, ...] | None = None,
+                  timeout_s: float | None = None) -> list[Any]:
         """`[self.call(name, *args) for args in arguments]` in one round trip (a plan): the
         same values, or the failure the first failing call would raise alone. `sets[i]`: the
-        attributes set just before the i-th call, as `set` then `call` would."""
+        attributes set just before the i-th call, as `set` then `call` would. `keep`: the
+        positions of each result that stay in the worker (RemoteObjects here), as
+        `Plan.method_keep` keeps them: parts the caller does not read need not cross."""
         calls: list[Call] = []
         made: list[int] = []  # the index of each method call among the plan's calls
         for i, args in enumerate(arguments):
             for attribute, value in (sets[i] if sets is not None else {}).items():
                 calls.append(setattr_call(self, self.type_name, attribute, value, None))
             made.append(len(calls))
-            calls.append(method_call(self, self.type_name, name, args, {}, timeout_s))
+            calls.append(method_call(self, self.type_name, name, args, {}, timeout_s) if keep is None
+                         else method_keep_call(self, self.type_name, name, args, {}, keep, timeout_s))
         values = self._sandbox.run_plan(calls)
         return [values[i] for i in made]
 

@@ -40,6 +40,10 @@ class Counter:
         a *= 2  # changes the caller's array
         return a.sum()
 
+    def loss(self, x):
+        self.n += 1
+        return float(x) * self.n, {"grad": np.full(4, float(self.n))}
+
 
 class Guarded:
     """A counter whose `mode` setter prints, fails or hangs as asked."""
@@ -85,6 +89,18 @@ def test_a_plan_is_one_round_trip_with_each_calls_value(chatty):
     assert c.call_each("step", [(1,), (2,), (3,)]) == [1, 2, 3]
     assert chatty._seq == seq + 1
     assert chatty.ledger.records["Counter.step()"].calls == 3
+
+
+def test_call_each_keeps_the_parts_it_is_told_to_keep(chatty):
+    """A numerical gradient reads the losses alone: the grads stay in the worker, as handles."""
+    c = chatty.new("chatty", "Counter")
+    seq = chatty._seq
+    values = c.call_each("loss", [(1.0,), (2.0,)], keep=(1,), sets=[{"n": 10}, {"n": 20}])
+    assert chatty._seq == seq + 1
+    assert [value[0] for value in values] == [11.0, 42.0]
+    assert all(isinstance(value[1], RemoteObject) for value in values)
+    assert values[1][1].call("get", "grad").tolist() == [21.0] * 4
+    assert c.call_each("loss", [(1.0,)])[0][1]["grad"].tolist() == [22.0] * 4  # no keep: data
 
 
 def test_each_calls_output_is_its_own(chatty):

@@ -143,6 +143,7 @@ def student_loss(net, params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarra
 
 
 def student_losses(net, each: list[dict[str, np.ndarray]], X: np.ndarray, y: np.ndarray | None) -> list:
-    """student_loss for each of `each` (a list of params), in one round trip."""
-    return net.call_each("loss", [(X, y)] * len(each),
+    """student_loss for each of `each` (a list of params), in one round trip; with labels,
+    each result's grads stay in the worker (a numerical gradient reads the losses alone)."""
+    return net.call_each("loss", [(X, y)] * len(each), keep=None if y is None else (1,),
                          sets=[{"params": {k: v.copy() for k, v in params.items()}} for params in each])

@@ -36,8 +36,9 @@ def loss_of(net, params: R.Params, X: np.ndarray, y: np.ndarray | None, reg: flo
 
 
 def losses_of(net, each: list[R.Params], X: np.ndarray, y: np.ndarray | None, reg: float) -> list:
-    """loss_of for each params, in one round trip."""
-    return net.call_each("loss", [(X, y, reg)] * len(each),
+    """loss_of for each params, in one round trip; with labels, each result's grads stay in
+    the worker (a numerical gradient reads the losses alone)."""
+    return net.call_each("loss", [(X, y, reg)] * len(each), keep=None if y is None else (1,),
                          sets=[{"params": {k: v.copy() for k, v in params.items()}} for params in each])
 
 

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from grader.sandbox import Limits, Sandbox, SandboxError, StudentFailure
 from grader.sandbox.errors import CallBlocked, RunDeadlineReached
+from grader.sandbox.spawn import Zygote
+from grader.sandbox.staging import site_dirs
 
 if TYPE_CHECKING:  # pytest itself is imported where it runs: launching workers needs none of it
     import pytest
@@ -42,11 +44,15 @@ class Launched:
     more) would start too late after the other: those start together. `settled()` waits for
     the thread (done long before a check runs): call it before using the sandboxes."""
 
-    def __init__(self, sandboxes: list[Sandbox], *, one_at_a_time: bool = False) -> None:
+    def __init__(self, sandboxes: list[Sandbox], *, one_at_a_time: bool = False,
+                 zygote: Zygote | None = None) -> None:
         self._sandboxes = sandboxes
         self._thread: threading.Thread | None = None
+        self.zygote = zygote
+        if zygote is not None:  # forked from one warm process: all at once, nothing to wait for
+            one_at_a_time = False
         for sandbox in sandboxes[:1 if one_at_a_time else None]:
-            sandbox.launch()
+            sandbox.launch(zygote)
         if one_at_a_time and len(sandboxes) > 1:
             self._thread = threading.Thread(target=self._launch_in_turn, name="grader-launch-workers",
                                             daemon=True)
@@ -72,6 +78,8 @@ class Launched:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        if self.zygote is not None:
+            self.zygote.settle()
         return self._sandboxes
 
 
@@ -85,7 +93,11 @@ def launch_workers(submission: Path, rubric: Rubric, count: int, deadline: float
     profile = get_profile(rubric.profile)
     release = profile.release_for(submission, rubric.release)
     sandboxes = [new_sandbox(submission, rubric, profile, release, deadline) for _ in range(count)]
-    return Launched(sandboxes, one_at_a_time=not profile.preload)
+    zygote = None
+    if count > 1 and hasattr(os, "pidfd_open"):
+        zygote = Zygote(site_dirs=site_dirs(), preload=list(profile.preload),
+                        forbidden=list(rubric.forbidden_imports))
+    return Launched(sandboxes, one_at_a_time=not profile.preload, zygote=zygote)
 
 
 def new_sandbox(submission: Path, rubric: Rubric, profile: Profile, release: Release | None,
@@ -121,6 +133,7 @@ class WorkerLifecycle:
     _sandbox: Sandbox | None
     _spares: list[Sandbox]  # launched for the other check session (grader.checks.shards)
     _launched: Launched  # launched by the runner (launch_workers), not yet handed out
+    _zygote: Zygote | None  # what the runner's workers were forked from (reaped at the end)
     _started: bool  # the first check has waited for the worker and imported the submission
     _start_failure: BaseException | None
 
@@ -129,6 +142,7 @@ class WorkerLifecycle:
         launched them already (`launch_workers`): they start up while this process collects.
         Nothing a check sees changes: the first check waits for its session's worker and the
         submission's imports (`_started_sandbox`)."""
+        self._zygote = self._launched.zygote
         sandboxes, self._launched = self._launched.settled()[:self.shards], Launched([])
         while len(sandboxes) < self.shards:
             sandboxes.append(self._new_sandbox())
@@ -188,10 +202,14 @@ class WorkerLifecycle:
             sandbox.close()
 
     def close_launched(self) -> None:
-        """Workers the runner launched that no session took (pytest never started one)."""
+        """Workers the runner launched that no session took (pytest never started one); then
+        the zygote they were forked from, once its last supervisor is gone."""
         launched, self._launched = self._launched, Launched([])
         for sandbox in launched.settled():
             sandbox.close()
+        zygote, self._zygote = self._zygote or launched.zygote, None
+        if zygote is not None:
+            zygote.reap()
 
     def close_spares(self) -> None:
         """The workers launched for a check session this process did not fork (or whose

@@ -65,6 +65,7 @@ from .ledger import CallLedger
 from .limits import Limits
 from .process import WorkerProcess
 from .remote import RemoteObject
+from .spawn import Zygote
 from .staging import UidLease, WorkerConfig, dirs_to_hide
 
 DEFAULT_FORBIDDEN = ("torch", "tensorflow", "jax", "autograd")
@@ -170,15 +171,17 @@ class Sandbox(RequestEngine):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def launch(self) -> None:
+    def launch(self, zygote: Zygote | None = None) -> None:
         """Start a worker's process now without waiting for it: its start-up runs while the
         caller does other work; `start` (or the first call) waits for it. A launch that fails
-        leaves nothing behind: `start` then tries again and raises what went wrong."""
+        leaves nothing behind: `start` then tries again and raises what went wrong. `zygote`:
+        fork the worker's supervisor from it (spawn.py); a worker it did not start is started
+        again the usual way by `start`."""
         if self._closed or self._worker is not None or self._launched is not None:
             return
         worker = self._new_worker()
         try:
-            worker.launch()
+            worker.launch(zygote)
         except Exception:  # noqa: BLE001  (start() repeats it and raises)
             worker.stop()
             return
@@ -201,7 +204,14 @@ class Sandbox(RequestEngine):
         if worker is None:
             worker = self._new_worker()
             worker.launch()
-        hello = worker.greet()
+        try:
+            hello = worker.greet()
+        except SandboxError:
+            if not worker.forked:
+                raise
+            worker = self._new_worker()  # the zygote failed it: start it the usual way
+            worker.launch()
+            hello = worker.greet()
         self._worker = worker
         self._generation += 1
         self._free = []

@@ -31,6 +31,7 @@ from typing import Any
 from . import channel, procs
 from .capture import _STACK_END, STACK_HEADER, OutputCapture, _FrameReader, student_frames  # noqa: F401
 from .errors import ChannelViolation, SandboxError
+from .spawn import ForkedProcess, Zygote
 from .staging import (MAX_PACKAGE_DEPTH, MAX_PACKAGE_FILES, MAX_SOURCE_BYTES,  # noqa: F401 (old names)
                       UID_LOCK_DIR, UID_RANGE, UidLease, WorkerConfig, _copy_packages, _copy_submission,
                       _env, dirs_to_hide, site_dirs)
@@ -53,7 +54,8 @@ class WorkerGone(Exception):
 class WorkerProcess:
     def __init__(self, config: WorkerConfig) -> None:
         self.config = config
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: subprocess.Popen[bytes] | ForkedProcess | None = None
+        self.forked = False  # the supervisor was forked by a zygote (spawn.py)
         self.tmp: Path | None = None
         self.hello: dict[str, Any] = {}
         self.status: dict[str, Any] = {}
@@ -77,9 +79,11 @@ class WorkerProcess:
         self.launch()
         return self.greet()
 
-    def launch(self) -> None:
+    def launch(self, zygote: Zygote | None = None) -> None:
         """Stage the submission and start the supervisor; returns without waiting (the worker's
-        own start-up, a Python with NumPy, runs meanwhile). `greet` waits for it."""
+        own start-up, a Python with NumPy, runs meanwhile). `greet` waits for it. With a
+        `zygote` (spawn.py), the supervisor is forked from it, NumPy already imported: the
+        launch is a message, and a worker the zygote fails to fork does not greet."""
         cfg = self.config
         self.tmp = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
         src, home, tmpdir = self.tmp / "src", self.tmp / "home", self.tmp / "tmp"
@@ -113,11 +117,19 @@ class WorkerProcess:
         }
         out_w = pipes["output"][1]
         try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-B", str(SUPERVISOR), json.dumps(config)],
-                stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
-                pass_fds=child_ends + ([cfg.uid_lock_fd] if cfg.uid_lock_fd is not None else []),
-                env=_env(str(home), str(tmpdir)), cwd=str(self.tmp), start_new_session=True)
+            if zygote is not None:
+                fds = {name: config[name] for name in ("chan_r", "chan_w", "control_r", "status_w")}
+                if cfg.uid_lock_fd is not None:
+                    fds["uid_lock_fd"] = cfg.uid_lock_fd
+                self.proc = zygote.spawn(config, _env(str(home), str(tmpdir)), str(self.tmp),
+                                         {**fds, "output": out_w})
+                self.forked = True
+            else:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-I", "-S", "-B", str(SUPERVISOR), json.dumps(config)],
+                    stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
+                    pass_fds=child_ends + ([cfg.uid_lock_fd] if cfg.uid_lock_fd is not None else []),
+                    env=_env(str(home), str(tmpdir)), cwd=str(self.tmp), start_new_session=True)
         finally:
             for fd in child_ends + [out_w]:
                 os.close(fd)

@@ -1,7 +1,8 @@
 """The sandbox supervisor: a small trusted process between the grader and the worker.
 
 Run as `python -I -S -B supervisor.py CONFIG_JSON` by process.py (stdlib
-only until it forks, so it starts in a few ms). It
+only until it forks, so it starts in a few ms), or forked by the zygote
+(zygote.py: `supervise(config)`, the worker's modules and NumPy loaded). It
 
 * becomes a child subreaper, so every process the student starts, even one
   that double-forks and calls setsid, stays its descendant;
@@ -33,7 +34,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def load(name: str, private_name: str) -> ModuleType:
-    """Import a sibling module by path under a private name (the grader package stays unimported)."""
+    """Import a sibling module by path under a private name (the grader package stays
+    unimported); one loaded already (in the zygote, zygote.py) is used as it is."""
+    if private_name in sys.modules:
+        return sys.modules[private_name]
     spec = importlib.util.spec_from_file_location(private_name, os.path.join(HERE, name + ".py"))
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -74,15 +78,7 @@ def child_main(cfg: dict[str, Any]) -> None:
             if path not in sys.path:
                 sys.path.append(path)
         # Loaded (NumPy with them) before harden() may hide the grader's directory.
-        load("errors", "_sandbox_errors")
-        load("channel", "_sandbox_channel")
-        load("guard", "_sandbox_guard")
-        load("compat", "_sandbox_compat")
-        load("spy", "_sandbox_spy")
-        load("watch", "_sandbox_watch")
-        load("worker_errors", "_sandbox_worker_errors")
-        load("worker_ops", "_sandbox_worker_ops")
-        worker = load("worker", "_sandbox_worker")
+        worker = load_worker_modules()
         hello = {"pid": os.getpid(), "protections": harden(cfg)}
         worker.run(cfg["chan_r"], cfg["chan_w"], cfg["src"], cfg["forbidden"], hello,
                    provided=cfg.get("provided", []), handout_imports=cfg.get("handout_imports", []),
@@ -96,6 +92,13 @@ def child_main(cfg: dict[str, Any]) -> None:
             pass
         code = 70
     os._exit(code)
+
+
+def load_worker_modules() -> ModuleType:
+    """The worker's modules (NumPy with them), each under its private name; returns worker.py's."""
+    for name in ("errors", "channel", "guard", "compat", "spy", "watch", "worker_errors", "worker_ops"):
+        load(name, f"_sandbox_{name}")
+    return load("worker", "_sandbox_worker")
 
 
 def harden(cfg: dict[str, Any]) -> dict[str, str]:
@@ -148,7 +151,11 @@ def harden(cfg: dict[str, Any]) -> dict[str, str]:
 
 
 def main() -> None:
-    cfg = json.loads(sys.argv[1])
+    supervise(json.loads(sys.argv[1]))
+
+
+def supervise(cfg: dict[str, Any]) -> None:
+    """Fork the worker, wait for it or for the grader's word, sweep, report. Never returns."""
     status_w, control_r = cfg["status_w"], cfg["control_r"]
     me = os.getpid()
     cfg["supervisor_pid"] = me

@@ -122,17 +122,19 @@ def _readable(fd: int) -> bool:
 
 
 def test_a_second_worker_is_launched_once_the_first_has_started_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    """One worker starts up beside the grader at a time: the second session's is launched
-    (from a thread) only when the first one's greeting is waiting, and `settled` hands over
-    both, launched."""
+    """Without a zygote (no pidfd here), one worker starts up beside the grader at a time: the
+    second session's is launched (from a thread) only when the first one's greeting is
+    waiting, and `settled` hands over both, launched."""
     from grader.checks import worker_start
     from grader.sandbox.client import Sandbox
 
+    monkeypatch.delattr(os, "pidfd_open")
     seen: list[bool | None] = []
     real_launch = Sandbox.launch
     first: list[Sandbox] = []
 
-    def spying_launch(self: Sandbox) -> None:
+    def spying_launch(self: Sandbox, zygote: object = None) -> None:
+        assert zygote is None
         if first and self is not first[0] and self._launched is None and self._worker is None:
             signal = first[0].startup_signal()
             seen.append(None if signal is None else _readable(signal))
@@ -154,15 +156,40 @@ def test_a_second_worker_is_launched_once_the_first_has_started_up(monkeypatch: 
             sandbox.close()
 
 
-def test_workers_that_preload_libraries_are_launched_together() -> None:
+@pytest.mark.parametrize("rubric_name", ["selfcheck", "mytorch-hw1p1"])
+def test_a_runs_workers_are_forked_together_from_one_zygote(rubric_name: str) -> None:
+    """Two sessions' workers share one Python start and one import of NumPy (and MyTorch's
+    SciPy): both are asked of the zygote before the call returns, and are forked from it."""
     from grader.checks import worker_start
 
-    rubric = load_rubric("mytorch-hw1p1")
-    solution = REFERENCE.parent / "tests" / "profiles" / "mytorch" / "solution"
-    launched = worker_start.launch_workers(solution, rubric, 2, None)
+    solution = REFERENCE if rubric_name == "selfcheck" else \
+        REFERENCE.parent / "tests" / "profiles" / "mytorch" / "solution"
+    launched = worker_start.launch_workers(solution, load_rubric(rubric_name), 2, None)
+    zygote = launched.zygote
+    assert zygote is not None and zygote.proc is not None
     try:
         assert launched._thread is None  # no thread: both launched before the call returned
-        assert all(s._launched is not None for s in launched.settled())
+        sandboxes = launched.settled()
+        assert all(s._launched is not None for s in sandboxes)
+        for sandbox in sandboxes:
+            sandbox.start()
+            assert sandbox._worker.forked and sandbox.worker_pid
     finally:
         for sandbox in launched.settled():
             sandbox.close()
+        zygote.reap()
+    assert zygote.proc is None and not zygote.tmp.exists()
+
+
+def test_the_zygote_is_reaped_when_the_run_closes_its_workers(plugin: GradingPlugin) -> None:
+    from grader.checks.worker_start import launch_workers
+
+    plugin._launched = launch_workers(REFERENCE, load_rubric("selfcheck"), 2, None)
+    process = plugin._launched.zygote.proc
+    plugin.shards = 2
+    plugin.pytest_sessionstart(None)  # type: ignore[arg-type]
+    plugin._started_sandbox()
+    plugin.close_sandbox()
+    plugin.close_spares()
+    plugin.close_launched()
+    assert process.returncode is not None

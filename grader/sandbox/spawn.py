@@ -39,6 +39,16 @@ class ZygoteGone(Exception):
     """The zygote did not answer a request (it failed to start, or died)."""
 
 
+def available() -> bool:
+    """Whether supervisors can be forked from a zygote here: a supervisor that is not the
+    grader's child is waited for through a pidfd (Linux 5.3 on)."""
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except (AttributeError, OSError):
+        return False
+    return True
+
+
 class Zygote:
     """One zygote process for the sandboxes of one run, started by the process that grades.
     `site_dirs`, `preload`, `forbidden`: as the workers' configs give them (the zygote
@@ -176,6 +186,8 @@ class ForkedProcess:
 
     @property
     def pid(self) -> int:
+        """Its pid; -1 when the zygote did not fork it (then `wait` returns at once, so the
+        last-resort kill of a supervisor that outlives its grace never looks for it)."""
         self.answered()
         return self._pid if self._pid is not None else -1
 

@@ -61,7 +61,7 @@ class Zygote:
         self.sock: socket.socket | None = ours
         self._asked: list[ForkedProcess] = []  # requests not yet answered, in order
         config = {"socket": theirs.fileno(), "site_dirs": site_dirs, "preload": preload,
-                  "forbidden": forbidden}
+                  "forbidden": forbidden, "tmp": str(self.tmp)}
         try:
             self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-B", str(ZYGOTE), json.dumps(config)],

@@ -112,6 +112,15 @@ def test_the_zygote_exits_once_its_sandboxes_are_closed(zygote, two):
     assert process.returncode is not None and not folder.exists()
 
 
+def test_a_zygote_whose_grader_is_gone_exits_and_removes_its_folder(zygote):
+    """As a SIGKILLed grader leaves it: its socket closed, nobody to reap it or clean up."""
+    process, folder = zygote.proc, zygote.tmp
+    zygote.sock.close()
+    zygote.sock = None
+    process.wait(timeout=30)
+    assert not folder.exists()
+
+
 def test_a_dead_zygote_costs_the_start_not_the_worker(zygote, tmp_path, tracker):
     (tmp_path / "patcher.py").write_text(PATCHER)
     zygote.proc.kill()

@@ -87,45 +87,37 @@ def become_supervisor(supervisor: ModuleType, request: dict[str, Any], fds: dict
 
 
 def serve(sock: socket.socket, supervisor: ModuleType) -> None:
-    children: set[int] = set()
-    open_ = True
-    while open_ or children:
-        if open_:
-            ready = select.select([sock], [], [], 0.1)[0]
-            if ready:
-                try:
-                    data, received, _, _ = socket.recv_fds(sock, MAX_REQUEST_BYTES, MAX_FDS)
-                except OSError:
-                    data, received = b"", []
-                if not data:
-                    open_ = False
-                    for fd in received:
-                        os.close(fd)
-                else:
-                    pid = fork_one(sock, supervisor, data, received)
-                    if pid is not None:
-                        children.add(pid)
-        else:
-            try:
-                pid, _ = os.waitpid(-1, 0)
-            except ChildProcessError:
-                return
-            children.discard(pid)
+    """Fork a supervisor per request until the socket is closed, reaping the children that
+    have exited meanwhile; then wait for the last of them."""
+    while True:
+        reap(os.WNOHANG)
+        if not select.select([sock], [], [], 0.1)[0]:
             continue
-        while children:
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                children.clear()
-                break
-            if pid == 0:
-                break
-            children.discard(pid)
+        try:
+            data, received, _, _ = socket.recv_fds(sock, MAX_REQUEST_BYTES, MAX_FDS)
+        except OSError:
+            data, received = b"", []
+        if not data:  # closed: no more requests
+            for fd in received:
+                os.close(fd)
+            break
+        fork_one(sock, supervisor, data, received)
+    reap(0)
 
 
-def fork_one(sock: socket.socket, supervisor: ModuleType, data: bytes, received: list[int]) -> int | None:
+def reap(flags: int) -> None:
+    """Reap the children that have exited (`os.WNOHANG`), or every child, waiting (0)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, flags)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def fork_one(sock: socket.socket, supervisor: ModuleType, data: bytes, received: list[int]) -> None:
     """Fork the supervisor one request asks for; answer its pid (or why not)."""
-    pid = None
     try:
         request = json.loads(data)
         names = request["fds"]
@@ -145,7 +137,6 @@ def fork_one(sock: socket.socket, supervisor: ModuleType, data: bytes, received:
         sock.send(json.dumps(reply).encode())
     except OSError:
         pass
-    return pid
 
 
 def main() -> None:

@@ -130,6 +130,12 @@ class WorkerProcess:
                     stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
                     pass_fds=child_ends + ([cfg.uid_lock_fd] if cfg.uid_lock_fd is not None else []),
                     env=_env(str(home), str(tmpdir)), cwd=str(self.tmp), start_new_session=True)
+        except BaseException:  # no supervisor: nothing of this launch may stay behind
+            for name, (read_end, write_end) in pipes.items():
+                os.close(write_end if name in ("request", "control") else read_end)
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+            raise
         finally:
             for fd in child_ends + [out_w]:
                 os.close(fd)

@@ -4,6 +4,7 @@ NumPy once, and each is still its own sandbox: its own supervisor, limits and st
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -121,13 +122,21 @@ def test_a_zygote_whose_grader_is_gone_exits_and_removes_its_folder(zygote):
     assert not folder.exists()
 
 
+def sandbox_folders() -> set[str]:
+    return {name for name in os.listdir(tempfile.gettempdir()) if name.startswith("grader-sandbox-")}
+
+
 def test_a_dead_zygote_costs_the_start_not_the_worker(zygote, tmp_path, tracker):
     (tmp_path / "patcher.py").write_text(PATCHER)
     zygote.proc.kill()
     zygote.proc.wait()
+    before, descriptors = sandbox_folders(), len(os.listdir("/proc/self/fd"))
     sb = Sandbox(tmp_path, limits=FAST)
     tracker.sandboxes.append(sb)
-    sb.launch(zygote)
+    sb.launch(zygote)  # refused: the launch leaves nothing behind
+    assert sb._launched is None and sandbox_folders() == before
+    held = 1 if sb._lease is not None else 0  # the uid the Sandbox leases keeps its lock
+    assert len(os.listdir("/proc/self/fd")) == descriptors + held
     sb.start()
     tracker.note(sb)
     assert not sb._worker.forked and "supervisor.py" in cmdline(sb._worker.supervisor_pid)

@@ -60,7 +60,6 @@ from grader.results import CheckResult, Diagnosis, NotAssignedPart
 from grader.rubric import Rubric
 from grader.sandbox import Sandbox, StudentFailure
 from grader.sandbox.errors import CallBlocked, RunDeadlineReached
-from grader.sandbox.spawn import Zygote
 from grader.scoring import apply_score, max_points, visibility_of
 
 
@@ -103,7 +102,6 @@ class GradingPlugin(WorkerLifecycle, TwoSessions):
         self._sandbox: Sandbox | None = None
         self._spares: list[Sandbox] = []  # workers launched for the other check session
         self._launched: Launched = workers or Launched([])
-        self._zygote: Zygote | None = None  # the workers' zygote, reaped at the end (close_launched)
         self._started = False
         self._start_failure: BaseException | None = None
         self._seeds = DerandomizedSeeds(kept_seeds())  # each check's examples, as derandomized

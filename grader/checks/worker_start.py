@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from grader.sandbox import Limits, Sandbox, SandboxError, StudentFailure
 from grader.sandbox.errors import CallBlocked, RunDeadlineReached
 from grader.sandbox import spawn
-from grader.sandbox.spawn import Zygote
 from grader.sandbox.staging import site_dirs
 
 if TYPE_CHECKING:  # pytest itself is imported where it runs: launching workers needs none of it
@@ -50,7 +49,7 @@ class Launched:
     the thread (done long before a check runs): call it before using the sandboxes."""
 
     def __init__(self, sandboxes: list[Sandbox], *, one_at_a_time: bool = False,
-                 zygote: Zygote | None = None) -> None:
+                 zygote: spawn.Zygote | None = None) -> None:
         self._sandboxes = sandboxes
         self._thread: threading.Thread | None = None
         self.zygote = zygote
@@ -100,7 +99,7 @@ def launch_workers(submission: Path, rubric: Rubric, count: int, deadline: float
     sandboxes = [new_sandbox(submission, rubric, profile, release, deadline) for _ in range(count)]
     zygote = None
     if count > 1 and spawn.available():
-        zygote = Zygote(site_dirs=site_dirs(), preload=list(profile.preload),
+        zygote = spawn.Zygote(site_dirs=site_dirs(), preload=list(profile.preload),
                         forbidden=list(rubric.forbidden_imports))
     return Launched(sandboxes, one_at_a_time=not profile.preload, zygote=zygote)
 
@@ -138,7 +137,6 @@ class WorkerLifecycle:
     _sandbox: Sandbox | None
     _spares: list[Sandbox]  # launched for the other check session (grader.checks.shards)
     _launched: Launched  # launched by the runner (launch_workers), not yet handed out
-    _zygote: Zygote | None  # what the runner's workers were forked from (reaped at the end)
     _started: bool  # the first check has waited for the worker and imported the submission
     _start_failure: BaseException | None
 
@@ -147,8 +145,9 @@ class WorkerLifecycle:
         launched them already (`launch_workers`): they start up while this process collects.
         Nothing a check sees changes: the first check waits for its session's worker and the
         submission's imports (`_started_sandbox`)."""
-        self._zygote = self._launched.zygote
-        sandboxes, self._launched = self._launched.settled()[:self.shards], Launched([])
+        launched = self._launched
+        # What is left launched: nothing, but the zygote, reaped at the end (close_launched).
+        sandboxes, self._launched = launched.settled()[:self.shards], Launched([], zygote=launched.zygote)
         while len(sandboxes) < self.shards:
             sandboxes.append(self._new_sandbox())
         for sandbox in sandboxes:
@@ -212,9 +211,8 @@ class WorkerLifecycle:
         launched, self._launched = self._launched, Launched([])
         for sandbox in launched.settled():
             sandbox.close()
-        zygote, self._zygote = self._zygote or launched.zygote, None
-        if zygote is not None:
-            zygote.reap()
+        if launched.zygote is not None:
+            launched.zygote.reap()
 
     def close_spares(self) -> None:
         """The workers launched for a check session this process did not fork (or whose

@@ -201,15 +201,15 @@ class Sandbox(RequestEngine):
         if self._worker is not None:
             return
         worker, self._launched = self._launched, None
-        if worker is None:
+        hello = None
+        if worker is not None:
+            try:
+                hello = worker.greet()
+            except SandboxError:
+                if not worker.forked:
+                    raise  # else the zygote failed it: started the usual way below
+        if hello is None:
             worker = self._new_worker()
-            worker.launch()
-        try:
-            hello = worker.greet()
-        except SandboxError:
-            if not worker.forked:
-                raise
-            worker = self._new_worker()  # the zygote failed it: start it the usual way
             worker.launch()
             hello = worker.greet()
         self._worker = worker

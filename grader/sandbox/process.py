@@ -102,10 +102,14 @@ class WorkerProcess:
                 fcntl.fcntl(pipes[name][1], F_SETPIPE_SZ, PIPE_SIZE)
             except OSError:
                 pass  # bigger pipes only save context switches
-        child_ends = [pipes["request"][0], pipes["response"][1], pipes["control"][0], pipes["status"][1]]
+        # The supervisor's ends (by its config's names), and the grader's own.
+        theirs = {"chan_r": pipes["request"][0], "chan_w": pipes["response"][1],
+                  "control_r": pipes["control"][0], "status_w": pipes["status"][1]}
+        ours = {"request": pipes["request"][1], "response": pipes["response"][0],
+                "output": pipes["output"][0], "control": pipes["control"][1], "status": pipes["status"][0]}
+        passed = {**theirs, **({"uid_lock_fd": cfg.uid_lock_fd} if cfg.uid_lock_fd is not None else {})}
         config = {
-            "chan_r": pipes["request"][0], "chan_w": pipes["response"][1],
-            "control_r": pipes["control"][0], "status_w": pipes["status"][1],
+            **theirs,
             "src": self.src_dir, "tmp": str(self.tmp), "site_dirs": site_dirs(),
             "forbidden": list(cfg.forbidden), "uid": cfg.uid, "gid": cfg.uid,
             "memory_mb": cfg.limits.memory_mb, "cpu_time_s": cfg.limits.cpu_time_s,
@@ -118,30 +122,24 @@ class WorkerProcess:
         out_w = pipes["output"][1]
         try:
             if zygote is not None:
-                fds = {name: config[name] for name in ("chan_r", "chan_w", "control_r", "status_w")}
-                if cfg.uid_lock_fd is not None:
-                    fds["uid_lock_fd"] = cfg.uid_lock_fd
                 self.proc = zygote.spawn(config, _env(str(home), str(tmpdir)), str(self.tmp),
-                                         {**fds, "output": out_w})
+                                         {**passed, "output": out_w})
                 self.forked = True
             else:
                 self.proc = subprocess.Popen(
                     [sys.executable, "-I", "-S", "-B", str(SUPERVISOR), json.dumps(config)],
-                    stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w,
-                    pass_fds=child_ends + ([cfg.uid_lock_fd] if cfg.uid_lock_fd is not None else []),
+                    stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, pass_fds=list(passed.values()),
                     env=_env(str(home), str(tmpdir)), cwd=str(self.tmp), start_new_session=True)
         except BaseException:  # no supervisor: nothing of this launch may stay behind
-            for name, (read_end, write_end) in pipes.items():
-                os.close(write_end if name in ("request", "control") else read_end)
+            for fd in ours.values():
+                os.close(fd)
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None
             raise
         finally:
-            for fd in child_ends + [out_w]:
+            for fd in [*theirs.values(), out_w]:
                 os.close(fd)
-        self.fds = {"request": pipes["request"][1], "response": pipes["response"][0],
-                    "output": pipes["output"][0], "control": pipes["control"][1],
-                    "status": pipes["status"][0]}
+        self.fds = ours
         for fd in self.fds.values():
             os.set_blocking(fd, False)
 

@@ -19,6 +19,8 @@ pytestmark = pytest.mark.slow
 
 IDX_CASES = ("reference", "no-shuffle")
 TRAINING_TAGS = ["training", "performance"]
+#: Graded under the self-check too: its short run is where a slow start shows.
+SELF_CHECKED = ("small-randn-init",)
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +36,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             sub = make_submission(work / f"idx-{name}", case.edits)
             jobs.append(job(f"idx:{name}", sub, include_tags=TRAINING_TAGS,
                             training={"dataset": str(SHARED_MNIST)}))
+    for name in SELF_CHECKED:
+        jobs.append(job(f"check:{name}", work / name, rubric="selfcheck", include_tags=TRAINING_TAGS))
     return grade_in_subprocesses(jobs, work)
 
 
@@ -69,6 +73,19 @@ def test_correct_variant_passes_every_training_check(graded: dict[str, Any], cas
     assert len(checks) >= 10
     assert all(c["status"] == "passed" for c in checks), describe(result)
     assert all(c["score"] == c["max_score"] for c in checks)
+
+
+@pytest.mark.parametrize("name", SELF_CHECKED)
+def test_self_check_blames_the_initial_weights_of_a_slow_start(graded: dict[str, Any], name: str) -> None:
+    """0.01 * randn learns too slowly for the self-check's short run: its failed accuracy names
+    the initial weights, not train(), which is correct (every training check passes at grading)."""
+    result = graded[f"check:{name}"]
+    assert result["grader_error"] == ""
+    hints = [d["hint"] for c in result["checks"] for d in c["diagnoses"]
+             if d["id"] == "accuracy-below-threshold"]
+    assert hints, describe(result)
+    for hint in hints:
+        assert "too small initial weights" in hint and "bug is in train()" not in hint, hint
 
 
 def test_reference_artifacts(graded: dict[str, Any]) -> None:

@@ -407,3 +407,29 @@ def test_metrics_of_fractional_or_empty_predictions() -> None:
     y = np.array([1, 2, 3])
     assert stats.accuracy(np.array([1.0, 2.5, np.nan]), y) == pytest.approx(1 / 3)
     assert stats.confusion_matrix(np.array([], dtype=int), np.array([], dtype=int)).sum() == 0
+
+
+# ----------------------------------------------------------------------------- init scale
+
+def _scale(W: np.ndarray) -> float:
+    return float(np.std(W) * math.sqrt(W.shape[0]))
+
+
+@pytest.mark.parametrize("fan_in", [32, 400, 784])
+def test_fan_in_scaled_inits_are_within_the_bounds_and_randn_001_is_too_small(fan_in: int) -> None:
+    from grader.profiles.default.init_scale import std_bounds, too_small
+
+    rng = np.random.default_rng(0)
+    shape = (fan_in, 300)
+    bound = 1.0 / math.sqrt(fan_in)
+    scaled = {"he": rng.standard_normal(shape) * math.sqrt(2.0 / fan_in),
+              "lecun": rng.standard_normal(shape) * math.sqrt(1.0 / fan_in),
+              "xavier": rng.standard_normal(shape) * math.sqrt(2.0 / (fan_in + shape[1])),
+              "uniform": rng.uniform(-bound, bound, shape)}
+    low, high = std_bounds(fan_in)
+    for name, W in scaled.items():
+        assert low <= W.std() <= high, name
+        assert not too_small(_scale(W)), name
+    small = 0.01 * rng.standard_normal(shape)  # CS231n's weight_scale: no fan-in at all
+    assert too_small(_scale(small)) and small.std() < low
+    assert not too_small(0.0)  # no spread at all is the symmetry checks' init-symmetric

@@ -16,6 +16,7 @@ from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
 from grader.checks import strategies as S
 from grader.checks.framework import CheckFailure, fail, tags, title
+from grader.profiles.default.init_scale import std_bounds
 from grader.sandbox import Rng
 from reference import layers as ref_layers
 
@@ -225,11 +226,6 @@ def test_repeated_backward(student, case):
 
 
 # -- initialisation -------------------------------------------------------------------------
-#: He (sqrt(2/fan_in)), LeCun (sqrt(1/fan_in)) and Xavier (sqrt(2/(fan_in+fan_out))), normal
-#: or uniform, all fall well inside [LOW * sqrt(1/fan_in), HIGH * sqrt(2/fan_in)].
-INIT_LOW, INIT_HIGH = 0.35, 2.5
-
-
 def init_weights(student, fan_in: int, fan_out: int, seed: int) -> np.ndarray:
     layer = student.new("layers", "Linear", fan_in, fan_out, rng=Rng(seed))
     W = layer.get("W")
@@ -248,7 +244,7 @@ def test_init_scale(student, grading_seed):
     for fan_in, fan_out in ((400, 300), (50, 300), (300, 20)):
         W = init_weights(student, fan_in, fan_out, grading_seed)
         std = float(W.std())
-        low, high = INIT_LOW * np.sqrt(1.0 / fan_in), INIT_HIGH * np.sqrt(2.0 / fan_in)
+        low, high = std_bounds(fan_in)
         if std == 0.0:
             fail("init-symmetric", f"Linear({fan_in}, {fan_out}) initialises every weight to "
                  f"{W.flat[0]:g}: draw W from rng, e.g. rng.standard_normal((in, out)) * "

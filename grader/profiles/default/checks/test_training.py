@@ -30,6 +30,7 @@ from typing import Any, Iterator
 import pytest
 
 from grader.checks.framework import CheckFailure, fail, tags, title
+from grader.profiles.default.init_scale import too_small
 from grader.profiles.default.network import localise_network
 from grader.sandbox import StudentFailure, StudentTimeout
 from grader.training.instrument import (OK, epochs_verdict, shuffle_stats, shuffle_verdict,
@@ -78,6 +79,9 @@ def _bad_init(session: TrainingSession) -> str:
         return "identical (e.g. zero) initial weights"
     if not math.isfinite(init.loss) or init.loss > math.log(session.sizes[-1]) + INIT_LOSS_TOLERANCE:
         return "too large initial weights"
+    # Learning that slow start costs the short self-check's run its accuracy (0.01 * randn).
+    if any(too_small(scale) for scale in init.scales):
+        return "too small initial weights"
     return ""
 
 

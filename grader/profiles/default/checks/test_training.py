@@ -79,7 +79,7 @@ def _bad_init(session: TrainingSession) -> str:
         return "identical (e.g. zero) initial weights"
     if not math.isfinite(init.loss) or init.loss > math.log(session.sizes[-1]) + INIT_LOSS_TOLERANCE:
         return "too large initial weights"
-    # Learning that slow start costs the short self-check's run its accuracy (0.01 * randn).
+    # So small (0.01 * randn) that learning starts slowly: a short run, the self-check's, misses its bar.
     if any(too_small(scale) for scale in init.scales):
         return "too small initial weights"
     return ""

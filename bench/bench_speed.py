@@ -14,10 +14,6 @@ floor, so the ratio survives a busy machine better than the seconds do.
   the untouched template, one-bug submission     no slower than the correct solution
   peak memory of grader + workers (PSS)          <= 250 MB  (in a run of its own: watching costs time)
   grader batch of --copies, --jobs 2             >= 1,200 submissions/hour
-Also timed: two floors started together. A grade keeps both cores busy (two check sessions,
-two workers) where the floor keeps one, and on a shared host the second core's speed moves on
-its own (the same `check` took a third more CPU seconds in one pass than in the pass 20
-minutes before, the floor 12% more): the ratio of the two floors says how the host stood.
 Prints the load average beside the figures; exits 1 when a target is missed.
 """
 
@@ -94,27 +90,6 @@ def timed(cmd: list[str], *, cwd: Path | None = None, ok: tuple[int, ...] = (0,)
     return elapsed, (peak[0], peak[1])
 
 
-def side_by_side(repeat: int, cmd: list[str]) -> tuple[float, list[float]]:
-    """Two copies of `cmd` started together, `repeat` times: (median seconds until both have
-    ended, every run's). A check or run keeps both cores busy (two sessions, two workers); the
-    single floor does not, and a host whose second core is slowed by its neighbours slows the
-    grader more than the floor: this says by how much, at the same moment."""
-    times = []
-    for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        procs = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                 for _ in range(2)]
-        for proc in procs:
-            if proc.wait() != 0:
-                sys.exit(f"{' '.join(cmd)} exited {proc.returncode}")
-        times.append(time.perf_counter() - started)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        CPU_SECONDS.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    MEDIAN_CPU.append(statistics.median(CPU_SECONDS[-repeat:]))
-    return statistics.median(times), times
-
-
 def median(repeat: int, cmd: list[str], *, memory: bool = False,
            **kw: object) -> tuple[float, list[float], tuple[int, int]]:
     """(median seconds, every run's seconds, peak (PSS, RSS) bytes of one more run, watched for
@@ -159,13 +134,9 @@ def main() -> int:
     print(f"python {sys.version.split()[0]}, niceness {os.nice(0)}, repeat {args.repeat}, {load()}, "
           f"{bytecode()}", flush=True)
     ok = []
-    floor_cmd = [sys.executable, str(Path(__file__).with_name("floor.py"))]
-    floor, floor_runs, _ = median(args.repeat, floor_cmd)
+    floor, floor_runs, _ = median(args.repeat, [sys.executable, str(Path(__file__).with_name("floor.py"))])
     line(None, "floor: python + numpy + data + train + predict", f"{floor:.2f} s", "",
          "runs " + ", ".join(f"{t:.2f}" for t in floor_runs))
-    both, both_runs = side_by_side(args.repeat, floor_cmd)
-    line(None, "  two floors at once (both cores busy)", f"{both:.2f} s", "",
-         f"{both / floor:.2f}x one floor; runs " + ", ".join(f"{t:.2f}" for t in both_runs))
     with tempfile.TemporaryDirectory(prefix="bench-speed-") as tmp_name:
         tmp = Path(tmp_name)
         correct: dict[str, float] = {}
@@ -184,8 +155,7 @@ def main() -> int:
                            "<= 250 MB", f"RSS {peak[1] / 1e6:.0f} MB (shared pages counted in each process)"))
             check, runs, _ = median(args.repeat, [*grader, "check", *profile], cwd=mine, ok=(0, 1))
             ok.append(line(check <= 1.5, f"grader check {name}", f"{check:.2f} s", "<= 1.5 s",
-                           f"{check / floor:.1f}x floor, {check / both:.1f}x two floors; runs "
-                           + ", ".join(f"{t:.2f}" for t in runs)))
+                           f"{check / floor:.1f}x floor; runs " + ", ".join(f"{t:.2f}" for t in runs)))
         if "default" in correct:
             for label, sub in (("untouched template", copy_of(REPO / "student_template", tmp / "template")),
                                ("one bug (ReLU.backward unmasked)",

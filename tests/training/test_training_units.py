@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from grader.profiles.default.init_scale import std_bounds, too_small
 from grader.sandbox.spy import fingerprint
 from grader.training.calibration import (accuracy_threshold, init_params, ref_forward, ref_gradients,
                                          train_reference)
@@ -417,8 +418,6 @@ def _scale(W: np.ndarray) -> float:
 
 @pytest.mark.parametrize("fan_in", [32, 400, 784])
 def test_fan_in_scaled_inits_are_within_the_bounds_and_randn_001_is_too_small(fan_in: int) -> None:
-    from grader.profiles.default.init_scale import std_bounds, too_small
-
     rng = np.random.default_rng(0)
     shape = (fan_in, 300)
     bound = 1.0 / math.sqrt(fan_in)

@@ -24,10 +24,6 @@ class RubricError(Exception):
     """A rubric file is missing, malformed or invalid; the message names file, key and fix."""
 
 
-class RubricError(Exception):
-    """A rubric file is missing, malformed or invalid; the message names file, key and fix."""
-
-
 @dataclass(frozen=True)
 class Limits:
     """Resource limits of the untrusted worker that runs the student's code."""

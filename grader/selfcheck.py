@@ -24,6 +24,7 @@ def self_check_rubric(rubric: Rubric) -> Rubric:
     return rubric.with_overrides(
         public_only=True,
         hypothesis_max_examples=min(rubric.hypothesis_max_examples, budget.hypothesis_max_examples),
+        hypothesis_min_examples=min(rubric.hypothesis_min_examples, budget.hypothesis_min_examples),
         training={"n_train": min(ours.n_train, theirs.n_train),
                   "n_test": min(ours.n_test, theirs.n_test),
                   "epochs": min(ours.epochs, theirs.epochs),

@@ -5,7 +5,8 @@ Hooks used (all on `GradingPlugin`, registered by `grader.runner`):
   database, no deadline) so a submission gets the same examples every run.
 - `pytest_sessionstart` (`WorkerLifecycle`): hands each check session a sandbox worker the
   runner launched (or launches it), so its start-up runs while pytest collects.
-- `pytest_collection_modifyitems`: keeps the checks the rubric selects, numbers them, then
+- `pytest_collection_modifyitems`: keeps the checks the rubric selects, gives each its
+  examples under the rubric (`grader.checks.session.fit_settings`), numbers them, then
   forks the second check session (`grader.checks.shards`) and keeps this session's half.
 - `pytest_runtest_protocol`: once the run's deadline (limits.run_timeout_s)
   has passed, records each remaining check as not run (`timeout`) without
@@ -50,7 +51,7 @@ from grader.checks.seeds import DerandomizedSeeds
 from grader.checks.shards import (INTERNAL_ERROR, PARTNER_GRACE_S, Partner, Readying, TwoSessions, send_and_exit,
                                   sessions, tick)
 from grader.checks.session import (CHECKS_DIR, GRADING_PHASES, UNUSED_PYTEST_PLUGINS,  # noqa: F401
-                                   checks_args, grading_hypothesis, keep_grading_phases, kept_seeds,
+                                   checks_args, fit_settings, grading_hypothesis, kept_seeds,
                                    load_grading_settings, skip_database_key)
 from grader.checks.student import Student
 from grader.checks.worker_start import Launched, WorkerLifecycle
@@ -195,7 +196,7 @@ class GradingPlugin(WorkerLifecycle, TwoSessions):
         items[:] = [item for item, _, _ in kept]
         for item in items:
             skip_database_key(item)
-            keep_grading_phases(item)
+            fit_settings(item, self._rubric.hypothesis_max_examples, self._rubric.hypothesis_min_examples)
         # A check the graded release's own tests do test is not beyond the course there.
         beyond = {name: "" if self.graded_release is not None and self.graded_release.tests(name)
                   else marker_text(item, "beyond_course") for item, name, _ in kept}

@@ -17,6 +17,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
+from grader.checks.examples import examples_for
+
 CHECKS_DIR = Path(__file__).resolve().parent
 
 
@@ -46,17 +48,24 @@ def skip_database_key(item: pytest.Item) -> None:
         test._hypothesis_internal_database_key = None  # type: ignore[union-attr]
 
 
-def keep_grading_phases(item: pytest.Item) -> None:
-    """Run a check in the grading phases whatever profile was loaded when its module was
-    imported: a check's own `@settings` take their other fields from the profile active then,
-    and a process that imported a check module before a grading run (a test, a host calling
-    `grade()`) would otherwise add the explain phase, whose notes land in the example a
-    student reads, or not, as its tracing allows."""
+def fit_settings(item: pytest.Item, max_examples: int, min_examples: int) -> None:
+    """Run a Hypothesis check in the grading phases and with the examples the rubric being
+    graded gives it (its share, grader.checks.examples), whatever profile was loaded when its
+    module was imported.
+
+    A check's settings are read once, when its module is imported: a process that imported
+    it under another profile (a test, a host calling `grade()`) would add the explain phase,
+    whose notes land in the example a student reads, or not, as its tracing allows; one that
+    grades a second rubric would draw the first one's examples."""
     test = getattr(item, "obj", None)
     own = getattr(test, "_hypothesis_internal_use_settings", None)
-    if getattr(test, "hypothesis", None) is None or own is None or tuple(own.phases) == GRADING_PHASES:
+    if getattr(test, "hypothesis", None) is None or own is None:
         return
-    test._hypothesis_internal_use_settings = settings(own, phases=GRADING_PHASES)  # type: ignore[union-attr]
+    wanted = examples_for(test, max_examples, min_examples)
+    if own.max_examples == wanted and tuple(own.phases) == GRADING_PHASES:
+        return
+    test._hypothesis_internal_use_settings = settings(  # type: ignore[union-attr]
+        own, phases=GRADING_PHASES, max_examples=wanted)
 
 
 #: Built-in pytest plugins that cost time in a grading run and serve none of its checks

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from hypothesis import strategies as st
 
+from grader.checks.examples import share  # noqa: F401  (checks write @S.share)
+
 #: Contract sizes the checks draw from (issue: batch 1..32, features 1..16).
 MAX_BATCH = 32
 MAX_FEATURES = 16
@@ -279,11 +281,3 @@ def mlp_cases(draw: st.DrawFn, *, min_batch: int = 1, max_batch: int = 8,
     x = _uniform(rng, (n, sizes[0]), 2.0, 0.0)
     g = _uniform(rng, (n, sizes[-1]), 1.0, 0.01)
     return MLPCase(sizes, x, g, seed)
-
-
-def examples(fraction: float = 1.0, *, at_least: int = 5) -> int:
-    """A share of the rubric's Hypothesis budget, for checks whose examples are costly
-    (numerical gradients); reads the active settings profile at import time."""
-    from hypothesis import settings
-
-    return max(at_least, int(settings.default.max_examples * fraction))

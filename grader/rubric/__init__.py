@@ -14,6 +14,7 @@ The file layout (see ``rubrics/default.toml`` for a commented example)::
     modules = ["layers", "losses", "optim", "network"]
     seed = 0
     hypothesis_max_examples = 60
+    hypothesis_min_examples = 5       # optional; caps a costly check's own floor of examples
     forbidden_imports = ["torch", "tensorflow", ...]
     public_only = false
     include_tags = ["linear", "relu"]  # optional; absent = every component

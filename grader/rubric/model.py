@@ -15,6 +15,8 @@ VISIBILITIES: tuple[str, ...] = ("visible", "hidden", "after_due_date", "after_p
 ACTIVATIONS: tuple[str, ...] = ("relu", "sigmoid", "tanh")
 CONTRACT_MODULES: tuple[str, ...] = ("layers", "losses", "optim", "network")
 BUILTIN_RUBRICS: tuple[str, ...] = ("default", "selfcheck", "mytorch-hw1p1", "cs231n-fc")
+#: `hypothesis_min_examples` when a rubric does not set it: no check's own floor is lowered.
+DEFAULT_MIN_EXAMPLES = 5
 
 CHECK_NAME = re.compile(r"^(test_\w+\.py)::(\w+)(\[.*\])?$")
 MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
@@ -105,6 +107,9 @@ class Rubric:
     release: str = ""
     # Whether checks marked beyond_course earn points (None: the profile's default).
     score_beyond_course: bool | None = None
+    # The most examples a check's own floor may ask for (grader.checks.examples): a check's
+    # share of `hypothesis_max_examples` never draws fewer than min(its floor, this).
+    hypothesis_min_examples: int = DEFAULT_MIN_EXAMPLES
 
     # -- questions the runner asks -------------------------------------------------
 
@@ -122,6 +127,7 @@ class Rubric:
             "modules": list(self.modules),
             "seed": self.seed,
             "hypothesis_max_examples": self.hypothesis_max_examples,
+            "hypothesis_min_examples": self.hypothesis_min_examples,
             "forbidden_imports": list(self.forbidden_imports),
             "public_only": self.public_only,
             "limits": dataclasses.asdict(self.limits),

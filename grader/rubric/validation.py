@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from grader.profiles import DEFAULT_PROFILE, PROFILE_NAMES, get_profile
-from grader.rubric.model import (ACTIVATIONS, CHECK_NAME, MODULE_NAME, VISIBILITIES, CheckRule, ComponentRule,
-                                 Limits, Rubric, RubricError, TrainingConfig)
+from grader.rubric.model import (ACTIVATIONS, CHECK_NAME, DEFAULT_MIN_EXAMPLES, MODULE_NAME, VISIBILITIES, CheckRule,
+                                 ComponentRule, Limits, Rubric, RubricError, TrainingConfig)
 from grader.vocabulary import TAGS
 
 
@@ -103,8 +103,8 @@ class _Validator:
 
 def build_rubric(raw: Mapping[str, Any], *, path: Path | None, source: str) -> Rubric:
     v = _Validator(source)
-    top = ("name", "profile", "modules", "seed", "hypothesis_max_examples", "forbidden_imports",
-           "public_only", "include_tags", "limits", "training", "conventions", "components",
+    top = ("name", "profile", "modules", "seed", "hypothesis_max_examples", "hypothesis_min_examples",
+           "forbidden_imports", "public_only", "include_tags", "limits", "training", "conventions", "components",
            "checks", "score_beyond_course")
     v.unknown_keys(raw, top, "")
 
@@ -117,6 +117,7 @@ def build_rubric(raw: Mapping[str, Any], *, path: Path | None, source: str) -> R
                      'modules = ["layers", "losses", "optim", "network"]')
     seed = v.integer(raw, "seed", "", 0, minimum=0)
     max_examples = v.integer(raw, "hypothesis_max_examples", "", 50)
+    min_examples = v.integer(raw, "hypothesis_min_examples", "", DEFAULT_MIN_EXAMPLES)
     forbidden = v.names(raw, "forbidden_imports", "", profile.forbidden_imports,
                         example='forbidden_imports = ["torch", "tensorflow"]')
     public_only = v.boolean(raw, "public_only", "", False)
@@ -168,7 +169,8 @@ def build_rubric(raw: Mapping[str, Any], *, path: Path | None, source: str) -> R
             enabled=v.boolean(entry, "enabled", prefix, True))
 
     return Rubric(name=name, path=path, modules=modules, limits=limits, forbidden_imports=forbidden,
-                  hypothesis_max_examples=max_examples, seed=seed, training=training,
+                  hypothesis_max_examples=max_examples, hypothesis_min_examples=min_examples,
+                  seed=seed, training=training,
                   components=components, checks=checks, include_tags=include_tags,
                   public_only=public_only, profile=profile.name, conventions=conventions,
                   conventions_set=tuple(convention_table), release=release,

@@ -52,6 +52,7 @@ def test_selfcheck_rubric_is_public_and_smaller() -> None:
     default, selfcheck = load_rubric("default"), load_rubric("selfcheck")
     assert selfcheck.public_only
     assert selfcheck.hypothesis_max_examples < default.hypothesis_max_examples
+    assert selfcheck.hypothesis_min_examples < default.hypothesis_min_examples
     assert selfcheck.training.n_train < default.training.n_train
     assert selfcheck.training.epochs <= default.training.epochs
     assert selfcheck.include_tags is not None and set(selfcheck.include_tags) <= set(TAGS)
@@ -108,6 +109,7 @@ def test_negative_limit_message_names_key_and_fix(tmp_path: Path) -> None:
     ("[limits]\noutput_limit_bytes = 0\n", "limits.output_limit_bytes = 0", "(bytes)"),
     ("seed = -1\n", "seed = -1", "integer >= 0"),
     ("hypothesis_max_examples = 0\n", "hypothesis_max_examples = 0", "e.g. hypothesis_max_examples = 50"),
+    ("hypothesis_min_examples = 0\n", "hypothesis_min_examples = 0", "e.g. hypothesis_min_examples = 5"),
     ("public_only = \"yes\"\n", 'public_only = "yes"', "true or false"),
     ("modules = []\n", "modules = []", "must not be empty"),
     ("modules = [\"layers.py\"]\n", 'modules = ["layers.py"]', "without '.py'"),

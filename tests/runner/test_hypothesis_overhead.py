@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.internal import reflection
 
 from grader.checks import plugin
+from grader.checks import strategies as S
 from grader.checks.seeds import DerandomizedSeeds
 
 
@@ -67,7 +68,7 @@ def test_a_check_imported_under_another_profile_runs_in_the_grading_phases() -> 
     def a_check_with_explain() -> tuple:
         drawn: list[int] = []
 
-        # As a check's @settings read under such a profile (whichever is loaded now).
+        # As a check's settings read under such a profile (whichever is loaded now).
         @settings(derandomize=True, database=None, max_examples=10, phases=list(Phase))
         @given(st.integers(0, 10**6))
         def check(n: int) -> None:
@@ -76,13 +77,69 @@ def test_a_check_imported_under_another_profile_runs_in_the_grading_phases() -> 
         return check, drawn
 
     check, draws = a_check_with_explain()
-    plugin.keep_grading_phases(SimpleNamespace(obj=check))
+    plugin.fit_settings(SimpleNamespace(obj=check), 10, 5)
     kept = check._hypothesis_internal_use_settings
     assert tuple(kept.phases) == plugin.GRADING_PHASES and kept.max_examples == 10 and kept.derandomize
     check()
     again, again_draws = a_check_with_explain()
     again()
     assert draws == again_draws  # the same examples, explain or not
+
+
+def a_shared_check(fraction: float, at_least: int) -> tuple:
+    """A check drawing `fraction` of the budget, at least `at_least`, as the profiles write it;
+    imported under a profile of 100 examples (the module is imported once per process)."""
+    drawn: list[int] = []
+
+    @settings(derandomize=True, database=None, max_examples=100)
+    @S.share(fraction, at_least=at_least)
+    @given(st.integers(0, 10**6))
+    def check(n: int) -> None:
+        drawn.append(n)
+
+    return check, drawn
+
+
+@pytest.mark.parametrize(("fraction", "at_least", "budget", "drawn"), [
+    (0.3, 5, (30, 5), 9),    # a grade: 30% of 30
+    (0.3, 5, (15, 5), 5),    # its own floor
+    (0.3, 5, (15, 3), 4),    # a self-check: 30% of 15 (its floor capped at 3 does not bind)
+    (0.1, 5, (15, 3), 3),    # a self-check: the floor capped at 3
+    (0.1, 3, (30, 5), 3),    # a costly check's own lower floor stays
+    (1.0, 5, (20, 5), 20),
+])
+def test_a_check_draws_its_share_of_the_rubric_being_graded(fraction: float, at_least: int,
+                                                            budget: tuple[int, int], drawn: int) -> None:
+    check, draws = a_shared_check(fraction, at_least)
+    plugin.fit_settings(SimpleNamespace(obj=check), *budget)
+    check()
+    assert check._hypothesis_internal_use_settings.max_examples == drawn
+    assert len(draws) == drawn  # every example a distinct integer here: none skipped or repeated
+
+
+def test_a_second_rubric_in_the_same_process_draws_its_own_examples() -> None:
+    """A process imports a check once; a host grading two rubrics (a Dask worker, a test)
+    must draw the second one's examples, not the first one's."""
+    check, draws = a_shared_check(0.5, 5)
+    plugin.fit_settings(SimpleNamespace(obj=check), 15, 3)
+    check()
+    first = len(draws)
+    plugin.fit_settings(SimpleNamespace(obj=check), 30, 5)
+    check()
+    assert (first, len(draws) - first) == (7, 15)
+
+
+def test_an_unshared_check_draws_the_whole_budget() -> None:
+    check, draws = a_check_and_its_draws()  # its own settings say 10
+    plugin.fit_settings(SimpleNamespace(obj=check), 12, 3)
+    check()
+    assert len(draws) == 12
+
+
+@pytest.mark.parametrize(("fraction", "at_least"), [(0.0, 5), (1.5, 5), (0.5, 0)])
+def test_an_impossible_share_is_refused_where_it_is_written(fraction: float, at_least: int) -> None:
+    with pytest.raises(ValueError, match="example share"):
+        S.share(fraction, at_least=at_least)
 
 
 def test_checks_are_imported_without_assertion_rewriting() -> None:

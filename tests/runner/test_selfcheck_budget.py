@@ -19,6 +19,7 @@ def test_a_course_rubric_is_checked_within_the_self_check_budget(name: str) -> N
     checked = self_check_rubric(full)
     assert checked.public_only
     assert checked.hypothesis_max_examples == budget.hypothesis_max_examples < full.hypothesis_max_examples
+    assert checked.hypothesis_min_examples == budget.hypothesis_min_examples < full.hypothesis_min_examples
     assert (checked.training.n_train, checked.training.n_test) == (budget.training.n_train,
                                                                    budget.training.n_test)
     assert checked.training.n_train < full.training.n_train

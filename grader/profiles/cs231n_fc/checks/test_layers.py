@@ -8,7 +8,7 @@ own forward.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
@@ -25,7 +25,7 @@ AFFINE_SHAPES = "x (N, d1..dk) is flattened to (N, D) per sample: out = x.reshap
 
 @title("affine_forward matches x.reshape(N, -1) @ w + b")
 @tags("affine")
-@settings(max_examples=S.examples(0.4))
+@S.share(0.4)
 @given(case=affine_cases())
 def test_affine_forward(cs231n, case):
     """out = x.reshape(N, -1) @ w + b, (N, M), for inputs with extra axes."""
@@ -39,7 +39,7 @@ def test_affine_forward(cs231n, case):
 
 @title("affine_backward returns dx, dw and db")
 @tags("affine")
-@settings(max_examples=S.examples(0.4))
+@S.share(0.4)
 @given(case=affine_cases())
 def test_affine_backward(cs231n, case):
     """dx = dout @ w.T reshaped like x; dw = x_flat.T @ dout (D, M); db = dout summed (M,)."""
@@ -57,7 +57,7 @@ def test_affine_backward(cs231n, case):
 
 @title("affine_backward matches numerical gradients")
 @tags("affine")
-@settings(max_examples=S.examples(0.2))
+@S.share(0.2)
 @given(case=affine_cases(max_size=3))
 def test_affine_numerical(cs231n, case):
     """affine_backward agrees with central differences of the student's affine_forward."""
@@ -74,7 +74,7 @@ def test_affine_numerical(cs231n, case):
 
 @title("relu_forward and relu_backward match max(x, 0)")
 @tags("relu")
-@settings(max_examples=S.examples(0.4))
+@S.share(0.4)
 @given(case=arrays())
 def test_relu(cs231n, case):
     """relu_forward: max(x, 0); relu_backward: dout where x > 0 (x is the cache's input)."""
@@ -105,7 +105,7 @@ def check_loss(cs231n, name: str, case) -> None:
 
 @title("softmax_loss: loss and dx match the definition")
 @tags("losses", "softmax")
-@settings(max_examples=S.examples(0.4))
+@S.share(0.4)
 @given(case=scores())
 def test_softmax_loss(cs231n, case):
     """Mean cross-entropy of softmax(x) with integer labels; dx = (softmax(x) - onehot(y)) / N."""
@@ -123,7 +123,7 @@ def test_softmax_loss_large_scores(cs231n):
 
 @title("svm_loss: hinge loss and dx match the definition")
 @tags("losses")
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(case=scores())
 def test_svm_loss(cs231n, release, case):
     """Mean multiclass hinge loss with margin 1 (2017-2024 handouts). A year without svm_loss

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
@@ -146,7 +146,7 @@ def check_numerical(cs231n, cls: str, case, normalization: str | None = None) ->
 
 @title("TwoLayerNet: params, scores, loss and grads")
 @tags("two-layer-net")
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(case=net_cases(max_depth=2))
 def test_two_layer_net(cs231n, case):
     """TwoLayerNet: params W1 (D, H), b1, W2 (H, C), b2; scores; loss and grads with 0.5 reg W^2."""
@@ -155,7 +155,7 @@ def test_two_layer_net(cs231n, case):
 
 @title("TwoLayerNet: grads match numerical gradients")
 @tags("two-layer-net")
-@settings(max_examples=S.examples(0.1, at_least=3))
+@S.share(0.1, at_least=3)
 @given(case=net_cases(max_depth=2, max_width=3))
 def test_two_layer_net_numerical(cs231n, case):
     """TwoLayerNet's grads agree with central differences of its own loss."""
@@ -164,7 +164,7 @@ def test_two_layer_net_numerical(cs231n, case):
 
 @title("FullyConnectedNet: params, scores, loss and grads")
 @tags("fc-net")
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(case=net_cases())
 def test_fc_net(cs231n, case):
     """FullyConnectedNet of any depth: params, scores, loss and every gradient, with reg."""
@@ -173,7 +173,7 @@ def test_fc_net(cs231n, case):
 
 @title("FullyConnectedNet: grads match numerical gradients")
 @tags("fc-net")
-@settings(max_examples=S.examples(0.1, at_least=3))
+@S.share(0.1, at_least=3)
 @given(case=net_cases(max_width=3))
 def test_fc_net_numerical(cs231n, case):
     """FullyConnectedNet's grads agree with central differences of its own loss."""
@@ -207,7 +207,7 @@ def test_fc_net_dropout_test_mode(cs231n, release):
 @title("FullyConnectedNet with {normalization}: params, loss and gradients")
 @pytest.mark.parametrize("normalization", ["batchnorm", "layernorm"])
 @tags("fc-net")
-@settings(max_examples=S.examples(0.2))
+@S.share(0.2)
 @given(case=net_cases(normalized=True))
 def test_fc_net_normalized(cs231n, release, normalization, case):
     """normalization="batchnorm"|"layernorm" (2019 on) or use_batchnorm=True (2017-2018):
@@ -219,7 +219,7 @@ def test_fc_net_normalized(cs231n, release, normalization, case):
 @title("FullyConnectedNet with {normalization}: numerical gradients agree")
 @pytest.mark.parametrize("normalization", ["batchnorm", "layernorm"])
 @tags("fc-net")
-@settings(max_examples=S.examples(0.1, at_least=3))
+@S.share(0.1, at_least=3)
 @given(case=net_cases(max_width=3, normalized=True))
 def test_fc_net_normalized_numerical(cs231n, release, normalization, case):
     """The normalised net's grads agree with central differences of its own train-mode loss."""

@@ -10,7 +10,7 @@ the year's assignment1 holds neural_net.py (releases.py).
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
@@ -58,7 +58,7 @@ def bias_as_vector(value, n: int, what: str) -> np.ndarray:
 
 @title("neural_net.TwoLayerNet: scores, loss with L2 reg, and grads")
 @tags("neural-net")
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(case=net_cases(max_depth=2))
 def test_neural_net_loss(cs231n, case):
     """Scores, loss and every gradient against the reference, the regulariser named."""
@@ -101,7 +101,7 @@ def test_neural_net_loss(cs231n, case):
 
 @title("neural_net.TwoLayerNet: grads match numerical gradients")
 @tags("neural-net")
-@settings(max_examples=S.examples(0.1, at_least=3))
+@S.share(0.1, at_least=3)
 @given(case=net_cases(max_depth=2, max_width=3))
 def test_neural_net_numerical(cs231n, case):
     """grads agree with central differences of the student's own loss."""
@@ -126,7 +126,7 @@ def test_neural_net_numerical(cs231n, case):
 
 @title("neural_net.TwoLayerNet: predict picks the top-scoring class")
 @tags("neural-net")
-@settings(max_examples=S.examples(0.1, at_least=3))
+@S.share(0.1, at_least=3)
 @given(case=net_cases(max_depth=2))
 def test_neural_net_predict(cs231n, case):
     """predict(X) is argmax over the net's own scores, one integer label per row (the

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.checks import diagnose as D
@@ -56,7 +56,7 @@ def train_forward(cs231n, kind: str, case: NormCase, **stats: np.ndarray
 
 @title("{kind}: train-mode forward matches the formula")
 @pytest.mark.parametrize("kind", KINDS)
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(case=norm_cases())
 def test_norm_forward(cs231n, kind, case):
     """Train mode: gamma * x_hat + beta with the biased statistics over the right axis, eps from
@@ -79,7 +79,7 @@ def test_norm_forward(cs231n, kind, case):
 
 @title("batchnorm: running mean and variance updated in bn_param")
 @tags("batchnorm")
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(case=norm_cases(), fresh=st.booleans())
 def test_batchnorm_running_stats(cs231n, case, fresh):
     """After one train batch the dict the caller passed holds running_mean, running_var (D,),
@@ -111,7 +111,7 @@ def test_batchnorm_running_stats(cs231n, case, fresh):
 
 @title("batchnorm: test mode normalises with the running statistics")
 @tags("batchnorm")
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(case=norm_cases())
 def test_batchnorm_test_mode(cs231n, case):
     """mode 'test': gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta, and
@@ -161,7 +161,7 @@ def as_vectors(grads: list) -> list:
 
 @title("{name}: dx, dgamma, dbeta match the reference")
 @pytest.mark.parametrize("kind, name", BACKWARDS)
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(case=norm_cases())
 def test_norm_backward(cs231n, kind, name, case):
     """Train-mode backward with the forward's own cache: dx through the mean and variance,
@@ -190,7 +190,7 @@ def test_norm_backward(cs231n, kind, name, case):
 
 @title("{name}: matches numerical gradients")
 @pytest.mark.parametrize("kind, name", BACKWARDS)
-@settings(max_examples=S.examples(0.1, at_least=3))
+@S.share(0.1, at_least=3)
 @given(case=norm_cases(max_size=4))
 def test_norm_numerical(cs231n, kind, name, case):
     """The backward equals central differences of the student's own train-mode forward."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.checks import diagnose as D
@@ -89,7 +89,7 @@ def diagnose_steps(rule: str, w: np.ndarray, grads: list[np.ndarray], config: di
 @title("{rule}: three steps follow the update rule")
 @tags("update-rules")
 @pytest.mark.parametrize("rule", RULES)
-@settings(max_examples=S.examples(0.2))
+@S.share(0.2)
 @given(case=steps(), lr=st.sampled_from([1e-1, 3e-2]))
 def test_rule(cs231n, rule, case, lr):
     """Three steps with config = {'learning_rate': lr}; every other key from the defaults."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.checks import diagnose as D
@@ -70,7 +70,7 @@ def check_forward(student, kind: str, x: np.ndarray):
 
 @title("{kind}: forward matches the formula", kind=CLASSES)
 @pytest.mark.parametrize("kind", ACTIVATIONS)
-@settings(max_examples=S.examples(0.4))
+@S.share(0.4)
 @given(x=S.batches(bound=8.0))
 def test_forward(student, kind, x):
     """forward(x) is the activation applied element-wise; same shape, float64."""
@@ -79,7 +79,7 @@ def test_forward(student, kind, x):
 
 @title("{kind}: forward is right for inputs up to 1e3", kind=CLASSES)
 @pytest.mark.parametrize("kind", ACTIVATIONS)
-@settings(max_examples=S.examples(0.24))
+@S.share(0.24)
 @given(x=S.batches(bound=S.EXTREME, away_from_zero=30.0))
 def test_forward_large_inputs(student, kind, x):
     """|x| up to 1000: finite and correct (0 or 1 for sigmoid, +-1 for tanh)."""
@@ -107,7 +107,7 @@ def check_backward(student, kind: str, case: S.ActivationCase, got=None):
 
 @title("{kind}: backward multiplies by the derivative", kind=CLASSES)
 @pytest.mark.parametrize("kind", ACTIVATIONS)
-@settings(max_examples=S.examples(0.48))
+@S.share(0.48)
 @given(case=S.activation_cases())
 def test_backward(student, kind, case):
     """backward(grad_out) is grad_out times the derivative at the most recent forward's input."""
@@ -116,7 +116,7 @@ def test_backward(student, kind, case):
 
 @title("{kind}: backward matches numerical gradients", kind=CLASSES)
 @pytest.mark.parametrize("kind", ACTIVATIONS)
-@settings(max_examples=S.examples(0.24))
+@S.share(0.24)
 @given(case=S.activation_cases(max_batch=4, max_features=5, bound=4.0))
 def test_gradient_numerical(student, kind, case):
     """backward agrees with central differences of the student's own forward (J^T v)."""
@@ -140,7 +140,7 @@ def test_gradient_numerical(student, kind, case):
 
 @title("{kind}: each row depends only on its own input", kind=CLASSES)
 @pytest.mark.parametrize("kind", ACTIVATIONS)
-@settings(max_examples=S.examples(0.24))
+@S.share(0.24)
 @given(case=S.activation_cases(min_batch=2), data=st.data())
 def test_batch_independence(student, kind, case, data):
     """Each output row depends only on its own input row; permuting the batch permutes the output."""
@@ -163,7 +163,7 @@ def test_batch_independence(student, kind, case, data):
 
 @title("{kind}: repeated calls give the same results", kind=CLASSES)
 @pytest.mark.parametrize("kind", ACTIVATIONS)
-@settings(max_examples=S.examples(0.32))
+@S.share(0.32)
 @given(case=S.activation_cases())
 def test_repeated_calls(student, kind, case):
     """forward and backward leave their inputs unchanged; calling each twice gives the same
@@ -190,7 +190,7 @@ def test_repeated_calls(student, kind, case):
 
 @title("{kind}: backward is right for inputs up to 1e3", kind=CLASSES)
 @pytest.mark.parametrize("kind", ACTIVATIONS)
-@settings(max_examples=S.examples(0.24))
+@S.share(0.24)
 @given(case=S.activation_cases(bound=S.EXTREME, away_from_zero=30.0))
 def test_backward_large_inputs(student, kind, case):
     """|x| up to 1000 (float64): backward is finite and equals the derivative there (0 where

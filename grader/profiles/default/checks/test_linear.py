@@ -9,7 +9,7 @@ initialisation alone.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.checks import diagnose as D
@@ -65,7 +65,7 @@ def check_forward(student, case: S.LinearCase):
 
 @title("Linear: forward computes x @ W + b")
 @tags("linear")
-@settings(max_examples=S.examples(0.48))
+@S.share(0.48)
 @given(case=S.linear_cases())
 def test_forward(student, case):
     """Linear.forward = x @ W + b, shape (N, out), float64."""
@@ -107,7 +107,7 @@ def check_backward_values(dx, dW, db, case: S.LinearCase, *, expected_from: str 
 
 @title("Linear: backward computes dx, dW and db")
 @tags("linear")
-@settings(max_examples=S.examples(0.64))
+@S.share(0.64)
 @given(case=S.linear_cases())
 def test_backward(student, case):
     """Linear.backward returns dx = grad_out @ W.T and sets dW = x.T @ grad_out, db = sum over batch."""
@@ -119,7 +119,7 @@ def test_backward(student, case):
 
 @title("Linear: backward matches numerical gradients")
 @tags("linear")
-@settings(max_examples=S.examples(0.32))
+@S.share(0.32)
 @given(case=S.linear_cases(max_batch=4, max_features=5))
 def test_gradient_numerical(student, case):
     """dx, dW and db agree with central differences of the student's own forward (J^T v)."""
@@ -157,7 +157,7 @@ def test_gradient_numerical(student, case):
 
 @title("Linear: a sample's output ignores its batch mates")
 @tags("linear")
-@settings(max_examples=S.examples(0.32))
+@S.share(0.32)
 @given(case=S.linear_cases(min_batch=2), data=st.data())
 def test_batch_independence(student, case, data):
     """A sample's output does not depend on its batch mates; permuting the batch permutes the output."""
@@ -182,7 +182,7 @@ def test_batch_independence(student, case, data):
 
 @title("Linear: a second backward overwrites, never adds")
 @tags("linear")
-@settings(max_examples=S.examples(0.48))
+@S.share(0.48)
 @given(case=S.linear_cases())
 def test_repeated_backward(student, case):
     """forward and backward leave their input arrays unchanged; a second backward gives the same

@@ -4,7 +4,7 @@ losses.MSELoss (mse): values, gradients, stability on logits up to +-1000, repea
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.checks import diagnose as D
@@ -37,7 +37,7 @@ def check_softmax(student, z: np.ndarray, *, extreme: bool = False) -> np.ndarra
 
 @title("softmax: rows are the definition's probabilities")
 @tags("softmax")
-@settings(max_examples=S.examples(0.48))
+@S.share(0.48)
 @given(z=S.logits(min_batch=2))
 def test_softmax(student, z):
     """softmax(logits): (N, C), each row non-negative and summing to 1, equal to the definition."""
@@ -46,7 +46,7 @@ def test_softmax(student, z):
 
 @title("softmax: right for logits up to 1e3")
 @tags("softmax")
-@settings(max_examples=S.examples(0.48))
+@S.share(0.48)
 @given(z=S.logits(extreme=True))
 def test_softmax_large_logits(student, z):
     """Logits up to +-1000 give finite, correct probabilities (max-subtraction, no clipping)."""
@@ -55,7 +55,7 @@ def test_softmax_large_logits(student, z):
 
 @title("softmax: a row depends only on its own logits")
 @tags("softmax")
-@settings(max_examples=S.examples(0.24))
+@S.share(0.24)
 @given(z=S.logits(min_batch=2), data=st.data())
 def test_softmax_batch_independence(student, z, data):
     """A row's probabilities depend only on that row's logits."""
@@ -71,7 +71,7 @@ def test_softmax_batch_independence(student, z, data):
 
 @title("softmax: repeatable, leaves its input unchanged")
 @tags("softmax")
-@settings(max_examples=S.examples(0.24))
+@S.share(0.24)
 @given(z=S.logits())
 def test_softmax_repeatable(student, z):
     """softmax(z) twice gives the same probabilities, and leaves z unchanged."""
@@ -125,7 +125,7 @@ def check_ce_gradient(case: S.Classification, got, expected: np.ndarray, *,
 
 @title("SoftmaxCrossEntropy: forward is the mean loss")
 @tags("cross-entropy")
-@settings(max_examples=S.examples(0.48))
+@S.share(0.48)
 @given(case=S.classifications())
 def test_cross_entropy_forward(student, case):
     """forward(logits, y) = mean over the batch of -log softmax(logits)[i, y[i]], a float."""
@@ -136,7 +136,7 @@ def test_cross_entropy_forward(student, case):
 
 @title("SoftmaxCrossEntropy: backward is (p - onehot) / N")
 @tags("cross-entropy")
-@settings(max_examples=S.examples(0.48))
+@S.share(0.48)
 @given(case=S.classifications())
 def test_cross_entropy_backward(student, case):
     """backward() = (softmax(logits) - onehot(y)) / N, shape (N, C)."""
@@ -148,7 +148,7 @@ def test_cross_entropy_backward(student, case):
 
 @title("SoftmaxCrossEntropy: backward matches numerical gradients")
 @tags("cross-entropy")
-@settings(max_examples=S.examples(0.32))
+@S.share(0.32)
 @given(case=S.classifications(max_batch=4, max_classes=5))
 def test_cross_entropy_gradient_numerical(student, case):
     """backward agrees with central differences of the student's own forward."""
@@ -166,7 +166,7 @@ def test_cross_entropy_gradient_numerical(student, case):
 
 @title("SoftmaxCrossEntropy: right for logits up to 1e3")
 @tags("cross-entropy")
-@settings(max_examples=S.examples(0.48))
+@S.share(0.48)
 @given(case=S.classifications(extreme=True))
 def test_cross_entropy_large_logits(student, case):
     """Logits up to +-1000: finite and correct loss and gradient."""
@@ -178,7 +178,7 @@ def test_cross_entropy_large_logits(student, case):
 
 @title("SoftmaxCrossEntropy: repeated calls agree")
 @tags("cross-entropy")
-@settings(max_examples=S.examples(0.32))
+@S.share(0.32)
 @given(case=S.classifications())
 def test_cross_entropy_repeated_backward(student, case):
     """forward leaves the logits unchanged; forward twice gives the same loss; backward() twice
@@ -230,7 +230,7 @@ def check_mse_gradient(got, expected: np.ndarray, *, against: str, rtol: float) 
 
 @title("MSELoss: forward is the mean squared error")
 @tags("mse")
-@settings(max_examples=S.examples(0.4))
+@S.share(0.4)
 @given(case=S.regressions())
 def test_mse_forward(student, case):
     """forward(pred, target) = mean over all N*K elements of (pred - target)**2, a float."""
@@ -254,7 +254,7 @@ def test_mse_forward(student, case):
 
 @title("MSELoss: backward is 2 (pred - target) / (N*K)")
 @tags("mse")
-@settings(max_examples=S.examples(0.4))
+@S.share(0.4)
 @given(case=S.regressions())
 def test_mse_backward(student, case):
     """backward() = 2 (pred - target) / (N*K), shape (N, K)."""
@@ -268,7 +268,7 @@ def test_mse_backward(student, case):
 
 @title("MSELoss: backward matches numerical gradients")
 @tags("mse")
-@settings(max_examples=S.examples(0.24))
+@S.share(0.24)
 @given(case=S.regressions(max_batch=4, max_features=5))
 def test_mse_gradient_numerical(student, case):
     """backward agrees with central differences of the student's own forward."""
@@ -287,7 +287,7 @@ def test_mse_gradient_numerical(student, case):
 
 @title("MSELoss: a second backward gives the same gradient")
 @tags("mse")
-@settings(max_examples=S.examples(0.24))
+@S.share(0.24)
 @given(case=S.regressions())
 def test_mse_repeated_backward(student, case):
     """forward leaves pred unchanged; backward() twice gives the same gradient (nothing cached is

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from grader.checks import diagnose as D
@@ -58,7 +58,7 @@ def test_structure(student, grading_seed, kind):
 @title("MLP with {kind}: forward composes its layers", kind=SHOWN)
 @tags("mlp")
 @pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
-@settings(max_examples=S.examples(0.32))
+@S.share(0.32)
 @given(case=S.mlp_cases())
 def test_forward(student, kind, case):
     """MLP.forward equals Linear, act, ..., Linear composed with the same weights (raw logits)."""
@@ -115,7 +115,7 @@ def check_mlp_gradients(net: Structure, params, dx, expected_dx, expected_params
 @title("MLP with {kind}: backward fills every dW and db", kind=SHOWN)
 @tags("mlp")
 @pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
-@settings(max_examples=S.examples(0.4))
+@S.share(0.4)
 @given(case=S.mlp_cases())
 def test_backward(student, kind, case):
     """MLP.backward returns d/dx and fills every Linear's dW and db, equal to the reference
@@ -132,7 +132,7 @@ def test_backward(student, kind, case):
 @title("MLP with {kind}: backward matches numerical gradients", kind=SHOWN)
 @tags("mlp")
 @pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
-@settings(max_examples=S.examples(0.16))
+@S.share(0.16)
 @given(case=S.mlp_cases(max_batch=3, max_width=5), seed=st.integers(0, 2**16))
 def test_gradient_numerical(student, kind, case, seed):
     """MLP.backward agrees with central differences of the student's own MLP.forward: J^T v
@@ -209,7 +209,7 @@ def check_mlp_numerical(net: Structure, params, case: S.MLPCase, seed: int) -> N
 @title("MLP with {kind}: predict is the argmax of the logits", kind=SHOWN)
 @tags("mlp")
 @pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
-@settings(max_examples=S.examples(0.16))
+@S.share(0.16)
 @given(case=S.mlp_cases(min_batch=2))
 def test_predict(student, kind, case):
     """predict(x) = argmax of the logits per row: (N,) integers."""
@@ -232,7 +232,7 @@ def test_predict(student, kind, case):
 @title("MLP with {kind}: a sample's logits ignore its batch", kind=SHOWN)
 @tags("mlp")
 @pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
-@settings(max_examples=S.examples(0.16))
+@S.share(0.16)
 @given(case=S.mlp_cases(min_batch=2), data=st.data())
 def test_batch_independence(student, kind, case, data):
     """One sample's logits do not depend on the other samples in its batch."""
@@ -276,7 +276,7 @@ def test_init_reproducible(student, grading_seed, kind):
 @title("MLP with {kind}: forward and backward keep inputs", kind=SHOWN)
 @tags("mlp")
 @pytest.mark.parametrize("kind", ACTIVATIONS, ids=list(ACTIVATIONS))
-@settings(max_examples=S.examples(0.16))
+@S.share(0.16)
 @given(case=S.mlp_cases())
 def test_inputs_unchanged(student, kind, case):
     """MLP.forward leaves x unchanged and MLP.backward leaves grad_logits unchanged."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
@@ -100,7 +100,7 @@ def check_backward(face, name: str, Z: np.ndarray, dLdA: np.ndarray) -> np.ndarr
 
 @title("{name}: forward matches the definition")
 @pytest.mark.parametrize("name", ALL)
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(case=S.activation_cases(**COURSE_SHAPES))
 def test_forward(mytorch, name, case):
     """forward(Z) returns A of Z's shape, by the activation's definition."""
@@ -109,7 +109,7 @@ def test_forward(mytorch, name, case):
 
 @title("{name}: backward returns dLdZ")
 @pytest.mark.parametrize("name", ALL)
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(case=S.activation_cases(**COURSE_SHAPES))
 def test_backward(mytorch, name, case):
     """backward(dLdA) after forward(Z) returns dLdZ = dLdA * dA/dZ (Softmax: the row Jacobian)."""
@@ -120,7 +120,7 @@ def test_backward(mytorch, name, case):
 
 @title("{name}: backward matches numerical gradients")
 @pytest.mark.parametrize("name", ALL)
-@settings(max_examples=S.examples(0.2))
+@S.share(0.2)
 @given(case=S.activation_cases(max_batch=4, max_features=5, **COURSE_SHAPES))
 def test_gradient_numerical(mytorch, name, case):
     """backward agrees with central differences of the student's own forward."""
@@ -152,7 +152,7 @@ def test_gradient_numerical(mytorch, name, case):
 @title("{name}: right for Z up to 1e3")
 @beyond_course(LARGE)
 @pytest.mark.parametrize("name", BOUNDED)
-@settings(max_examples=S.examples(0.2))
+@S.share(0.2)
 @given(Z=S.logits(extreme=True))
 def test_large_inputs(mytorch, release, name, Z):
     """|Z| up to 1e3: A and dLdZ stay finite and right (no overflow in exp)."""
@@ -191,7 +191,7 @@ def test_tanh_without_np_tanh(mytorch, student, release):
 
 @title("Softmax: a row ignores the other rows")
 @tags("activations", "softmax", "robustness")
-@settings(max_examples=S.examples(0.2))
+@S.share(0.2)
 @given(case=S.activation_cases(**COURSE_SHAPES))
 def test_softmax_batch_independence(mytorch, case):
     """Softmax of a row does not depend on the other rows."""
@@ -208,7 +208,7 @@ def test_softmax_batch_independence(mytorch, case):
 @title("{name}: forward and backward keep inputs unchanged")
 @beyond_course(MUTATION)
 @pytest.mark.parametrize("name", ALL)
-@settings(max_examples=S.examples(0.15))
+@S.share(0.15)
 @given(case=S.activation_cases(**COURSE_SHAPES))
 def test_inputs_unchanged(mytorch, name, case):
     """forward leaves Z and backward leaves dLdA unchanged; a second backward gives the same dLdZ."""
@@ -221,7 +221,7 @@ def test_inputs_unchanged(mytorch, name, case):
 @title("{name}: backward is right for Z up to 1e3")
 @beyond_course(LARGE)
 @pytest.mark.parametrize("name", ALL)
-@settings(max_examples=S.examples(0.2))
+@S.share(0.2)
 @given(case=S.activation_cases(bound=S.EXTREME, away_from_zero=30.0))
 def test_backward_large_inputs(mytorch, release, name, case):
     """|Z| up to 1e3 (float64): dLdZ is finite and equals dLdA * dA/dZ there; a derivative
@@ -260,7 +260,7 @@ def test_one_sample(mytorch, name):
 @title("Swish: forward, backward and dLdbeta")
 @beyond_course("only the S26 handout has Swish (scored there)")
 @tags("activations")
-@settings(max_examples=S.examples(0.2))
+@S.share(0.2)
 @given(case=S.activation_cases(**COURSE_SHAPES))
 def test_swish(mytorch, release, case):
     """S26: Swish() with beta = 1: A = Z * sigmoid(beta Z), backward(dLdA) returns dLdZ and

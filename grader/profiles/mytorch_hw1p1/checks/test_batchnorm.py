@@ -10,7 +10,7 @@ here and the report says the course's tests miss them."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.checks import diagnose as D
@@ -56,7 +56,7 @@ def test_initial_state(mytorch):
 
 @title("BatchNorm1d: training forward uses batch statistics")
 @tags("batchnorm")
-@settings(max_examples=S.examples(0.4))
+@S.share(0.4)
 @given(case=bn_cases())
 def test_forward_training(mytorch, case):
     """BZ = BW * (Z - M) / sqrt(V + eps) + Bb with the batch's mean and biased variance."""
@@ -73,7 +73,7 @@ def test_forward_training(mytorch, case):
 @tags("batchnorm")
 @course_misses("the course's autograder never reads running_M or running_V after a training "
                "forward (its eval test uses their initial values, 0 and 1)")
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(case=bn_cases())
 def test_running_statistics(mytorch, case):
     """Two training batches: running_M = alpha running_M + (1 - alpha) M after each (same for V)."""
@@ -107,7 +107,7 @@ def running(face, name: str, batch: np.ndarray) -> np.ndarray:
 @tags("batchnorm")
 @course_misses("the course's eval test uses running_M = 0 and running_V = 1, where many wrong "
                "formulas (an operator-precedence slip, eps outside the root) give the same BZ")
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(case=bn_cases())
 def test_eval_mode(mytorch, case):
     """forward(Z, eval=True) normalises with running_M, running_V and updates nothing."""
@@ -130,7 +130,7 @@ def test_eval_mode(mytorch, case):
 @title("BatchNorm1d: backward gives dLdZ, dLdBW and dLdBb")
 @tags("batchnorm")
 @course_misses("the course's autograder never reads dLdBW or dLdBb, only dLdZ")
-@settings(max_examples=S.examples(0.4))
+@S.share(0.4)
 @given(case=bn_cases())
 def test_backward(mytorch, case):
     """dLdZ through the batch statistics; dLdBW = sum(dLdBZ * NZ), dLdBb = sum(dLdBZ), (1, C)."""
@@ -193,7 +193,7 @@ def dLdBZ_kept(per_row: np.ndarray, name: str):
 
 @title("BatchNorm1d: backward matches numerical gradients")
 @tags("batchnorm")
-@settings(max_examples=S.examples(0.2))
+@S.share(0.2)
 @given(case=bn_cases(max_batch=5, max_features=3))
 def test_gradient_numerical(mytorch, case):
     """dLdZ agrees with central differences of the student's own training-mode forward."""
@@ -217,7 +217,7 @@ def test_gradient_numerical(mytorch, case):
 @title("BatchNorm1d: forward and backward keep inputs")
 @beyond_course("the course's autograder never checks that inputs are left unchanged")
 @tags("batchnorm", "robustness")
-@settings(max_examples=S.examples(0.2))
+@S.share(0.2)
 @given(case=bn_cases())
 def test_inputs_unchanged(mytorch, case):
     """forward leaves Z and backward leaves dLdBZ unchanged; two backward calls agree."""

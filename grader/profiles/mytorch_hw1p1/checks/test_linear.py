@@ -7,7 +7,7 @@ zeros, which is correct there, so no initialisation is graded.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.checks import diagnose as D
@@ -93,7 +93,7 @@ def test_constructor(mytorch):
 
 @title("Linear: forward computes A @ W.T + b.T")
 @tags("linear")
-@settings(max_examples=S.examples(0.4))
+@S.share(0.4)
 @given(case=S.linear_cases(**COURSE_SHAPES))
 def test_forward(mytorch, case):
     """Z = A @ W.T + b.T, shape (N, out), float64."""
@@ -102,7 +102,7 @@ def test_forward(mytorch, case):
 
 @title("Linear: backward gives dLdA, dLdW and dLdb")
 @tags("linear")
-@settings(max_examples=S.examples(0.5))
+@S.share(0.5)
 @given(case=S.linear_cases(**COURSE_SHAPES))
 def test_backward(mytorch, case):
     """dLdA = dLdZ @ W; dLdW = dLdZ.T @ A (out, in) and dLdb (out, 1) summed over the batch."""
@@ -143,7 +143,7 @@ def check_debug_attributes(layer, case: S.LinearCase) -> None:
 
 @title("Linear: backward matches numerical gradients")
 @tags("linear")
-@settings(max_examples=S.examples(0.25))
+@S.share(0.25)
 @given(case=S.linear_cases(max_batch=4, max_features=5, **COURSE_SHAPES))
 def test_gradient_numerical(mytorch, case):
     """dLdA, dLdW and dLdb agree with central differences of the student's own forward."""
@@ -177,7 +177,7 @@ def test_gradient_numerical(mytorch, case):
 
 @title("Linear: a sample's Z ignores its batch mates")
 @tags("linear", "robustness")
-@settings(max_examples=S.examples(0.25))
+@S.share(0.25)
 @given(case=S.linear_cases(**COURSE_SHAPES), data=st.data())
 def test_batch_independence(mytorch, case, data):
     """A sample's Z does not depend on its batch mates."""
@@ -195,7 +195,7 @@ def test_batch_independence(mytorch, case, data):
 @tags("linear", "robustness")
 @course_misses("the course's autograder calls each backward once, so gradients that pile up "
                "over calls (+=) pass it")
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(case=S.linear_cases(**COURSE_SHAPES))
 def test_repeated_backward(mytorch, case):
     """forward/backward leave A and dLdZ unchanged; a second backward overwrites dLdW and dLdb;

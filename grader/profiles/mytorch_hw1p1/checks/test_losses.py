@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 
 from grader.checks import diagnose as D
 from grader.checks import gradcheck as G
@@ -73,7 +73,7 @@ def check_value(face, name: str, A: np.ndarray, Y: np.ndarray, y: np.ndarray) ->
 
 @title("{name}: forward matches the definition")
 @pytest.mark.parametrize("name", [MSE, CE])
-@settings(max_examples=S.examples(0.4))
+@S.share(0.4)
 @given(case=S.classifications())
 def test_forward(mytorch, name, case):
     """The loss value, for any batch size and number of classes."""
@@ -84,7 +84,7 @@ def test_forward(mytorch, name, case):
 
 @title("{name}: backward returns dLdA of the mean loss")
 @pytest.mark.parametrize("name", [MSE, CE])
-@settings(max_examples=S.examples(0.4))
+@S.share(0.4)
 @given(case=S.classifications())
 def test_backward(mytorch, name, case):
     """backward() returns dLdA of the mean loss (the 1/N is here, not in Linear)."""
@@ -102,7 +102,7 @@ def test_backward(mytorch, name, case):
 
 @title("{name}: backward matches numerical gradients")
 @pytest.mark.parametrize("name", [MSE, CE])
-@settings(max_examples=S.examples(0.2))
+@S.share(0.2)
 @given(case=S.classifications(max_batch=4, max_classes=5))
 def test_gradient_numerical(mytorch, name, case):
     """backward() agrees with central differences of the student's own forward."""
@@ -139,7 +139,7 @@ def test_gradient_numerical(mytorch, name, case):
 @title("CrossEntropyLoss: right for logits up to 1e3")
 @beyond_course("no 3.0.x autograder build tests CrossEntropyLoss at logits of magnitude ~1e3")
 @tags("losses", "cross-entropy")
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(case=S.classifications(extreme=True))
 def test_cross_entropy_large_logits(mytorch, case):
     """Logits of magnitude up to 1e3 give a finite, right loss and gradient."""
@@ -172,7 +172,7 @@ def large_logit_cause(value: float) -> str:
 @title("{name}: forward and backward keep inputs unchanged")
 @beyond_course("the course's autograder never checks that inputs are left unchanged")
 @pytest.mark.parametrize("name", [MSE, CE])
-@settings(max_examples=S.examples(0.2))
+@S.share(0.2)
 @given(case=S.classifications())
 def test_inputs_unchanged(mytorch, name, case):
     """forward leaves A unchanged; two backward calls give the same dLdA."""
@@ -185,7 +185,7 @@ def test_inputs_unchanged(mytorch, name, case):
 
 @title("CrossEntropyLoss: a row ignores the other rows")
 @tags("losses", "robustness")
-@settings(max_examples=S.examples(0.2))
+@S.share(0.2)
 @given(case=S.classifications(min_batch=2))
 def test_cross_entropy_batch_independence(mytorch, case):
     """Each row of CrossEntropyLoss.backward depends on its own row only (and 1/N)."""

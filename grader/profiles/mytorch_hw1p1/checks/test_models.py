@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.checks import diagnose as D
@@ -77,7 +77,7 @@ def test_layers(mytorch, name):
 
 @title("{name}: forward runs through every layer")
 @pytest.mark.parametrize("name", MODEL_PARAMS)
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(data=st.data())
 def test_forward(mytorch, name, data):
     """forward(A0) returns the last ReLU's output, through every layer in order."""
@@ -90,7 +90,7 @@ def test_forward(mytorch, name, data):
 
 @title("{name}: backward returns dLdA0, fills dLdW and dLdb")
 @pytest.mark.parametrize("name", MODEL_PARAMS)
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(data=st.data())
 def test_backward(mytorch, name, data):
     """backward(dLdA) gives dLdA0 (returned, or kept as the debug attribute the course reads)

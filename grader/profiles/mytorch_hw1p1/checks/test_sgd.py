@@ -13,7 +13,7 @@ here and the report says the course's tests miss them.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.checks import diagnose as D
@@ -106,7 +106,7 @@ def flat(params: R.Params) -> list[np.ndarray]:
 @title("SGD: a step moves W by -lr * dLdW")
 @tags("sgd")
 @course_misses(PLAIN_MISSED)
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(case=sgd_cases())
 def test_step(mytorch, case):
     """momentum 0: W -= lr * dLdW and b -= lr * dLdb for every layer, every step."""
@@ -124,7 +124,7 @@ def test_step(mytorch, case):
 @title("SGD: momentum keeps a velocity across steps")
 @tags("sgd", "momentum")
 @course_misses(MOMENTUM_MISSED)
-@settings(max_examples=S.examples(0.3))
+@S.share(0.3)
 @given(case=sgd_cases(), momentum=st.sampled_from([0.9, 0.5]))
 def test_momentum(mytorch, case, momentum):
     """v = mu v + dLdW, W -= lr v (velocities start at 0 and persist across steps)."""

@@ -12,8 +12,9 @@ The share is resolved when a session collects the check (grader.checks.session
 process imports a check module once, and one that grades twice (a test, a Dask worker, a
 host calling `grade()`) would otherwise run the second rubric's checks with the first
 one's examples. The rubric's `hypothesis_min_examples` caps every floor: the self-check
-draws at least 3 where a grade draws at least 5 (every bug of the catalogs is caught
-within a check's first 3 examples, bench/bench_examples.py).
+draws at least 3 where a grade draws at least 5 (bench/bench_examples.py: every bug of the
+default catalog is reported within some check's first 3 examples; under the self-check the
+three profiles' catalogs are caught as they were with 5).
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def share(fraction: float = 1.0, *, at_least: int = 5) -> Callable[[Test], Test]
 
 
 def examples_for(test: Any, max_examples: int, min_examples: int) -> int:
-    """The examples `test` draws under a rubric: its share, or the whole budget."""
-    portion = getattr(test, SHARE_ATTRIBUTE, None)
+    """The examples `test` (a check as @given returns it) draws under a rubric: its share,
+    or the whole budget. A share written below @given marks the inner function."""
+    inner = getattr(getattr(test, "hypothesis", None), "inner_test", None)
+    portion = getattr(test, SHARE_ATTRIBUTE, None) or getattr(inner, SHARE_ATTRIBUTE, None)
     return portion.resolve(max_examples, min_examples) if isinstance(portion, ExampleShare) else max_examples

@@ -129,6 +129,19 @@ def test_a_second_rubric_in_the_same_process_draws_its_own_examples() -> None:
     assert (first, len(draws) - first) == (7, 15)
 
 
+def test_a_share_written_below_given_counts_too() -> None:
+    drawn: list[int] = []
+
+    @given(st.integers(0, 10**6))
+    @S.share(0.2)
+    def check(n: int) -> None:
+        drawn.append(n)
+
+    plugin.fit_settings(SimpleNamespace(obj=check), 30, 5)
+    check()
+    assert len(drawn) == 6
+
+
 def test_an_unshared_check_draws_the_whole_budget() -> None:
     check, draws = a_check_and_its_draws()  # its own settings say 10
     plugin.fit_settings(SimpleNamespace(obj=check), 12, 3)

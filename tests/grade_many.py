@@ -2,7 +2,8 @@
 
     python tests/grade_many.py JOBS.json RESULTS.json
 
-JOBS.json: [{"key", "dir", "rubric", "overrides"}, ...] (see grading_helpers.job).
+JOBS.json: [{"key", "dir", "rubric", "overrides", "self_check"}, ...] (see grading_helpers.job);
+"self_check": the rubric held to the self-check's budget, as `grader check` grades.
 RESULTS.json: {key: GradingResult.to_dict() + {"score", "max_score", "seconds", "error"}}.
 A job that raises is reported with its traceback; the others go on.
 """
@@ -19,12 +20,15 @@ from pathlib import Path
 def main() -> None:
     from grader.rubric import load_rubric
     from grader.runner import grade
+    from grader.selfcheck import self_check_rubric
 
     results: dict[str, dict] = {}
     for job in json.loads(Path(sys.argv[1]).read_text()):
         started = time.perf_counter()
         try:
             rubric = load_rubric(job["rubric"])
+            if job.get("self_check"):
+                rubric = self_check_rubric(rubric)
             if job["overrides"]:
                 rubric = rubric.with_overrides(**job["overrides"])
             result = grade(Path(job["dir"]), rubric)

@@ -42,9 +42,11 @@ def make_submission(dest: Path, edits: Edits | None = None) -> Path:
 
 
 def job(key: str, submission: Path, *, rubric: str = "default", cost: float = 1.0,
-        **overrides: Any) -> dict[str, Any]:
-    """One grading job: `overrides` go to `Rubric.with_overrides` (e.g. include_tags=[...])."""
-    return {"key": key, "dir": str(submission), "rubric": rubric, "overrides": overrides, "cost": cost}
+        self_check: bool = False, **overrides: Any) -> dict[str, Any]:
+    """One grading job: `overrides` go to `Rubric.with_overrides` (e.g. include_tags=[...]);
+    `self_check`: the rubric held to the self-check's budget first, as `grader check` grades."""
+    return {"key": key, "dir": str(submission), "rubric": rubric, "overrides": overrides, "cost": cost,
+            "self_check": self_check}
 
 
 def grade_in_subprocesses(jobs: list[dict[str, Any]], workdir: Path, processes: int = 2,

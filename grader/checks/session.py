@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
@@ -102,7 +104,11 @@ def grading_hypothesis() -> Iterator[None]:
 
     database=None is not enough to keep Hypothesis out of the current directory: it still
     creates `.hypothesis/` there for its caches, which under `grader check .` is the
-    student's homework folder. An explicit HYPOTHESIS_STORAGE_DIRECTORY is respected.
+    student's homework folder. Its home is pointed at a fresh temporary path instead, which
+    Hypothesis creates only if it writes (a grading run writes nothing there) and which is
+    removed after the run: a run that ends through the watchdog's `os._exit`, or is killed
+    by a batch's time-out, leaves no empty folder behind (one per such run, when it was
+    created up front). An explicit HYPOTHESIS_STORAGE_DIRECTORY is respected.
 
     Hypothesis also draws ~5% of its values from the literals of "local" modules, those
     loaded from outside site-packages (hypothesis.internal.conjecture.providers). Which
@@ -118,12 +124,14 @@ def grading_hypothesis() -> Iterator[None]:
         if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
             yield
             return
-        with tempfile.TemporaryDirectory(prefix="grader-hypothesis-") as home:
-            set_hypothesis_home_dir(home)
-            try:
-                yield
-            finally:
-                set_hypothesis_home_dir(None)
+        # Unguessable and not yet there: nobody else can have made it (a link) before Hypothesis.
+        home = Path(tempfile.gettempdir()) / f"grader-hypothesis-{secrets.token_hex(8)}"
+        set_hypothesis_home_dir(home)
+        try:
+            yield
+        finally:
+            set_hypothesis_home_dir(None)
+            shutil.rmtree(home, ignore_errors=True)
     finally:
         restore()
 

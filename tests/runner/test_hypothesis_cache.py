@@ -68,3 +68,16 @@ def test_files_go_to_a_temporary_folder_removed_after_the_run(
         assert home.is_dir()
     assert not home.exists()
     assert not (tmp_path / ".hypothesis").exists()
+
+
+def test_a_run_that_writes_nothing_creates_no_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The folder exists only once Hypothesis writes into it: a run that ends abruptly (the
+    watchdog's os._exit, a batch's kill) leaves nothing behind unless it wrote there."""
+    monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
+    with session.grading_hypothesis():
+        home = storage_directory("charmap").path.parent
+        assert home.name.startswith("grader-hypothesis-") and not home.exists()
+        _draws()
+        assert not home.exists()
+    with session.grading_hypothesis():
+        assert storage_directory("charmap").path.parent != home  # a fresh path per run

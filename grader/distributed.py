@@ -17,6 +17,8 @@ exists on every worker (or be omitted: the embedded subset ships with grader).
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -68,9 +70,44 @@ def _unpack(files: dict[str, bytes], folder: Path) -> None:
         target.write_bytes(data)
 
 
+#: A task's folder on a worker is TASK_FOLDER + "<the worker's pid>-<random>".
+TASK_FOLDER = "grader-dask-"
+
+
+def sweep_orphaned_task_folders(parent: Path) -> int:
+    """Remove the task folders in `parent` whose worker process is gone; returns how many.
+
+    A worker killed mid-task (lost, or stopped at a cluster's shutdown) never runs its task's
+    cleanup, and the folder holds a student's submission and report: the next task on the
+    machine removes it. Only folders of this user whose worker is surely dead: a pid that
+    still runs (even reused by another process) keeps its folder."""
+    removed = 0
+    for folder in parent.glob(f"{TASK_FOLDER}*"):
+        pid, named, _ = folder.name[len(TASK_FOLDER):].partition("-")
+        try:
+            if not (named and pid.isdigit()) or folder.stat().st_uid != os.getuid() or _running(int(pid)):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
 def grade_packed(name: str, files: dict[str, bytes], rubric_text: str, options: GradeOptions) -> SubmissionRecord:
     """Runs on a Dask worker: unpack, grade with `grade_one`, return the record with its report files."""
-    with tempfile.TemporaryDirectory(prefix="grader-dask-") as tmp:
+    sweep_orphaned_task_folders(Path(tempfile.gettempdir()))
+    with tempfile.TemporaryDirectory(prefix=f"{TASK_FOLDER}{os.getpid()}-") as tmp:
         root = Path(tmp)
         submission = root / "submissions" / safe_filename(name)
         _unpack(files, submission)

@@ -30,12 +30,14 @@ MUTANTS = [(f"{prefix}:{m.name}", m) for prefix, _, catalog in PROFILES for m in
 VARIANTS = [f"{prefix}:ok-{v.name}" for prefix, _, catalog in PROFILES for v in catalog.VARIANTS]
 
 
-def _materialize(prefix: str, catalog: Any, root: Path, name: str, edits: Any = None,
-                 variant: Any = None) -> Path:
-    dest = root / f"{prefix}-{name}"
-    if prefix == "default":
-        return catalog.materialize_variant(dest, variant) if variant else catalog.materialize(dest, mutant=edits)
-    return catalog.materialize(dest, variant.edits if variant else edits.edits)
+def _materialize(prefix: str, catalog: Any, dest: Path, entry: Any) -> Path:
+    """A mutant's or a correct variant's submission: the default catalog edits reference/ with
+    its own helpers, the course catalogs apply `entry.edits` to their solution."""
+    if prefix != "default":
+        return catalog.materialize(dest, entry.edits)
+    if isinstance(entry, catalog.Variant):
+        return catalog.materialize_variant(dest, entry)
+    return catalog.materialize(dest, mutant=entry)
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +46,11 @@ def self_checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     jobs = []
     for prefix, rubric, catalog in PROFILES:
         for mutant in catalog.MUTANTS:
-            path = _materialize(prefix, catalog, root, mutant.name, edits=mutant)
+            path = _materialize(prefix, catalog, root / f"{prefix}-{mutant.name}", mutant)
             jobs.append(job(f"{prefix}:{mutant.name}", path, rubric=rubric, self_check=True,
                             include_tags=[mutant.tag], cost=4 if mutant.tag == "training" else 1))
         for variant in catalog.VARIANTS:
-            path = _materialize(prefix, catalog, root, f"ok-{variant.name}", variant=variant)
+            path = _materialize(prefix, catalog, root / f"{prefix}-ok-{variant.name}", variant)
             tags = list(getattr(variant, "tags", None) or []) or None
             jobs.append(job(f"{prefix}:ok-{variant.name}", path, rubric=rubric, self_check=True,
                             cost=3, **({"include_tags": tags} if tags else {})))

@@ -4,6 +4,7 @@ the reference to ~1e-9, and the relative error is scale-aware and strict about s
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from grader.checks import gradcheck as G
 from reference import layers as ref_layers
@@ -159,3 +160,91 @@ def test_a_forward_that_is_not_finite_gives_no_floor():
     assert G.difference_roundoff(np.array([np.nan]), np.array([1.0]), 1.0, terms=1.0) == 0.0
     # Shapes that do not broadcast are named by the comparison, not by the floor.
     assert G.difference_roundoff(np.ones(3), np.ones(3), np.ones(2), terms=1.0) == 0.0
+
+
+class CountingForward:
+    """tanh(x) * scale, evaluated by `f_each` (all inputs at once), counting its evaluations."""
+
+    def __init__(self, scale: float = 1.0, raise_on_call: int | None = None) -> None:
+        self.scale, self.calls, self.inputs_seen, self.raise_on_call = scale, 0, 0, raise_on_call
+
+    def each(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
+        self.calls += 1
+        self.inputs_seen += len(inputs)
+        if self.calls == self.raise_on_call:
+            raise RuntimeError("the student's forward raised")
+        return [np.tanh(x_) * self.scale for x_ in inputs]
+
+
+def tanh_case(shape=(3, 4), seed=5):
+    rng = np.random.default_rng(seed)
+    x, v = rng.uniform(-2, 2, shape), rng.standard_normal(shape)
+    return x, v, v * (1.0 - np.tanh(x) ** 2)  # x, v and the right J^T v
+
+
+def test_an_agreeing_gradient_is_screened_in_four_evaluations():
+    x, v, right = tanh_case()
+    forward = CountingForward()
+    measured = G.numeric_vjp_each(forward.each, x, v, analytic=right)
+    assert forward.inputs_seen == 2 * G.SCREEN_DIRECTIONS < 2 * x.size
+    assert np.array_equal(np.asarray(measured), right) and measured is not right
+    assert isinstance(measured, G.NumericGradient) and measured.roundoff == 0.0
+    # What the coordinate-by-coordinate measurement would have said: the same verdict.
+    assert G.relative_error(right, G.numeric_vjp_each(CountingForward().each, x, v)) < G.NUMERIC_RTOL
+
+
+def test_a_wrong_gradient_is_measured_coordinate_by_coordinate():
+    x, v, right = tanh_case()
+    one_off = right.copy()
+    one_off[1, 2] += 0.01 * G.max_abs(right)  # one entry off by 1% of the largest
+    for wrong in (right * 2.0, right.T.reshape(x.shape), -right, np.zeros_like(right), one_off):
+        forward = CountingForward()
+        measured = G.numeric_vjp_each(forward.each, x, v, analytic=wrong)
+        assert forward.inputs_seen == 2 * G.SCREEN_DIRECTIONS + 2 * x.size
+        full = G.numeric_vjp_each(CountingForward().each, x, v)
+        assert np.array_equal(np.asarray(measured), np.asarray(full)) and measured.roundoff == full.roundoff
+        assert G.relative_error(wrong, measured) > G.NUMERIC_RTOL
+
+
+def test_what_cannot_be_screened_is_measured_outright():
+    x, v, right = tanh_case()
+    unscreenable = (right.reshape(4, 3), right.astype(object), np.where(right > 0, np.nan, right),
+                    right.tolist(), "dx")
+    for analytic in unscreenable:
+        forward = CountingForward()
+        G.numeric_vjp_each(forward.each, x, v, analytic=analytic)
+        assert forward.inputs_seen == 2 * x.size
+    small_x, small_v, small_right = tanh_case(shape=(G.SCREEN_DIRECTIONS,))
+    forward = CountingForward()
+    G.numeric_vjp_each(forward.each, small_x, small_v, analytic=small_right)
+    assert forward.inputs_seen == 2 * small_x.size  # nothing to gain below that size
+
+
+def test_a_forward_that_raises_while_screened_raises_where_it_is_measured():
+    x, v, right = tanh_case()
+    once = CountingForward(raise_on_call=1)  # only the screen's evaluation raises
+    measured = G.numeric_vjp_each(once.each, x, v, analytic=right)
+    assert once.calls == 2 and G.relative_error(right, measured) < G.NUMERIC_RTOL
+
+    def always(inputs):
+        raise RuntimeError("the student's forward raised")
+
+    with pytest.raises(RuntimeError, match="forward raised"):
+        G.numeric_vjp_each(always, x, v, analytic=right)
+
+
+def test_the_directions_come_from_the_input():
+    x, v, right = tanh_case()
+    seen: list[list[np.ndarray]] = []
+
+    def recording(inputs):
+        seen.append([x_.copy() for x_ in inputs])
+        return [np.tanh(x_) for x_ in inputs]
+
+    for _ in range(2):
+        G.numeric_vjp_each(recording, x, v, analytic=right)
+    other = x.copy()
+    other[0, 0] += 0.5
+    G.numeric_vjp_each(recording, other, v, analytic=v * (1.0 - np.tanh(other) ** 2))
+    assert all(np.array_equal(a, b) for a, b in zip(seen[0], seen[1]))
+    assert not np.allclose(seen[0][0] - x, seen[2][0] - other)

@@ -62,11 +62,14 @@ def test_affine_backward(cs231n, case):
 def test_affine_numerical(cs231n, case):
     """affine_backward agrees with central differences of the student's affine_forward."""
     x, w, b, v = case.x, case.w, case.b, case.dout
-    numeric = (G.numeric_vjp_each(lambda xs: cs231n.out_each("affine_forward", [(x_, w, b) for x_ in xs]), x, v),
-               G.numeric_vjp_each(lambda ws: cs231n.out_each("affine_forward", [(x, w_, b) for w_ in ws]), w, v),
-               G.numeric_vjp_each(lambda bs: cs231n.out_each("affine_forward", [(x, w, b_) for b_ in bs]), b, v))
     _, cache = cs231n.forward("affine_forward", x, w, b)
     got = cs231n.triple("affine_backward", v, cache)
+    numeric = (G.numeric_vjp_each(lambda xs: cs231n.out_each("affine_forward", [(x_, w, b) for x_ in xs]), x, v,
+                                  analytic=got[0]),
+               G.numeric_vjp_each(lambda ws: cs231n.out_each("affine_forward", [(x, w_, b) for w_ in ws]), w, v,
+                                  analytic=got[1]),
+               G.numeric_vjp_each(lambda bs: cs231n.out_each("affine_forward", [(x, w, b_) for b_ in bs]), b, v,
+                                  analytic=got[2]))
     for value, want, what in zip(got, numeric, ("dx", "dw", "db")):
         expect_close(value, want, what=f"affine_backward's {what}", formula="the chain rule",
                      rtol=G.NUMERIC_RTOL, expected_from="central differences of your affine_forward")

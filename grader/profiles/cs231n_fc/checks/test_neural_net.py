@@ -115,10 +115,10 @@ def test_neural_net_numerical(cs231n, case):
         def f(vs, name=name):
             return [cs231n.scalar(result[0], what="loss")
                     for result in losses_of(net, [{**params, name: v} for v in vs], X, y, reg)]
-        numeric = G.numeric_vjp_each(f, value, 1.0)
         got = grads.get(name)
         if name.startswith("b") and isinstance(got, np.ndarray) and got.size == value.size:
             got = got.reshape(value.shape)
+        numeric = G.numeric_vjp_each(f, value, 1.0, analytic=got)
         expect_close(got, numeric, what=f"{CLS}'s grads['{name}']", atol=G.ATOL,
                      formula="the gradient of your own loss", rtol=G.NUMERIC_RTOL,
                      expected_from="central differences of your loss")

@@ -203,10 +203,11 @@ def test_norm_numerical(cs231n, kind, name, case):
         return cs231n.out_each(f"{kind}_forward", [(x_, gamma_, beta_, {"mode": "train", **case.param})
                                                    for x_, gamma_, beta_ in inputs])
 
-    numeric = (G.numeric_vjp_each(lambda xs: forward([(x_, gamma, beta) for x_ in xs]), x, v),
-               G.numeric_vjp_each(lambda gs: forward([(x, g_, beta) for g_ in gs]), gamma, v),
-               G.numeric_vjp_each(lambda bs: forward([(x, gamma, b_) for b_ in bs]), beta, v))
     _, cache, _ = train_forward(cs231n, kind, case)
-    for value, want, what in zip(as_vectors(cs231n.triple(name, v, cache)), numeric, ("dx", "dgamma", "dbeta")):
+    got = as_vectors(cs231n.triple(name, v, cache))
+    numeric = (G.numeric_vjp_each(lambda xs: forward([(x_, gamma, beta) for x_ in xs]), x, v, analytic=got[0]),
+               G.numeric_vjp_each(lambda gs: forward([(x, g_, beta) for g_ in gs]), gamma, v, analytic=got[1]),
+               G.numeric_vjp_each(lambda bs: forward([(x, gamma, b_) for b_ in bs]), beta, v, analytic=got[2]))
+    for value, want, what in zip(got, numeric, ("dx", "dgamma", "dbeta")):
         expect_close(value, want, what=f"{name}'s {what}", formula="the chain rule",
                      rtol=G.NUMERIC_RTOL, expected_from=f"central differences of your {kind}_forward")

@@ -44,11 +44,12 @@ and compares it with <analytic, d>. Only when every direction agrees, within the
 own tolerance on the whole gradient (NUMERIC_RTOL of its largest entry, over |d|) plus the
 direction's round-off, is `analytic` itself returned as the measurement; otherwise every
 coordinate is measured as before, so a failing check reports exactly what it reported
-(PyTorch's gradcheck has the same fast mode). A gradient that is wrong by a fraction r of its
-largest entry in one coordinate escapes a direction with probability ~NUMERIC_RTOL / r
-(about 1e-4 for r = 1%, less for a wrong sign, a missing factor or a transposed matrix, which
-move most coordinates); the directions are drawn from the input's own bytes, so each example
-draws new ones and the same example the same ones.
+(PyTorch's gradcheck has the same fast mode). A gradient of n entries wrong in one entry by a
+fraction r of its largest escapes one direction with probability ~0.8 sqrt(n) NUMERIC_RTOL / r
+and must escape both: for n = 50, ~3e-3 at r = 1e-4, ~3e-5 at 1e-3, ~3e-7 at 1e-2; a wrong
+sign, factor, transpose or term moves many entries and escapes far less. The directions are
+drawn from the input's own bytes, so each example draws new ones and the same example the
+same ones.
 """
 
 from __future__ import annotations

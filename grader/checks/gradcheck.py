@@ -59,6 +59,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from grader.sandbox.errors import StudentException, StudentFailure
+
 #: Central-difference step. With |x| <= ~10 the truncation error (~h^2) and the
 #: round-off (~1e-16/h) are both ~1e-10, far under the 1e-6 tolerance for gradients of
 #: size ~1; for smaller ones the round-off floor below takes over.
@@ -206,7 +208,11 @@ def screened(f_each: Callable[[list[np.ndarray]], Sequence[object]], x: np.ndarr
                                                                                            eps)
             if not abs(measured - float(np.sum(a * d))) <= allowed:  # NaN: not agreed
                 return None
-    except Exception:  # noqa: BLE001  (measured again coordinate by coordinate, and reported there)
+    except StudentException:  # the student's code raised: it raises again where it is reported
+        return None
+    except StudentFailure:  # a time-out, the memory limit, a dead worker: the call's own cost,
+        raise              # paid once (the ledger), reported as it happened
+    except Exception:  # noqa: BLE001  (a value the comparison cannot read: measured and named there)
         return None
     measured_gradient = a.view(NumericGradient)
     measured_gradient.roundoff = 0.0

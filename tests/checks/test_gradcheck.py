@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from grader.checks import gradcheck as G
+from grader.sandbox.errors import StudentException, StudentTimeout
 from reference import layers as ref_layers
 from reference import losses as ref_losses
 
@@ -227,10 +228,23 @@ def test_a_forward_that_raises_while_screened_raises_where_it_is_measured():
     assert once.calls == 2 and G.relative_error(right, measured) < G.NUMERIC_RTOL
 
     def always(inputs):
-        raise RuntimeError("the student's forward raised")
+        raise StudentException("ValueError: the student's forward raised", exc_type="ValueError")
 
-    with pytest.raises(RuntimeError, match="forward raised"):
+    with pytest.raises(StudentException, match="forward raised"):
         G.numeric_vjp_each(always, x, v, analytic=right)
+
+
+def test_a_time_out_while_screened_is_not_paid_twice():
+    x, v, right = tanh_case()
+    calls = []
+
+    def hangs(inputs):
+        calls.append(len(inputs))
+        raise StudentTimeout("ReLU.forward() timed out after 5 s")
+
+    with pytest.raises(StudentTimeout):
+        G.numeric_vjp_each(hangs, x, v, analytic=right)
+    assert calls == [2 * G.SCREEN_DIRECTIONS]  # reported from the screen, not waited out again
 
 
 def test_the_directions_come_from_the_input():

@@ -128,6 +128,12 @@ def as_float_array(value: object) -> np.ndarray:
     return np.asarray(value, dtype=np.float64)
 
 
+def central_difference(plus: np.ndarray, minus: np.ndarray, v: np.ndarray | float, eps: float = EPS) -> float:
+    """sum(v * (f(x + eps d) - f(x - eps d))) / (2 eps): <J^T v, d> for the step d that gave
+    `plus` and `minus` (a coordinate's unit vector, or any direction)."""
+    return float(np.sum(v * (plus - minus)) / (2.0 * eps))
+
+
 def numeric_vjp(f: Callable[[np.ndarray], object], x: np.ndarray, v: np.ndarray | float,
                 eps: float = EPS) -> NumericGradient:
     """J^T v of `f` at `x` by central differences, one coordinate at a time.
@@ -173,7 +179,7 @@ def numeric_vjp_each(f_each: Callable[[list[np.ndarray]], Sequence[object]], x: 
     roundoff = 0.0
     for i in range(flat.size):
         plus, minus = as_float_array(outputs[2 * i]), as_float_array(outputs[2 * i + 1])
-        out[i] = np.sum(v * (plus - minus)) / (2.0 * eps)
+        out[i] = central_difference(plus, minus, v, eps)
         roundoff = max(roundoff, difference_roundoff(plus, minus, v, terms, eps))
     measured = grad.view(NumericGradient)
     measured.roundoff = roundoff
@@ -203,7 +209,7 @@ def screened(f_each: Callable[[list[np.ndarray]], Sequence[object]], x: np.ndarr
         for k, d in enumerate(directions):
             plus, minus = as_float_array(outputs[2 * k]), as_float_array(outputs[2 * k + 1])
             with np.errstate(all="ignore"):
-                measured = float(np.sum(v * (plus - minus)) / (2.0 * eps))
+                measured = central_difference(plus, minus, v, eps)
             allowed = NUMERIC_RTOL * scale * float(np.linalg.norm(d)) + difference_roundoff(plus, minus, v, terms,
                                                                                            eps)
             if not abs(measured - float(np.sum(a * d))) <= allowed:  # NaN: not agreed
@@ -225,7 +231,7 @@ def numeric_directional(f: Callable[[np.ndarray], object], x: np.ndarray, v: np.
     x = np.asarray(x, dtype=np.float64)
     plus = as_float_array(f(x + eps * direction))
     minus = as_float_array(f(x - eps * direction))
-    return float(np.sum(np.asarray(v, dtype=np.float64) * (plus - minus)) / (2.0 * eps))
+    return central_difference(plus, minus, np.asarray(v, dtype=np.float64), eps)
 
 
 def max_abs(a: np.ndarray) -> float:

@@ -131,16 +131,16 @@ def check_numerical(cs231n, cls: str, case, normalization: str | None = None) ->
     if net is None:
         return  # a year without this normalisation
     loss, grads = student_loss(net, params, X, y)
-    numeric = {}
+    analytic, numeric = {}, {}
     for name, value in params.items():
         def f(vs, name=name):
             return [cs231n.scalar(result[0], what="loss")
                     for result in student_losses(net, [{**params, name: v} for v in vs], X, y)]
-        got = row_as_vector(grads.get(name), value.shape) if isinstance(grads, dict) else None
-        numeric[name] = G.numeric_vjp_each(f, value, 1.0, analytic=got)
+        analytic[name] = row_as_vector(grads.get(name), value.shape)
+        numeric[name] = G.numeric_vjp_each(f, value, 1.0, analytic=analytic[name])
     floor = gradient_floor(numeric, normalization)
     for name, want in numeric.items():
-        expect_close(row_as_vector(grads.get(name), want.shape), want, what=f"{cls}'s grads['{name}']", atol=floor,
+        expect_close(analytic[name], want, what=f"{cls}'s grads['{name}']", atol=floor,
                      formula="the gradient of your own loss", rtol=G.NUMERIC_RTOL,
                      expected_from="central differences of your loss")
 

@@ -189,7 +189,7 @@ def check_mlp_numerical(net: Structure, params, case: S.MLPCase, seed: int) -> N
 
         eps = G.EPS
         plus, minus, _ = shifted((eps, -eps, 0.0))
-        numeric = float(np.sum(v * (plus - minus)) / (2 * eps))
+        numeric = G.central_difference(plus, minus, v, eps)
         analytic = sum(float(np.sum(dW * dW_dir) + np.sum(db * db_dir))
                        for (dW, db), (dW_dir, db_dir) in zip(grads, directions))
         # The forward's terms: x times weights moved along the directions (G.difference_roundoff).
